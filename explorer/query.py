@@ -1,0 +1,552 @@
+"""Pure query functions over a loaded ``Dataset``: what every dashboard shows, as tables.
+
+Filter semantics (the same everywhere, and stated on the pages): a ``Filters`` holds, for each
+facet, a set of chosen values. A record matches when, **for every facet with a choice (AND
+across facets), at least one of the record's values is chosen (OR within a facet)**. A record
+can have several values for one facet: an evidence row whose contexts span two dimensions
+matches either dimension; a project targets one or more relationship types.
+
+Matrix cells combine evidence rows as ``data/CODEBOOK.md`` says: the cell's strength is the
+strongest of its rows (evident > partial > not evident > not reported) and its count is the
+number of rows that are not ``not_reported``. A cell with no rows is ``no_rows``, which is
+different from ``not_reported``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+import pandas as pd
+
+from .errors import QueryError
+from .load import Dataset
+
+__all__ = [
+    "COLUMN_KINDS",
+    "FACETS",
+    "STRENGTHS",
+    "Filters",
+    "activity_mechanism_links",
+    "cell_records",
+    "compare_projects",
+    "evidence_records",
+    "facet_options",
+    "matrix",
+    "project_chains",
+    "project_story",
+    "reader_table",
+    "same_activity_different_mechanisms",
+    "strongest",
+]
+
+STRENGTH_ORDER = ("evident", "partial", "not_evident", "not_reported")
+NO_ROWS = "no_rows"
+ACTIVATED = ("evident", "partial")
+
+STRENGTHS = {
+    "evident": ("Evident", "A source reports the change itself happened (for example, staff "
+                 "said they respected patients more)."),
+    "partial": ("Partial", "Some change is reported, but it was limited, uneven or only for "
+                "some people or sites."),
+    "not_evident": ("Not evident", "The project tried, but the sources report the change did "
+                    "not take hold."),
+    "not_reported": ("Not reported", "The sources we could read say nothing either way. This "
+                     "is a gap in the public record, not evidence of absence."),
+    NO_ROWS: ("No evidence rows", "No evidence record matches this cell with the current "
+              "filters."),
+}
+
+COLUMN_KINDS = {
+    "project": "Projects",
+    "context_dimension": "Context dimensions",
+    "relationship_type": "Relationship types",
+    "setting_type": "Settings",
+}
+
+FACETS = {
+    "project": "Project",
+    "mechanism": "Mechanism",
+    "strength": "Strength",
+    "relationship_type": "Relationship type",
+    "context_dimension": "Context dimension",
+    "setting_type": "Setting",
+    "activity_type": "Activity type",
+}
+
+# Evidence-record column holding each facet's values (a tuple per record).
+_FACET_COLUMNS = {
+    "project": "project_ids",
+    "mechanism": "mechanism_ids",
+    "strength": "strengths",
+    "relationship_type": "relationship_type_ids",
+    "context_dimension": "context_dimensions",
+    "setting_type": "setting_types",
+    "activity_type": "activity_types",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Chosen values per facet; an empty tuple means "no filter on this facet"."""
+
+    project: tuple[str, ...] = ()
+    mechanism: tuple[str, ...] = ()
+    strength: tuple[str, ...] = ()
+    relationship_type: tuple[str, ...] = ()
+    context_dimension: tuple[str, ...] = ()
+    setting_type: tuple[str, ...] = ()
+    activity_type: tuple[str, ...] = ()
+
+    def active(self) -> dict[str, tuple[str, ...]]:
+        """The facets that have a choice."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def with_(self, **changes: tuple[str, ...]) -> Filters:
+        """A copy with some facets changed."""
+        return replace(self, **{k: tuple(v) for k, v in changes.items()})
+
+    def describe(self) -> str:
+        """The filter in words, for a page: 'Project is A or B, and Strength is Evident'."""
+        parts = [f"{FACETS[name]} is " + " or ".join(values)
+                 for name, values in self.active().items()]
+        return ", and ".join(parts) if parts else "No filters: all evidence records"
+
+
+def humanise(identifier: str) -> str:
+    """'renal_dialysis_units' → 'Renal dialysis units' (for vocabularies with no label table)."""
+    return identifier.replace("_", " ").capitalize()
+
+
+def _labels(ds: Dataset, table: str, key: str, label: str) -> dict[str, str]:
+    frame = ds[table]
+    if "display_order" in frame.columns:
+        frame = frame.sort_values("display_order")
+    return dict(zip(frame[key].astype(str), frame[label].astype(str), strict=True))
+
+
+def _enum(ds: Dataset, table: str, column: str) -> list[str]:
+    return list(ds[table][column].cat.categories)
+
+
+def facet_options(ds: Dataset, facet: str) -> dict[str, str]:
+    """The values a facet can take, in display order, as ``{id: plain-language label}``.
+
+    Raises:
+        QueryError: ``facet`` is not one of ``FACETS``.
+    """
+    if facet == "project":
+        return dict(zip(ds.projects.project_id, ds.projects.short_name, strict=True))
+    if facet == "mechanism":
+        return _labels(ds, "mechanisms", "mechanism_id", "label")
+    if facet == "relationship_type":
+        return _labels(ds, "relationship_types", "relationship_type_id", "label")
+    if facet == "strength":
+        return {s: STRENGTHS[s][0] for s in STRENGTH_ORDER}
+    if facet == "context_dimension":
+        return {v: humanise(v) for v in _enum(ds, "contexts", "dimension")}
+    if facet == "setting_type":
+        return {v: humanise(v) for v in _enum(ds, "projects", "setting_type")}
+    if facet == "activity_type":
+        return {v: humanise(v) for v in _enum(ds, "activities", "activity_type")}
+    raise QueryError(f"unknown facet {facet!r}; facets: {', '.join(FACETS)}")
+
+
+def check_ids(ds: Dataset, facet: str, values: tuple[str, ...] | list[str]) -> None:
+    """Raise ``QueryError`` naming any value that is not an id of ``facet``."""
+    known = facet_options(ds, facet)
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise QueryError(f"unknown {FACETS[facet].lower()} {', '.join(map(repr, unknown))}; "
+                         f"known: {', '.join(known)}")
+
+
+def check_filters(ds: Dataset, filters: Filters) -> None:
+    """Raise ``QueryError`` if any chosen value is unknown."""
+    for facet, values in filters.active().items():
+        check_ids(ds, facet, values)
+
+
+def citation_text(citations: tuple) -> str:
+    """Citations as written in the data: ``a[p. 3]; b``."""
+    return "; ".join(str(c) for c in citations)
+
+
+def evidence_records(ds: Dataset) -> pd.DataFrame:
+    """Every mechanism-evidence row joined with what the facets need (one row per record).
+
+    Facet columns (``project_ids``, ``context_dimensions``, …) hold tuples, because one
+    record can have several values for a facet.
+    """
+    ev = ds.mechanism_evidence
+    projects = ds.projects.set_index("project_id")
+    relationships = ds.project_relationships.groupby("project_id", observed=True)[
+        "relationship_type_id"].agg(tuple)
+    dimension_of = dict(zip(ds.contexts.context_id, ds.contexts.dimension.astype(str),
+                            strict=True))
+    type_of = dict(zip(ds.activities.activity_id, ds.activities.activity_type.astype(str),
+                       strict=True))
+    mechanism_label = facet_options(ds, "mechanism")
+    records = pd.DataFrame({
+        "evidence_id": ev.evidence_id.astype(str),
+        "project_id": ev.project_id.astype(str),
+        "project": [projects.at[p, "short_name"] for p in ev.project_id],
+        "mechanism_id": ev.mechanism_id.astype(str),
+        "mechanism": [mechanism_label[m] for m in ev.mechanism_id],
+        "strength": ev.strength,
+        "explanation": ev.explanation,
+        "basis": ev.basis,
+        "activity_ids": ev.activity_ids,
+        "context_ids": ev.context_ids,
+        "outcome_ids": ev.outcome_ids,
+        "source_ids": ev.source_ids,
+    })
+    records["project_ids"] = [(p,) for p in records.project_id]
+    records["mechanism_ids"] = [(m,) for m in records.mechanism_id]
+    records["strengths"] = [(str(s),) for s in records.strength]
+    records["relationship_type_ids"] = [tuple(relationships.get(p, ())) for p in
+                                        records.project_id]
+    records["context_dimensions"] = [tuple(dict.fromkeys(dimension_of[c] for c in ids))
+                                     for ids in records.context_ids]
+    records["setting_types"] = [(str(projects.at[p, "setting_type"]),) for p in
+                                records.project_id]
+    records["activity_types"] = [tuple(dict.fromkeys(type_of[a] for a in ids))
+                                 for ids in records.activity_ids]
+    return records
+
+
+def apply_filters(records: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Keep records matching ``filters``: OR within a facet, AND across facets."""
+    keep = pd.Series(True, index=records.index)
+    for facet, chosen in filters.active().items():
+        wanted = set(chosen)
+        column = records[_FACET_COLUMNS[facet]]
+        keep &= column.map(lambda values, wanted=wanted: bool(wanted.intersection(values)))
+    return records[keep]
+
+
+def strongest(strengths) -> str:
+    """The strongest strength in ``strengths`` (evident > partial > not evident > not
+    reported), or ``no_rows`` when there are none."""
+    present = {str(s) for s in strengths}
+    for strength in STRENGTH_ORDER:
+        if strength in present:
+            return strength
+    return NO_ROWS
+
+
+def _columns_for(ds: Dataset, columns: str, filters: Filters) -> dict[str, str]:
+    if columns not in COLUMN_KINDS:
+        raise QueryError(f"unknown column kind {columns!r}; choose one of "
+                         f"{', '.join(COLUMN_KINDS)}")
+    options = facet_options(ds, columns)
+    chosen = getattr(filters, columns)
+    return {k: v for k, v in options.items() if k in chosen} if chosen else options
+
+
+def matrix(ds: Dataset, columns: str = "project", filters: Filters | None = None) -> pd.DataFrame:
+    """The mechanism × column evidence matrix, one row per cell (tidy).
+
+    Args:
+        columns: what the columns are: ``project``, ``context_dimension``,
+            ``relationship_type`` or ``setting_type``.
+        filters: facets to filter evidence records by (OR within, AND across).
+
+    Returns:
+        Columns ``mechanism_id, mechanism, column_id, column, strength, count, rows,
+        evidence_ids``: every mechanism × every column value, in display order, including
+        cells with no rows (strength ``no_rows``).
+
+    Raises:
+        QueryError: unknown column kind or filter value.
+    """
+    filters = filters or Filters()
+    check_filters(ds, filters)
+    column_labels = _columns_for(ds, columns, filters)
+    records = apply_filters(evidence_records(ds), filters)
+    facet_column = _FACET_COLUMNS[columns]
+    mechanisms = facet_options(ds, "mechanism")
+    if filters.mechanism:
+        mechanisms = {k: v for k, v in mechanisms.items() if k in filters.mechanism}
+    cells = []
+    for mechanism_id, mechanism in mechanisms.items():
+        mine = records[records.mechanism_id == mechanism_id]
+        for column_id, column in column_labels.items():
+            hit = mine[mine[facet_column].map(lambda values, c=column_id: c in values)]
+            strengths = [str(s) for s in hit.strength]
+            cells.append({
+                "mechanism_id": mechanism_id,
+                "mechanism": mechanism,
+                "column_id": column_id,
+                "column": column,
+                "strength": strongest(strengths),
+                "count": sum(s != "not_reported" for s in strengths),
+                "rows": len(strengths),
+                "evidence_ids": tuple(hit.evidence_id),
+            })
+    result = pd.DataFrame(cells, columns=["mechanism_id", "mechanism", "column_id", "column",
+                                          "strength", "count", "rows", "evidence_ids"])
+    result["count"] = result["count"].astype("int64")
+    result["rows"] = result["rows"].astype("int64")
+    return result
+
+
+READER_COLUMNS = {
+    "evidence_id": "Record",
+    "project": "Project",
+    "mechanism": "Mechanism",
+    "strength_label": "Strength",
+    "activities": "Activities",
+    "contexts": "Contexts",
+    "explanation": "Why this rating",
+    "basis": "Basis",
+    "sources": "Sources",
+}
+
+
+def _reader(ds: Dataset, records: pd.DataFrame) -> pd.DataFrame:
+    activity = dict(zip(ds.activities.activity_id, ds.activities.description, strict=True))
+    context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
+    out = pd.DataFrame({
+        "evidence_id": records.evidence_id,
+        "project": records.project,
+        "mechanism": records.mechanism,
+        "strength_label": [STRENGTHS[str(s)][0] for s in records.strength],
+        "activities": ["; ".join(activity[a] for a in ids) for ids in records.activity_ids],
+        "contexts": ["; ".join(context[c] for c in ids) for ids in records.context_ids],
+        "explanation": records.explanation.fillna(""),
+        "basis": records.basis.astype(str),
+        "sources": [citation_text(c) for c in records.source_ids],
+    })
+    return out.rename(columns=READER_COLUMNS).reset_index(drop=True)
+
+
+def reader_table(ds: Dataset, filters: Filters | None = None) -> pd.DataFrame:
+    """Every evidence record matching ``filters``, with plain-language column names.
+
+    This is exactly the table a dashboard shows and its CSV download contains.
+    """
+    filters = filters or Filters()
+    check_filters(ds, filters)
+    return _reader(ds, apply_filters(evidence_records(ds), filters))
+
+
+def cell_records(ds: Dataset, columns: str = "project", mechanism_id: str | None = None,
+                 column_id: str | None = None, filters: Filters | None = None) -> pd.DataFrame:
+    """The evidence records behind one matrix cell, a row header or a column header.
+
+    Give ``mechanism_id`` and ``column_id`` for a cell, only ``mechanism_id`` for a row
+    header, only ``column_id`` for a column header.
+
+    Raises:
+        QueryError: unknown column kind, mechanism, column value or filter value.
+    """
+    filters = filters or Filters()
+    if columns not in COLUMN_KINDS:
+        raise QueryError(f"unknown column kind {columns!r}; choose one of "
+                         f"{', '.join(COLUMN_KINDS)}")
+    if mechanism_id is not None:
+        check_ids(ds, "mechanism", [mechanism_id])
+        filters = filters.with_(mechanism=(mechanism_id,))
+    if column_id is not None:
+        check_ids(ds, columns, [column_id])
+        filters = filters.with_(**{columns: (column_id,)})
+    return reader_table(ds, filters)
+
+
+@dataclass(frozen=True)
+class ProjectStory:
+    """Everything the project-story view shows for one project."""
+
+    project: pd.Series
+    relationships: list[str]
+    contexts: pd.DataFrame
+    activities: pd.DataFrame
+    evidence: pd.DataFrame
+    outcomes: pd.DataFrame
+    barriers_enablers: pd.DataFrame
+    follow_on: pd.DataFrame
+    discrepancies: pd.DataFrame
+    sources: pd.DataFrame
+    chains: pd.DataFrame = field(repr=False)
+
+    @property
+    def is_identified(self) -> bool:
+        """False for projects no readable source names."""
+        return str(self.project["membership"]) != "unidentified"
+
+
+def _project_row(ds: Dataset, project_id: str) -> pd.Series:
+    check_ids(ds, "project", [project_id])
+    return ds.projects.set_index("project_id").loc[project_id]
+
+
+def project_story(ds: Dataset, project_id: str) -> ProjectStory:
+    """One project's context, activities, mechanisms, outcomes, barriers and sources.
+
+    Raises:
+        QueryError: unknown project id.
+    """
+    project = _project_row(ds, project_id)
+
+    def mine(table: str) -> pd.DataFrame:
+        frame = ds[table]
+        return frame[frame.project_id == project_id].reset_index(drop=True)
+
+    relationship_label = facet_options(ds, "relationship_type")
+    relationships = [relationship_label[r] for r in
+                     mine("project_relationships").relationship_type_id]
+    parts = {t: mine(t) for t in ("contexts", "activities", "mechanism_evidence", "outcomes",
+                                  "barriers_enablers", "follow_on", "discrepancies")}
+    cited = set()
+    for frame in [*parts.values(), ds.projects[ds.projects.project_id == project_id]]:
+        for citations in frame.source_ids:
+            cited.update(c.source_id for c in citations)
+    sources = ds.sources[ds.sources.source_id.isin(cited)].reset_index(drop=True)
+    return ProjectStory(
+        project=project,
+        relationships=relationships,
+        contexts=parts["contexts"],
+        activities=parts["activities"],
+        evidence=parts["mechanism_evidence"],
+        outcomes=parts["outcomes"],
+        barriers_enablers=parts["barriers_enablers"],
+        follow_on=parts["follow_on"],
+        discrepancies=parts["discrepancies"],
+        sources=sources,
+        chains=project_chains(ds, project_id),
+    )
+
+
+def project_chains(ds: Dataset, project_id: str) -> pd.DataFrame:
+    """A project's context → activity → mechanism → outcome links, one row per link.
+
+    Links come only from evidence rows: their contexts lead to their activities (or straight
+    to the mechanism when no activity is cited), activities lead to the mechanism, and the
+    mechanism leads to the outcomes the row cites. Rows rated ``not_reported`` add no links.
+
+    Returns:
+        Columns ``source_kind, source_id, source, target_kind, target_id, target,
+        strength, evidence_id``.
+
+    Raises:
+        QueryError: unknown project id.
+    """
+    _project_row(ds, project_id)
+    context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
+    activity = dict(zip(ds.activities.activity_id, ds.activities.description, strict=True))
+    outcome = dict(zip(ds.outcomes.outcome_id, ds.outcomes.description, strict=True))
+    mechanism = facet_options(ds, "mechanism")
+    links = []
+    evidence = ds.mechanism_evidence[ds.mechanism_evidence.project_id == project_id]
+    for row in evidence.itertuples(index=False):
+        strength = str(row.strength)
+        if strength == "not_reported":
+            continue
+        node_m = ("mechanism", row.mechanism_id, mechanism[row.mechanism_id])
+        steps = []
+        for c in row.context_ids:
+            targets = ([("activity", a, activity[a]) for a in row.activity_ids]
+                       or [node_m])
+            steps += [(("context", c, context[c]), t) for t in targets]
+        steps += [(("activity", a, activity[a]), node_m) for a in row.activity_ids]
+        steps += [(node_m, ("outcome", o, outcome[o])) for o in row.outcome_ids]
+        links += [(*src, *dst, strength, row.evidence_id) for src, dst in steps]
+    frame = pd.DataFrame(links, columns=["source_kind", "source_id", "source", "target_kind",
+                                         "target_id", "target", "strength", "evidence_id"])
+    return frame.drop_duplicates(subset=["source_kind", "source_id", "target_kind",
+                                         "target_id", "strength"]).reset_index(drop=True)
+
+
+def compare_projects(ds: Dataset, project_ids: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """Mechanism strengths side by side: one row per mechanism, one column per project.
+
+    Raises:
+        QueryError: fewer than two or more than three projects, a repeated or unknown id.
+    """
+    project_ids = list(project_ids)
+    if not 2 <= len(project_ids) <= 3 or len(set(project_ids)) != len(project_ids):
+        raise QueryError("choose two or three different projects to compare")
+    check_ids(ds, "project", project_ids)
+    cells = matrix(ds, "project", Filters(project=tuple(project_ids)))
+    wide = cells.pivot(index="mechanism", columns="column", values="strength")
+    names = facet_options(ds, "project")
+    order = [m for m in facet_options(ds, "mechanism").values() if m in wide.index]
+    return wide.loc[order, [names[p] for p in project_ids]].rename_axis(
+        index="Mechanism", columns=None)
+
+
+def same_activity_different_mechanisms(ds: Dataset,
+                                       project_ids: list[str] | tuple[str, ...] | None = None
+                                       ) -> pd.DataFrame:
+    """Where one kind of activity met different contexts and activated different mechanisms.
+
+    For each activity type used by two or more of the projects (default: all projects),
+    one row per project: its contexts for that activity's evidence and the mechanisms it
+    activated (evident or partial) through activities of that type. ``differs`` is True when
+    the projects' mechanism sets for that activity type are not all the same — the
+    evaluation's warning that activities are not mechanisms.
+
+    Returns:
+        Columns ``activity_type, project_id, project, activities, contexts, mechanisms,
+        differs``.
+    """
+    if project_ids is not None:
+        check_ids(ds, "project", list(project_ids))
+    records = evidence_records(ds)
+    activities = ds.activities
+    if project_ids is not None:
+        activities = activities[activities.project_id.isin(project_ids)]
+    names = facet_options(ds, "project")
+    context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
+    rows = []
+    for activity_type, group in activities.groupby("activity_type", observed=True):
+        projects = list(dict.fromkeys(group.project_id))
+        if len(projects) < 2:
+            continue
+        entries = []
+        for project_id in projects:
+            ids = set(group[group.project_id == project_id].activity_id)
+            used = records[(records.project_id == project_id)
+                           & records.activity_ids.map(lambda a, ids=ids: bool(ids & set(a)))]
+            activated = used[used.strength.astype(str).isin(ACTIVATED)]
+            entries.append({
+                "activity_type": humanise(str(activity_type)),
+                "project_id": project_id,
+                "project": names[project_id],
+                "activities": "; ".join(group[group.project_id == project_id].description),
+                "contexts": "; ".join(dict.fromkeys(context[c] for cs in used.context_ids
+                                                    for c in cs)),
+                "mechanisms": tuple(dict.fromkeys(activated.mechanism)),
+            })
+        differs = len({frozenset(e["mechanisms"]) for e in entries}) > 1
+        rows += [{**e, "differs": differs} for e in entries]
+    return pd.DataFrame(rows, columns=["activity_type", "project_id", "project", "activities",
+                                       "contexts", "mechanisms", "differs"])
+
+
+def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.DataFrame:
+    """Across projects: activity type → mechanism → outcome domain, with counts.
+
+    An activity type links to a mechanism once per evidence row that cites an activity of
+    that type (any strength except ``not_reported``); a mechanism links to an outcome domain
+    once per outcome the row cites.
+
+    Returns:
+        Columns ``stage, source, target, strength, count`` where ``stage`` is
+        ``activity→mechanism`` or ``mechanism→outcome``.
+    """
+    filters = filters or Filters()
+    check_filters(ds, filters)
+    records = apply_filters(evidence_records(ds), filters)
+    records = records[records.strength.astype(str) != "not_reported"]
+    domain_of = dict(zip(ds.outcomes.outcome_id, ds.outcomes.domain.astype(str), strict=True))
+    links = []
+    for row in records.itertuples(index=False):
+        strength = str(row.strength)
+        links += [("activity→mechanism", humanise(t), row.mechanism, strength)
+                  for t in row.activity_types]
+        links += [("mechanism→outcome", row.mechanism, humanise(domain_of[o]), strength)
+                  for o in row.outcome_ids]
+    frame = pd.DataFrame(links, columns=["stage", "source", "target", "strength"])
+    return (frame.groupby(["stage", "source", "target", "strength"], sort=False)
+            .size().rename("count").reset_index())
