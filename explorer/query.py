@@ -221,7 +221,12 @@ def apply_filters(records: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         wanted = set(chosen)
         column = records[_FACET_COLUMNS[facet]]
         keep &= column.map(lambda values, wanted=wanted: bool(wanted.intersection(values)))
-    return records[keep]
+    return records.loc[keep.astype(bool)]
+
+
+def _contains(column: pd.Series, value: str) -> pd.Series:
+    """Boolean mask: which tuples in ``column`` contain ``value`` (safe on empty input)."""
+    return column.map(lambda values: value in values).astype(bool)
 
 
 def strongest(strengths) -> str:
@@ -271,7 +276,7 @@ def matrix(ds: Dataset, columns: str = "project", filters: Filters | None = None
     for mechanism_id, mechanism in mechanisms.items():
         mine = records[records.mechanism_id == mechanism_id]
         for column_id, column in column_labels.items():
-            hit = mine[mine[facet_column].map(lambda values, c=column_id: c in values)]
+            hit = mine.loc[_contains(mine[facet_column], column_id)]
             strengths = [str(s) for s in hit.strength]
             cells.append({
                 "mechanism_id": mechanism_id,
@@ -506,8 +511,8 @@ def same_activity_different_mechanisms(ds: Dataset,
         entries = []
         for project_id in projects:
             ids = set(group[group.project_id == project_id].activity_id)
-            used = records[(records.project_id == project_id)
-                           & records.activity_ids.map(lambda a, ids=ids: bool(ids & set(a)))]
+            cites = records.activity_ids.map(lambda a, ids=ids: bool(ids & set(a))).astype(bool)
+            used = records.loc[(records.project_id == project_id) & cites]
             activated = used[used.strength.astype(str).isin(ACTIVATED)]
             entries.append({
                 "activity_type": humanise(str(activity_type)),

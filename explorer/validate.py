@@ -276,6 +276,7 @@ def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
             index[key] = {row[column]: row for row in tables[table_name].rows if column in row}
         return index[key]
 
+    known_projects = lookup("projects", PROJECT_FIELD) or {}
     for spec in descriptor.resources:
         table = tables.get(spec.name)
         if table is None:
@@ -301,10 +302,10 @@ def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
                         rule = "source-reference" if field.is_citation else "foreign-key"
                         problems.append(Problem(
                             spec.path, line, column, rule, item,
-                            f"{_shown(item)} is not a {target_column} in "
-                            f"{target_table}.csv"))
+                            f"{_shown(item)} is not found in {target_table}.csv "
+                            f"(column {target_column})"))
                     elif (PROJECT_FIELD in row and target_table != "projects"
-                          and PROJECT_FIELD in target
+                          and target.get(PROJECT_FIELD) in known_projects
                           and target[PROJECT_FIELD] != row[PROJECT_FIELD]):
                         problems.append(Problem(
                             spec.path, line, column, "same-project", item,

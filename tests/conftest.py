@@ -1,0 +1,86 @@
+"""Shared fixtures: the embedded data, the hand-countable mini package, editable copies."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+import explorer
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+MINI = ROOT / "tests" / "fixtures" / "mini"
+
+
+class PackageCopy:
+    """A throw-away copy of a data package that a test can break on purpose."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def rows(self, table: str) -> list[list[str]]:
+        with open(self.file(f"{table}.csv"), newline="", encoding="utf-8") as handle:
+            return list(csv.reader(handle))
+
+    def write_rows(self, table: str, rows: list[list[str]]) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        self.file(f"{table}.csv").write_text(buffer.getvalue(), encoding="utf-8")
+
+    def set_cell(self, table: str, line: int, column: str, value: str) -> None:
+        """Set one cell; ``line`` counts as a spreadsheet does (header = line 1)."""
+        rows = self.rows(table)
+        rows[line - 1][rows[0].index(column)] = value
+        self.write_rows(table, rows)
+
+    def cell(self, table: str, line: int, column: str) -> str:
+        rows = self.rows(table)
+        return rows[line - 1][rows[0].index(column)]
+
+    def append_text(self, table: str, text: str) -> None:
+        with open(self.file(f"{table}.csv"), "a", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+
+
+def _assemble(source: Path, target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for csv_file in source.glob("*.csv"):
+        shutil.copy(csv_file, target / csv_file.name)
+    shutil.copy(DATA / "datapackage.json", target / "datapackage.json")
+    return target
+
+
+@pytest.fixture(scope="session")
+def ds() -> explorer.Dataset:
+    """The embedded, curated data."""
+    return explorer.load(DATA)
+
+
+@pytest.fixture(scope="session")
+def mini_path(tmp_path_factory) -> Path:
+    """The mini fixture CSVs beside the real datapackage.json (one schema)."""
+    return _assemble(MINI, tmp_path_factory.mktemp("mini"))
+
+
+@pytest.fixture(scope="session")
+def mini(mini_path) -> explorer.Dataset:
+    return explorer.load(mini_path)
+
+
+@pytest.fixture
+def mini_copy(tmp_path) -> PackageCopy:
+    """An editable copy of the mini package."""
+    return PackageCopy(_assemble(MINI, tmp_path / "package"))
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> PackageCopy:
+    """An editable copy of the embedded data."""
+    return PackageCopy(_assemble(DATA, tmp_path / "package"))

@@ -1,0 +1,76 @@
+"""The project installs the same way for pip users, conda/Binder users and from a wheel."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+
+import yaml
+from conftest import DATA, ROOT
+
+REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*(.*)$")
+
+
+def _parse(requirement: str) -> tuple[str, str]:
+    name, spec = REQUIREMENT.match(requirement).groups()
+    return name.lower().replace("_", "-"), spec.replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_packages_and_versions_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + [
+        r for extra in project["optional-dependencies"].values() for r in extra]
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    listed = []
+    for item in environment["dependencies"]:
+        if isinstance(item, dict):
+            listed += [r for r in item["pip"] if not r.startswith("-e")]
+        elif not item.startswith(("python", "pip")) or item.startswith("python-"):
+            listed.append(item)
+    assert sorted(map(_parse, listed)) == sorted(map(_parse, wanted))
+
+
+def test_environment_yml_python_matches_requires_python():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert f"python{project['requires-python']}" in environment["dependencies"]
+
+
+def test_the_wheel_embeds_the_data_package(tmp_path):
+    """An installed wheel carries data/ as explorer/_data, so load() works outside a clone."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"explorer/_data/{p.name}" for p in DATA.iterdir() if p.is_file()}
+    assert expected <= names
+    assert "explorer/_data/datapackage.json" in names
+
+
+def test_the_installed_wheel_loads_its_embedded_data(tmp_path):
+    """Unpacked wheel, no clone on the path: explorer.load() finds explorer/_data."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import explorer; "
+            "ds = explorer.load(); "
+            "print(ds.path.relative_to(sys.argv[1]).as_posix(), len(ds.projects))")
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(site)],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "explorer/_data"

@@ -1,0 +1,197 @@
+"""Specifications of the query layer, checked on the hand-countable mini package.
+
+See ``tests/fixtures/mini/README.md`` for what the mini package holds.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer import QueryError, query
+from explorer.query import Filters
+
+
+def cell(frame, mechanism_id, column_id):
+    row = frame[(frame.mechanism_id == mechanism_id) & (frame.column_id == column_id)]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+def test_matrix_has_every_mechanism_by_every_project_including_unidentified(mini):
+    frame = query.matrix(mini, "project")
+    assert list(frame.column_id.unique()) == ["alpha", "beta", "gamma"]
+    assert list(frame.mechanism_id.unique()) == ["patient_beliefs", "professional_beliefs"]
+    assert len(frame) == 6
+
+
+def test_cell_strength_is_the_strongest_row_and_count_skips_not_reported(mini):
+    """alpha × professional beliefs has a not_reported and a partial row."""
+    alpha = cell(query.matrix(mini, "project"), "professional_beliefs", "alpha")
+    assert alpha.strength == "partial"
+    assert alpha["count"] == 1
+    assert alpha["rows"] == 2
+    assert set(alpha.evidence_ids) == {"a-ev-2", "a-ev-3"}
+
+
+def test_a_cell_with_only_not_reported_rows_is_not_reported_with_count_zero(mini):
+    frame = query.matrix(mini, "project", Filters(strength=("not_reported",)))
+    alpha = cell(frame, "professional_beliefs", "alpha")
+    assert (alpha.strength, alpha["count"], alpha["rows"]) == ("not_reported", 0, 1)
+
+
+def test_a_cell_without_rows_is_no_rows_not_not_reported(mini):
+    gamma = cell(query.matrix(mini, "project"), "patient_beliefs", "gamma")
+    assert (gamma.strength, gamma["count"], gamma["rows"]) == ("no_rows", 0, 0)
+
+
+def test_strongest_orders_evident_partial_not_evident_not_reported():
+    assert query.strongest(["not_reported", "not_evident"]) == "not_evident"
+    assert query.strongest(["partial", "evident", "not_reported"]) == "evident"
+    assert query.strongest([]) == "no_rows"
+
+
+def test_record_with_contexts_in_two_dimensions_counts_in_both_columns(mini):
+    frame = query.matrix(mini, "context_dimension")
+    assert cell(frame, "professional_beliefs", "financial").evidence_ids == ("a-ev-3",)
+    assert set(cell(frame, "professional_beliefs", "workforce").evidence_ids) == {
+        "a-ev-3", "b-ev-1"}
+
+
+def test_relationship_type_columns_follow_each_projects_relationships(mini):
+    frame = query.matrix(mini, "relationship_type")
+    assert cell(frame, "patient_beliefs", "person_system").evidence_ids == ("a-ev-1",)
+    assert set(cell(frame, "professional_beliefs", "person_system").evidence_ids) == {
+        "a-ev-2", "a-ev-3", "b-ev-1"}
+    assert cell(frame, "professional_beliefs", "individual_professional").strength == "partial"
+
+
+def test_setting_columns_group_projects_by_setting_type(mini):
+    frame = query.matrix(mini, "setting_type")
+    assert cell(frame, "professional_beliefs", "general_practice").evidence_ids == ("b-ev-1",)
+    assert cell(frame, "patient_beliefs", "not_found").strength == "no_rows"
+
+
+def test_filters_are_or_within_a_facet(mini):
+    ids = set(query.reader_table(mini, Filters(project=("alpha", "beta")))["Record"])
+    assert ids == {"a-ev-1", "a-ev-2", "a-ev-3", "b-ev-1"}
+
+
+def test_filters_are_and_across_facets(mini):
+    chosen = Filters(project=("alpha", "beta"), strength=("partial",),
+                     context_dimension=("financial",))
+    assert list(query.reader_table(mini, chosen)["Record"]) == ["a-ev-3"]
+
+
+def test_an_empty_facet_does_not_filter(mini):
+    assert len(query.reader_table(mini, Filters())) == 4
+
+
+def test_filtering_the_column_facet_limits_the_columns(mini):
+    frame = query.matrix(mini, "project", Filters(project=("beta",)))
+    assert list(frame.column_id.unique()) == ["beta"]
+
+
+def test_filters_describe_themselves_in_words():
+    chosen = Filters(project=("alpha", "beta"), strength=("partial",))
+    assert chosen.describe() == "Project is alpha or beta, and Strength is partial"
+    assert Filters().describe() == "No filters: all evidence records"
+
+
+def test_unknown_ids_raise_a_query_error_naming_the_id_and_the_known_ones(mini):
+    with pytest.raises(QueryError, match=r"unknown project 'zeta'; known: alpha, beta, gamma"):
+        query.matrix(mini, "project", Filters(project=("zeta",)))
+
+
+def test_unknown_column_kind_is_a_query_error(mini):
+    with pytest.raises(QueryError, match="unknown column kind 'region'"):
+        query.matrix(mini, "region")
+
+
+def test_cell_records_lists_a_cells_records_with_explanations_and_citations(mini):
+    table = query.cell_records(mini, "project", "professional_beliefs", "alpha")
+    assert list(table["Record"]) == ["a-ev-2", "a-ev-3"]
+    assert list(table["Why this rating"]) == ["silent", "staff views shifted a little"]
+    assert list(table["Sources"]) == ["hf-programme-page", "hf-programme-page"]
+
+
+def test_cell_records_for_a_row_header_and_a_column_header(mini):
+    row = query.cell_records(mini, "project", mechanism_id="patient_beliefs")
+    column = query.cell_records(mini, "project", column_id="beta")
+    assert list(row["Record"]) == ["a-ev-1"]
+    assert list(column["Record"]) == ["b-ev-1"]
+
+
+def test_reader_table_uses_plain_language_headers_and_labels(mini):
+    table = query.reader_table(mini)
+    assert list(table.columns) == list(query.READER_COLUMNS.values())
+    assert set(table["Strength"]) == {"Evident", "Partial", "Not reported"}
+    assert table.loc[table.Record == "a-ev-3", "Contexts"].item() == "money tight; staff stretched"
+
+
+def test_project_chains_link_context_activity_mechanism_outcome(mini):
+    chains = query.project_chains(mini, "alpha")
+    links = set(zip(chains.source_id, chains.target_id, strict=True))
+    assert ("a-ctx-1", "a-act-1") in links
+    assert ("a-ctx-2", "a-act-1") in links
+    assert ("a-act-1", "patient_beliefs") in links
+    assert ("patient_beliefs", "a-out-1") in links
+
+
+def test_project_chains_leave_out_not_reported_rows(mini):
+    chains = query.project_chains(mini, "alpha")
+    assert "a-ev-2" not in set(chains.evidence_id)
+
+
+def test_project_story_collects_the_projects_rows_and_sources(mini):
+    story = query.project_story(mini, "alpha")
+    assert story.is_identified
+    assert story.relationships == ["Person and professional", "Person and system"]
+    assert list(story.contexts.context_id) == ["a-ctx-1", "a-ctx-2"]
+    assert list(story.sources.source_id) == ["hf-programme-page"]
+
+
+def test_project_story_of_an_unidentified_project_is_empty_but_says_so(mini):
+    story = query.project_story(mini, "gamma")
+    assert not story.is_identified
+    assert story.evidence.empty and story.chains.empty
+
+
+def test_compare_projects_puts_strengths_side_by_side(mini):
+    wide = query.compare_projects(mini, ["alpha", "beta"])
+    assert list(wide.columns) == ["Alpha", "Beta"]
+    assert wide.loc["patient beliefs"].tolist() == ["evident", "no_rows"]
+    assert wide.loc["professional beliefs"].tolist() == ["partial", "partial"]
+
+
+@pytest.mark.parametrize("chosen", [["alpha"], ["alpha", "alpha"], ["a", "b", "c", "d"]])
+def test_compare_needs_two_or_three_different_projects(mini, chosen):
+    with pytest.raises(QueryError, match="choose two or three different projects"):
+        query.compare_projects(mini, chosen)
+
+
+def test_same_activity_type_activating_different_mechanisms_is_flagged(mini):
+    table = query.same_activity_different_mechanisms(mini)
+    assert list(table.project_id) == ["alpha", "beta"]
+    assert table.differs.all()
+    assert table.set_index("project_id").loc["beta", "mechanisms"] == ("professional beliefs",)
+
+
+def test_activity_mechanism_links_count_rows_and_skip_not_reported(mini):
+    links = query.activity_mechanism_links(mini)
+    as_tuples = set(links.itertuples(index=False, name=None))
+    assert ("activity→mechanism", "Staff training", "patient beliefs", "evident", 1) in as_tuples
+    assert ("activity→mechanism", "Staff training", "professional beliefs", "partial", 2) in (
+        as_tuples)
+    assert ("mechanism→outcome", "patient beliefs", "Confidence and control", "evident", 1) in (
+        as_tuples)
+    assert links["count"].sum() == 4
+
+
+def test_facet_options_are_in_display_order_with_labels(mini):
+    assert query.facet_options(mini, "strength") == {
+        "evident": "Evident", "partial": "Partial", "not_evident": "Not evident",
+        "not_reported": "Not reported"}
+    assert list(query.facet_options(mini, "project").values()) == [
+        "Alpha", "Beta", "Project 3 (not identified)"]
+    with pytest.raises(QueryError, match="unknown facet"):
+        query.facet_options(mini, "colour")
