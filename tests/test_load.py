@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DATA
 
 import explorer
 from explorer import Citation
 from explorer.load import data_path
+
+from conftest import DATA
 
 
 def test_each_declared_table_is_a_dataframe_with_declared_columns(mini):

@@ -10,6 +10,7 @@ import tomllib
 import zipfile
 
 import yaml
+
 from conftest import DATA, ROOT
 
 REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*(.*)$")

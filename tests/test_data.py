@@ -1,0 +1,237 @@
+"""Specifications of the curated evidence in ``data/``: honest, sourced, complete where it can be.
+
+These pin what a policy reader will quote: seven projects, their membership status, one
+evidence row per mechanism for every identified project, key figures with units and sources,
+the recorded disagreements between sources, and that nothing is copied from a source.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from explorer import query
+
+from conftest import DATA, ROOT
+
+SOURCES_DIR = ROOT.parent / "shared" / "sources"
+MECHANISMS = ["patient_beliefs", "professional_beliefs", "systems_processes",
+              "culture_environment"]
+FOUNDATIONS = ["project_management", "leadership", "engagement"]
+IDENTIFIED = ["shared-haemodialysis", "pathway", "record-access", "peer-support",
+              "speaking-up"]
+UNIDENTIFIED = ["unidentified-6", "unidentified-7"]
+FACT_TABLES = ["programmes", "projects", "relationship_types", "mechanisms", "foundations",
+               "project_relationships", "contexts", "activities", "mechanism_evidence",
+               "outcomes", "barriers_enablers", "follow_on", "findings", "discrepancies"]
+
+
+def test_the_programme_had_seven_projects(ds):
+    assert len(ds.projects) == 7
+    assert ds.programmes.project_count.tolist() == [7]
+
+
+def test_membership_is_four_confirmed_one_probable_two_unidentified(ds):
+    membership = dict(zip(ds.projects.project_id, ds.projects.membership.astype(str),
+                          strict=True))
+    assert membership == {
+        "shared-haemodialysis": "confirmed", "pathway": "confirmed",
+        "record-access": "confirmed", "peer-support": "probable", "speaking-up": "confirmed",
+        "unidentified-6": "unidentified", "unidentified-7": "unidentified"}
+
+
+@pytest.mark.parametrize("project_id", UNIDENTIFIED)
+def test_unidentified_projects_invent_nothing(ds, project_id):
+    """Every descriptive field says 'not found' and no facts hang off the project."""
+    row = ds.projects.set_index("project_id").loc[project_id]
+    for column in ("title", "lead_organisation", "partners", "region", "setting",
+                   "population", "start_date", "end_date", "summary"):
+        assert row[column] == "not found", column
+    assert str(row["setting_type"]) == "not_found"
+    assert row["grant_gbp"] is None or str(row["grant_gbp"]) == "<NA>"
+    assert "seven" in row["membership_basis"]
+    for table in ("contexts", "activities", "mechanism_evidence", "outcomes",
+                  "barriers_enablers", "project_relationships"):
+        assert project_id not in set(ds[table].project_id), table
+
+
+@pytest.mark.parametrize("project_id", IDENTIFIED)
+def test_identified_projects_have_context_activity_and_outcome(ds, project_id):
+    for table in ("contexts", "activities", "outcomes", "project_relationships"):
+        assert (ds[table].project_id == project_id).sum() >= 1, table
+
+
+@pytest.mark.parametrize("project_id", IDENTIFIED)
+@pytest.mark.parametrize("mechanism_id", MECHANISMS)
+def test_every_identified_project_has_a_row_for_every_mechanism(ds, project_id, mechanism_id):
+    ev = ds.mechanism_evidence
+    assert ((ev.project_id == project_id) & (ev.mechanism_id == mechanism_id)).sum() >= 1
+
+
+def test_mechanism_ratings_are_all_coded_and_explained(ds):
+    """OPM's per-project findings were not readable, so every rating is our coding."""
+    ev = ds.mechanism_evidence
+    assert set(ev.basis.astype(str)) == {"coded"}
+    assert ev.explanation.str.len().min() > 40
+
+
+def test_several_rows_for_one_cell_combine_as_the_codebook_says(ds):
+    """Sheffield × professional beliefs has an evident and a partial row: cell is evident,
+    count 2 — the rule written in CODEBOOK.md."""
+    cells = query.matrix(ds, "project")
+    cell = cells[(cells.mechanism_id == "professional_beliefs")
+                 & (cells.column_id == "shared-haemodialysis")].iloc[0]
+    assert (cell.strength, cell["count"], cell["rows"]) == ("evident", 2, 2)
+    codebook = " ".join((DATA / "CODEBOOK.md").read_text().replace("\n>", " ").split())
+    assert "evident > partial > not_evident > not_reported" in codebook
+    assert "its count is the number of rows that are not `not_reported`" in codebook
+
+
+@pytest.mark.parametrize("table", FACT_TABLES)
+def test_every_fact_row_cites_at_least_one_resolving_source(ds, table):
+    known = set(ds.sources.source_id)
+    for citations in ds[table].source_ids:
+        assert citations, f"{table} has a row without sources"
+        assert {c.source_id for c in citations} <= known
+
+
+@pytest.mark.parametrize("table", FACT_TABLES)
+def test_every_coded_row_explains_itself(ds, table):
+    frame = ds[table]
+    coded = frame[frame.basis == "coded"]
+    assert coded.explanation.notna().all() and (coded.explanation.str.strip() != "").all()
+
+
+def test_every_source_is_cited_and_findable(ds):
+    cited = set(ds.citations().source_id)
+    assert set(ds.sources.source_id) == cited
+    for row in ds.sources.itertuples(index=False):
+        assert row.title and row.publisher and row.licence and row.kind is not None
+        assert isinstance(row.url, str) or row.access_note, row.source_id
+
+
+def _outcome(ds, project_id, unit):
+    frame = ds.outcomes
+    rows = frame[(frame.project_id == project_id) & (frame.unit == unit)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize(("project_id", "value", "unit", "direction", "source"), [
+    ("pathway", 30, "percent", "decrease", "hf-pathway-page"),
+    ("peer-support", 14, "percent", "decrease", "hf-ps-page"),
+    ("peer-support", 260000, "GBP", "decrease", "hf-ps-page"),
+])
+def test_key_outcome_figures_with_units_and_sources(ds, project_id, value, unit, direction,
+                                                     source):
+    row = _outcome(ds, project_id, unit)
+    assert row.value == value
+    assert str(row.kind) == "quantitative"
+    assert str(row.direction) == direction
+    assert source in {c.source_id for c in row.source_ids}
+
+
+def test_programme_money_and_dates(ds):
+    programme = ds.programmes.iloc[0]
+    assert programme.grant_per_project_gbp == 400000
+    assert (programme.launch_year, programme.start_year, programme.end_year) == (2010, 2011, 2013)
+    assert "around" in (programme.summary + " " + str(programme.explanation)).lower()
+
+
+def test_speaking_up_grant_is_the_newspapers_figure_with_its_caveat(ds):
+    row = ds.projects.set_index("project_id").loc["speaking-up"]
+    assert row.grant_gbp == 398000
+    assert "bpost-mid-staffs-grant" in {c.source_id for c in row.source_ids}
+    assert "Birmingham Post" in row.grant_note
+
+
+def test_pre_programme_figures_are_not_outcomes(ds):
+    """Pathway's 2010 figures (3.2 days, £300,000) predate the grant."""
+    values = set(ds.outcomes.value.dropna())
+    assert 3.2 not in values and 300000 not in values
+
+
+@pytest.mark.parametrize("needle", [r"eight", r"19", r"Patients Association", r"July"])
+def test_discrepancies_between_sources_are_recorded(ds, needle):
+    text = " ".join(ds.discrepancies.topic + " " + ds.discrepancies.description)
+    assert re.search(needle, text), needle
+
+
+def test_findings_hold_three_recommendations_the_warning_and_the_tension(ds):
+    kinds = ds.findings.kind.astype(str).value_counts()
+    assert kinds["recommendation"] == 3
+    assert kinds["warning"] >= 1 and kinds["tension"] >= 1
+    warning = " ".join(ds.findings[ds.findings.kind == "warning"].text).lower()
+    assert "activit" in warning and "mechanism" in warning
+
+
+def test_framework_tables_hold_opms_terms(ds):
+    assert list(ds.mechanisms.sort_values("display_order").mechanism_id) == MECHANISMS
+    assert list(ds.foundations.sort_values("display_order").foundation_id) == FOUNDATIONS
+    assert set(ds.relationship_types.relationship_type_id) == {
+        "individual_professional", "person_system", "community_system"}
+
+
+def test_codebook_defines_every_term_and_cites_real_rows(ds):
+    codebook = (DATA / "CODEBOOK.md").read_text()
+    for term in [*MECHANISMS, *FOUNDATIONS, "evident", "partial", "not_evident",
+                 "not_reported", "stated", "coded", "not found"]:
+        assert f"`{term}`" in codebook, term
+    all_ids = set()
+    for table in ds.tables.values():
+        all_ids |= {str(v) for v in table.iloc[:, 0]}
+    for row_id in re.findall(r"\*\*([a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\*\*", codebook):
+        assert row_id in all_ids, row_id
+
+
+# -- paraphrase, not copy -------------------------------------------------------------
+
+FREE_TEXT = ("summary", "description", "explanation", "definition", "text", "membership_basis",
+             "grant_note", "handling", "setting", "population", "access_note", "topic")
+RUN = 8
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9£%]+", text.lower().replace("’", "'"))
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[i:i + RUN]) for i in range(len(words) - RUN + 1)}
+
+
+def _quoted_source_text() -> str:
+    facts = (SOURCES_DIR / "fact-base.md").read_text()
+    excerpts = re.findall(r'\] "([^"]+)"', facts)
+    return "\n".join(excerpts) + "\n" + (SOURCES_DIR / "opm-2014-dear-doctor.txt").read_text()
+
+
+@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="shared/sources not beside the clone")
+def test_no_text_cell_copies_eight_words_in_a_row_from_a_source(ds):
+    quoted = set()
+    for excerpt in _quoted_source_text().split("\n"):
+        quoted |= _shingles(excerpt)
+    assert len(quoted) > 1000  # the check really has source text to compare with
+    copied = []
+    for name, frame in ds.tables.items():
+        for column in FREE_TEXT:
+            if column not in frame.columns:
+                continue
+            for value in frame[column].dropna():
+                overlap = _shingles(str(value)) & quoted
+                if overlap:
+                    copied.append((name, column, " ".join(sorted(overlap)[0])))
+    assert copied == []
+
+
+def test_the_paraphrase_check_would_catch_a_copied_sentence():
+    sentence = ("Staff reported increased job satisfaction and greater respect for patients "
+                "in every unit")
+    source = "Staff reported increased job satisfaction and greater respect for patients."
+    assert _shingles(sentence) & _shingles(source)
+
+
+def test_codebook_is_beside_the_data():
+    assert Path(DATA / "CODEBOOK.md").is_file()
