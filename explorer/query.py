@@ -308,6 +308,11 @@ READER_COLUMNS = {
 }
 
 
+def _join(texts) -> str:
+    """Join sentences into one cell: 'A. B.' → 'A; B'."""
+    return "; ".join(str(t).rstrip(". ") for t in texts)
+
+
 def _reader(ds: Dataset, records: pd.DataFrame) -> pd.DataFrame:
     activity = dict(zip(ds.activities.activity_id, ds.activities.description, strict=True))
     context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
@@ -316,8 +321,8 @@ def _reader(ds: Dataset, records: pd.DataFrame) -> pd.DataFrame:
         "project": records.project,
         "mechanism": records.mechanism,
         "strength_label": [STRENGTHS[str(s)][0] for s in records.strength],
-        "activities": ["; ".join(activity[a] for a in ids) for ids in records.activity_ids],
-        "contexts": ["; ".join(context[c] for c in ids) for ids in records.context_ids],
+        "activities": [_join(activity[a] for a in ids) for ids in records.activity_ids],
+        "contexts": [_join(context[c] for c in ids) for ids in records.context_ids],
         "explanation": records.explanation.fillna(""),
         "basis": records.basis.astype(str),
         "sources": [citation_text(c) for c in records.source_ids],
@@ -518,9 +523,9 @@ def same_activity_different_mechanisms(ds: Dataset,
                 "activity_type": humanise(str(activity_type)),
                 "project_id": project_id,
                 "project": names[project_id],
-                "activities": "; ".join(group[group.project_id == project_id].description),
-                "contexts": "; ".join(dict.fromkeys(context[c] for cs in used.context_ids
-                                                    for c in cs)),
+                "activities": _join(group[group.project_id == project_id].description),
+                "contexts": _join(dict.fromkeys(context[c] for cs in used.context_ids
+                                                for c in cs)),
                 "mechanisms": tuple(dict.fromkeys(activated.mechanism)),
             })
         differs = len({frozenset(e["mechanisms"]) for e in entries}) > 1

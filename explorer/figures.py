@@ -1,0 +1,227 @@
+"""Pure functions: a query result → a plotly Figure, plus a text alternative for each chart.
+
+Strength is always shown twice — by colour (Okabe–Ito, safe for the common colour-vision
+deficiencies) and by shape — so no reading depends on colour alone. Every figure has a
+title, axis titles and a legend in plain language; ``describe_*`` functions give the same
+content as text for screen readers and handouts.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .query import NO_ROWS, STRENGTH_ORDER, STRENGTHS
+
+__all__ = [
+    "STRENGTH_STYLE",
+    "describe_flows",
+    "describe_matrix",
+    "describe_sankey",
+    "flows_figure",
+    "matrix_figure",
+    "story_figure",
+]
+
+# colour, marker symbol, text symbol, text colour on that colour
+STRENGTH_STYLE = {
+    "evident": ("#0072B2", "circle", "●", "#ffffff"),
+    "partial": ("#56B4E9", "diamond", "◐", "#000000"),
+    "not_evident": ("#E69F00", "x", "✕", "#000000"),
+    "not_reported": ("#BBBBBB", "circle-open", "?", "#000000"),
+    NO_ROWS: ("#FFFFFF", "line-ew", "–", "#000000"),
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        font={"family": FONT, "size": 14},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def _wrap(text: str, width: int = 18) -> str:
+    return "<br>".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects") -> go.Figure:
+    """The evidence gap map: mechanisms (rows) × columns, strength by colour and shape.
+
+    Args:
+        cells: ``query.matrix`` output.
+        column_title: what the columns are, for the x-axis title.
+    """
+    fig = go.Figure()
+    columns = [_wrap(c, 14) for c in dict.fromkeys(cells.column)]
+    mechanisms = [_wrap(m, 22) for m in dict.fromkeys(cells.mechanism)]
+    for strength in (*STRENGTH_ORDER, NO_ROWS):
+        part = cells[cells.strength == strength]
+        colour, symbol, _, _ = STRENGTH_STYLE[strength]
+        fig.add_trace(go.Scatter(
+            x=[_wrap(c, 14) for c in part.column],
+            y=[_wrap(m, 22) for m in part.mechanism],
+            mode="markers+text",
+            name=STRENGTHS[strength][0],
+            marker={"color": colour, "symbol": symbol, "size": 28,
+                    "line": {"color": "#333333", "width": 1.5}},
+            text=[str(n) if n else "" for n in part["count"]],
+            textposition="middle right",
+            textfont={"size": 15},
+            hovertext=[f"{m} × {c}: {STRENGTHS[strength][0]}, {n} record(s)"
+                       for m, c, n in zip(part.mechanism, part.column, part["count"],
+                                          strict=True)],
+            hoverinfo="text",
+            showlegend=not part.empty,
+        ))
+    fig.update_xaxes(title=None, categoryorder="array", categoryarray=columns, side="top",
+                     tickangle=0, showgrid=True, gridcolor="#eeeeee", tickfont={"size": 12},
+                     automargin=True)
+    fig.update_yaxes(title=None, categoryorder="array", categoryarray=list(reversed(mechanisms)),
+                     showgrid=True, gridcolor="#eeeeee", automargin=True)
+    fig.update_layout(legend={"title": {"text": "Strength (colour and shape)"},
+                              "orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
+                      annotations=[{"text": f"Columns: {column_title}. Number = records "
+                                            "rated other than 'not reported'.",
+                                    "showarrow": False, "xref": "paper", "yref": "paper",
+                                    "x": 0, "y": -0.16, "xanchor": "left",
+                                    "font": {"size": 12, "color": "#333333"}}])
+    fig = _layout(fig, f"Which mechanisms were activated, by {column_title.lower()}",
+                  300 + 80 * max(len(mechanisms), 1))
+    fig.update_layout(margin={"l": 10, "r": 30, "t": 130, "b": 90})
+    return fig
+
+
+def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects") -> str:
+    """A text alternative to ``matrix_figure``: one sentence per mechanism."""
+    if cells.empty:
+        return "No evidence records match the current filters."
+    sentences = []
+    for mechanism, part in cells.groupby("mechanism", sort=False):
+        by_strength = []
+        for strength in (*STRENGTH_ORDER, NO_ROWS):
+            names = list(part[part.strength == strength].column)
+            if names:
+                by_strength.append(f"{STRENGTHS[strength][0].lower()}: {', '.join(names)}")
+        sentences.append(f"{mechanism} — " + "; ".join(by_strength) + ".")
+    n_columns = cells.column.nunique()
+    return (f"Matrix of {cells.mechanism.nunique()} mechanisms by {n_columns} "
+            f"{column_title.lower()}. " + " ".join(sentences))
+
+
+NODE_COLOURS = {"context": "#999999", "activity": "#009E73", "mechanism": "#0072B2",
+                "outcome": "#CC79A7"}
+NODE_TITLES = {"context": "Context", "activity": "Activity", "mechanism": "Mechanism",
+               "outcome": "Outcome"}
+
+
+def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float, str]],
+            title: str, height: int) -> go.Figure:
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        textfont={"size": 12, "color": "#1a1a1a"},
+        node={
+            "label": [_short(label) for _, _, label in nodes],
+            "customdata": [f"{NODE_TITLES.get(kind, kind)}: {label}" for kind, _, label in nodes],
+            "hovertemplate": "%{customdata}<extra></extra>",
+            "color": [NODE_COLOURS.get(kind, "#999999") for kind, _, _ in nodes],
+            "pad": 18,
+            "thickness": 14,
+        },
+        link={
+            "source": [s for s, _, _, _ in links],
+            "target": [t for _, t, _, _ in links],
+            "value": [v for _, _, v, _ in links],
+            "color": [_fade(STRENGTH_STYLE[strength][0]) for *_, strength in links],
+            "customdata": [STRENGTHS[strength][0] for *_, strength in links],
+            "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
+                             "strength: %{customdata}<extra></extra>",
+        },
+    ))
+    return _layout(fig, title, height)
+
+
+def _short(label: str, limit: int = 34) -> str:
+    """A node label short enough not to run over its neighbours (full text on hover)."""
+    label = str(label)
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def _fade(colour: str) -> str:
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},0.55)"
+
+
+def story_figure(chains: pd.DataFrame, project_name: str) -> go.Figure:
+    """A project's context → activity → mechanism → outcome chain as a Sankey diagram.
+
+    Link colour is the strength of the evidence row that makes the link.
+    """
+    index: dict[tuple[str, str], int] = {}
+    nodes: list[tuple[str, str, str]] = []
+
+    def node(kind: str, node_id: str, label: str) -> int:
+        if (kind, node_id) not in index:
+            index[(kind, node_id)] = len(nodes)
+            nodes.append((kind, node_id, label))
+        return index[(kind, node_id)]
+
+    links = [
+        (node(r.source_kind, r.source_id, r.source), node(r.target_kind, r.target_id, r.target),
+         1.0, r.strength)
+        for r in chains.itertuples(index=False)
+    ]
+    height = max(360, 44 * max(len(nodes), 1))
+    return _sankey(nodes, links,
+                   f"{project_name}: from context to activities, mechanisms and outcomes",
+                   min(height, 900))
+
+
+def describe_sankey(chains: pd.DataFrame) -> str:
+    """A text alternative to ``story_figure``: each link in words."""
+    if chains.empty:
+        return "No chain: the sources do not link this project's activities to mechanisms."
+    parts = [f"{NODE_TITLES[r.source_kind]} '{r.source}' leads to "
+             f"{NODE_TITLES[r.target_kind].lower()} '{r.target}' "
+             f"({STRENGTHS[r.strength][0].lower()})"
+             for r in chains.itertuples(index=False)]
+    return f"{len(parts)} links. " + "; ".join(parts) + "."
+
+
+def flows_figure(links: pd.DataFrame) -> go.Figure:
+    """Across projects: activity types → mechanisms → outcome domains (Sankey)."""
+    index: dict[tuple[str, str], int] = {}
+    nodes: list[tuple[str, str, str]] = []
+
+    def node(kind: str, label: str) -> int:
+        if (kind, label) not in index:
+            index[(kind, label)] = len(nodes)
+            nodes.append((kind, label, label))
+        return index[(kind, label)]
+
+    edges = []
+    for row in links.itertuples(index=False):
+        if row.stage == "activity→mechanism":
+            edges.append((node("activity", row.source), node("mechanism", row.target),
+                          float(row.count), row.strength))
+        else:
+            edges.append((node("mechanism", row.source), node("outcome", row.target),
+                          float(row.count), row.strength))
+    return _sankey(nodes, edges, "Activity types → enabling mechanisms → outcome domains",
+                   max(420, 30 * len(nodes)))
+
+
+def describe_flows(links: pd.DataFrame) -> str:
+    """A text alternative to ``flows_figure``."""
+    if links.empty:
+        return "No activity is linked to a mechanism with the current filters."
+    parts = [f"{r.source} → {r.target}: {r.count} ({STRENGTHS[r.strength][0].lower()})"
+             for r in links.itertuples(index=False)]
+    return "; ".join(parts) + "."
