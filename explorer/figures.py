@@ -1,5 +1,9 @@
 """Pure functions: a query result → a plotly Figure, plus a text alternative for each chart.
 
+Plotly renders a subset of HTML in labels, hover text and titles, so every string that
+comes from the data passes through ``_text`` (HTML-escaped; plotly shows the entities as
+the original characters).
+
 Strength is always shown twice — by colour (Okabe–Ito, safe for the common colour-vision
 deficiencies) and by shape — so no reading depends on colour alone. Every figure has a
 title, axis titles and a legend in plain language; ``describe_*`` functions give the same
@@ -8,6 +12,7 @@ content as text for screen readers and handouts.
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import pandas as pd
@@ -48,8 +53,14 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
+def _text(value: object) -> str:
+    """Data text made safe for plotly's HTML-like labels."""
+    return html.escape(str(value), quote=False)
+
+
 def _wrap(text: str, width: int = 18) -> str:
-    return "<br>".join(textwrap.wrap(str(text), width)) or str(text)
+    """Escaped text with line breaks every ``width`` characters or so."""
+    return "<br>".join(_text(line) for line in textwrap.wrap(str(text), width)) or _text(text)
 
 
 def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects") -> go.Figure:
@@ -75,7 +86,7 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects") -> go.Fig
             text=[str(n) if n else "" for n in part["count"]],
             textposition="middle right",
             textfont={"size": 15},
-            hovertext=[f"{m} × {c}: {STRENGTHS[strength][0]}, {n} record(s)"
+            hovertext=[f"{_text(m)} × {_text(c)}: {STRENGTHS[strength][0]}, {n} record(s)"
                        for m, c, n in zip(part.mechanism, part.column, part["count"],
                                           strict=True)],
             hoverinfo="text",
@@ -129,7 +140,8 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
         textfont={"size": 12, "color": "#1a1a1a"},
         node={
             "label": [_short(label) for _, _, label in nodes],
-            "customdata": [f"{NODE_TITLES.get(kind, kind)}: {label}" for kind, _, label in nodes],
+            "customdata": [f"{NODE_TITLES.get(kind, kind)}: {_text(label)}"
+                           for kind, _, label in nodes],
             "hovertemplate": "%{customdata}<extra></extra>",
             "color": [NODE_COLOURS.get(kind, "#999999") for kind, _, _ in nodes],
             "pad": 18,
@@ -151,7 +163,7 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
 def _short(label: str, limit: int = 34) -> str:
     """A node label short enough not to run over its neighbours (full text on hover)."""
     label = str(label)
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+    return _text(label if len(label) <= limit else label[: limit - 1].rstrip() + "…")
 
 
 def _fade(colour: str) -> str:
@@ -180,7 +192,7 @@ def story_figure(chains: pd.DataFrame, project_name: str) -> go.Figure:
     ]
     height = max(360, 44 * max(len(nodes), 1))
     return _sankey(nodes, links,
-                   f"{project_name}: from context to activities, mechanisms and outcomes",
+                   f"{_text(project_name)}: from context to activities, mechanisms and outcomes",
                    min(height, 900))
 
 

@@ -478,11 +478,13 @@ def compare_projects(ds: Dataset, project_ids: list[str] | tuple[str, ...]) -> p
         raise QueryError("choose two or three different projects to compare")
     check_ids(ds, "project", project_ids)
     cells = matrix(ds, "project", Filters(project=tuple(project_ids)))
-    wide = cells.pivot(index="mechanism", columns="column", values="strength")
+    wide = cells.pivot(index="mechanism_id", columns="column_id", values="strength")
+    mechanisms = facet_options(ds, "mechanism")
     names = facet_options(ds, "project")
-    order = [m for m in facet_options(ds, "mechanism").values() if m in wide.index]
-    return wide.loc[order, [names[p] for p in project_ids]].rename_axis(
-        index="Mechanism", columns=None)
+    wide = wide.loc[list(mechanisms), project_ids]
+    wide.index = pd.Index([mechanisms[m] for m in wide.index], name="Mechanism")
+    wide.columns = [names[p] for p in project_ids]
+    return wide
 
 
 def same_activity_different_mechanisms(ds: Dataset,

@@ -10,7 +10,6 @@ Multiple values are comma-separated: ``?project=pathway,speaking-up&columns=sett
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
@@ -33,6 +32,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "lessons": {},
 }
 COMMON = {"present": "one"}
+_NOUNS = {"columns": "column choice", "cell": "matrix cell", "present": "presentation setting",
+          **{facet: label.lower() for facet, label in FACETS.items()}}
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _shown(value: str) -> str:
     printable = "".join(ch if ch.isprintable() else "?" for ch in value)
     if len(printable) > MAX_NOTE_VALUE:
         printable = printable[:MAX_NOTE_VALUE] + "…"
-    return html.escape(repr(printable), quote=True)
+    return repr(printable)
 
 
 def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
@@ -126,7 +127,7 @@ def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
                 if item not in kept:
                     kept.append(item)
             else:
-                notes.append(f"Ignored {_shown(item)}: it is not a known {name.replace('_', ' ')}.")
+                notes.append(f"Ignored {_shown(item)}: it is not a known {_NOUNS.get(name, name)}.")
         if kept:
             values[name] = tuple(kept)
     if view == "compare" and "project" in values and not 2 <= len(values["project"]) <= 3:

@@ -1,0 +1,107 @@
+"""Specifications of explorer.figures: what each chart says, in words and encodings."""
+
+from __future__ import annotations
+
+from explorer import figures, query
+from explorer.query import Filters
+
+
+def test_matrix_figure_has_a_title_a_legend_and_one_trace_per_strength(mini):
+    fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
+    assert fig.layout.title.text == "Which mechanisms were activated, by projects"
+    assert [t.name for t in fig.data] == ["Evident", "Partial", "Not evident", "Not reported",
+                                          "No evidence rows"]
+    assert fig.layout.legend.title.text == "Strength (colour and shape)"
+
+
+def test_matrix_figure_encodes_strength_by_colour_and_shape(mini):
+    fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
+    symbols = {t.name: t.marker.symbol for t in fig.data}
+    colours = {t.name: t.marker.color for t in fig.data}
+    assert len(set(symbols.values())) == 5
+    assert len(set(colours.values())) == 5
+
+
+def test_matrix_figure_shows_counts_beside_markers(mini):
+    fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
+    partial = next(t for t in fig.data if t.name == "Partial")
+    assert list(partial.text) == ["1", "1"]
+    assert "Alpha" in partial.x
+
+
+def test_only_strengths_present_appear_in_the_legend(mini):
+    cells = query.matrix(mini, "project", Filters(strength=("evident",)))
+    fig = figures.matrix_figure(cells, "Projects")
+    shown = [t.name for t in fig.data if t.showlegend]
+    assert shown == ["Evident", "No evidence rows"]
+
+
+def test_describe_matrix_is_a_text_alternative(mini):
+    text = figures.describe_matrix(query.matrix(mini, "project"), "Projects")
+    assert text.startswith("Matrix of 2 mechanisms by 3 projects.")
+    assert "patient beliefs — evident: Alpha; no evidence rows: Beta, Project 3 (not " \
+           "identified)." in text
+
+
+def test_story_figure_is_a_sankey_with_one_node_per_step(mini):
+    chains = query.project_chains(mini, "alpha")
+    fig = figures.story_figure(chains, "Alpha")
+    (sankey,) = fig.data
+    assert sankey.type == "sankey"
+    assert list(sankey.node.label) == ["money tight", "course", "patient beliefs", "more",
+                                       "staff stretched", "professional beliefs"]
+    assert len(sankey.link.source) == len(chains)
+    assert fig.layout.title.text.startswith("Alpha: from context to activities")
+
+
+def test_long_node_labels_are_shortened_but_kept_on_hover():
+    import pandas as pd
+
+    long = "A very long description of a context factor that would run over others"
+    chains = pd.DataFrame([("context", "c1", long, "mechanism", "m", "Mech", "evident", "e1")],
+                          columns=["source_kind", "source_id", "source", "target_kind",
+                                   "target_id", "target", "strength", "evidence_id"])
+    (sankey,) = figures.story_figure(chains, "X").data
+    assert sankey.node.label[0].endswith("…") and len(sankey.node.label[0]) <= 34
+    assert sankey.node.customdata[0] == f"Context: {long}"
+
+
+def test_describe_sankey_lists_every_link_in_words(mini):
+    text = figures.describe_sankey(query.project_chains(mini, "alpha"))
+    assert text.startswith("6 links.")
+    assert "Activity 'course' leads to mechanism 'patient beliefs' (evident)" in text
+
+
+def test_flows_figure_joins_activities_mechanisms_and_outcome_domains(mini):
+    links = query.activity_mechanism_links(mini)
+    (sankey,) = figures.flows_figure(links).data
+    assert set(sankey.node.label) == {"Staff training", "patient beliefs",
+                                      "professional beliefs", "Confidence and control"}
+    assert sum(sankey.link.value) == 4
+
+
+def test_empty_results_are_described_plainly(mini):
+    empty = query.activity_mechanism_links(mini, Filters(project=("gamma",)))
+    assert figures.describe_flows(empty) == ("No activity is linked to a mechanism with the "
+                                             "current filters.")
+    assert figures.describe_sankey(query.project_chains(mini, "gamma")).startswith("No chain")
+
+
+def test_data_text_in_charts_is_escaped_for_plotlys_html_labels(mini):
+    """Plotly renders some HTML in labels; planted markup must arrive as entities."""
+    import pandas as pd
+
+    planted = '<img src=x onerror="alert(1)">'
+    chains = pd.DataFrame([("context", "c1", planted, "mechanism", "m", "Mech", "evident",
+                            "e1")],
+                          columns=["source_kind", "source_id", "source", "target_kind",
+                                   "target_id", "target", "strength", "evidence_id"])
+    fig = figures.story_figure(chains, planted)
+    (sankey,) = fig.data
+    assert "<img" not in sankey.node.label[0] and "&lt;img" in sankey.node.label[0]
+    assert "<img" not in sankey.node.customdata[0]
+    assert fig.layout.title.text.startswith("&lt;img")
+    cells = query.matrix(mini, "project").assign(column=planted)
+    matrix = figures.matrix_figure(cells, "Projects")
+    assert all("<img" not in x for trace in matrix.data for x in trace.x)
+    assert all("<img" not in h for trace in matrix.data for h in trace.hovertext)
