@@ -285,8 +285,7 @@ class Dashboard:
         return f'<nav aria-label="Dashboards">{"".join(links)}</nav>'
 
     def _show_notes(self, notes: tuple[str, ...]) -> None:
-        # Notes are escaped where they are made (state.parse_query).
-        self.notes.value = ('<div class="ctg-note" role="status">' + " ".join(notes)
+        self.notes.value = ('<div class="ctg-note" role="status">' + esc(" ".join(notes))
                             + " The default is shown instead.</div>") if notes else ""
 
     def show_message(self, text: str) -> None:
