@@ -10,7 +10,7 @@ PORT   ?= 8866
 
 .PHONY: install serve test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable ".[dev]"

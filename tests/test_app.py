@@ -194,3 +194,10 @@ def test_only_web_addresses_become_links(mini_copy):
     html = app.citations_html(ds, ds.projects.source_ids.iloc[0])
     assert 'href="https://example.org/ok"' in html
     assert not app._is_web_address("javascript:alert(1)")
+
+
+def test_compare_chart_follows_the_order_the_projects_were_picked(mini):
+    dashboard = app.CompareApp(mini, "project=beta,alpha")
+    axis = list(dashboard.figure.figure.layout.xaxis.categoryarray)
+    assert axis == ["Beta", "Alpha"]
+    assert "<th scope=\"col\">Beta</th><th scope=\"col\">Alpha</th>" in dashboard.table.value
