@@ -999,21 +999,35 @@ def error_panel(text: str) -> w.VBox:
     return root
 
 
+def page_query_string() -> str:
+    """The query string of the page this kernel serves.
+
+    Voila passes it in ``$QUERY_STRING``. A preheated kernel runs before any page asks for
+    it, so there Voila's ``get_query_string`` waits for the request (everything above this
+    call in the notebook — imports, loading the data — is already done by then).
+    """
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        from voila.utils import get_query_string
+
+        return get_query_string() or ""
+    return os.environ.get("QUERY_STRING", "")
+
+
 def build(view: str, query_string: str | None = None, ds: Dataset | None = None) -> w.Widget:
     """Build a dashboard by name; the one call a notebook makes.
 
     Args:
         view: one of ``DASHBOARDS``.
-        query_string: the page's query string; default: ``$QUERY_STRING`` (set by Voila).
+        query_string: the page's query string; default: ``page_query_string()``.
         ds: a loaded dataset; default: ``explorer.load()`` (honours ``$EXPLORER_DATA``).
 
     Returns:
         The dashboard widget, or a plain error panel when the data cannot be loaded.
     """
-    if query_string is None:
-        query_string = os.environ.get("QUERY_STRING", "")
     try:
         dataset = ds if ds is not None else load()
+        if query_string is None:
+            query_string = page_query_string()
         return DASHBOARDS[view](dataset, query_string).widget
     except ExplorerError as error:
         return error_panel(str(error))

@@ -1,0 +1,54 @@
+"""Benchmark: kernel memory (RSS) per viewer of each dashboard, against the minimal notebook.
+
+Each page is opened alone, rendered, and its kernel's resident memory read from the operating
+system; the page is then closed and its kernel shut down. Prints the median RSS per page over
+the runs and the ratio to the baseline kernel. Target (issue 5): ≤ 1.2×.
+
+    python bench/memory.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from common import (
+    BASELINE,
+    CHARTLESS,
+    DASHBOARDS,
+    browser,
+    close,
+    first_paint,
+    kernels,
+    median,
+    ratio_line,
+    served,
+)
+
+SETTLE_S = 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    rss: dict[str, list[float]] = {name: [] for name in (BASELINE, *DASHBOARDS)}
+    with served() as server, browser() as chromium:
+        for _ in range(args.runs):
+            for name in (BASELINE, *DASHBOARDS):
+                before = {k.pid for k in kernels(server)}
+                _, page = first_paint(chromium, server.url(name),
+                                      chart=name not in CHARTLESS)
+                time.sleep(SETTLE_S)
+                mine = [k for k in kernels(server) if k.pid not in before]
+                rss[name].append(sum(k.memory_info().rss for k in mine) / 2**20)
+                close(server, page)
+    baseline = median(rss[BASELINE])
+    print(f"kernel RSS per viewer, median of {args.runs} runs")
+    print(f"{BASELINE:<10} {baseline:8.1f} MB")
+    for name in DASHBOARDS:
+        print(ratio_line(name, median(rss[name]), baseline, "MB", "<= 1.2x"))
+
+
+if __name__ == "__main__":
+    main()
