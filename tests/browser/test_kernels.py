@@ -1,0 +1,127 @@
+"""Kernel life cycle: idle kernels go away, stopping the server leaves none, a flood is capped.
+
+Each viewer costs a kernel (~150 MB). These tests start servers with short timeouts and small
+caps (command-line overrides of ``voila.json``) so the behaviour shows within seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+from browser_kit import FIRST_RENDER_MS, shutdown_kernel, wait_ready
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+FAST_CULL = ["--MappingKernelManager.cull_idle_timeout=4",
+             "--MappingKernelManager.cull_interval=1"]
+
+
+def kernel_processes(server) -> list[psutil.Process]:
+    try:
+        children = psutil.Process(server.process.pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    return [c for c in children if "ipykernel" in " ".join(_cmdline(c))]
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return condition()
+
+
+def http_get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def kernel_id_of(body: str) -> str:
+    return re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)
+
+
+def test_a_closed_tab_leaves_no_kernel_behind(chromium, voila_factory):
+    """Open a dashboard, close the tab: its kernel is gone within the culling time."""
+    server = voila_factory(None, extra_args=FAST_CULL)
+    before = {k.pid for k in kernel_processes(server)}
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(server.url("matrix"), timeout=FIRST_RENDER_MS)
+    wait_ready(page, chart=True)
+    mine = [k for k in kernel_processes(server) if k.pid not in before]
+    assert len(mine) == 1
+    context.close()
+    assert wait_for(lambda: not mine[0].is_running(), 30)
+
+
+def test_an_idle_kernel_nobody_connected_to_is_culled(voila_factory):
+    """A page fetched but never opened in a browser (no websocket) is culled when idle."""
+    server = voila_factory(None, extra_args=FAST_CULL)
+    status, _ = http_get(server.url("overview"))
+    assert status == 200
+    assert kernel_processes(server)
+    assert wait_for(lambda: not kernel_processes(server), 30)
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, how):
+    """Kernels never outlive their server, even when it is killed while pages load."""
+    import threading
+
+    server = voila_factory(None)
+    def load_page() -> None:
+        with contextlib.suppress(Exception):  # the server is about to die under this request
+            http_get(server.url("matrix"))
+
+    threads = [threading.Thread(target=load_page, daemon=True) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    assert wait_for(lambda: len(kernel_processes(server)) >= 3, 60)
+    kernels = kernel_processes(server)
+    os.killpg(server.process.pid, how)
+    server.process.wait(timeout=30)
+    assert wait_for(lambda: not any(k.is_running() and k.status() != "zombie"
+                                    for k in kernels), 20)
+
+
+def test_a_flood_beyond_the_cap_gets_a_busy_page_that_retries(chromium, voila_factory):
+    """At the kernel cap, a new viewer sees a calm 'busy' page that reloads itself and gets
+    the dashboard once a slot frees; nothing crashes and the link is kept."""
+    server = voila_factory(None, extra_args=["--ThrottledKernelManager.max_kernels=1"])
+    status, first = http_get(server.url("index"))
+    assert status == 200
+    status, busy = http_get(server.url("overview", "present=1"))
+    assert status == 503
+    assert "The explorer is busy" in busy
+    assert '<meta http-equiv="refresh" content="5">' in busy
+    assert "Traceback" not in busy and "https://" not in busy
+
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(server.url("overview", "present=1"), timeout=FIRST_RENDER_MS)
+    expect(page.get_by_text("The explorer is busy")).to_be_visible()
+    shutdown_kernel(server.base, kernel_id_of(first))  # the first viewer leaves
+    expect(page.locator(".ctg-root")).to_be_visible(timeout=FIRST_RENDER_MS)
+    assert page.url.endswith("overview.ipynb?present=1")
+    context.close()
