@@ -15,9 +15,7 @@ Safety rules that every view follows:
 
 from __future__ import annotations
 
-import base64
 import functools
-import html
 import json
 import logging
 import os
@@ -34,6 +32,22 @@ from IPython.display import display
 
 from . import figures, query
 from .errors import ExplorerError
+from .export import handout_html
+from .html import (
+    BASIS_HELP,
+    NOT_FOUND_HTML,
+    UNIDENTIFIED_HELP,
+    citations_html,
+    count,
+    csv_link,
+    data_link,
+    date_range,
+    esc,
+    html_table,
+    is_web_address,
+    strength_badge,
+    strength_legend,
+)
 from .load import Dataset, load
 from .query import COLUMN_KINDS, FACETS, STRENGTHS, Filters
 from .state import parse_query, to_query
@@ -43,9 +57,6 @@ __all__ = ["DASHBOARDS", "build", "esc"]
 log = logging.getLogger("explorer.app")
 
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
-NOT_FOUND = "not found"
-NOT_FOUND_HTML = '<span class="ctg-notfound">Not found in any source</span>'
-
 CSS = """
 <style>
 .ctg-root { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif;
@@ -124,106 +135,11 @@ class UrlSync(anywidget.AnyWidget):
     query = traitlets.Unicode(None, allow_none=True).tag(sync=True)
 
 
-def esc(value: object) -> str:
-    """HTML-escape any value; missing values and ``not found`` become a visible note."""
-    if value is None or (not isinstance(value, (tuple, list)) and pd.isna(value)):
-        return NOT_FOUND_HTML
-    text = str(value)
-    if text.strip().lower() == NOT_FOUND:
-        return NOT_FOUND_HTML
-    return html.escape(text, quote=True)
-
-
-def _count(n: int, noun: str) -> str:
-    """'1 record', '2 records'."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _html(content: str, *classes: str) -> w.HTML:
     widget = w.HTML(content)
     for cls in classes:
         widget.add_class(cls)
     return widget
-
-
-def html_table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None = None,
-               raw_columns: tuple[str, ...] = ()) -> str:
-    """An accessible HTML table; every cell escaped except ``raw_columns`` (built here)."""
-    if frame.empty:
-        return f'<p class="ctg-help">{esc(caption) + ": " if caption else ""}nothing to show.</p>'
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
-    rows = []
-    for index, row in enumerate(frame.itertuples(index=False)):
-        cells = "".join(
-            f"<td>{value if column in raw_columns else esc(value)}</td>"
-            for column, value in zip(frame.columns, row, strict=True))
-        cls = f' class="{row_classes[index]}"' if row_classes and row_classes[index] else ""
-        rows.append(f"<tr{cls}>{cells}</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<table class="ctg-table">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-def csv_link(frame: pd.DataFrame, filename: str, label: str) -> str:
-    """A download link carrying ``frame`` as CSV inside the page (no server round trip)."""
-    payload = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
-    return (f'<a class="ctg-download" download="{esc(filename)}" '
-            f'href="data:text/csv;charset=utf-8;base64,{payload}">{esc(label)}</a>')
-
-
-def strength_badge(strength: str) -> str:
-    colour, _, symbol, text_colour = figures.STRENGTH_STYLE[strength]
-    label, help_text = STRENGTHS[strength]
-    return (f'<span class="ctg-badge" style="background:{colour};color:{text_colour}" '
-            f'title="{esc(help_text)}">{symbol} {esc(label)}</span>')
-
-
-def strength_legend() -> str:
-    """The key to the ratings: one line of badges, the plain-language meanings on demand."""
-    badges = " ".join(strength_badge(strength) for strength in STRENGTHS)
-    items = "".join(f"<li><b>{esc(label)}</b>: {esc(help_text)}</li>"
-                    for label, help_text in STRENGTHS.values())
-    return ('<div class="ctg-legend ctg-help"><b>Key:</b> ' + badges
-            + '<details><summary>What the ratings mean</summary><p>Each rating is our coding '
-            "of public project descriptions (basis <i>coded</i>), following the codebook; it "
-            "is not OPM's published finding for that project, which we could not read.</p>"
-            f"<ul>{items}</ul></details></div>")
-
-
-BASIS_HELP = ("<b>Stated</b> means a cited source says it. <b>Coded</b> means a curator's "
-              "judgement from the cited text, explained in the row and governed by the "
-              "codebook.")
-UNIDENTIFIED_HELP = ("An <i>unidentified</i> project is not missing data: the funder says seven "
-                     "projects ran, but no source we could read names this one. It is shown so "
-                     "the gap stays visible.")
-
-
-def _date_range(start: str, end: str) -> str:
-    """'2011 to 2013-05'; one 'not found' note when neither end is known."""
-    if str(start) == NOT_FOUND and str(end) == NOT_FOUND:
-        return NOT_FOUND_HTML
-    return f"{esc(start)} to {esc(end)}"
-
-
-def _is_web_address(url: object) -> bool:
-    """Only http(s) addresses become links (never ``javascript:`` or ``data:``)."""
-    return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
-
-
-def citations_html(ds: Dataset, citations: tuple) -> str:
-    """Citations as links to their sources, with locators."""
-    sources = ds.sources.set_index("source_id")
-    parts = []
-    for citation in citations:
-        title = sources.at[citation.source_id, "title"]
-        url = sources.at[citation.source_id, "url"]
-        where = f" ({esc(citation.locator)})" if citation.locator else ""
-        if _is_web_address(url):
-            parts.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
-                         f"{esc(title)}</a>{where}")
-        else:
-            parts.append(f"{esc(title)}{where}")
-    return "; ".join(parts)
 
 
 def guarded(method: Callable) -> Callable:
@@ -574,9 +490,13 @@ class MatrixApp(Dashboard):
             self.figure_text.value = (f"<p class='ctg-srOnly ctg-alt'>"
                                       f"{esc(figures.describe_matrix(cells, column_title))}</p>")
             table = query.reader_table(ds, filters)
-            self.reader.value = html_table(table, _count(len(table), "matching evidence record"))
-            self.download.value = csv_link(table, "closing-the-gap-evidence.csv",
-                                           f"Download these {_count(len(table), 'record')} (CSV)")
+            self.reader.value = html_table(table, count(len(table), "matching evidence record"))
+            self.download.value = (
+                csv_link(table, "closing-the-gap-evidence.csv",
+                         f"Download these {count(len(table), 'record')} (CSV)")
+                + " · " + data_link(handout_html(ds, to_query(self.state)), "text/html",
+                                    "closing-the-gap-handout.html",
+                                    "Download a printable handout of this view (HTML)"))
             mechanism_id, column_id = self._selected_cell()
             if mechanism_id or column_id:
                 self._show_records(mechanism_id, column_id)
@@ -656,7 +576,7 @@ class MatrixApp(Dashboard):
                              for r in table["Record"]]
         shown["Sources"] = [citations_html(self.ds, evidence.at[r, "source_ids"])
                             for r in table["Record"]]
-        self.records.value = html_table(shown, _count(len(table), "record"),
+        self.records.value = html_table(shown, count(len(table), "record"),
                                         raw_columns=("Strength", "Sources"))
 
 
@@ -718,7 +638,7 @@ class StoryApp(Dashboard):
             ("Region", esc(p["region"])),
             ("Setting", esc(p["setting"])),
             ("Population", esc(p["population"])),
-            ("Dates", _date_range(p["start_date"], p["end_date"])),
+            ("Dates", date_range(p["start_date"], p["end_date"])),
             ("Grant", f"{esc(grant)} <span class='ctg-help'>({esc(p['grant_note'])})</span>"),
             ("Membership", f"{esc(p['membership'])} — {esc(p['membership_basis'])}"),
             ("Relationships targeted", esc(", ".join(story.relationships)) or NOT_FOUND_HTML),
@@ -818,7 +738,7 @@ class StoryApp(Dashboard):
         items = []
         for r in sources.itertuples(index=False):
             title = esc(r.title)
-            if _is_web_address(r.url):
+            if is_web_address(r.url):
                 title = (f"<a href='{esc(r.url)}' target='_blank' rel='noopener noreferrer'>"
                          f"{title}</a>")
             items.append(f"<li id='src-{esc(r.source_id)}'>{title}. {esc(r.publisher)}"
