@@ -244,6 +244,8 @@ class FigureSlot(w.Output):
     the websocket per page, because the plotly bundle is then an ordinary, cacheable file.
     The bundle is published directly instead of through ``fig.show``: plotly's renderer
     module imports nbformat → jsonschema → rfc3987_syntax, measured at 1.2 s per kernel.
+    The JSON engine is pinned: in a fresh Voila kernel plotly's ``auto`` engine was seen to
+    stall for 60 s on a minimal notebook, where ``json`` took milliseconds.
     The modebar's camera button downloads a PNG named after the view.
     """
 
@@ -264,7 +266,7 @@ class FigureSlot(w.Output):
             self.layout.display = "none"
             return
         self.layout.display = None
-        payload = json.loads(pio.to_json(fig, validate=False))
+        payload = json.loads(pio.to_json(fig, validate=False, engine="json"))
         payload["config"] = {"displaylogo": False, "showSendToCloud": False,
                              "toImageButtonOptions": {"filename": self.filename, "scale": 2},
                              "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
