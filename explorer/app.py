@@ -244,8 +244,9 @@ class FigureSlot(w.Output):
     the websocket per page, because the plotly bundle is then an ordinary, cacheable file.
     The bundle is published directly instead of through ``fig.show``: plotly's renderer
     module imports nbformat → jsonschema → rfc3987_syntax, measured at 1.2 s per kernel.
-    The JSON engine is pinned: in a fresh Voila kernel plotly's ``auto`` engine was seen to
-    stall for 60 s on a minimal notebook, where ``json`` took milliseconds.
+    The JSON engine is pinned to plain ``json`` so serialisation never depends on optional
+    packages. (A rare 60 s stall of Voila's server-side execution is an upstream race, not
+    this; see the README's known issues.)
     The modebar's camera button downloads a PNG named after the view.
     """
 

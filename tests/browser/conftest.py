@@ -1,0 +1,98 @@
+"""Fixtures for the browser tests: one Chromium and one Voila server per session.
+
+- ``chromium``: Debian's Chromium (``$EXPLORER_CHROMIUM`` overrides), never Playwright's own
+  download; a missing binary fails the tests with instructions, it does not skip them.
+- ``voila``: a real ``voila notebooks/`` server, started as ``make serve`` does.
+- ``voila_factory``: start more servers, e.g. on a broken copy of ``data/``.
+- ``web``: a fresh browser context per test that records page errors, dialogs and requests,
+  and fails the test on a page error or dialog it did not check itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from browser_kit import (
+    CHROMIUM_ARGS,
+    HUNG_LOADS,
+    VIEWPORT,
+    VOILA,
+    Session,
+    VoilaServer,
+    chromium_path,
+    start_voila,
+)
+from playwright.sync_api import Browser, expect, sync_playwright
+
+expect.set_options(timeout=20_000)  # a kernel round trip is ~0.1-1 s; leave room for load
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Chromium for the whole session (a fresh context per test keeps tests apart)."""
+    path = chromium_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.fail(f"Chromium not found at {path}. The browser tests need Debian's Chromium: "
+                    "run `sh scripts/ensure-chromium` (or `sudo apt-get install chromium`), "
+                    "or set EXPLORER_CHROMIUM to a Chromium binary.", pytrace=False)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("voila-logs")
+
+
+@pytest.fixture(scope="session")
+def voila_factory(server_logs) -> Iterator[Callable[[Path | None], VoilaServer]]:
+    """Start extra Voila servers (``data`` = a folder for ``$EXPLORER_DATA``); all stopped at
+    the end of the session."""
+    if not VOILA.exists():
+        pytest.fail(f"{VOILA} is missing: run `make install` first.", pytrace=False)
+    servers: list[VoilaServer] = []
+
+    def start(data: Path | None = None, **options) -> VoilaServer:
+        server = start_voila(server_logs, data, **options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def voila(voila_factory) -> VoilaServer:
+    """The default server: the embedded data, exactly as ``make serve`` serves it."""
+    return voila_factory(None)
+
+
+@pytest.fixture
+def web(chromium, voila) -> Iterator[Session]:
+    """A fresh browser context for one test; fails the test on any page error or dialog."""
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    session = Session(context, voila)
+    try:
+        yield session
+    finally:
+        session.close()
+    session.assert_clean()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many page loads stalled in Voila and had to be retried (a known upstream
+    race, worth watching: a user would wait ~60 s and see a timeout)."""
+    if HUNG_LOADS:
+        terminalreporter.write_sep("-", f"{len(HUNG_LOADS)} page load(s) stalled in Voila "
+                                        "and were retried once")
+        for url in HUNG_LOADS:
+            terminalreporter.write_line(url)

@@ -1,0 +1,150 @@
+"""The matrix lists the evidence behind what the user chooses, and downloads what it shows."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import pytest
+from browser_kit import open_filters, query_of, table_column
+from playwright.sync_api import expect
+
+from explorer import query
+from explorer.query import Filters
+
+pytestmark = pytest.mark.browser
+
+
+def cell_button(page, ds, mechanism_id, column_id, columns="project"):
+    """The grid button of one cell (its tooltip starts 'mechanism × column:')."""
+    mechanism = query.facet_options(ds, "mechanism")[mechanism_id]
+    column = query.facet_options(ds, columns)[column_id]
+    return page.locator(f'.ctg-cell[title^="{mechanism} × {column}:"]')
+
+
+def record_ids(ds, mechanism_id=None, column_id=None, columns="project", filters=None):
+    return list(query.cell_records(ds, columns, mechanism_id, column_id, filters)["Record"])
+
+
+def test_cell_click_lists_its_records(web, ds):
+    """Choosing a cell lists exactly the evidence records behind it, and the address bar gains
+    ?cell=<mechanism>:<project>."""
+    page = web.open("matrix")
+    expected = record_ids(ds, "professional_beliefs", "shared-haemodialysis")
+    button = cell_button(page, ds, "professional_beliefs", "shared-haemodialysis")
+    expect(button).to_contain_text(f"({len(expected)})")
+
+    button.click()
+
+    expect(page).to_have_url(re.compile(r"[?&]cell=professional_beliefs:shared-haemodialysis"))
+    expect(page.locator(".ctg-records caption")).to_have_text(f"{len(expected)} records")
+    assert table_column(page, ".ctg-records") == expected
+
+
+def test_row_heading_click_lists_the_mechanism_records(web, ds):
+    """Choosing a mechanism's row heading lists every record for that mechanism, and the
+    address bar gains ?cell=<mechanism>: (no column)."""
+    page = web.open("matrix")
+    label = query.facet_options(ds, "mechanism")["systems_processes"]
+
+    page.locator(".ctg-rowhead", has_text=label).click()
+
+    expect(page).to_have_url(re.compile(r"[?&]cell=systems_processes:(&|$)"))
+    expected = record_ids(ds, "systems_processes")
+    expect(page.locator(".ctg-records caption")).to_have_text(f"{len(expected)} records")
+    assert table_column(page, ".ctg-records") == expected
+    assert set(table_column(page, ".ctg-records", 2)) == {label}
+
+
+def test_column_heading_click_lists_the_column_records(web, ds):
+    """Choosing a column heading (here a setting) lists every record for it, and the address
+    bar gains ?cell=:<column>."""
+    page = web.open("matrix", "columns=setting_type")
+    label = query.facet_options(ds, "setting_type")["acute_hospital"]
+
+    page.locator(".ctg-colhead", has_text=label).click()
+
+    expect(page).to_have_url(re.compile(r"[?&]cell=:acute_hospital(&|$)"))
+    expected = record_ids(ds, None, "acute_hospital", columns="setting_type")
+    expect(page.locator(".ctg-records caption")).to_have_text(
+        f"{len(expected)} record" + ("" if len(expected) == 1 else "s"))
+    assert table_column(page, ".ctg-records") == expected
+
+
+def test_cell_click_respects_the_filters(web, ds):
+    """With a strength filter on, a column heading lists only that column's records of that
+    strength."""
+    page = web.open("matrix", "strength=partial")
+    label = query.facet_options(ds, "project")["shared-haemodialysis"]
+
+    page.locator(".ctg-colhead", has_text=label).click()
+
+    expect(page).to_have_url(re.compile(r"cell=:shared-haemodialysis"))
+    expected = record_ids(ds, None, "shared-haemodialysis", filters=Filters(strength=("partial",)))
+    expect(page.locator(".ctg-records caption")).to_contain_text(str(len(expected)))
+    assert table_column(page, ".ctg-records") == expected
+
+
+def test_keyboard_tab_to_a_cell_and_enter_lists_records(web, ds):
+    """A keyboard user can Tab to a cell of the grid and press Enter to list its records."""
+    page = web.open("matrix")
+    page.locator(".ctg-root h1").click()  # start from the page, not the address bar
+
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.classList.contains('ctg-cell')"):
+            break
+    else:
+        pytest.fail("Tab never reached a cell of the matrix")
+    focused = page.locator(".ctg-cell:focus")
+    expect(focused).to_be_focused()
+    title = focused.get_attribute("title")
+
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"[?&]cell=[a-z_]+:[a-z0-9-]+"))
+    mechanism_id, _, column_id = query_of(page)["cell"].partition(":")
+    labels = (query.facet_options(ds, "mechanism")[mechanism_id],
+              query.facet_options(ds, "project")[column_id])
+    assert title.startswith(" × ".join(labels) + ":"), "Enter chose another cell than focused"
+    expected = record_ids(ds, mechanism_id, column_id)
+    expect(page.locator(".ctg-records caption")).to_be_visible()
+    if expected:
+        assert table_column(page, ".ctg-records") == expected
+    else:
+        expect(page.locator(".ctg-records")).to_contain_text("nothing to show")
+
+
+def test_csv_download_equals_the_records_shown(web, ds):
+    """With a filter applied, 'Download these N records (CSV)' saves exactly the records in the
+    'All matching records' table, with the same columns the page shows."""
+    chosen = ("pathway", "speaking-up")
+    names = query.facet_options(ds, "project")
+    page = web.open("matrix")
+    open_filters(page)
+    page.locator(".ctg-facet-project select").select_option(label=[names[p] for p in chosen])
+    page.locator(".ctg-facet-strength select").select_option(label=["Evident", "Partial"])
+    filters = Filters(project=chosen, strength=("evident", "partial"))
+    expected = query.reader_table(ds, filters)
+    expect(page).to_have_url(re.compile(r"strength=evident,partial"))
+    expect(page.locator(".ctg-reader caption")).to_have_text(
+        f"{len(expected)} matching evidence records")
+    link = page.locator('.ctg-download-box a.ctg-download[download$=".csv"]')
+    expect(link).to_have_text(f"Download these {len(expected)} records (CSV)")
+
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+
+    assert download.suggested_filename == "closing-the-gap-evidence.csv"
+    with open(download.path(), encoding="utf-8") as handle:
+        text = handle.read()
+    saved = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    shown = table_column(page, ".ctg-reader")
+    assert list(saved["Record"]) == shown
+    want = pd.read_csv(io.StringIO(expected.to_csv(index=False)), dtype=str,
+                       keep_default_na=False)
+    pd.testing.assert_frame_equal(saved, want)
+    assert list(saved.columns) == [h.strip() for h in
+                                   page.locator(".ctg-reader thead th").all_inner_texts()]
