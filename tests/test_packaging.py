@@ -8,7 +8,9 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import DATA, ROOT
@@ -41,28 +43,29 @@ def test_environment_yml_python_matches_requires_python():
     assert f"python{project['requires-python']}" in environment["dependencies"]
 
 
-def test_the_wheel_embeds_the_data_package(tmp_path):
-    """An installed wheel carries data/ as explorer/_data, so load() works outside a clone."""
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The project built as a wheel, once for this module."""
+    out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+         "-w", str(out), str(ROOT)],
         check=True, capture_output=True,
     )
-    (wheel,) = tmp_path.glob("*.whl")
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_the_wheel_embeds_the_data_package(wheel):
+    """An installed wheel carries data/ as explorer/_data, so load() works outside a clone."""
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"explorer/_data/{p.name}" for p in DATA.iterdir() if p.is_file()}
     assert expected <= names
     assert "explorer/_data/datapackage.json" in names
 
 
-def test_the_installed_wheel_loads_its_embedded_data(tmp_path):
+def test_the_installed_wheel_loads_its_embedded_data(wheel, tmp_path):
     """Unpacked wheel, no clone on the path: explorer.load() finds explorer/_data."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("*.whl")
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import explorer; "
