@@ -524,24 +524,25 @@ class MatrixApp(Dashboard):
             column_id = ""
         return mechanism_id or None, column_id or None
 
+    def _heading(self, label: str, css_class: str, mechanism_id: str | None,
+                 column_id: str | None) -> w.Button:
+        """A row or column heading: choosing it lists all evidence for that row or column."""
+        button = w.Button(description=label, tooltip=f"All evidence for {label}",
+                          layout=w.Layout(width="auto", height="auto"))
+        button.add_class(css_class)
+        button.on_click(lambda _b: self._on_cell(mechanism_id, column_id))
+        return button
+
     def _render_grid(self, cells: pd.DataFrame) -> None:
         column_items = list(dict.fromkeys(zip(cells.column_id, cells.column, strict=True)))
         mechanism_items = list(dict.fromkeys(zip(cells.mechanism_id, cells.mechanism,
                                                  strict=True)))
         children = [_html("<b>Mechanism</b>")]
-        for column_id, label in column_items:
-            button = w.Button(description=label, tooltip=f"All evidence for {label}",
-                              layout=w.Layout(width="auto", height="auto"))
-            button.add_class("ctg-colhead")
-            button.on_click(lambda _b, c=column_id: self._on_cell(None, c))
-            children.append(button)
+        children += [self._heading(label, "ctg-colhead", None, column_id)
+                     for column_id, label in column_items]
         by_key = {(r.mechanism_id, r.column_id): r for r in cells.itertuples(index=False)}
         for mechanism_id, label in mechanism_items:
-            head = w.Button(description=label, tooltip=f"All evidence for {label}",
-                            layout=w.Layout(width="auto", height="auto"))
-            head.add_class("ctg-rowhead")
-            head.on_click(lambda _b, m=mechanism_id: self._on_cell(m, None))
-            children.append(head)
+            children.append(self._heading(label, "ctg-rowhead", mechanism_id, None))
             for column_id, column_label in column_items:
                 cell = by_key[(mechanism_id, column_id)]
                 colour, _, symbol, text_colour = figures.STRENGTH_STYLE[cell.strength]
