@@ -19,19 +19,34 @@ It is configured in ``voila.json``::
     "ThrottledKernelManager": {"max_kernels": 40, "max_concurrent_starts": 2}
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
+
+``PromptKernelClient`` fixes Voila's rare one-minute stall: now and then a page waited exactly
+``VoilaExecutor.timeout`` (60 s) before it rendered. Caught in the act, the kernel was idle, its
+reply was waiting in the server's shell socket (``ZMQ_EVENTS`` said readable) and the asyncio
+read was never woken: pyzmq's edge-triggered socket notification was missed, and only the
+poll's timeout woke it. The client waits in short slices, each ending in a real ``zmq_poll``,
+so a missed wake-up costs at most ``POLL_SLICE_S`` instead of the whole timeout::
+
+    "AsyncKernelManager": {"client_class": "explorer.serving.PromptKernelClient"}
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from queue import Empty
+from typing import Any
 
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Integer
+from traitlets import Integer, Type
 
-__all__ = ["BUSY_REASON", "ThrottledKernelManager"]
+__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PromptKernelClient", "ThrottledKernelManager"]
 
 BUSY_REASON = "Busy"
+POLL_SLICE_S = 0.25
 
 
 class ThrottledKernelManager(AsyncMappingKernelManager):
@@ -72,3 +87,30 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
                 return await super().start_kernel(*args, **kwargs)
         finally:
             self._waiting -= 1
+
+
+class SlicedPollChannel(AsyncZMQSocketChannel):
+    """A kernel channel whose waits cannot miss a message for longer than ``POLL_SLICE_S``."""
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+        """The next message; ``Empty`` if none arrives within ``timeout`` seconds (None: wait).
+
+        Each slice's timeout ends in ``zmq_poll(0)``, which sees a message even when the
+        socket's edge-triggered wake-up was lost.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = POLL_SLICE_S if deadline is None else deadline - time.monotonic()
+            wait_ms = max(0, int(1000 * min(POLL_SLICE_S, left)))
+            if await self.socket.poll(wait_ms):
+                return await self._recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+
+class PromptKernelClient(AsyncKernelClient):
+    """The async kernel client Voila's executor uses, with ``SlicedPollChannel`` channels."""
+
+    shell_channel_class = Type(SlicedPollChannel)
+    iopub_channel_class = Type(SlicedPollChannel)
+    control_channel_class = Type(SlicedPollChannel)

@@ -1,0 +1,84 @@
+"""Specifications of the kernel client that cannot sleep through a reply.
+
+Real ZeroMQ sockets and a real Jupyter session carry the messages; only the kernel is absent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from queue import Empty
+
+import pytest
+import zmq
+import zmq.asyncio
+from jupyter_client.session import Session
+
+from explorer.serving import POLL_SLICE_S, PromptKernelClient, SlicedPollChannel
+
+# A guard against hanging the suite, not a performance bound.
+HANG_GUARD_S = 30
+
+
+@pytest.fixture
+def linked_sockets():
+    """A connected pair of asyncio ZeroMQ sockets: (the kernel's side, the client's side)."""
+    context = zmq.asyncio.Context()
+    kernel_side, client_side = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
+    port = kernel_side.bind_to_random_port("tcp://127.0.0.1")
+    client_side.connect(f"tcp://127.0.0.1:{port}")
+    yield kernel_side, client_side
+    kernel_side.close(linger=0)
+    client_side.close(linger=0)
+    context.term()
+
+
+def run(coroutine):
+    return asyncio.run(asyncio.wait_for(coroutine, HANG_GUARD_S))
+
+
+def test_a_waiting_message_is_returned(linked_sockets):
+    kernel_side, client_side = linked_sockets
+    session = Session()
+    channel = SlicedPollChannel(client_side, session)
+    session.send(kernel_side, "execute_reply", {"status": "ok"})
+    message = run(channel.get_msg(timeout=5))
+    assert message["header"]["msg_type"] == "execute_reply"
+    assert message["content"] == {"status": "ok"}
+
+
+def test_without_a_timeout_it_waits_across_slices_for_a_late_message(linked_sockets):
+    kernel_side, client_side = linked_sockets
+    session = Session()
+    channel = SlicedPollChannel(client_side, session)
+
+    async def reply_later():
+        await asyncio.sleep(3 * POLL_SLICE_S)
+        session.send(kernel_side, "status", {"execution_state": "idle"})
+
+    async def scenario():
+        sender = asyncio.ensure_future(reply_later())
+        message = await channel.get_msg(timeout=None)
+        await sender
+        return message
+
+    assert run(scenario())["content"] == {"execution_state": "idle"}
+
+
+def test_no_message_within_the_timeout_raises_empty(linked_sockets):
+    _, client_side = linked_sockets
+    channel = SlicedPollChannel(client_side, Session())
+    with pytest.raises(Empty):
+        run(channel.get_msg(timeout=2 * POLL_SLICE_S))
+
+
+def test_the_client_voila_uses_reads_shell_and_iopub_in_slices():
+    for name in ("shell_channel_class", "iopub_channel_class", "control_channel_class"):
+        assert getattr(PromptKernelClient(), name) is SlicedPollChannel
+
+
+def test_voila_is_configured_to_use_the_prompt_client():
+    import json
+    from pathlib import Path
+
+    config = json.loads((Path(__file__).parents[1] / "voila.json").read_text())
+    assert config["AsyncKernelManager"]["client_class"] == "explorer.serving.PromptKernelClient"
