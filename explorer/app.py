@@ -31,7 +31,7 @@ from IPython import get_ipython
 from IPython.display import display
 
 from . import figures, query
-from .errors import ExplorerError
+from .errors import DataError, ExplorerError
 from .export import handout_html
 from .html import (
     BASIS_HELP,
@@ -64,7 +64,9 @@ CSS = """
 .ctg-root h1 { font-size: 1.7em; margin: 0.2em 0; }
 .ctg-root h2 { font-size: 1.3em; margin: 0.8em 0 0.3em; }
 .ctg-root h3 { font-size: 1.1em; margin: 0.6em 0 0.2em; }
-.ctg-nav a { margin-right: 1em; color: #005a9c; }
+.ctg-root a { color: #005a9c; text-decoration: underline; }
+.ctg-root a:focus-visible { outline: 2px solid #005a9c; outline-offset: 2px; }
+.ctg-nav a { margin-right: 1em; }
 .ctg-nav a[aria-current] { font-weight: bold; color: #1a1a1a; text-decoration: none; }
 .ctg-note { background: #fff4d6; border-left: 4px solid #b27300; padding: 0.4em 0.8em; }
 .ctg-error { background: #fde8e8; border-left: 4px solid #b00020; padding: 0.6em 1em;
@@ -831,6 +833,22 @@ class CompareApp(Dashboard):
         self._sync_url()
 
 
+FLOW_STAGES = (
+    ("activity→mechanism", "Activity type", "Mechanism",
+     "Left half of the diagram: activity types to the mechanisms they activated"),
+    ("mechanism→outcome", "Mechanism", "Outcome domain",
+     "Right half of the diagram: mechanisms to the outcome domains that show them"),
+)
+
+
+def _stage_table(links: pd.DataFrame, stage: str, source: str, target: str) -> pd.DataFrame:
+    """One stage of the flows diagram as a reader table (one stage per table, never mixed)."""
+    part = links[links.stage == stage]
+    return pd.DataFrame({source: part.source, target: part.target,
+                         "Strength": [STRENGTHS[s][0] for s in part.strength],
+                         "Records": part["count"]})
+
+
 class FlowsApp(Dashboard):
     """Across projects: activity types → mechanisms → outcome domains."""
 
@@ -869,10 +887,9 @@ class FlowsApp(Dashboard):
             self.figure.show(figures.flows_figure(links))
             self.figure_text.value = (f"<p class='ctg-srOnly ctg-alt'>"
                                       f"{esc(figures.describe_flows(links))}</p>")
-            shown = links.assign(strength=[STRENGTHS[s][0] for s in links.strength]).rename(
-                columns={"stage": "Stage", "source": "From", "target": "To",
-                         "strength": "Strength", "count": "Records"})
-            self.table.value = html_table(shown, "Links in the diagram")
+            self.table.value = "".join(
+                html_table(_stage_table(links, stage, source, target), caption)
+                for stage, source, target, caption in FLOW_STAGES)
         self._sync_url()
 
 
@@ -953,6 +970,10 @@ def build(view: str, query_string: str | None = None, ds: Dataset | None = None)
         if query_string is None:
             query_string = page_query_string()
         return DASHBOARDS[view](dataset, query_string).widget
+    except DataError as error:
+        # The page lists the problems but not where the data lives on the server.
+        log.warning("%s", error)
+        return error_panel(str(DataError(error.problems)))
     except ExplorerError as error:
         return error_panel(str(error))
     except Exception:

@@ -160,10 +160,20 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
     return _layout(fig, title, height)
 
 
-def _short(label: str, limit: int = 34) -> str:
-    """A node label short enough not to run over its neighbours (full text on hover)."""
-    label = str(label)
-    return _text(label if len(label) <= limit else label[: limit - 1].rstrip() + "…")
+NODE_LABEL_LINE = 24
+NODE_LABEL_LINES = 3
+
+
+def _short(label: str) -> str:
+    """A node label of at most three short lines, so it does not run over its neighbours.
+
+    Longer labels end in "…"; the full text is on hover and in the text alternative.
+    """
+    lines = textwrap.wrap(str(label), NODE_LABEL_LINE)
+    if len(lines) > NODE_LABEL_LINES:
+        lines = lines[:NODE_LABEL_LINES]
+        lines[-1] = lines[-1][: NODE_LABEL_LINE - 1].rstrip() + "…"
+    return "<br>".join(_text(line) for line in lines) or _text(label)
 
 
 def _fade(colour: str) -> str:
@@ -190,10 +200,10 @@ def story_figure(chains: pd.DataFrame, project_name: str) -> go.Figure:
          1.0, r.strength)
         for r in chains.itertuples(index=False)
     ]
-    height = max(360, 44 * max(len(nodes), 1))
+    height = max(360, 56 * max(len(nodes), 1))
     return _sankey(nodes, links,
                    f"{_text(project_name)}: from context to activities, mechanisms and outcomes",
-                   min(height, 900))
+                   min(height, 1100))
 
 
 def describe_sankey(chains: pd.DataFrame) -> str:

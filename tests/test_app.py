@@ -49,6 +49,7 @@ def test_broken_data_shows_the_problems_not_a_traceback(mini_copy, monkeypatch):
     assert "The evidence data could not be loaded" in page
     assert 'projects.csv, line 3, column &quot;membership&quot;' in page
     assert "Traceback" not in page and "<img" not in page
+    assert str(mini_copy.path) not in page  # where the data lives is the server's business
 
 
 def test_an_unexpected_failure_while_building_is_a_calm_message(ds, monkeypatch):
@@ -184,6 +185,16 @@ def test_flows_filters_update_the_link(mini):
     assert dashboard.url.query == "?project=beta"
     assert "Staff training" in dashboard.table.value
     assert "patient beliefs" not in dashboard.table.value
+
+
+def test_flows_lists_each_half_of_the_diagram_in_its_own_table(ds):
+    dashboard = app.FlowsApp(ds, "")
+    tables = re.findall(r"<table.*?</table>", dashboard.table.value, flags=re.S)
+    assert len(tables) == 2
+    first, second = tables
+    assert "activity types to the mechanisms" in first and ">Activity type</th>" in first
+    assert "mechanisms to the outcome domains" in second and ">Outcome domain</th>" in second
+    assert "Activity type" not in second and "Outcome domain" not in first
 
 
 def test_only_web_addresses_become_links(mini_copy):

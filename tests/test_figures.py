@@ -57,12 +57,15 @@ def test_story_figure_is_a_sankey_with_one_node_per_step(mini):
 def test_long_node_labels_are_shortened_but_kept_on_hover():
     import pandas as pd
 
-    long = "A very long description of a context factor that would run over others"
+    long = ("A very long description of a context factor that would run over the others "
+            "and hide the bands between them")
     chains = pd.DataFrame([("context", "c1", long, "mechanism", "m", "Mech", "evident", "e1")],
                           columns=["source_kind", "source_id", "source", "target_kind",
                                    "target_id", "target", "strength", "evidence_id"])
     (sankey,) = figures.story_figure(chains, "X").data
-    assert sankey.node.label[0].endswith("…") and len(sankey.node.label[0]) <= 34
+    lines = sankey.node.label[0].split("<br>")
+    assert len(lines) <= figures.NODE_LABEL_LINES and lines[-1].endswith("…")
+    assert all(len(line) <= figures.NODE_LABEL_LINE for line in lines)
     assert sankey.node.customdata[0] == f"Context: {long}"
 
 

@@ -70,7 +70,7 @@ def test_broken_data_shows_a_plain_message(web, broken):
     expect(message).to_contain_text("spaceship")
     expect(page.locator(".ctg-grid")).to_have_count(0)
     assert_no_voila_error(page)
-    for word in ("Traceback", "DataError", "File \"", ".py"):
+    for word in ("Traceback", "DataError", "File \"", ".py", str(server.data)):
         assert word not in root.inner_text(), f"{word!r} shown to the user"
     screenshot(page, "broken-data")
     web.assert_clean()
