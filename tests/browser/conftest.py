@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from browser_kit import (
     CHROMIUM_ARGS,
-    HUNG_LOADS,
     VIEWPORT,
     VOILA,
     Session,
@@ -86,13 +85,3 @@ def web(chromium, voila) -> Iterator[Session]:
     finally:
         session.close()
     session.assert_clean()
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    """Say how many page loads stalled in Voila and had to be retried (a known upstream
-    race, worth watching: a user would wait ~60 s and see a timeout)."""
-    if HUNG_LOADS:
-        terminalreporter.write_sep("-", f"{len(HUNG_LOADS)} page load(s) stalled in Voila "
-                                        "and were retried once")
-        for url in HUNG_LOADS:
-            terminalreporter.write_line(url)
