@@ -843,7 +843,7 @@ FLOW_STAGES = (
 
 def _stage_table(links: pd.DataFrame, stage: str, source: str, target: str) -> pd.DataFrame:
     """One stage of the flows diagram as a reader table (one stage per table, never mixed)."""
-    part = links[links.stage == stage]
+    part = links[links.stage == stage].sort_values(["source", "target"], kind="stable")
     return pd.DataFrame({source: part.source, target: part.target,
                          "Strength": [STRENGTHS[s][0] for s in part.strength],
                          "Records": part["count"]})

@@ -195,6 +195,8 @@ def test_flows_lists_each_half_of_the_diagram_in_its_own_table(ds):
     assert "activity types to the mechanisms" in first and ">Activity type</th>" in first
     assert "mechanisms to the outcome domains" in second and ">Outcome domain</th>" in second
     assert "Activity type" not in second and "Outcome domain" not in first
+    sources = re.findall(r"<tr><td>(.*?)</td>", first)
+    assert sources == sorted(sources)  # grouped by activity type, as a reader scans it
 
 
 def test_only_web_addresses_become_links(mini_copy):
