@@ -29,8 +29,12 @@ from common import (
 
 MODES = {
     "cold": [],
+    # A preheated dashboard waits mid-cell (voila.utils.get_query_string) until a viewer
+    # asks for it; with the 60 s cell timeout of voila.json the wait is cut off and the
+    # kernel is left broken, so preheat needs the cell timeout disabled.
     "preheat": ["--VoilaConfiguration.preheat_kernel=True",
-                "--VoilaConfiguration.default_pool_size=1"],
+                "--VoilaConfiguration.default_pool_size=1",
+                "--VoilaExecutor.timeout=-1"],
     "progressive": ["--VoilaConfiguration.progressive_rendering=True"],
 }
 # A preheated pool refills after each use; give it time, as a room's first viewers would.

@@ -5,7 +5,7 @@ On each dashboard (and the baseline one-widget notebook) a control is changed ba
 drawn. Prints median and 95th percentile, and their ratio to the same change in the baseline.
 Target (issue 5): median ≤ 150 ms.
 
-    python bench/interaction.py [--changes N]
+    python bench/interaction.py [--changes N] [--pages matrix,story,compare,flows]
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ import time
 
 from common import BASELINE, CHART, browser, close, first_paint, median, p95, served
 
-# page → (query, select to change, the two values to alternate between)
+# page → (query, select to change, the two option labels to alternate between).
+# ipywidgets' <option> values are indices, so options are chosen by their visible label.
 CHANGES = {
     BASELINE: ("", ".widget-dropdown select", ("b", "a")),
-    "matrix": ("", ".ctg-columns select", ("setting_type", "project")),
-    "story": ("project=pathway", ".ctg-project select", ("peer-support", "pathway")),
+    "matrix": ("", ".ctg-columns select", ("Settings", "Projects")),
+    "story": ("project=pathway", ".ctg-project select",
+              ("Peer support workers (Nottingham)", "Pathway homeless care (UCLH)")),
     "compare": ("project=pathway,peer-support", ".ctg-pick-2 select",
-                ("record-access", "peer-support")),
-    "flows": ("", ".ctg-facet-strength select", ("evident", "partial")),
+                ("Online record access (NHS Alliance)", "Peer support workers (Nottingham)")),
+    "flows": ("", ".ctg-facet-strength select", ("Evident", "Partial")),
 }
 
 
@@ -31,7 +33,7 @@ def time_changes(page, selector: str, values: tuple[str, str], changes: int) -> 
     for index in range(changes):
         old = page.query_selector(CHART)
         start = time.perf_counter()
-        page.select_option(selector, values[index % 2])
+        page.select_option(selector, label=values[index % 2])
         page.wait_for_function("el => !el.isConnected", arg=old, timeout=30_000)
         page.wait_for_selector(CHART, state="visible", timeout=30_000)
         samples.append(time.perf_counter() - start)
@@ -41,10 +43,14 @@ def time_changes(page, selector: str, values: tuple[str, str], changes: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--pages", default=",".join(name for name in CHANGES
+                                                    if name != BASELINE))
     args = parser.parse_args()
+    pages = [BASELINE, *args.pages.split(",")]
     results = {}
     with served() as server, browser() as chromium:
-        for name, (query, selector, values) in CHANGES.items():
+        for name in pages:
+            query, selector, values = CHANGES[name]
             _, page = first_paint(chromium, server.url(name, query))
             time_changes(page, selector, values, 2)  # warm-up: first redraws pay lazy imports
             results[name] = time_changes(page, selector, values, args.changes)

@@ -131,6 +131,32 @@ def test_csv_download_carries_exactly_the_reader_table(mini):
     assert "Download these 3 records (CSV)" in dashboard.download.value
 
 
+def test_the_handout_is_built_on_request_for_the_view_shown(mini):
+    dashboard = app.MatrixApp(mini, "strength=evident")
+    assert dashboard.handout_link.value == ""
+    dashboard.handout.click()
+    href = re.search(r'href="data:text/html;charset=utf-8;base64,([^"]+)"',
+                     dashboard.handout_link.value).group(1)
+    handout = base64.b64decode(href).decode("utf-8")
+    assert handout == app.handout_html(mini, "?strength=evident")
+    dashboard.columns.value = "setting_type"
+    assert dashboard.handout_link.value == ""  # never a handout of a previous view
+
+
+def test_a_control_change_reuses_the_grid_buttons_and_their_clicks(mini):
+    dashboard = app.MatrixApp(mini, "")
+    before = {id(b) for b in dashboard.grid.children}
+    dashboard.columns.value = "setting_type"
+    dashboard.columns.value = "project"
+    assert {id(b) for b in dashboard.grid.children} == before
+    cell = next(b for b in dashboard.grid.children if "ctg-cell" in b._dom_classes
+                and "Alpha" in b.tooltip and "professional" in b.tooltip)
+    cell.click()
+    assert dashboard.url.query == "?cell=professional_beliefs:alpha"
+    heading = next(b for b in dashboard.grid.children if "ctg-colhead" in b._dom_classes)
+    assert heading.style.button_color is None and len(heading._dom_classes) == 1
+
+
 def test_a_failing_callback_shows_a_message_and_keeps_the_view(mini, monkeypatch):
     dashboard = app.MatrixApp(mini, "")
     before = dashboard.reader.value
