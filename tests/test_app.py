@@ -154,7 +154,15 @@ def test_a_control_change_reuses_the_grid_buttons_and_their_clicks(mini):
     cell.click()
     assert dashboard.url.query == "?cell=professional_beliefs:alpha"
     heading = next(b for b in dashboard.grid.children if "ctg-colhead" in b._dom_classes)
-    assert heading.style.button_color is None and len(heading._dom_classes) == 1
+    assert heading._dom_classes == ("ctg-colhead",)  # no strength colour left from a cell
+
+
+def test_matrix_cells_are_coloured_by_strength_class_with_shared_widgets(mini):
+    dashboard = app.MatrixApp(mini, "")
+    buttons = [b for b in dashboard.grid.children if isinstance(b, app.w.Button)]
+    assert len({id(b.style) for b in buttons}) == len({id(b.layout) for b in buttons}) == 1
+    for strength, (colour, *_rest) in app.figures.STRENGTH_STYLE.items():
+        assert f".ctg-strength-{strength} {{ background-color: {colour};" in app.CSS
 
 
 def test_a_failing_callback_shows_a_message_and_keeps_the_view(mini, monkeypatch):
