@@ -7,7 +7,8 @@ chart. For N = 10, 20 and 30 (a fresh server each) it prints how many were serve
 until all were served, errors, the slowest request, the browser's time to first chart, and
 the kernels' total memory. Target (issue 5): 30 served within 60 s, no hung request.
 
-``--plain`` repeats the run with Voila's stock kernel manager (no queue, no cap) for contrast.
+``--plain`` repeats the run with Voila's stock settings for contrast: its kernel manager (no
+queue, no cap), its kernel client (no sliced polling) and its 4 s wait for a page's output.
 
     python bench/room.py [--sizes 10,20,30] [--page matrix] [--plain]
 """
@@ -23,8 +24,11 @@ import urllib.request
 from common import browser, first_paint, kernels, served
 
 REQUEST_TIMEOUT_S = 180
+# Voila's own defaults for everything explorer.serving and voila.json change for a room.
 PLAIN = ["--VoilaConfiguration.multi_kernel_manager_class="
-         "jupyter_server.services.kernels.kernelmanager.AsyncMappingKernelManager"]
+         "jupyter_server.services.kernels.kernelmanager.AsyncMappingKernelManager",
+         "--AsyncKernelManager.client_class=jupyter_client.asynchronous.AsyncKernelClient",
+         "--VoilaExecutor.iopub_timeout=4"]
 
 
 def fetch(url: str, results: list, index: int, start: float) -> None:
@@ -57,6 +61,8 @@ def room(size: int, page: str, extra_args: list[str]) -> str:
         for thread in threads:
             thread.join(REQUEST_TIMEOUT_S + 5)
         memory_mb = sum(k.memory_info().rss for k in kernels(server)) / 2**20
+        # A request still unanswered after the timeout is hung.
+        results = [result or ("hung", float("nan")) for result in results]
         served_times = [t for status, t in results if status == "served"]
         errors = [status for status, _ in results if status != "served"]
         all_served = max(served_times) if len(served_times) == size else float("nan")
@@ -74,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     configs = [("explorer (queued starts, capped)", [])]
     if args.plain:
-        configs.append(("stock Voila kernel manager", PLAIN))
+        configs.append(("stock Voila: kernel manager, client and output wait", PLAIN))
     for label, extra in configs:
         print(f"\n[{label}] page {args.page}.ipynb")
         for size in map(int, args.sizes.split(",")):

@@ -254,8 +254,7 @@ class FigureSlot(w.Output):
     The bundle is published directly instead of through ``fig.show``: plotly's renderer
     module imports nbformat → jsonschema → rfc3987_syntax, measured at 1.2 s per kernel.
     The JSON engine is pinned to plain ``json`` so serialisation never depends on optional
-    packages. (A rare 60 s stall of Voila's server-side execution is an upstream race, not
-    this; see the README's known issues.)
+    packages.
     The modebar's camera button downloads a PNG named after the view.
     """
 
