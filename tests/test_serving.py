@@ -6,6 +6,7 @@ Real ZeroMQ sockets and a real Jupyter session carry the messages; only the kern
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from queue import Empty
 
 import pytest
@@ -33,7 +34,13 @@ def linked_sockets():
 
 
 def run(coroutine):
-    return asyncio.run(asyncio.wait_for(coroutine, HANG_GUARD_S))
+    """Run ``coroutine`` on a fresh event loop in its own thread.
+
+    Playwright's sync API (the browser tests, same session) keeps an event loop in the main
+    thread, where ``asyncio.run`` refuses to start another.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, asyncio.wait_for(coroutine, HANG_GUARD_S)).result()
 
 
 def test_a_waiting_message_is_returned(linked_sockets):

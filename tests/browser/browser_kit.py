@@ -338,6 +338,12 @@ def table_column(page: Page, selector: str, index: int = 0) -> list[str]:
     return [text.strip() for text in cells.all_inner_texts()]
 
 
+def flows_first_table(links, column: str = "source") -> list[str]:
+    """A column of the flows page's first table (activity type → mechanism), in page order."""
+    first = links[links.stage == "activity→mechanism"]
+    return list(first.sort_values(["source", "target"], kind="stable")[column])
+
+
 def table_header(page: Page, selector: str) -> list[str]:
     """The column headings of the first table inside ``selector``."""
     table = page.locator(selector).locator("table").first

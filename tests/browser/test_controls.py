@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_kit import open_filters, table_column, table_header
+from browser_kit import flows_first_table, open_filters, table_column, table_header
 from playwright.sync_api import expect
 
 from explorer import query
@@ -215,12 +215,6 @@ def test_compare_same_project_twice_asks_for_two(web, ds):
 
 # -- flows ------------------------------------------------------------------------------------
 
-def first_stage_sources(links) -> list[str]:
-    """The 'from' column of the flows page's first table: activity types, sorted."""
-    first = links[links.stage == "activity→mechanism"]
-    return list(first.sort_values(["source", "target"], kind="stable").source)
-
-
 def test_flows_strength_filter_changes_links_and_url(web, ds):
     """Choosing Strength 'Not evident' in the flows leaves only those links in the table and
     diagram, and the address bar gains ?strength=not_evident."""
@@ -235,7 +229,7 @@ def test_flows_strength_filter_changes_links_and_url(web, ds):
     expect(rows).to_have_count(len(links))
     strengths = page.locator(".ctg-root table tbody > tr > td:nth-child(3)").all_inner_texts()
     assert {text.strip() for text in strengths} == {"Not evident"}
-    assert table_column(page, ".ctg-root", 0) == first_stage_sources(links)
+    assert table_column(page, ".ctg-root", 0) == flows_first_table(links)
 
 
 def test_flows_activity_filter_changes_links_and_url(web, ds):
@@ -250,5 +244,5 @@ def test_flows_activity_filter_changes_links_and_url(web, ds):
 
     expect(page).to_have_url(re.compile(rf"[?&]activity_type={activity}(&|$)"))
     expect(page.locator(".ctg-root table tbody tr")).to_have_count(len(links))
-    assert table_column(page, ".ctg-root", 0) == first_stage_sources(links)
+    assert table_column(page, ".ctg-root", 0) == flows_first_table(links)
     assert label in table_column(page, ".ctg-root", 0)
