@@ -436,6 +436,7 @@ class MatrixApp(Dashboard):
         self.download = _html("")
         self.download.add_class("ctg-download-box")
         self.handout = w.Button(description="Prepare a printable handout of this view",
+                                layout=w.Layout(width="auto"),
                                 tooltip="Builds a self-contained HTML page of this view, "
                                         "with its sources, to print or share")
         self.handout.add_class("ctg-handout")

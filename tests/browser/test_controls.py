@@ -6,6 +6,7 @@ Expected values come from ``explorer.query`` on the same data, so the tests foll
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from browser_kit import flows_first_table, open_filters, table_column, table_header
@@ -45,6 +46,24 @@ def test_matrix_columns_dropdown_changes_columns_and_url(web, ds):
     page.locator(".ctg-columns select").select_option(label=query.COLUMN_KINDS["project"])
     expect(page.locator(".ctg-colhead")).to_have_text(labels(ds, "project"))
     expect(page).not_to_have_url(re.compile(r"columns="))
+
+
+def test_matrix_handout_is_prepared_on_request_and_downloads(web):
+    """'Prepare a printable handout' adds a download of this view as one HTML page; changing
+    the view takes the stale link away."""
+    page = web.open("matrix", "strength=evident")
+    link = page.locator(".ctg-root a[download='closing-the-gap-handout.html']")
+    expect(link).to_have_count(0)
+
+    page.get_by_role("button", name="Prepare a printable handout of this view").click()
+
+    expect(link).to_have_text("Download the handout (HTML)")
+    with page.expect_download() as download:
+        link.click()
+    handout = Path(download.value.path()).read_text(encoding="utf-8")
+    assert handout.lstrip().lower().startswith("<!doctype html>") and "strength=evident" in handout
+    page.locator(".ctg-columns select").select_option(label="Settings")
+    expect(link).to_have_count(0)
 
 
 def test_matrix_project_filter_narrows_columns_records_and_url(web, ds):
