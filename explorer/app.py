@@ -44,7 +44,7 @@ from .html import (
     date_range,
     esc,
     html_table,
-    is_web_address,
+    source_title,
     strength_badge,
     strength_legend,
 )
@@ -509,7 +509,8 @@ class MatrixApp(Dashboard):
         # The chart goes out first: the browser draws it while the kernel builds the rest.
         self.figure.show(figures.matrix_figure(cells, column_title))
         with self.root.hold_sync():
-            self.filter_text.value = (f"<p><b>Showing:</b> {esc(self._describe(filters))}</p>")
+            showing = query.describe_filters(ds, filters)
+            self.filter_text.value = f"<p><b>Showing:</b> {esc(showing)}</p>"
             self._render_grid(cells)
             self.figure_text.value = (f"<p class='ctg-srOnly ctg-alt'>"
                                       f"{esc(figures.describe_matrix(cells, column_title))}</p>")
@@ -534,11 +535,6 @@ class MatrixApp(Dashboard):
         self.handout_link.value = data_link(
             handout_html(self.ds, to_query(self.state)), "text/html",
             "closing-the-gap-handout.html", "Download the handout (HTML)")
-
-    def _describe(self, filters: Filters) -> str:
-        labelled = {facet: tuple(query.facet_options(self.ds, facet)[v] for v in values)
-                    for facet, values in filters.active().items()}
-        return Filters(**labelled).describe()
 
     def _selected_cell(self) -> tuple[str | None, str | None]:
         cell = self.state.get("cell")
@@ -771,11 +767,8 @@ class StoryApp(Dashboard):
     def _sources_html(self, sources: pd.DataFrame) -> str:
         items = []
         for r in sources.itertuples(index=False):
-            title = esc(r.title)
-            if is_web_address(r.url):
-                title = (f"<a href='{esc(r.url)}' target='_blank' rel='noopener noreferrer'>"
-                         f"{title}</a>")
-            items.append(f"<li id='src-{esc(r.source_id)}'>{title}. {esc(r.publisher)}"
+            items.append(f"<li id='src-{esc(r.source_id)}'>{source_title(r.title, r.url)}. "
+                         f"{esc(r.publisher)}"
                          f"{', ' + esc(r.published) if isinstance(r.published, str) else ''}."
                          f" <span class='ctg-help'>[{esc(r.source_id)}]</span></li>")
         return f"<ul>{''.join(items)}</ul>"
@@ -862,9 +855,9 @@ class CompareApp(Dashboard):
 
 
 FLOW_STAGES = (
-    ("activity→mechanism", "Activity type", "Mechanism",
+    (query.ACTIVITY_TO_MECHANISM, "Activity type", "Mechanism",
      "Left half of the diagram: activity types to the mechanisms they activated"),
-    ("mechanism→outcome", "Mechanism", "Outcome domain",
+    (query.MECHANISM_TO_OUTCOME, "Mechanism", "Outcome domain",
      "Right half of the diagram: mechanisms to the outcome domains that show them"),
 )
 

@@ -27,7 +27,7 @@ from .html import (
     strength_badge,
 )
 from .load import Dataset
-from .query import COLUMN_KINDS, STRENGTHS, Filters
+from .query import COLUMN_KINDS, STRENGTHS
 from .state import parse_query, to_query
 
 __all__ = ["handout_html"]
@@ -79,7 +79,7 @@ def handout_html(ds: Dataset, query_string: str = "", today: date | None = None)
 <body>
 <h1>{esc(programme['title'])}: which mechanisms were activated</h1>
 <p class="ctg-help">Evidence handout. Columns: {esc(COLUMN_KINDS[columns].lower())}.
-Showing: {esc(_describe(ds, filters))}. Dataset version {esc(ds.version)}, data as of
+Showing: {esc(query.describe_filters(ds, filters))}. Dataset version {esc(ds.version)}, data as of
 {esc(ds.data_as_of)}; handout made {esc(generated)}. The same view online:
 <code>matrix.ipynb{esc(to_query(state))}</code></p>
 {notes}
@@ -102,12 +102,6 @@ every filter that has a choice (AND).</li>
 {_sources(ds, cited)}
 </body></html>
 """
-
-
-def _describe(ds: Dataset, filters: Filters) -> str:
-    labelled = {facet: tuple(query.facet_options(ds, facet)[v] for v in values)
-                for facet, values in filters.active().items()}
-    return Filters(**labelled).describe()
 
 
 def _matrix_table(cells, column_title: str) -> str:

@@ -18,7 +18,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from .query import NO_ROWS, STRENGTH_ORDER, STRENGTHS
+from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, STRENGTHS
 
 __all__ = [
     "STRENGTH_STYLE",
@@ -230,7 +230,7 @@ def flows_figure(links: pd.DataFrame) -> go.Figure:
 
     edges = []
     for row in links.itertuples(index=False):
-        if row.stage == "activity→mechanism":
+        if row.stage == ACTIVITY_TO_MECHANISM:
             edges.append((node("activity", row.source), node("mechanism", row.target),
                           float(row.count), row.strength))
         else:

@@ -19,7 +19,7 @@ from .query import STRENGTHS
 __all__ = [
     "BASIS_HELP", "NOT_FOUND", "NOT_FOUND_HTML", "UNIDENTIFIED_HELP", "citations_html",
     "count", "csv_link", "data_link", "date_range", "esc", "html_table", "is_web_address",
-    "strength_badge", "strength_legend",
+    "source_title", "strength_badge", "strength_legend",
 ]
 
 NOT_FOUND = "not found"
@@ -110,17 +110,20 @@ def is_web_address(url: object) -> bool:
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
 
 
+def source_title(title: object, url: object) -> str:
+    """A source's escaped title, linked to its address when that is a web address."""
+    if not is_web_address(url):
+        return esc(title)
+    return (f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+            f"{esc(title)}</a>")
+
+
 def citations_html(ds: Dataset, citations: tuple) -> str:
     """Citations as links to their sources, with locators."""
     sources = ds.sources.set_index("source_id")
     parts = []
     for citation in citations:
-        title = sources.at[citation.source_id, "title"]
-        url = sources.at[citation.source_id, "url"]
         where = f" ({esc(citation.locator)})" if citation.locator else ""
-        if is_web_address(url):
-            parts.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
-                         f"{esc(title)}</a>{where}")
-        else:
-            parts.append(f"{esc(title)}{where}")
+        parts.append(source_title(sources.at[citation.source_id, "title"],
+                                  sources.at[citation.source_id, "url"]) + where)
     return "; ".join(parts)

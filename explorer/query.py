@@ -112,6 +112,13 @@ class Filters:
         return ", and ".join(parts) if parts else "No filters: all evidence records"
 
 
+def describe_filters(ds: Dataset, filters: Filters) -> str:
+    """``filters`` in words with the data's labels, e.g. 'Project is Pathway homeless care'."""
+    labelled = {facet: tuple(facet_options(ds, facet)[v] for v in values)
+                for facet, values in filters.active().items()}
+    return Filters(**labelled).describe()
+
+
 def humanise(identifier: str) -> str:
     """'renal_dialysis_units' → 'Renal dialysis units' (for vocabularies with no label table)."""
     return identifier.replace("_", " ").capitalize()
@@ -536,6 +543,11 @@ def same_activity_different_mechanisms(ds: Dataset,
                                        "contexts", "mechanisms", "differs"])
 
 
+# The two stages of ``activity_mechanism_links``: the left and right halves of the flows.
+ACTIVITY_TO_MECHANISM = "activity→mechanism"
+MECHANISM_TO_OUTCOME = "mechanism→outcome"
+
+
 def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.DataFrame:
     """Across projects: activity type → mechanism → outcome domain, with counts.
 
@@ -545,7 +557,7 @@ def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.
 
     Returns:
         Columns ``stage, source, target, strength, count`` where ``stage`` is
-        ``activity→mechanism`` or ``mechanism→outcome``.
+        ``ACTIVITY_TO_MECHANISM`` or ``MECHANISM_TO_OUTCOME``.
     """
     filters = filters or Filters()
     check_filters(ds, filters)
@@ -555,9 +567,9 @@ def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.
     links = []
     for row in records.itertuples(index=False):
         strength = str(row.strength)
-        links += [("activity→mechanism", humanise(t), row.mechanism, strength)
+        links += [(ACTIVITY_TO_MECHANISM, humanise(t), row.mechanism, strength)
                   for t in row.activity_types]
-        links += [("mechanism→outcome", row.mechanism, humanise(domain_of[o]), strength)
+        links += [(MECHANISM_TO_OUTCOME, row.mechanism, humanise(domain_of[o]), strength)
                   for o in row.outcome_ids]
     frame = pd.DataFrame(links, columns=["stage", "source", "target", "strength"])
     return (frame.groupby(["stage", "source", "target", "strength"], sort=False)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from explorer import app, query
+from explorer.html import is_web_address
 from explorer.query import Filters
 
 PLANTED = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
@@ -240,7 +241,7 @@ def test_only_web_addresses_become_links(mini_copy):
     ds = explorer.load(mini_copy.path)
     html = app.citations_html(ds, ds.projects.source_ids.iloc[0])
     assert 'href="https://example.org/ok"' in html
-    assert not app.is_web_address("javascript:alert(1)")
+    assert not is_web_address("javascript:alert(1)")
 
 
 def test_compare_chart_follows_the_order_the_projects_were_picked(mini):

@@ -97,6 +97,13 @@ def test_filters_describe_themselves_in_words():
     assert Filters().describe() == "No filters: all evidence records"
 
 
+def test_filters_are_described_with_the_datas_labels(mini):
+    chosen = Filters(project=("alpha",), strength=("partial", "evident"))
+    assert query.describe_filters(mini, chosen) == (
+        "Project is Alpha, and Strength is Partial or Evident")
+    assert query.describe_filters(mini, Filters()) == "No filters: all evidence records"
+
+
 def test_unknown_ids_raise_a_query_error_naming_the_id_and_the_known_ones(mini):
     with pytest.raises(QueryError, match=r"unknown project 'zeta'; known: alpha, beta, gamma"):
         query.matrix(mini, "project", Filters(project=("zeta",)))

@@ -28,6 +28,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from explorer import query
+
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -340,7 +342,7 @@ def table_column(page: Page, selector: str, index: int = 0) -> list[str]:
 
 def flows_first_table(links, column: str = "source") -> list[str]:
     """A column of the flows page's first table (activity type → mechanism), in page order."""
-    first = links[links.stage == "activity→mechanism"]
+    first = links[links.stage == query.ACTIVITY_TO_MECHANISM]
     return list(first.sort_values(["source", "target"], kind="stable")[column])
 
 
