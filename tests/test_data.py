@@ -16,7 +16,16 @@ from explorer import query
 
 from conftest import DATA, ROOT
 
-SOURCES_DIR = ROOT.parent / "shared" / "sources"
+
+def _sources_dir() -> Path:
+    """The project's shared/sources folder: beside the clone or beside a worktree's parent."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "sources").is_dir():
+            return parent / "shared" / "sources"
+    return ROOT.parent / "shared" / "sources"
+
+
+SOURCES_DIR = _sources_dir()
 MECHANISMS = ["patient_beliefs", "professional_beliefs", "systems_processes",
               "culture_environment"]
 FOUNDATIONS = ["project_management", "leadership", "engagement"]
@@ -202,9 +211,20 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + RUN]) for i in range(len(words) - RUN + 1)}
 
 
+SECTION_7 = "## 7."
+
+
 def _quoted_source_text() -> str:
+    """Every verbatim excerpt in the fact base, plus the full OPM article.
+
+    Sections 1-6 quote a source after its address (``[url] "..."``); section 7 writes its
+    excerpts as quoted bullets (``- "..."``, ``  - "..."``, or several quotes on one line),
+    so every double-quoted passage from section 7 on is collected too.
+    """
     facts = (SOURCES_DIR / "fact-base.md").read_text()
     excerpts = re.findall(r'\] "([^"]+)"', facts)
+    section_7 = facts[facts.index(SECTION_7):]
+    excerpts += re.findall(r'"([^"\n]+)"', section_7)
     return "\n".join(excerpts) + "\n" + (SOURCES_DIR / "opm-2014-dear-doctor.txt").read_text()
 
 
@@ -224,6 +244,15 @@ def test_no_text_cell_copies_eight_words_in_a_row_from_a_source(ds):
                 if overlap:
                     copied.append((name, column, " ".join(sorted(overlap)[0])))
     assert copied == []
+
+
+@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="shared/sources not beside the clone")
+def test_the_paraphrase_check_covers_the_fact_bases_section_7():
+    """Section 7's bullet quotes (not written after a source address) are compared too."""
+    quoted = _quoted_source_text()
+    assert "Moving from individual to group appointments is more efficient" in quoted
+    assert "Both schemes were awarded £400,000 by the Health Foundation" in quoted
+    assert "Initial funding came from short-term CCG grants" in quoted
 
 
 def test_the_paraphrase_check_would_catch_a_copied_sentence():
