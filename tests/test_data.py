@@ -195,6 +195,67 @@ def test_codebook_defines_every_term_and_cites_real_rows(ds):
         assert row_id in all_ids, row_id
 
 
+# -- rows that once overstated their sources ------------------------------------------
+
+def _row(ds, table, row_id):
+    frame = ds[table]
+    return frame.set_index(frame.columns[0]).loc[row_id]
+
+
+def test_peer_support_training_row_claims_no_timing(ds):
+    """ps-act-2: the source does not say the training came before the peer workers joined."""
+    assert "before" not in _row(ds, "activities", "ps-act-2").description.lower()
+
+
+def test_record_access_activity_does_not_claim_access_was_switched_on(ds):
+    """ra-act-1: the source says barriers were tackled; switching on is only implied."""
+    row = _row(ds, "activities", "ra-act-1")
+    assert not row.description.lower().startswith("switched on")
+    assert "implied" in row.explanation
+
+
+def test_uneven_staff_engagement_is_not_placed_in_units(ds):
+    """shd-be-5 and its evidence row say nothing the source does not about units."""
+    assert "unit" not in _row(ds, "barriers_enablers", "shd-be-5").description.lower()
+    contexts = _row(ds, "mechanism_evidence", "shd-ev-professional_beliefs-2").context_ids
+    assert not {"shd-ctx-4", "shd-ctx-7"} & set(contexts)
+    codebook = " ".join((DATA / "CODEBOOK.md").read_text().split())
+    assert "differed between units" not in codebook
+
+
+def test_jonkoping_is_not_called_a_self_care_unit(ds):
+    """shd-ctx-6: the source names the Jönköping experience, not a self-care unit."""
+    assert "self-care unit" not in _row(ds, "contexts", "shd-ctx-6").description
+
+
+def test_peer_support_pre_grant_context_is_coded(ds):
+    """ps-ctx-1: 'before the grant' is a reading of dates, so it is coded and explained."""
+    row = _row(ds, "contexts", "ps-ctx-1")
+    assert str(row.basis) == "coded" and "inference" in row.explanation
+
+
+def test_record_access_possibility_is_not_an_increase(ds):
+    """ra-out-1: the source says access can help; no increase is stated as fact."""
+    row = _row(ds, "outcomes", "ra-out-1")
+    assert str(row.direction) != "increase"
+    assert "can" in row.description and "no change was measured" in row.description
+
+
+def test_complaints_survey_follow_on_names_three_trusts(ds):
+    """su-fo-2: three west midlands trusts were to survey complainants, not all ten."""
+    description = _row(ds, "follow_on", "su-fo-2").description
+    assert description.startswith("Three west midlands trusts")
+    assert "Ten acute trusts" not in description
+
+
+@pytest.mark.parametrize("table", ["mechanisms", "foundations"])
+def test_framework_definitions_are_coded_because_opm_only_names_the_terms(ds, table):
+    """OPM lists the mechanisms and foundations; the definitions' wording is ours."""
+    frame = ds[table]
+    assert set(frame.basis.astype(str)) == {"coded"}
+    assert frame.explanation.str.contains("curators'").all()
+
+
 # -- paraphrase, not copy -------------------------------------------------------------
 
 FREE_TEXT = ("summary", "description", "explanation", "definition", "text", "membership_basis",
