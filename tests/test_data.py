@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pandas as pd
 import pytest
 
 from explorer import query
@@ -193,6 +195,39 @@ def test_codebook_defines_every_term_and_cites_real_rows(ds):
         all_ids |= {str(v) for v in table.iloc[:, 0]}
     for row_id in re.findall(r"\*\*([a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\*\*", codebook):
         assert row_id in all_ids, row_id
+
+
+# -- sources -------------------------------------------------------------------------
+
+TRACKING = ("utm_", "blocktitle=", "contentid=", "fbclid=", "gclid=")
+
+
+def test_no_source_url_carries_tracking_parameters(ds):
+    """Addresses are cited clean: no campaign or page-block tracking in any URL."""
+    for url in ds.sources.url.dropna():
+        assert not any(key in url.lower() for key in TRACKING), url
+
+
+def test_no_source_url_has_a_host_ending_in_a_dot(ds):
+    """A stray dot after the host (e.g. 'slideplayer.com.') is a copying slip, not an address."""
+    for url in ds.sources.url.dropna():
+        assert not urlsplit(url).hostname.endswith("."), url
+
+
+def test_titles_written_by_the_curators_are_flagged_in_a_declared_field(ds):
+    """title_supplied is a required boolean and both values are in use."""
+    spec = ds.descriptor.resource("sources").field("title_supplied")
+    assert (spec.type, spec.required) == ("boolean", True)
+    flags = dict(zip(ds.sources.source_id, ds.sources.title_supplied, strict=True))
+    assert flags["bpost-mid-staffs-grant"] and not flags["opm-2014-dear-doctor"]
+
+
+def test_the_evaluation_report_does_not_reuse_its_landing_pages_address(ds):
+    """The report's own file address was not found, so it is left empty and said so."""
+    sources = ds.sources.set_index("source_id")
+    report = sources.loc["opm-2014-evaluation-report"]
+    assert report.url is pd.NA or report.url != sources.loc["hf-evaluation-page"].url
+    assert "url is left empty" in report.access_note
 
 
 # -- rows that once overstated their sources ------------------------------------------
