@@ -36,7 +36,8 @@ IDENTIFIED = ["shared-haemodialysis", "pathway", "record-access", "peer-support"
 UNIDENTIFIED = ["unidentified-6", "unidentified-7"]
 FACT_TABLES = ["programmes", "projects", "relationship_types", "mechanisms", "foundations",
                "project_relationships", "contexts", "activities", "mechanism_evidence",
-               "outcomes", "barriers_enablers", "follow_on", "findings", "discrepancies"]
+               "outcomes", "barriers_enablers", "follow_on", "findings", "discrepancies",
+               "later_evidence"]
 
 
 def test_the_programme_had_seven_projects(ds):
@@ -197,6 +198,54 @@ def test_codebook_defines_every_term_and_cites_real_rows(ds):
         assert row_id in all_ids, row_id
 
 
+# -- Pathway: money, figures and later evidence ----------------------------------------
+
+def test_pathway_grant_is_uclhs_stated_figure_with_its_source(ds):
+    """UCLH's 2011 item gives each of its two schemes £400,000; the row cites it."""
+    row = ds.projects.set_index("project_id").loc["pathway"]
+    assert row.grant_gbp == 400000
+    assert "uclh-news-2011-04" in {c.source_id for c in row.source_ids}
+    assert "UCLH" in row.grant_note
+
+
+def test_pathway_first_funding_disagreement_is_recorded(ds):
+    """UCLH Charity (UCLH) versus short-term CCG grants (Pathway's teams page)."""
+    row = ds.discrepancies.set_index("discrepancy_id").loc["disc-pathway-first-funding"]
+    cited = {c.source_id for c in row.source_ids}
+    assert {"uclh-news-2013-05", "pathway-legacy-teams-page"} <= cited
+    assert "UCLH Charity" in row.description and "CCG" in row.description
+
+
+def test_pathway_30_percent_is_flagged_as_possibly_the_2012_measurement(ds):
+    """pw-out-1 and disc-pathway-figures say the funder's 30% may repeat UCLH's 2012 figure."""
+    outcome = ds.outcomes.set_index("outcome_id").loc["pw-out-1"]
+    discrepancy = ds.discrepancies.set_index("discrepancy_id").loc["disc-pathway-figures"]
+    assert "may be that same measurement" in outcome.explanation
+    assert "may be the same measurement" in discrepancy.handling
+
+
+def test_later_evidence_is_declared_like_every_other_table(ds):
+    """later_evidence: outcome_ids reference outcomes, design is a vocabulary, rows cite sources."""
+    spec = ds.descriptor.resource("later_evidence")
+    assert spec.field("outcome_ids").references == ("outcomes", "outcome_id")
+    assert "randomised_controlled_trial" in spec.field("design").enum
+    assert spec.primary_key == ("later_evidence_id",)
+
+
+def test_later_evidence_holds_the_pathway_trial_against_the_bed_day_claim(ds):
+    """The 2016 trial's length-of-stay finding sits beside pw-out-1, as later evidence."""
+    rows = ds.later_evidence
+    trial = rows[rows.source_ids.map(lambda cs: "hewett-2016-pathway-rct" in
+                                     {c.source_id for c in cs})]
+    assert set(trial.project_id) == {"pathway"}
+    assert set(trial.design.astype(str)) == {"randomised_controlled_trial"}
+    on_bed_days = trial[trial.outcome_ids.map(lambda ids: "pw-out-1" in ids)]
+    assert len(on_bed_days) == 1
+    assert "13.3" in on_bed_days.iloc[0].description
+    assert "Does not support" in on_bed_days.iloc[0].bearing
+    assert any("3.8%" in text and "14.6%" in text for text in trial.description)
+
+
 # -- sources -------------------------------------------------------------------------
 
 TRACKING = ("utm_", "blocktitle=", "contentid=", "fbclid=", "gclid=")
@@ -294,7 +343,8 @@ def test_framework_definitions_are_coded_because_opm_only_names_the_terms(ds, ta
 # -- paraphrase, not copy -------------------------------------------------------------
 
 FREE_TEXT = ("summary", "description", "explanation", "definition", "text", "membership_basis",
-             "grant_note", "handling", "setting", "population", "access_note", "topic")
+             "grant_note", "handling", "setting", "population", "access_note", "topic",
+             "bearing")
 RUN = 8
 
 
