@@ -32,8 +32,8 @@ MECHANISMS = ["patient_beliefs", "professional_beliefs", "systems_processes",
               "culture_environment"]
 FOUNDATIONS = ["project_management", "leadership", "engagement"]
 IDENTIFIED = ["shared-haemodialysis", "pathway", "record-access", "peer-support",
-              "speaking-up"]
-UNIDENTIFIED = ["unidentified-6", "unidentified-7"]
+              "speaking-up", "mums-power"]
+UNIDENTIFIED = ["unidentified-7"]
 FACT_TABLES = ["programmes", "projects", "relationship_types", "mechanisms", "foundations",
                "project_relationships", "contexts", "activities", "mechanism_evidence",
                "outcomes", "barriers_enablers", "follow_on", "findings", "discrepancies",
@@ -45,13 +45,26 @@ def test_the_programme_had_seven_projects(ds):
     assert ds.programmes.project_count.tolist() == [7]
 
 
-def test_membership_is_four_confirmed_one_probable_two_unidentified(ds):
+def test_membership_is_five_confirmed_one_probable_one_unidentified(ds):
+    """Six of the seven are identified; peer-support stays probable."""
     membership = dict(zip(ds.projects.project_id, ds.projects.membership.astype(str),
                           strict=True))
     assert membership == {
         "shared-haemodialysis": "confirmed", "pathway": "confirmed",
         "record-access": "confirmed", "peer-support": "probable", "speaking-up": "confirmed",
-        "unidentified-6": "unidentified", "unidentified-7": "unidentified"}
+        "mums-power": "confirmed", "unidentified-7": "unidentified"}
+
+
+def test_no_text_still_speaks_of_two_unidentified_projects(ds):
+    """Project 6 is identified now; nothing may say two projects are unknown."""
+    texts = [str(v) for frame in ds.tables.values() for column in frame.columns
+             if frame[column].dtype == "string" for v in frame[column].dropna()]
+    texts.append((DATA / "CODEBOOK.md").read_text())
+    for text in texts:
+        assert not re.search(r"\b(two|2) (projects are )?(unidentified|not identified)", text)
+        assert "only five could be identified" not in text
+    basis = ds.projects.set_index("project_id").loc["unidentified-7"].membership_basis
+    assert "Six are now identified" in basis
 
 
 @pytest.mark.parametrize("project_id", UNIDENTIFIED)
@@ -196,6 +209,56 @@ def test_codebook_defines_every_term_and_cites_real_rows(ds):
         all_ids |= {str(v) for v in table.iloc[:, 0]}
     for row_id in re.findall(r"\*\*([a-z0-9][a-z0-9_-]*-[a-z0-9_-]+)\*\*", codebook):
         assert row_id in all_ids, row_id
+
+
+# -- project 6: M(ums) power -----------------------------------------------------------
+
+MUMS_POWER_ROWS = {"contexts": 3, "activities": 6, "outcomes": 5, "mechanism_evidence": 4,
+                   "project_relationships": 2, "discrepancies": 2, "barriers_enablers": 0,
+                   "follow_on": 0}
+
+
+@pytest.mark.parametrize(("table", "count"), MUMS_POWER_ROWS.items())
+def test_mums_power_is_curated_as_fully_as_its_sources_allow(ds, table, count):
+    """Row counts per table; no barrier or follow-on rows because no source gives any."""
+    assert (ds[table].project_id == "mums-power").sum() == count
+
+
+def test_mums_power_has_exactly_one_provisional_row_per_mechanism(ds):
+    """One mp-ev-<mechanism> row each, coded, and marked provisional until double coding."""
+    ev = ds.mechanism_evidence[ds.mechanism_evidence.project_id == "mums-power"]
+    assert sorted(ev.evidence_id) == sorted(f"mp-ev-{m}" for m in MECHANISMS)
+    assert set(ev.basis.astype(str)) == {"coded"}
+    assert ev.explanation.str.startswith("Provisional:").all()
+
+
+def test_mums_power_grant_is_uclhs_stated_400000(ds):
+    """The grant is stated by UCLH's news item of 14 April 2011 and cited to it."""
+    row = ds.projects.set_index("project_id").loc["mums-power"]
+    assert row.grant_gbp == 400000
+    assert "uclh-news-2011-04" in {c.source_id for c in row.source_ids}
+    published = ds.sources.set_index("source_id").loc["uclh-news-2011-04"].published
+    assert published == "2011-04-14"
+
+
+def test_mums_power_end_date_and_sites_are_recorded_not_resolved(ds):
+    """Funder's May 2013 vs HSJ's autumn; three sites vs two. Both recorded, neither settled."""
+    disc = ds.discrepancies[ds.discrepancies.project_id == "mums-power"].set_index(
+        "discrepancy_id")
+    assert set(disc.index) == {"disc-mp-end-date", "disc-mp-sites"}
+    assert str(disc.loc["disc-mp-end-date"].basis) == "coded"  # autumn 2013 is an inference
+    assert "Not resolved" in disc.loc["disc-mp-end-date"].handling
+    assert "Not resolved" in disc.loc["disc-mp-sites"].handling
+    assert ds.projects.set_index("project_id").loc["mums-power"].end_date == "2013-05"
+
+
+def test_eight_grants_discrepancy_cites_both_eight_sources_and_the_seven_sources(ds):
+    """Seven ran (funder, OPM); eight selected (UCLH 2011, Birmingham Post); why is unknown."""
+    row = ds.discrepancies.set_index("discrepancy_id").loc["disc-project-count"]
+    cited = {c.source_id for c in row.source_ids}
+    assert {"uclh-news-2011-04", "bpost-mid-staffs-grant"} <= cited
+    assert {"hf-programme-page", "opm-2014-dear-doctor"} <= cited
+    assert "Not known" in row.handling
 
 
 # -- Pathway: money, figures and later evidence ----------------------------------------
