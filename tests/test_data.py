@@ -192,6 +192,38 @@ def test_findings_hold_three_recommendations_the_warning_and_the_tension(ds):
     assert "activit" in warning and "mechanism" in warning
 
 
+def test_findings_hold_opms_three_evaluation_questions(ds):
+    """The three questions the evaluation set out to answer, each with its numbered locator."""
+    questions = ds.findings[ds.findings.kind == "question"]
+    assert len(questions) == 3
+    locators = {c.locator for cs in questions.source_ids for c in cs
+                if c.source_id == "opm-evaluation-page"}
+    assert locators == {"question 1", "question 2", "question 3"}
+
+
+@pytest.mark.parametrize(("needle", "locator"), [("implementation gap", "para 4"),
+                                                 ("person-centred care", "para 9")])
+def test_opms_implementation_gap_and_closing_claim_are_recorded(ds, needle, locator):
+    """OPM's article para 4 (the implementation gap) and para 9 (its closing claim)."""
+    rows = ds.findings[ds.findings.text.str.contains(needle)]
+    assert any(c.locator == locator for cs in rows.source_ids for c in cs)
+
+
+def test_record_access_lesson_puts_active_use_before_sign_up_numbers(ds):
+    """The team's lesson is kept as a qualitative outcome, with no direction claimed."""
+    rows = ds.outcomes[(ds.outcomes.project_id == "record-access")
+                       & ds.outcomes.description.str.contains("actively use")]
+    assert len(rows) == 1 and str(rows.iloc[0].direction) == "not_applicable"
+
+
+def test_ideas_into_action_is_a_source_cited_only_as_further_reading(ds):
+    """The funder's October 2014 learning report is listed, unread, as further reading."""
+    source = ds.sources.set_index("source_id").loc["hf-ideas-into-action"]
+    assert source.published == "2014-10" and "could not be read" in source.access_note
+    citing = ds.citations()
+    assert set(citing[citing.source_id == "hf-ideas-into-action"].table) == {"findings"}
+
+
 def test_framework_tables_hold_opms_terms(ds):
     assert list(ds.mechanisms.sort_values("display_order").mechanism_id) == MECHANISMS
     assert list(ds.foundations.sort_values("display_order").foundation_id) == FOUNDATIONS
