@@ -374,6 +374,37 @@ def test_the_evaluation_report_does_not_reuse_its_landing_pages_address(ds):
     assert "url is left empty" in report.access_note
 
 
+# -- codebook ------------------------------------------------------------------------
+
+def _codebook() -> str:
+    return " ".join((DATA / "CODEBOOK.md").read_text().split())
+
+
+def test_codebook_treats_a_change_phrased_as_a_possibility_as_not_reported():
+    """Partial means some change was reported; 'can help' reports none."""
+    assert ("A change phrased only as a possibility (\"access can help patients feel in control\") "
+            "is **not** partial: it is `not_reported`.") in _codebook()
+
+
+def test_codebook_has_a_double_coding_section_awaiting_its_agreement_figures():
+    """The agreement numbers are filled in by code later; the placeholder line is there."""
+    text = (DATA / "CODEBOOK.md").read_text()
+    assert "## 9. Double coding" in text
+    assert "\nAGREEMENT: to be filled\n" in text
+
+
+def test_codebook_worked_examples_state_no_evidence_rows_strength(ds):
+    """Ratings will change after double coding, so no evidence row is cited as an example."""
+    bold = set(re.findall(r"\*\*([a-z0-9][a-z0-9_-]*)\*\*", (DATA / "CODEBOOK.md").read_text()))
+    assert not bold & set(ds.mechanism_evidence.evidence_id)
+
+
+def test_codebook_data_as_of_is_the_packages_created_date(ds):
+    """The codebook and datapackage.json agree on when the data was curated up to."""
+    assert f"Data as of {ds.data_as_of}" in _codebook()
+    assert tuple(int(part) for part in ds.version.split(".")[:2]) >= (0, 2)
+
+
 # -- rows that once overstated their sources ------------------------------------------
 
 def _row(ds, table, row_id):
