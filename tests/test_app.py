@@ -98,7 +98,7 @@ def test_matrix_controls_update_the_state_and_the_address(mini):
     headers = [b.description for b in dashboard.grid.children
                if "ctg-colhead" in b._dom_classes]
     assert headers == ["Acute hospital", "Renal dialysis units", "General practice",
-                       "Community mental health", "Not found"]
+                       "Community mental health", "Maternity", "Not found"]
     dashboard.clear.click()
     assert dashboard.url.query == "?columns=setting_type"
 

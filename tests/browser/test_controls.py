@@ -175,12 +175,12 @@ def test_story_project_dropdown_changes_story_and_url(web, ds):
 def test_story_unidentified_project_says_so(web, ds):
     """Picking a project no source names shows a 'not identified' note instead of a story,
     with no chart."""
-    name = query.facet_options(ds, "project")["unidentified-6"]
+    name = query.facet_options(ds, "project")["unidentified-7"]
     page = web.open("story")
 
     page.locator(".ctg-project select").select_option(label=name)
 
-    expect(page).to_have_url(re.compile(r"[?&]project=unidentified-6(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]project=unidentified-7(&|$)"))
     expect(page.locator(".ctg-root h2").first).to_have_text(name)
     expect(page.locator(".ctg-root .ctg-note")).to_contain_text("not identified")
     expect(page.locator(".ctg-figure")).to_be_hidden()
