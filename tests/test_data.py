@@ -256,12 +256,14 @@ def test_mums_power_is_curated_as_fully_as_its_sources_allow(ds, table, count):
     assert (ds[table].project_id == "mums-power").sum() == count
 
 
-def test_mums_power_has_exactly_one_provisional_row_per_mechanism(ds):
-    """One mp-ev-<mechanism> row each, coded, and marked provisional until double coding."""
+def test_mums_power_has_exactly_one_double_coded_row_per_mechanism(ds):
+    """One mp-ev-<mechanism> row each, coded, with its two codings (no provisional rows)."""
     ev = ds.mechanism_evidence[ds.mechanism_evidence.project_id == "mums-power"]
     assert sorted(ev.evidence_id) == sorted(f"mp-ev-{m}" for m in MECHANISMS)
     assert set(ev.basis.astype(str)) == {"coded"}
-    assert ev.explanation.str.startswith("Provisional:").all()
+    assert not ev.explanation.str.contains("Provisional").any()
+    codings = ds.mechanism_codings
+    assert (codings.evidence_id.isin(ev.evidence_id)).sum() == 2 * len(ev)
 
 
 def test_mums_power_grant_is_uclhs_stated_400000(ds):
@@ -381,22 +383,63 @@ def _codebook() -> str:
 
 
 def test_codebook_treats_a_change_phrased_as_a_possibility_as_not_reported():
-    """Partial means some change was reported; 'can help' reports none."""
-    assert ("A change phrased only as a possibility (\"access can help patients feel in control\") "
-            "is **not** partial: it is `not_reported`.") in _codebook()
+    """Partial means some change was reported; 'could help' reports none."""
+    text = _codebook()
+    assert "A change phrased only as a possibility" in text
+    assert "is **not** partial: it is `not_reported`." in text
 
 
-def test_codebook_has_a_double_coding_section_awaiting_its_agreement_figures():
-    """The agreement numbers are filled in by code later; the placeholder line is there."""
+def test_codebook_reports_the_agreement_computed_from_the_two_codings(ds):
+    """The codebook's agreement line is what explorer.query computes from mechanism_codings."""
+    agreement = query.coding_agreement(ds)
+    line = re.search(r"AGREEMENT: the two codings agreed on (\d+) of (\d+) records "
+                     r"\((\d+)%; Cohen's kappa (\d\.\d\d)\)", _codebook())
+    assert line, "the codebook's AGREEMENT line is missing"
+    agreed, total, percent, kappa = line.groups()
+    assert (int(agreed), int(total)) == (agreement.agreed, agreement.total)
+    assert int(percent) == round(agreement.percent)
+    assert kappa == f"{agreement.kappa:.2f}"
+
+
+def test_codebook_worked_examples_cite_no_evidence_row(ds):
+    """Worked examples (sections 1-8) never cite a mechanism record: an example that rates
+    a real record would decide it in advance for the coders."""
     text = (DATA / "CODEBOOK.md").read_text()
-    assert "## 9. Double coding" in text
-    assert "\nAGREEMENT: to be filled\n" in text
-
-
-def test_codebook_worked_examples_state_no_evidence_rows_strength(ds):
-    """Ratings will change after double coding, so no evidence row is cited as an example."""
-    bold = set(re.findall(r"\*\*([a-z0-9][a-z0-9_-]*)\*\*", (DATA / "CODEBOOK.md").read_text()))
+    rules = text[:text.index("## 9. Double coding")]
+    bold = set(re.findall(r"\*\*([a-z0-9][a-z0-9_-]*)\*\*", rules))
     assert not bold & set(ds.mechanism_evidence.evidence_id)
+
+
+def test_every_mechanism_rating_has_two_independent_codings_and_a_reconciliation(ds):
+    """Each record is coded by both coders, and says how its rating was reached."""
+    codings = ds.mechanism_codings
+    per_record = codings.groupby("evidence_id", observed=True).coder.agg(lambda c: sorted(c))
+    assert set(per_record.index) == set(ds.mechanism_evidence.evidence_id)
+    assert all(coders == ["coder-1", "coder-2"] for coders in per_record)
+    assert set(codings.basis.astype(str)) == {"coded"}
+    assert (ds.mechanism_evidence.reconciliation.str.len() > 20).all()
+
+
+def test_a_rating_is_its_coders_agreement_or_one_of_their_two_readings(ds):
+    """Agreed records keep the coders' strength; contested ones take one of the two and say
+    why (the reconciliation names the difference)."""
+    pairs = query.codings(ds).set_index("evidence_id")
+    reconciliation = ds.mechanism_evidence.set_index("evidence_id").reconciliation
+    for evidence_id, row in pairs.iterrows():
+        if row.contested:
+            assert row.reconciled in (row["first"], row["second"]), evidence_id
+            assert "differed" in reconciliation[evidence_id], evidence_id
+        else:
+            assert row.reconciled == row["first"] == row["second"], evidence_id
+
+
+def test_the_contested_ratings_are_the_two_settled_by_the_doubt_rule(ds):
+    """Pins the outcome of this round of double coding."""
+    assert query.contested_evidence(ds) == {"pw-ev-systems_processes",
+                                            "ps-ev-systems_processes"}
+    strengths = ds.mechanism_evidence.set_index("evidence_id").strength.astype(str)
+    assert strengths["pw-ev-systems_processes"] == "partial"
+    assert strengths["ps-ev-systems_processes"] == "not_reported"
 
 
 def test_codebook_data_as_of_is_the_packages_created_date(ds):

@@ -18,6 +18,7 @@ Safety rules every page follows:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import logging
@@ -269,7 +270,9 @@ class App:
 
     # -- presentation mode and the address bar ---------------------------------------------
     def _with_present(self, state: ViewState) -> ViewState:
-        return state.with_values(present="1" if self.presenting else None)
+        """``state`` with the explorer's presentation mode (its notes kept)."""
+        changed = state.with_values(present="1" if self.presenting else None)
+        return dataclasses.replace(changed, notes=state.notes)
 
     def _on_present(self, change: dict[str, Any]) -> None:
         self.presenting = bool(change["new"])
