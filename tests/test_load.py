@@ -7,7 +7,7 @@ import pytest
 
 import explorer
 from explorer import Citation
-from explorer.load import data_path
+from explorer.read import data_path
 
 from conftest import DATA
 
