@@ -68,6 +68,7 @@ DESCRIPTOR_NAME = "datapackage.json"
 SOURCES_TABLE = "sources"
 SOURCES_KEY = "source_id"
 CITATION_FIELD = "source_ids"
+UTF8_BOM = b"\xef\xbb\xbf"
 BASIS_FIELD = "basis"
 
 #: The grammar of a citation list when a citation field declares no pattern:
@@ -228,12 +229,15 @@ def read_descriptor(folder: Path) -> Descriptor:
         raise DataError([_problem(None, Rule.MISSING_FILE, str(path),
                                   "no datapackage.json here; point EXPLORER_DATA at a "
                                   "folder that holds one")], str(folder))
+    data = path.read_bytes().removeprefix(UTF8_BOM)  # a byte-order mark is tolerated
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8"))
+        raw = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise DataError([_problem(None, Rule.ENCODING,
-                                  repr(error.object[error.start:error.end]),
-                                  "datapackage.json is not UTF-8 text")], str(folder)) from None
+        bad = data[error.start : error.end]
+        line = data[: error.start].count(b"\n") + 1
+        raise DataError([Problem(DESCRIPTOR_NAME, line, None, Rule.ENCODING, repr(bad),
+                                 f"not UTF-8 text (byte {bad.hex(' ')}); save the file as "
+                                 "UTF-8")], str(folder)) from None
     except json.JSONDecodeError as error:
         raise DataError([Problem(DESCRIPTOR_NAME, error.lineno, None, Rule.JSON, None,
                                  f"not valid JSON: {error.msg} (column {error.colno})")],

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .descriptor import DESCRIPTOR_NAME, Descriptor, ResourceSpec, read_descriptor
+from .descriptor import DESCRIPTOR_NAME, UTF8_BOM, Descriptor, ResourceSpec, read_descriptor
 from .errors import Problem, Rule
 
 __all__ = ["BASE_ENV_VAR", "ENV_VAR", "RawPackage", "RawTable", "data_path", "read_package",
@@ -37,7 +37,6 @@ __all__ = ["BASE_ENV_VAR", "ENV_VAR", "RawPackage", "RawTable", "data_path", "re
 ENV_VAR = "EXPLORER_DATA"
 BASE_ENV_VAR = "EXPLORER_DATA_BASE"
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_BOM = b"\xef\xbb\xbf"
 
 Cell = str | None
 Row = dict[str, Cell]
@@ -158,8 +157,8 @@ def read_table(folder: Path, spec: ResourceSpec) -> tuple[RawTable | None, list[
 def _decode(data: bytes, spec: ResourceSpec, problems: list[Problem]) -> str | None:
     """The file's text in its declared encoding (a UTF-8 byte-order mark is tolerated)."""
     utf8 = codecs.lookup(spec.encoding).name in ("utf-8", "utf-8-sig")
-    if utf8 and data.startswith(_BOM):
-        data = data[len(_BOM):]
+    if utf8:
+        data = data.removeprefix(UTF8_BOM)
     try:
         return data.decode("utf-8" if utf8 else spec.encoding)
     except UnicodeDecodeError as error:

@@ -104,7 +104,7 @@ def check(descriptor: Descriptor, tables: dict[str, RawTable]) -> list[Problem]:
             _check_cells(table, problems, invalid)
     _check_references(descriptor, tables, invalid, problems)
     _check_conditional_requirements(tables, problems)
-    _check_plausibility(tables, problems)
+    _check_plausibility(_valid_cells(tables, invalid), problems)
     return problems
 
 
@@ -176,12 +176,11 @@ def _cell_error(field: FieldSpec, value: str) -> tuple[Rule, str] | None:
         return Rule.PATTERN, f"{_shown(value)} does not match the pattern {field.pattern}"
     if field.min_length is not None and len(value) < field.min_length:
         return (Rule.MIN_LENGTH,
-                f"{_shown(value)} has {len(value)} characters; the minimum is "
-                f"{field.min_length}")
+                f"{_shown(value)} is shorter than the minimum length {field.min_length}")
     if field.max_length is not None and len(value) > field.max_length:
         return (Rule.MAX_LENGTH,
-                f"{_shown(value)} has {len(value)} characters; the maximum is "
-                f"{field.max_length}")
+                f"{_shown(value)} is longer than the maximum length {field.max_length} "
+                f"({len(value)} characters)")
     if field.minimum is not None or field.maximum is not None:
         number = float(value)
         if field.minimum is not None and number < field.minimum:
@@ -234,10 +233,10 @@ def _check_cells(table: RawTable, problems: list[Problem], invalid: set[CellRef]
                 continue  # reported as required
             first = seen_keys.setdefault(values, line)
             if first != line:
-                problems.append(Problem(
-                    spec.path, line, ", ".join(key), Rule.PRIMARY_KEY,
-                    " / ".join(str(value) for value in values),
-                    f"this combination is already used on line {first}"))
+                shown = " / ".join(str(value) for value in values)
+                what = _shown(shown) if len(key) == 1 else "this combination"
+                problems.append(Problem(spec.path, line, ", ".join(key), Rule.PRIMARY_KEY,
+                                        shown, f"{what} is already used on line {first}"))
 
 
 def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
@@ -310,6 +309,25 @@ def _check_conditional_requirements(tables: dict[str, RawTable],
                         problems.append(Problem(
                             table.spec.path, line, name, rule, None,
                             f"a value is required when {column} is {trigger!r}"))
+
+
+def _valid_cells(tables: dict[str, RawTable], invalid: set[CellRef]) -> dict[str, RawTable]:
+    """``tables`` with every cell already reported as invalid made missing.
+
+    Copies only the rows that hold such a cell, so the evidence rules can read values
+    without following a mistake that already has its problem.
+    """
+    by_table: dict[str, dict[int, list[str]]] = {}
+    for table_name, column, index in invalid:
+        by_table.setdefault(table_name, {}).setdefault(index, []).append(column)
+    valid = dict(tables)
+    for table_name, rows in by_table.items():
+        table = tables[table_name]
+        copied = list(table.rows)
+        for index, columns in rows.items():
+            copied[index] = {**copied[index], **dict.fromkeys(columns)}
+        valid[table_name] = RawTable(table.spec, copied, table.lines)
+    return valid
 
 
 def _whole_number(value: str | None) -> int | None:
