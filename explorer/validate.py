@@ -36,9 +36,9 @@ from .read import RawTable, Row, read_package
 __all__ = ["check", "parse_citations", "split_ids", "validate"]
 
 PROJECT_FIELD = "project_id"
-INTEGER_RE = re.compile(r"[+-]?\d+")
-NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+INTEGER_RE = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would take any digit
+NUMBER_RE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # A citation list split into items at ";" outside brackets: runs of text, a bracketed

@@ -159,6 +159,16 @@ def test_the_email_format_is_applied(mini_copy, value, valid):
     assert _rules(mini_copy) == expected
 
 
+@pytest.mark.parametrize(("column", "value"), [
+    ("launch_year", "\u0662\u0660\u0661\u0660"), ("grant_per_project_gbp", "1_000"),
+    ("grant_per_project_gbp", "nan"), ("grant_per_project_gbp", " 5"),
+])
+def test_numbers_are_written_with_ascii_digits_only(mini_copy, column, value):
+    """Other digits, _, nan or spaces, which int() and float() accept, are not numbers."""
+    mini_copy.set_cell("programmes", 2, column, value)
+    assert _rules(mini_copy) == [("programmes.csv", 2, column, Rule.TYPE)]
+
+
 def test_an_empty_foreign_key_resource_means_the_same_table(mini_copy):
     """``"resource": ""`` refers to the table itself, as in Table Schema."""
     _edit_descriptor(mini_copy, lambda r: r["findings"]["schema"]["foreignKeys"].append(
