@@ -63,6 +63,14 @@ def _constrain(table, name, **constraints):
         lambda d: _field(d, table, name).setdefault("constraints", {}).update(constraints))
 
 
+def _without_codings_of(evidence_id):
+    """Drop a record's codings, so that renaming the record plants one problem, not three."""
+    def mutate(pkg):
+        rows = pkg.rows("mechanism_codings")
+        pkg.write_rows("mechanism_codings", [r for r in rows if r[0] != evidence_id])
+    return mutate
+
+
 def _then(*mutations):
     def mutate(pkg):
         for mutation in mutations:
@@ -175,7 +183,8 @@ CASES = {
          "[minimum]"],
     ),
     "unique-id": (
-        lambda pkg: pkg.set_cell("mechanism_evidence", 5, "evidence_id", "a-ev-1"),
+        _then(lambda pkg: pkg.set_cell("mechanism_evidence", 5, "evidence_id", "a-ev-1"),
+              _without_codings_of("a-ev-3")),
         ['mechanism_evidence.csv, line 5, column "evidence_id": \'a-ev-1\' is already used on '
          "line 2 [unique]"],
     ),
@@ -294,7 +303,8 @@ CASES = {
     "single-column-primary-key-not-declared-unique": (
         _then(_descriptor_edit(lambda d: _field(d, "mechanism_evidence", "evidence_id")[
                   "constraints"].pop("unique")),
-              lambda pkg: pkg.set_cell("mechanism_evidence", 5, "evidence_id", "a-ev-1")),
+              lambda pkg: pkg.set_cell("mechanism_evidence", 5, "evidence_id", "a-ev-1"),
+              _without_codings_of("a-ev-3")),
         ['mechanism_evidence.csv, line 5, column "evidence_id": \'a-ev-1\' is already used on '
          "line 2 [primary-key]"],
     ),
