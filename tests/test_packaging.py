@@ -34,7 +34,8 @@ def test_environment_yml_lists_the_same_packages_and_versions_as_pyproject():
             listed += [r for r in item["pip"] if not r.startswith("-e")]
         elif not item.startswith(("python", "pip")) or item.startswith("python-"):
             listed.append(item)
-    assert sorted(map(_parse, listed)) == sorted(map(_parse, wanted))
+    assert sorted(set(map(_parse, listed))) == sorted(set(map(_parse, wanted)))
+    assert len(listed) == len(set(listed)), "a package is listed twice"
 
 
 def test_environment_yml_python_matches_requires_python():
