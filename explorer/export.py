@@ -14,13 +14,14 @@ The view is described by the same query string a dashboard link uses, so the han
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 import pandas as pd
 
 from . import html, query
 from .load import Dataset
 from .programme import Programme
-from .query import COLUMN_KINDS
+from .query import COLUMN_KINDS, rows
 from .state import parse_query, to_query
 
 __all__ = ["handout_html", "source_rows"]
@@ -35,7 +36,7 @@ def source_rows(ds: Dataset, cited: set[str], show_url: bool = False) -> list[di
              "publisher": r.publisher,
              "published": r.published if isinstance(r.published, str) else "",
              "title_supplied": bool(s) if not pd.isna(s) else False, "show_url": show_url}
-            for r, s in zip(frame.itertuples(index=False), supplied, strict=True)]
+            for r, s in zip(rows(frame), supplied, strict=True)]
 
 
 def handout_html(ds: Dataset, query_string: str = "", today: date | None = None) -> str:
@@ -50,12 +51,13 @@ def handout_html(ds: Dataset, query_string: str = "", today: date | None = None)
     cells = query.matrix(ds, columns, filters)
     records = query.reader_table(ds, filters)
     evidence = ds.mechanism_evidence.set_index("evidence_id")
-    cited = {c.source_id for r in records["Record"] for c in evidence.at[r, "source_ids"]}
+    cited = {c.source_id for r in records["Record"]
+             for c in cast(Any, evidence.at[r, "source_ids"])}
     matrix = {
         "columns": list(dict.fromkeys(cells.column)),
         "rows": [{"label": mechanism,
                   "cells": [{"strength": r.strength, "count": int(r.count)}
-                            for r in part.itertuples(index=False)]}
+                            for r in rows(part)]}
                  for mechanism, part in cells.groupby("mechanism", sort=False)],
     }
     return str(html.render(

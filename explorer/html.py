@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from .figures import STRENGTH_STYLE
 from .load import Citation, Dataset
-from .query import STRENGTHS, coding_agreement, contested_evidence, humanise
+from .query import STRENGTHS, coding_agreement, contested_evidence, humanise, rows
 
 __all__ = [
     "BASIS_HELP",
@@ -58,7 +58,7 @@ def _is_missing(value: object) -> bool:
     if value is None or isinstance(value, (tuple, list, dict)):
         return value is None
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(cast(Any, value)))
     except (TypeError, ValueError):
         return False
 
@@ -100,7 +100,7 @@ def csv_text(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise_formula(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
+    for row in rows(frame):
         writer.writerow(["" if _is_missing(v) else neutralise_formula(str(v)) for v in row])
     return buffer.getvalue()
 
@@ -182,7 +182,7 @@ def stylesheet() -> str:
 
 def table_rows(frame: pd.DataFrame) -> list[list[object]]:
     """A DataFrame's cells as lists, ready for the ``table`` fragment."""
-    return [list(row) for row in frame.itertuples(index=False)]
+    return [list(row) for row in rows(frame)]
 
 
 def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None = None,
@@ -219,7 +219,7 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
         mark_differences: highlight rows whose cells are not all the same strength.
     """
     columns = list(dict.fromkeys(cells.column))
-    rows = []
+    table_body = []
     for mechanism, part in cells.groupby("mechanism", sort=False):
         row_cells = [{
             "strength": r.strength, "count": int(r.count), "href": href(r.mechanism_id,
@@ -227,10 +227,10 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
             "contested": bool(contested.intersection(r.evidence_ids)),
             "title": f"{mechanism} × {r.column}: {STRENGTHS[r.strength][0]}. "
                      "Choose to read the evidence.",
-        } for r in part.itertuples(index=False)]
+        } for r in rows(part)]
         differs = mark_differences and len({c["strength"] for c in row_cells}) > 1
-        rows.append({"label": mechanism, "cells": row_cells, "differs": differs})
-    return fragment("rating_table", caption, corner, columns, rows, css_class)
+        table_body.append({"label": mechanism, "cells": row_cells, "differs": differs})
+    return fragment("rating_table", caption, corner, columns, table_body, css_class)
 
 
 def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str) -> Markup:
@@ -244,7 +244,7 @@ def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str) -> Markup:
         fragment("badge", str(evidence.at[r, "strength"]))
         + (Markup(' <span class="ctg-contested">contested</span>') if r in contested else "")
         for r in ids]
-    shown["Sources"] = [citations(ds, evidence.at[r, "source_ids"]) for r in ids]
+    shown["Sources"] = [citations(ds, cast(Any, evidence.at[r, "source_ids"])) for r in ids]
     return table(shown, caption)
 
 

@@ -3,8 +3,12 @@ uncertain, and the details (projects, framework, findings, disagreements)."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .. import html, query
+from ..load import Dataset
 from ..pages import PAGES, notebook_href
+from ..query import rows
 from .frame import Page, html_widget
 
 __all__ = ["GLANCE_MAX_PROJECTS", "OverviewPage"]
@@ -24,9 +28,9 @@ class OverviewPage(Page):
         self.body.children = [html_widget(overview_html(self))]
 
 
-def _cited(ds, frame):
+def _cited(ds: Dataset, frame: pd.DataFrame) -> list[dict[str, object]]:
     return [{"text": row.text, "sources": html.citations(ds, row.source_ids)}
-            for row in frame.itertuples(index=False)]
+            for row in rows(frame)]
 
 
 def overview_html(page: Page) -> str:
@@ -46,7 +50,7 @@ def overview_html(page: Page) -> str:
     targeted = ds.project_relationships.groupby("project_id", observed=True)[
         "relationship_type_id"].agg(list)
     projects = []
-    for p in ds.projects.itertuples(index=False):
+    for p in rows(ds.projects):
         membership = str(p.membership)
         rels = ", ".join(relationships[r] for r in targeted.get(p.project_id, []))
         projects.append({
@@ -58,7 +62,7 @@ def overview_html(page: Page) -> str:
             "story": (notebook_href("story", project=p.project_id)
                       if membership != "unidentified" else ""),
         })
-    membership = ds.projects.membership.astype(str).value_counts()
+    counts = ds.projects.membership.astype(str).value_counts()
     return str(html.render(
         "overview.html.j2",
         programme=programme, version=ds.version, data_as_of=ds.data_as_of,
@@ -70,13 +74,13 @@ def overview_html(page: Page) -> str:
         legend=html.fragment("legend", programme.text("ratings_note")),
         uncertain=uncertainties(page),
         projects=projects,
-        membership_line=(f"{int(membership.get('confirmed', 0))} confirmed, "
-                         f"{int(membership.get('probable', 0))} probable, "
-                         f"{int(membership.get('unidentified', 0))} not identified. "
+        membership_line=(f"{int(counts.get('confirmed', 0))} confirmed, "
+                         f"{int(counts.get('probable', 0))} probable, "
+                         f"{int(counts.get('unidentified', 0))} not identified. "
                          + programme.text("unidentified_note")),
-        foundations=list(ds.foundations.sort_values("display_order").itertuples()),
-        mechanisms=list(ds.mechanisms.sort_values("display_order").itertuples()),
-        relationships=list(ds.relationship_types.sort_values("display_order").itertuples()),
+        foundations=list(rows(ds.foundations.sort_values("display_order"))),
+        mechanisms=list(rows(ds.mechanisms.sort_values("display_order"))),
+        relationships=list(rows(ds.relationship_types.sort_values("display_order"))),
         findings=[{"title": title, "tag": tag, "items": _cited(ds, findings[findings.kind == kind])}
                   for kind, title, tag in FINDING_GROUPS if (findings.kind == kind).any()],
         discrepancies=discrepancy_items(ds, ds.discrepancies),
@@ -84,10 +88,10 @@ def overview_html(page: Page) -> str:
     ))
 
 
-def discrepancy_items(ds, frame) -> list[dict]:
+def discrepancy_items(ds: Dataset, frame: pd.DataFrame) -> list[dict[str, object]]:
     """Discrepancy rows ready for the ``discrepancies`` fragment."""
     return [{"topic": r.topic, "description": r.description, "handling": r.handling,
-             "sources": html.citations(ds, r.source_ids)} for r in frame.itertuples(index=False)]
+             "sources": html.citations(ds, r.source_ids)} for r in rows(frame)]
 
 
 def uncertainties(page: Page) -> list[str]:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .. import figures, html, query
 from ..export import source_rows
 from ..load import Dataset
+from ..query import rows
 from .frame import Page, guarded, html_widget
 from .overview import discrepancy_items
 
@@ -105,7 +106,7 @@ def _later(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
     if "later_evidence" not in ds.tables:
         return {}
     by_outcome: dict[str, list[dict[str, Any]]] = {}
-    for row in ds.later_evidence.itertuples(index=False):
+    for row in rows(ds.later_evidence):
         item = {"description": row.description, "bearing": row.bearing,
                 "published": row.published, "design": query.humanise(row.design),
                 "sources": html.citations(ds, row.source_ids)}
@@ -153,7 +154,7 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str) -> M
     barriers = pd.DataFrame({
         "Kind": [str(k).capitalize() for k in be.kind],
         "Description": be.description,
-        "Concerns": [_concerns(ds, r) for r in be.itertuples(index=False)],
+        "Concerns": [_concerns(ds, r) for r in rows(be)],
         "Sources": [cite(c) for c in be.source_ids]})
     follow = pd.DataFrame({"What happened": story.follow_on.description,
                            "When": story.follow_on.period,
@@ -164,8 +165,8 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str) -> M
         activities=html.table(activities, "What the project did"),
         legend=html.fragment("legend", ratings_note),
         evidence=html.table(evidence, "Mechanism ratings"),
-        numbers=[outcome(r) for r in outcomes[outcomes.kind == "quantitative"].itertuples()],
-        words=[outcome(r) for r in outcomes[outcomes.kind == "qualitative"].itertuples()],
+        numbers=[outcome(r) for r in rows(outcomes[outcomes.kind == "quantitative"])],
+        words=[outcome(r) for r in rows(outcomes[outcomes.kind == "qualitative"])],
         barriers=html.table(barriers, "Barriers and enablers"),
         follow_on=html.table(follow, "Follow-on"),
         discrepancies=discrepancy_items(ds, story.discrepancies),
