@@ -70,8 +70,9 @@ class MatrixPage(Page):
         self.columns.observe(self._on_change, "value")
         self.filters.observe(self._on_change, "value")
         self.handout.on_click(self._on_handout)
-        legend = (html.fragment("legend", self.programme.text("ratings_note"))
-                  + html.fragment("header", "", html.agreement_sentence(self.ds)))
+        legend = html.render("ratings_key.html.j2",
+                             ratings_note=self.programme.text("ratings_note"),
+                             agreement=html.agreement_sentence(self.ds))
         self.body.children = [
             html_widget(html.fragment(
                 "header", self.spec.title,
