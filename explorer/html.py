@@ -20,7 +20,7 @@ import base64
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any, cast
@@ -192,19 +192,10 @@ def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None 
                     row_classes or [], empty)
 
 
-def slug(value: str) -> str:
-    """A safe fragment for ids and class names: lowercase letters, digits and hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
-
-
 def term(label: str, explanation: str) -> Markup:
     """A term explained where it appears: a hover and keyboard-focus note."""
     return fragment("term", label, explanation)
 
-
-def mapping_terms(options: Mapping[str, tuple[str, str]]) -> dict[str, Markup]:
-    """``id → term`` for a vocabulary of ``id → (label, explanation)``."""
-    return {key: term(label, explanation) for key, (label, explanation) in options.items()}
 
 
 def rating_table(cells: pd.DataFrame, caption: str, corner: str,

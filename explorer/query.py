@@ -270,11 +270,6 @@ def apply_filters(records: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return records.loc[keep.astype(bool)]
 
 
-def _contains(column: pd.Series, value: str) -> pd.Series:
-    """Boolean mask: which tuples in ``column`` contain ``value`` (safe on empty input)."""
-    return column.map(lambda values: value in values).astype(bool)
-
-
 def strongest(strengths: Iterable[object]) -> str:
     """The strongest strength in ``strengths`` (evident > partial > not evident > not
     reported), or ``no_rows`` when there are none."""

@@ -54,8 +54,9 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(
         40, config=True,
-        help="Most kernels (viewers) at once, counting those waiting to start; further page "
-             "loads get a 'busy, retrying' page. About 150 MB each.",
+        help="Most kernels (readers) at once, counting those waiting to start; further page "
+             "loads get a 'busy, retrying' page. Each kernel's memory is measured by "
+             "bench/memory.py (see the README's Performance section).",
     )
     max_concurrent_starts = Integer(
         2, config=True,
