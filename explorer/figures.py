@@ -108,7 +108,7 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
             "showlegend": not part.empty,
         })
     size = {"width": 330 + 170 * len(columns), "autosize": False} if compact else {}
-    return _figure(
+    figure = _figure(
         traces,
         title or f"Which mechanisms were activated, by {column_title.lower()}",
         300 + 80 * max(len(mechanisms), 1),
@@ -122,12 +122,13 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
                "gridcolor": "#eeeeee", "automargin": True},
         legend={"title": {"text": "Strength (colour and shape)"}, "orientation": "h",
                 "y": -0.02, "yanchor": "top", "x": 0},
-        annotations=[{"text": f"Columns: {_text(column_title)}. Number = records rated other "
-                              "than 'not reported'.",
-                      "showarrow": False, "xref": "paper", "yref": "paper", "x": 0,
-                      "y": -0.16, "xanchor": "left",
-                      "font": {"size": 12, "color": "#333333"}}],
     )
+    # The note travels with the chart (a downloaded PNG keeps it) and, unlike an annotation
+    # under the legend, cannot collide with a legend that wraps on a narrow screen.
+    figure["layout"]["title"]["subtitle"] = {
+        "text": f"Columns: {_text(column_title)}. Number = records rated other than "
+                "'not reported'.", "font": {"size": 12, "color": "#333333"}}
+    return figure
 
 
 def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects") -> str:

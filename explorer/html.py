@@ -187,9 +187,13 @@ def table_rows(frame: pd.DataFrame) -> list[list[object]]:
 
 def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None = None,
           empty: str = "nothing to show") -> Markup:
-    """An accessible HTML table of ``frame``; cells are escaped unless they are ``Markup``."""
+    """An accessible HTML table of ``frame``; cells are escaped unless they are ``Markup``.
+
+    A table of five or more columns keeps readable columns on a small screen and scrolls
+    sideways inside its own box instead of squeezing its text to a word per line.
+    """
     return fragment("table", [str(c) for c in frame.columns], table_rows(frame), caption,
-                    row_classes or [], empty)
+                    row_classes or [], empty, len(frame.columns) >= 5)
 
 
 def term(label: str, explanation: str) -> Markup:
