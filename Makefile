@@ -45,7 +45,7 @@ serve: $(SERVE_STAMP)
 	$(BIN)/voila notebooks/ --port=$(PORT)
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check explorer tests bench conftest.py
+	$(BIN)/ruff check explorer tests bench analysis conftest.py
 
 types: $(DEV_STAMP)
 	$(BIN)/mypy explorer
@@ -53,11 +53,11 @@ types: $(DEV_STAMP)
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
 test: lint types
 	@sh scripts/ensure-chromium
-	$(BIN)/python -m pytest --nbval-lax tests notebooks
+	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
 
 # The quick loop while working: everything but the browser suite.
 test-fast: lint types
-	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks
+	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks analysis
 
 $(LAB_STAMP): $(DEV_STAMP)
 	$(PIP) install --quiet "jupyterlab>=4.2,<5" "jupytext==1.19.6"
