@@ -64,8 +64,9 @@ $(LAB_STAMP): $(DEV_STAMP)
 	$(PIP) install --quiet "jupyterlab>=4.2,<5" "jupytext==1.19.6"
 	@touch $@
 
+# As root (a container, a CI machine) Jupyter refuses to start without --allow-root.
 lab: $(LAB_STAMP)
-	$(BIN)/jupyter lab analysis/
+	$(BIN)/jupyter lab analysis/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock: | $(BIN)/python
 	$(PIP) install --quiet pip-tools==7.6.2
