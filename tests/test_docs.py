@@ -90,3 +90,62 @@ def test_api_reference_covers_the_modules_of_the_data_flow(api_docs):
 def test_the_api_reference_build_output_is_not_committed():
     """docs/api/ is git-ignored build output."""
     assert "docs/api/" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+# -- the prose documents ----------------------------------------------------------------
+
+PROSE = ("README.md", "CONTRIBUTING.md")
+
+
+def _make_targets() -> set[str]:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("document", PROSE)
+def test_every_make_command_the_documents_name_exists(document):
+    """`make x` in README or CONTRIBUTING names a target of the Makefile."""
+    text = (ROOT / document).read_text(encoding="utf-8")
+    named = set(re.findall(r"`make ([a-z][a-z-]*)", text))
+    assert named and named <= _make_targets()
+
+
+@pytest.mark.parametrize("document", PROSE)
+def test_every_explorer_command_the_documents_name_exists(document):
+    """`python -m explorer x` in README or CONTRIBUTING is a command of the CLI."""
+    from explorer.cli import main
+
+    text = (ROOT / document).read_text(encoding="utf-8")
+    for command in set(re.findall(r"python -m explorer ([a-z]+)", text)):
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0, command
+
+
+def test_the_quick_start_gives_the_analysts_third_command():
+    """README's quick start lists make serve, make test and make lab."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme[readme.index("## Quick start"):readme.index("## What you can do")]
+    assert all(f"make {target}" in quick for target in ("serve", "test", "lab"))
+
+
+def test_the_readme_says_what_a_relative_explorer_data_means():
+    """Using your own evidence: a relative path, EXPLORER_DATA_BASE, and make serve."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Using your own evidence"):]
+    for words in ("EXPLORER_DATA=my-evidence make serve", "EXPLORER_DATA_BASE",
+                  "relative", "repository root"):
+        assert words in section
+
+
+def test_contributing_says_how_to_add_a_fact_check_it_and_release_it():
+    """CONTRIBUTING covers sources and locators, stated vs coded, paraphrase, the checks
+    and every step of a data release."""
+    text = " ".join((ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").split())
+    for words in ("sources.csv", "source_ids", "[para 6]", "`stated`", "`coded`",
+                  "explanation", "eight or more words", "not found", "discrepancies.csv",
+                  "make test-fast", "make test", "python -m explorer validate",
+                  "`version` and `created`", "python -m explorer digest", "CHANGELOG.md",
+                  "CITATION.cff", "explorer/pages.py", "explorer/templates/",
+                  "Tests are specifications"):
+        assert words in text, words
