@@ -254,7 +254,7 @@ out.read_text(encoding="utf-8").splitlines()[0]
 from explorer.dashboards import build
 
 app = build("matrix", "columns=setting_type&strength=evident,partial")
-app.state
+app.ds.version, app.state
 
 # %%
 go.Figure(app.figures["matrix"])
