@@ -4,6 +4,7 @@
 #                notebooks, browser)
 # and, for analysts, a third:
 #   make lab     open the analysis notebooks in JupyterLab (installs it on first use)
+# and for contributors: make test-fast (no browser), make docs (API reference in docs/api/).
 #
 # Installs come from the lock files in requirements/ (tested versions, with hashes);
 # `make lock` refreshes them from the ranges declared in pyproject.toml.
@@ -45,7 +46,7 @@ serve: $(SERVE_STAMP)
 	$(BIN)/voila notebooks/ --port=$(PORT)
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check explorer tests bench conftest.py
+	$(BIN)/ruff check explorer tests bench analysis conftest.py
 
 types: $(DEV_STAMP)
 	$(BIN)/mypy explorer
@@ -53,23 +54,36 @@ types: $(DEV_STAMP)
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
 test: lint types
 	@sh scripts/ensure-chromium
-	$(BIN)/python -m pytest --nbval-lax tests notebooks
+	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
 
 # The quick loop while working: everything but the browser suite.
 test-fast: lint types
-	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks
+	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks analysis
 
 $(LAB_STAMP): $(DEV_STAMP)
 	$(PIP) install --quiet "jupyterlab>=4.2,<5" "jupytext==1.19.6"
 	@touch $@
 
+# As root (a container, a CI machine) Jupyter refuses to start without --allow-root.
 lab: $(LAB_STAMP)
-	$(BIN)/jupyter lab analysis/
+	$(BIN)/jupyter lab analysis/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock: | $(BIN)/python
 	$(PIP) install --quiet pip-tools==7.6.2
 	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/serve.lock pyproject.toml
 	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
+
+# The API reference, built from the docstrings with pdoc into docs/api/ (build output, not
+# committed; open docs/api/index.html). DOCS_OUT=dir builds it elsewhere.
+DOCS_OUT    ?= docs/api
+# `explorer` brings the submodules its __all__ names (query, load, validate); these are the rest.
+API_MODULES := explorer explorer.descriptor explorer.read explorer.figures explorer.dashboards \
+               explorer.pages explorer.state explorer.programme explorer.html explorer.export \
+               explorer.release explorer.errors explorer.cli
+
+docs: $(DEV_STAMP)
+	$(BIN)/pdoc --docformat google -o $(DOCS_OUT) $(API_MODULES)
+	@echo "API reference: $(DOCS_OUT)/index.html"
 
 notebooks: $(DEV_STAMP)
 	$(BIN)/python -m explorer notebooks

@@ -2,6 +2,9 @@
 
 - ``python -m explorer validate [PATH] [--format text|json]``: check a data package.
 - ``python -m explorer export [--query Q] [--out FILE] [--data PATH]``: write a handout.
+- ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
+  files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
+  files (see ``explorer.release``).
 
 Exit codes: 0 success (the package is valid), 1 the data has problems, 2 the command was
 used wrongly. A data problem is a report, never a traceback.
@@ -46,6 +49,17 @@ def _parser() -> argparse.ArgumentParser:
                         help="file to write (default: closing-the-gap-handout.html)")
     export.add_argument("--data", help="data package folder (default: $EXPLORER_DATA, "
                         "else the embedded data)")
+    digest = commands.add_parser(
+        "digest",
+        help="print the SHA-256 digest of a data package's files, for its CHANGELOG.md",
+        description="Print the digest of every file in a data package (default: "
+        "$EXPLORER_DATA, else the embedded data) except CHANGELOG.md. A release of the data "
+        "records it in the newest CHANGELOG.md entry.",
+    )
+    digest.add_argument("path", nargs="?", help="package folder")
+    digest.add_argument("--check", action="store_true",
+                        help="check that the newest CHANGELOG.md entry records the version "
+                        "and date in datapackage.json and this digest; exit 1 if not")
     return parser
 
 
@@ -54,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "export":
         return _export(args)
+    if args.command == "digest":
+        return _digest(args)
     folder = data_path(args.path)
     problems = validate(folder)
     if args.format == "json":
@@ -83,6 +99,30 @@ def _export(args: argparse.Namespace) -> int:
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write(handout_html(ds, args.query))
     print(f"wrote {args.out}")
+    return 0
+
+
+def _digest(args: argparse.Namespace) -> int:
+    from .errors import ExplorerError
+    from .release import data_digest, release_problems
+
+    folder = data_path(args.path)
+    if not folder.is_dir():
+        print(f"{folder}: no such folder", file=sys.stderr)
+        return 1
+    if not args.check:
+        print(data_digest(folder))
+        return 0
+    try:
+        problems = release_problems(folder)
+    except ExplorerError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"  - {problem}")
+    if problems:
+        return 1
+    print(f"{folder}: the newest CHANGELOG.md entry matches the data files")
     return 0
 
 
