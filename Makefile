@@ -13,7 +13,7 @@ HUB_DIR   := deploy/jupyterhub
 HUB_STAMP := $(VENV)/.hub-stamp
 PROXY     := $(HUB_DIR)/node_modules/.bin/configurable-http-proxy
 
-.PHONY: install serve test lint bench clean hub hub-deps bench-hub
+.PHONY: install serve test lint bench clean hub hub-deps bench-hub image
 
 $(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ hub: hub-deps
 bench-hub: hub-deps
 	@sh scripts/ensure-chromium
 	$(BIN)/python bench/hub.py
+
+# The container image (deploy/container), built with podman; see README "Deploying".
+image:
+	sh deploy/container/build-local.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts build dist $(HUB_DIR)/node_modules

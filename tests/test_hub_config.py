@@ -223,3 +223,28 @@ def test_another_voila_json_can_be_given(single_user_config, tmp_path):
     c = single_user_config(EXPLORER_VOILA_CONFIG=str(other))
     assert c.VoilaConfiguration.template == "lab"
     assert "kernel_manager_class" not in c.ServerApp
+
+
+# -- Kubernetes: the same choices --------------------------------------------------------------
+
+def test_the_kubernetes_values_make_the_same_choices(hub_config):
+    import yaml
+
+    values = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "values.yaml").read_text())
+    c = hub_config()
+    hub = values["hub"]["config"]
+    assert hub["JupyterHub"]["authenticator_class"] == c.JupyterHub.authenticator_class
+    assert hub["TmpAuthenticator"]["auto_login"] is True
+    assert hub["Authenticator"]["allow_all"] is True
+    single = values["singleuser"]
+    assert single["defaultUrl"] == c.Spawner.default_url
+    assert single["memory"]["limit"] == c.Spawner.mem_limit
+    assert float(single["cpu"]["limit"]) == c.Spawner.cpu_limit
+    assert single["uid"] != 0
+    assert single["storage"]["type"] == "none"
+    assert single["extraEnv"]["JUPYTER_CONFIG_PATH"] == (
+        "/srv/explorer/deploy/jupyterhub/singleuser")  # install.sh's layout
+    culler = next(s for s in c.JupyterHub.services if s["name"] == "idle-culler")["command"]
+    assert values["cull"]["enabled"] is True
+    assert values["cull"]["users"] is True
+    assert f"--timeout={values['cull']['timeout']}" in culler
