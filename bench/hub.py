@@ -155,7 +155,8 @@ def hub_run(size: int, page: str, chromium, state: Path) -> Run:
     finally:
         survivors = hub.stop()
         if survivors:
-            print(f"  warning: {len(survivors)} processes outlived the hub", flush=True)
+            print(f"  warning: {len(survivors)} processes outlived the hub (then killed):\n    "
+                  + "\n    ".join(hub.survivor_names), flush=True)
     served_count, errors, all_s, median_s = _summary(results)
     viewers = max(1, len(per_viewer))
     return Run("hub", size, served_count, errors, all_s, median_s, browser_s,
@@ -206,6 +207,8 @@ def main() -> None:
             print(hub.row(), flush=True)
             voila = voila_run(size, args.page, chromium)
             print(voila.row(), flush=True)
+            print(f"      load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+                  flush=True)
             table.append((hub, voila))
     print("\nN   | all served: hub / voila (s)  | browser first chart: hub / voila (s) | "
           "per viewer, own processes RSS: hub / voila (MB) | USS | all processes RSS")

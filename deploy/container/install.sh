@@ -36,7 +36,17 @@ echo "install.sh: $VENV <- $TARGET"
 "$PYTHON" -m venv "$VENV"
 if [ -f "$LOCK" ]; then
     echo "install.sh: versions from $LOCK"
-    "$VENV/bin/python" -m pip install --quiet --constraint "$LOCK" "$TARGET"
+    CONSTRAINTS=$LOCK
+    if grep -q -- "--hash" "$LOCK"; then
+        # Hashes: install the locked set verified, then the project (and any extra the lock
+        # lacks) held to the same versions (a constraints file cannot carry hashes).
+        "$VENV/bin/python" -m pip install --quiet --require-hashes --requirement "$LOCK"
+        CONSTRAINTS=$(mktemp)
+        grep -v -- '^[[:space:]]*--hash' "$LOCK" \
+            | sed -e 's/[[:space:]]*--hash=[^[:space:]]*//g' -e 's/[[:space:]]*\\$//' \
+            > "$CONSTRAINTS"
+    fi
+    "$VENV/bin/python" -m pip install --quiet --constraint "$CONSTRAINTS" "$TARGET"
 else
     echo "install.sh: no lock file; versions resolved from pyproject.toml"
     "$VENV/bin/python" -m pip install --quiet "$TARGET"

@@ -18,7 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -30,7 +30,7 @@ JUPYTERHUB = ROOT / ".venv" / "bin" / "jupyterhub"
 LOCAL_PROXY = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
 
 HUB_START_TIMEOUT_S = 60
-HUB_STOP_TIMEOUT_S = 30
+HUB_STOP_TIMEOUT_S = 90  # it stops every viewer's server first: ~10 s each at worst, together
 
 MISSING_PROXY = (
     "configurable-http-proxy (npm) not found at {path} nor on $PATH. JupyterHub needs it: "
@@ -75,6 +75,11 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
+def describe(process: psutil.Process) -> str:
+    """``pid command line`` of a process, for messages."""
+    return f"{process.pid} {_cmdline(process) or '?'}"
+
+
 def _cmdline(process: psutil.Process) -> str:
     try:
         return " ".join(process.cmdline())
@@ -99,6 +104,7 @@ class Hub:
     state: Path
     log_path: Path
     token: str
+    survivor_names: list[str] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -157,6 +163,7 @@ class Hub:
             self.process.wait(timeout=HUB_STOP_TIMEOUT_S)
         _, alive = psutil.wait_procs(tree, timeout=15)
         survivors = list(alive)
+        self.survivor_names = [describe(p) for p in survivors]
         for process in alive:
             with contextlib.suppress(psutil.Error):
                 process.kill()
