@@ -15,6 +15,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +29,12 @@ HUB_DIR = ROOT / "deploy" / "jupyterhub"
 HUB_CONFIG = HUB_DIR / "jupyterhub_config.py"
 JUPYTERHUB = ROOT / ".venv" / "bin" / "jupyterhub"
 LOCAL_PROXY = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+
+# A process started in the background by a non-interactive shell (nohup ... &) ignores SIGINT,
+# and so would the hub's children: the hub's polite SIGINT to each server would then cost its
+# full 10 s timeout. Start the hub with SIGINT at its default so the tests see a normal stop.
+RESTORE_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                  "os.execv(sys.argv[1], sys.argv[1:])")
 
 HUB_START_TIMEOUT_S = 60
 HUB_STOP_TIMEOUT_S = 90  # it stops every viewer's server first: ~10 s each at worst, together
@@ -204,7 +211,8 @@ def start_hub(state: Path, *, idle_timeout: int = 600, extra_env: dict[str, str]
         log_path = state / f"hub-{port}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [str(JUPYTERHUB), "-f", str(HUB_CONFIG)], cwd=state, env=env, stdout=log,
+                [sys.executable, "-c", RESTORE_SIGINT, str(JUPYTERHUB), "-f", str(HUB_CONFIG)],
+                cwd=state, env=env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         hub = Hub(port, process, state / f"hub-{port}", log_path, token)
         if _wait_until_serving(hub):
