@@ -1,47 +1,96 @@
 # Two commands on a fresh machine with Python >= 3.11:
 #   make serve   set up .venv if needed, check the data, serve the dashboards with Voila
-#   make test    set up .venv if needed, run the whole suite (lint, unit, data, notebooks, browser)
-#   make hub     JupyterHub for many live viewers (deploy/jupyterhub), installing what it needs
+#   make test    set up .venv if needed, run the whole suite (lint, types, unit, data,
+#                notebooks, browser)
+# and, for analysts, a third:
+#   make lab     open the analysis notebooks in JupyterLab (installs it on first use)
+# and, to serve many live viewers:
+#   make hub     JupyterHub (deploy/jupyterhub), installing what it needs
+#
+# Installs come from the lock files in requirements/ (tested versions, with hashes);
+# `make lock` refreshes them from the ranges declared in pyproject.toml.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8866
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+# A relative EXPLORER_DATA means the same to every command and page: relative to here.
+export EXPLORER_DATA_BASE := $(CURDIR)
 
-HUB_DIR   := deploy/jupyterhub
-HUB_STAMP := $(VENV)/.hub-stamp
-PROXY     := $(HUB_DIR)/node_modules/.bin/configurable-http-proxy
+SERVE_STAMP := $(VENV)/.serve-stamp
+DEV_STAMP   := $(VENV)/.dev-stamp
+LAB_STAMP   := $(VENV)/.lab-stamp
+HUB_STAMP   := $(VENV)/.hub-stamp
+HUB_DIR     := deploy/jupyterhub
+PROXY       := $(HUB_DIR)/node_modules/.bin/configurable-http-proxy
+PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
+LOCK_FLAGS  := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
+               --no-emit-find-links
 
-.PHONY: install serve test lint bench clean hub hub-deps bench-hub image
+.PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean \
+        hub hub-deps bench-hub image
 
-$(STAMP): pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable ".[dev]"
-	@touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-install: $(STAMP)
+$(SERVE_STAMP): requirements/serve.lock $(PACKAGE) | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/serve.lock
+	$(PIP) install --quiet --no-deps --editable .
+	@touch $@
 
-serve: $(STAMP)
+$(DEV_STAMP): requirements/dev.lock $(PACKAGE) | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/dev.lock
+	$(PIP) install --quiet --no-deps --editable .
+	@touch $@ $(SERVE_STAMP)
+
+install: $(DEV_STAMP)
+
+serve: $(SERVE_STAMP)
 	$(BIN)/python -m explorer validate
 	$(BIN)/voila notebooks/ --port=$(PORT)
 
-lint: $(STAMP)
-	$(BIN)/ruff check explorer tests bench deploy
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check explorer tests bench conftest.py deploy
 
-test: $(STAMP) lint hub-deps
+types: $(DEV_STAMP)
+	$(BIN)/mypy explorer
+
+# Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
+test: lint types hub-deps
 	@sh scripts/ensure-chromium
 	$(BIN)/python -m pytest --nbval-lax tests notebooks
 
-bench: $(STAMP)
+# The quick loop while working: everything but the browser suite.
+test-fast: lint types
+	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks
+
+$(LAB_STAMP): $(DEV_STAMP)
+	$(PIP) install --quiet "jupyterlab>=4.2,<5" "jupytext==1.19.6"
+	@touch $@
+
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab analysis/
+
+lock: | $(BIN)/python
+	$(PIP) install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/serve.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra hub -o requirements/hub.lock pyproject.toml
+
+notebooks: $(DEV_STAMP)
+	$(BIN)/python -m explorer notebooks
+
+bench: $(DEV_STAMP)
 	@sh scripts/ensure-chromium
 	$(BIN)/python bench/load.py
 
-# JupyterHub: the `hub` extra in .venv, and configurable-http-proxy from npm (the versions in
-# deploy/jupyterhub/package-lock.json). Without npm the hub tests fail and say what to install.
-$(HUB_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet --editable ".[hub]"
+# JupyterHub: the `hub` extra from requirements/hub.lock, and configurable-http-proxy from npm
+# (the version in deploy/jupyterhub/package-lock.json). Without npm the hub tests fail and say
+# what to install.
+$(HUB_STAMP): requirements/hub.lock $(PACKAGE) | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/hub.lock
+	$(PIP) install --quiet --no-deps --editable .
 	@touch $@
 
 $(PROXY): $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
@@ -57,7 +106,7 @@ hub: hub-deps
 	$(BIN)/python -m explorer validate
 	$(BIN)/jupyterhub -f $(HUB_DIR)/jupyterhub_config.py
 
-bench-hub: hub-deps
+bench-hub: $(DEV_STAMP) hub-deps
 	@sh scripts/ensure-chromium
 	$(BIN)/python bench/hub.py
 
@@ -66,4 +115,5 @@ image:
 	sh deploy/container/build-local.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts build dist $(HUB_DIR)/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts build dist \
+	       $(HUB_DIR)/node_modules

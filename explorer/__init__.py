@@ -14,7 +14,8 @@ Analysts start here::
 
 from . import query
 from .errors import DataError, ExplorerError, Problem, ProvenanceError, QueryError, StateError
-from .load import Citation, Dataset, data_path, load
+from .load import Citation, Dataset, load
+from .read import data_path
 from .validate import validate
 
 __all__ = [

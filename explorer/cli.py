@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from .load import data_path
+from .read import data_path
 from .validate import validate
 
 __all__ = ["main"]

@@ -11,11 +11,16 @@ Catch ``ExplorerError`` to handle anything this package raises on purpose::
 Validation never stops at the first problem: it collects every ``Problem`` (file, line,
 column, rule, value) and raises one ``DataError``. Dashboards catch ``ExplorerError`` and
 show ``str(error)``, which is written for people, never a traceback.
+
+``Rule`` is the one registry of rule names a ``Problem`` can carry; a new check adds its
+rule here (and a case to the bad-input corpus, ``tests/test_bad_input.py``, which fails
+until it has one).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 
 __all__ = [
     "DataError",
@@ -23,10 +28,56 @@ __all__ = [
     "Problem",
     "ProvenanceError",
     "QueryError",
+    "Rule",
     "StateError",
 ]
 
-PROVENANCE_RULES = frozenset({"provenance", "source-reference", "citation-syntax", "explanation"})
+
+class Rule(StrEnum):
+    """Every rule a data package can break, by the step that checks it."""
+
+    # descriptor: datapackage.json itself
+    JSON = "json"                            # not valid JSON
+    DESCRIPTOR = "descriptor"                # declares something malformed or unsupported
+    DESCRIPTOR_KEY = "descriptor-key"        # a key the explorer does not know (strict)
+    PROVENANCE = "provenance"                # a table lacks sources or basis
+    # read: files
+    MISSING_FILE = "missing-file"            # a declared file (or datapackage.json) is absent
+    ENCODING = "encoding"                    # bytes that are not the declared encoding
+    EMPTY_FILE = "empty-file"
+    CSV_SYNTAX = "csv-syntax"                # unreadable CSV (usually quotes)
+    DUPLICATE_COLUMN = "duplicate-column"
+    MISSING_COLUMN = "missing-column"
+    EXTRA_COLUMN = "extra-column"
+    BLANK_ROW = "blank-row"
+    ROW_SHAPE = "row-shape"                  # a row with more or fewer cells than the header
+    # validate: cells
+    REQUIRED = "required"
+    CONTROL_CHARACTER = "control-character"
+    TYPE = "type"
+    FORMAT = "format"                        # a declared field format (uri, email)
+    ENUM = "enum"
+    PATTERN = "pattern"
+    CITATION_SYNTAX = "citation-syntax"      # the pattern of a source_ids field
+    MIN_LENGTH = "min-length"
+    MAX_LENGTH = "max-length"
+    MINIMUM = "minimum"
+    MAXIMUM = "maximum"
+    UNIQUE = "unique"
+    PRIMARY_KEY = "primary-key"
+    # validate: references between tables
+    FOREIGN_KEY = "foreign-key"
+    SOURCE_REFERENCE = "source-reference"    # a cited source id not in sources.csv
+    SAME_PROJECT = "same-project"            # an id that belongs to another project
+    # validate: evidence rules
+    EXPLANATION = "explanation"              # a coded row without its explanation
+    QUANTITATIVE_OUTCOME = "quantitative-outcome"
+    PLAUSIBILITY = "plausibility"
+
+
+PROVENANCE_RULES = frozenset({
+    Rule.PROVENANCE, Rule.SOURCE_REFERENCE, Rule.CITATION_SYNTAX, Rule.EXPLANATION,
+})
 
 
 @dataclass(frozen=True)
@@ -37,7 +88,7 @@ class Problem:
         file: file name relative to the package folder, e.g. ``projects.csv``.
         line: line number as a spreadsheet shows it (the header is line 1), or None.
         column: column (field) name, or None when the problem is not about one column.
-        rule: short machine-readable rule name, e.g. ``enum`` or ``foreign-key``.
+        rule: the ``Rule`` broken, e.g. ``Rule.ENUM`` (``"enum"``); its text may be given.
         value: the offending value as found, or None.
         message: what is wrong and what is expected, in plain words.
     """
@@ -45,9 +96,18 @@ class Problem:
     file: str
     line: int | None
     column: str | None
-    rule: str
+    rule: Rule
     value: str | None
     message: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rule, Rule):
+            try:
+                rule = Rule(self.rule)
+            except ValueError:
+                raise ValueError(f"unknown rule {self.rule!r}; rules are listed in "
+                                 "explorer.errors.Rule") from None
+            object.__setattr__(self, "rule", rule)
 
     def __str__(self) -> str:
         where = self.file

@@ -1,8 +1,14 @@
-"""Pure functions: a query result → a plotly Figure, plus a text alternative for each chart.
+"""Pure functions: a query result → a plotly figure, plus a text alternative for each chart.
+
+A figure is plotly's own JSON form, a plain ``dict`` with ``data`` and ``layout``, built
+without ``plotly.graph_objects``: validating a Figure object cost about 20 ms per redraw and
+importing plotly's object tree several MB per kernel, and the browser's plotly.js reads the
+dict directly. Analysts who want an object write ``plotly.graph_objects.Figure(fig)``;
+``tests/test_figures.py`` checks every figure against plotly's validators.
 
 Plotly renders a subset of HTML in labels, hover text and titles, so every string that
-comes from the data passes through ``_text`` (HTML-escaped; plotly shows the entities as
-the original characters).
+comes from the data passes through ``_text`` (its ``<``, ``>`` and ``&`` become entities,
+which plotly shows as the original characters).
 
 Strength is always shown twice — by colour (Okabe–Ito, safe for the common colour-vision
 deficiencies) and by shape — so no reading depends on colour alone. Every figure has a
@@ -14,14 +20,17 @@ from __future__ import annotations
 
 import html
 import textwrap
+from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, STRENGTHS
+from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, STRENGTHS, rows
+
+Figure = dict[str, Any]
 
 __all__ = [
     "STRENGTH_STYLE",
+    "Figure",
     "describe_flows",
     "describe_matrix",
     "describe_sankey",
@@ -41,16 +50,17 @@ STRENGTH_STYLE = {
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        font={"family": FONT, "size": 14},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-    )
-    return fig
+def _figure(data: list[dict[str, Any]], title: str, height: int, **layout: Any) -> Figure:
+    """A figure dict with the explorer's common layout (title, font, white background)."""
+    base: dict[str, Any] = {
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "font": {"family": FONT, "size": 14},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+    }
+    return {"data": data, "layout": {**base, **layout}}
 
 
 def _text(value: object) -> str:
@@ -63,51 +73,61 @@ def _wrap(text: str, width: int = 18) -> str:
     return "<br>".join(_text(line) for line in textwrap.wrap(str(text), width)) or _text(text)
 
 
-def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects") -> go.Figure:
+def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
+                  title: str | None = None, compact: bool = False) -> Figure:
     """The evidence gap map: mechanisms (rows) × columns, strength by colour and shape.
 
     Args:
         cells: ``query.matrix`` output.
-        column_title: what the columns are, for the x-axis title.
+        column_title: what the columns are, for the title and the note under the chart.
+        title: the chart title; default "Which mechanisms were activated, by <columns>".
+        compact: a fixed width of about 170 px per column (for two or three columns side
+            by side), instead of the page's full width.
     """
-    fig = go.Figure()
     columns = [_wrap(c, 14) for c in dict.fromkeys(cells.column)]
     mechanisms = [_wrap(m, 22) for m in dict.fromkeys(cells.mechanism)]
+    traces = []
     for strength in (*STRENGTH_ORDER, NO_ROWS):
         part = cells[cells.strength == strength]
         colour, symbol, _, _ = STRENGTH_STYLE[strength]
-        fig.add_trace(go.Scatter(
-            x=[_wrap(c, 14) for c in part.column],
-            y=[_wrap(m, 22) for m in part.mechanism],
-            mode="markers+text",
-            name=STRENGTHS[strength][0],
-            marker={"color": colour, "symbol": symbol, "size": 28,
-                    "line": {"color": "#333333", "width": 1.5}},
-            text=[str(n) if n else "" for n in part["count"]],
-            textposition="middle right",
-            textfont={"size": 15},
-            hovertext=[f"{_text(m)} × {_text(c)}: {STRENGTHS[strength][0]}, {n} record(s)"
-                       for m, c, n in zip(part.mechanism, part.column, part["count"],
-                                          strict=True)],
-            hoverinfo="text",
-            showlegend=not part.empty,
-        ))
-    fig.update_xaxes(title=None, categoryorder="array", categoryarray=columns, side="top",
-                     tickangle=0, showgrid=True, gridcolor="#eeeeee", tickfont={"size": 12},
-                     automargin=True)
-    fig.update_yaxes(title=None, categoryorder="array", categoryarray=list(reversed(mechanisms)),
-                     showgrid=True, gridcolor="#eeeeee", automargin=True)
-    fig.update_layout(legend={"title": {"text": "Strength (colour and shape)"},
-                              "orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
-                      annotations=[{"text": f"Columns: {column_title}. Number = records "
-                                            "rated other than 'not reported'.",
-                                    "showarrow": False, "xref": "paper", "yref": "paper",
-                                    "x": 0, "y": -0.16, "xanchor": "left",
-                                    "font": {"size": 12, "color": "#333333"}}])
-    fig = _layout(fig, f"Which mechanisms were activated, by {column_title.lower()}",
-                  300 + 80 * max(len(mechanisms), 1))
-    fig.update_layout(margin={"l": 10, "r": 30, "t": 130, "b": 90})
-    return fig
+        traces.append({
+            "type": "scatter",
+            "x": [_wrap(c, 14) for c in part.column],
+            "y": [_wrap(m, 22) for m in part.mechanism],
+            "mode": "markers+text",
+            "name": STRENGTHS[strength][0],
+            "marker": {"color": colour, "symbol": symbol, "size": 28,
+                       "line": {"color": "#333333", "width": 1.5}},
+            "text": [str(n) if n else "" for n in part["count"]],
+            "textposition": "middle right",
+            "textfont": {"size": 15},
+            "hovertext": [f"{_text(m)} × {_text(c)}: {STRENGTHS[strength][0]}, {n} record(s)"
+                          for m, c, n in zip(part.mechanism, part.column, part["count"],
+                                             strict=True)],
+            "hoverinfo": "text",
+            "showlegend": not part.empty,
+        })
+    size = {"width": 330 + 170 * len(columns), "autosize": False} if compact else {}
+    return _figure(
+        traces,
+        title or f"Which mechanisms were activated, by {column_title.lower()}",
+        300 + 80 * max(len(mechanisms), 1),
+        **size,
+        margin={"l": 10, "r": 30, "t": 130, "b": 90},
+        xaxis={"title": {"text": ""}, "type": "category", "categoryorder": "array",
+               "categoryarray": columns, "side": "top", "tickangle": 0, "showgrid": True,
+               "gridcolor": "#eeeeee", "tickfont": {"size": 12}, "automargin": True},
+        yaxis={"title": {"text": ""}, "type": "category", "categoryorder": "array",
+               "categoryarray": list(reversed(mechanisms)), "showgrid": True,
+               "gridcolor": "#eeeeee", "automargin": True},
+        legend={"title": {"text": "Strength (colour and shape)"}, "orientation": "h",
+                "y": -0.02, "yanchor": "top", "x": 0},
+        annotations=[{"text": f"Columns: {_text(column_title)}. Number = records rated other "
+                              "than 'not reported'.",
+                      "showarrow": False, "xref": "paper", "yref": "paper", "x": 0,
+                      "y": -0.16, "xanchor": "left",
+                      "font": {"size": 12, "color": "#333333"}}],
+    )
 
 
 def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects") -> str:
@@ -134,11 +154,12 @@ NODE_TITLES = {"context": "Context", "activity": "Activity", "mechanism": "Mecha
 
 
 def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float, str]],
-            title: str, height: int) -> go.Figure:
-    fig = go.Figure(go.Sankey(
-        arrangement="snap",
-        textfont={"size": 12, "color": "#1a1a1a"},
-        node={
+            title: str, height: int) -> Figure:
+    sankey = {
+        "type": "sankey",
+        "arrangement": "snap",
+        "textfont": {"size": 12, "color": "#1a1a1a"},
+        "node": {
             "label": [_short(label) for _, _, label in nodes],
             "customdata": [f"{NODE_TITLES.get(kind, kind)}: {_text(label)}"
                            for kind, _, label in nodes],
@@ -147,7 +168,7 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
             "pad": 18,
             "thickness": 14,
         },
-        link={
+        "link": {
             "source": [s for s, _, _, _ in links],
             "target": [t for _, t, _, _ in links],
             "value": [v for _, _, v, _ in links],
@@ -156,8 +177,8 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
             "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
                              "strength: %{customdata}<extra></extra>",
         },
-    ))
-    return _layout(fig, title, height)
+    }
+    return _figure([sankey], title, height)
 
 
 NODE_LABEL_LINE = 24
@@ -181,7 +202,7 @@ def _fade(colour: str) -> str:
     return f"rgba({red},{green},{blue},0.55)"
 
 
-def story_figure(chains: pd.DataFrame, project_name: str) -> go.Figure:
+def story_figure(chains: pd.DataFrame, project_name: str) -> Figure:
     """A project's context → activity → mechanism → outcome chain as a Sankey diagram.
 
     Link colour is the strength of the evidence row that makes the link.
@@ -198,7 +219,7 @@ def story_figure(chains: pd.DataFrame, project_name: str) -> go.Figure:
     links = [
         (node(r.source_kind, r.source_id, r.source), node(r.target_kind, r.target_id, r.target),
          1.0, r.strength)
-        for r in chains.itertuples(index=False)
+        for r in rows(chains)
     ]
     height = max(360, 56 * max(len(nodes), 1))
     return _sankey(nodes, links,
@@ -213,11 +234,11 @@ def describe_sankey(chains: pd.DataFrame) -> str:
     parts = [f"{NODE_TITLES[r.source_kind]} '{r.source}' leads to "
              f"{NODE_TITLES[r.target_kind].lower()} '{r.target}' "
              f"({STRENGTHS[r.strength][0].lower()})"
-             for r in chains.itertuples(index=False)]
+             for r in rows(chains)]
     return f"{len(parts)} links. " + "; ".join(parts) + "."
 
 
-def flows_figure(links: pd.DataFrame) -> go.Figure:
+def flows_figure(links: pd.DataFrame) -> Figure:
     """Across projects: activity types → mechanisms → outcome domains (Sankey)."""
     index: dict[tuple[str, str], int] = {}
     nodes: list[tuple[str, str, str]] = []
@@ -229,7 +250,7 @@ def flows_figure(links: pd.DataFrame) -> go.Figure:
         return index[(kind, label)]
 
     edges = []
-    for row in links.itertuples(index=False):
+    for row in rows(links):
         if row.stage == ACTIVITY_TO_MECHANISM:
             edges.append((node("activity", row.source), node("mechanism", row.target),
                           float(row.count), row.strength))
@@ -245,5 +266,5 @@ def describe_flows(links: pd.DataFrame) -> str:
     if links.empty:
         return "No activity is linked to a mechanism with the current filters."
     parts = [f"{r.source} → {r.target}: {r.count} ({STRENGTHS[r.strength][0].lower()})"
-             for r in links.itertuples(index=False)]
+             for r in rows(links)]
     return "; ".join(parts) + "."

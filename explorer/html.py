@@ -1,39 +1,75 @@
-"""HTML fragments shared by the dashboards and the handout: escaped, plain, no widgets.
+"""HTML for pages, handouts and the static site: Jinja2 templates with autoescaping.
 
-Every string from the data or a URL is escaped here (``esc``) before it becomes markup;
-``not found`` and missing values become a visible "Not found in any source" note. Only
-http(s) addresses become links.
+Every fragment of markup the explorer writes is a template in ``explorer/templates/``
+rendered by one Jinja2 environment with ``autoescape=True``: a value from the data or a URL
+is escaped wherever it lands, unless it is ``markupsafe.Markup`` — and ``Markup`` is made
+only here and in the templates, for fragments the explorer itself built (a strength badge,
+a citation link, a rendered macro). An unescaped string is therefore a visible decision.
+
+``fragments.html.j2`` is the one home of the pieces several outputs share (tables, records,
+sources, discrepancies, badges, the ratings key); pages and handouts import it.
+
+Missing values and the data's ``not found`` become a visible "Not found in any source"
+note (``text``). Only http(s) addresses become links. Every CSV the explorer writes goes
+through ``csv_text``, which keeps spreadsheet formulas inert.
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from importlib.resources import files
+from typing import Any, cast
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
-from . import figures
-from .load import Dataset
-from .query import STRENGTHS
+from .figures import STRENGTH_STYLE
+from .load import Citation, Dataset
+from .query import STRENGTHS, coding_agreement, contested_evidence, humanise, rows
 
 __all__ = [
-    "BASIS_HELP", "NOT_FOUND", "NOT_FOUND_HTML", "UNIDENTIFIED_HELP", "citations_html",
-    "count", "csv_link", "data_link", "date_range", "esc", "html_table", "is_web_address",
-    "source_title", "strength_badge", "strength_legend",
+    "BASIS_HELP",
+    "NOT_FOUND",
+    "count",
+    "csv_text",
+    "data_link",
+    "fragment",
+    "is_web_address",
+    "render",
+    "stylesheet",
+    "text",
 ]
 
 NOT_FOUND = "not found"
-NOT_FOUND_HTML = '<span class="ctg-notfound">Not found in any source</span>'
+BASIS_HELP = ("Stated means a cited source says it. Coded means a curator's judgement from "
+              "the cited text, explained in the row and governed by the codebook.")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
-def esc(value: object) -> str:
-    """HTML-escape any value; missing values and ``not found`` become a visible note."""
-    if value is None or (not isinstance(value, (tuple, list)) and pd.isna(value)):
-        return NOT_FOUND_HTML
-    text = str(value)
-    if text.strip().lower() == NOT_FOUND:
-        return NOT_FOUND_HTML
-    return html.escape(text, quote=True)
+def _is_missing(value: object) -> bool:
+    if value is None or isinstance(value, (tuple, list, dict)):
+        return value is None
+    try:
+        return bool(pd.isna(cast(Any, value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def text(value: object) -> Markup:
+    """Escaped text; a missing value or the data's ``not found`` becomes a visible note."""
+    if isinstance(value, Markup):
+        return value
+    if _is_missing(value) or str(value).strip().lower() == NOT_FOUND:
+        return fragment("not_found")
+    return escape(str(value))
 
 
 def count(n: int, noun: str) -> str:
@@ -41,89 +77,186 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def html_table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None = None,
-               raw_columns: tuple[str, ...] = ()) -> str:
-    """An accessible HTML table; every cell escaped except ``raw_columns`` (built here)."""
-    if frame.empty:
-        return f'<p class="ctg-help">{esc(caption) + ": " if caption else ""}nothing to show.</p>'
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
-    rows = []
-    for index, row in enumerate(frame.itertuples(index=False)):
-        cells = "".join(
-            f"<td>{value if column in raw_columns else esc(value)}</td>"
-            for column, value in zip(frame.columns, row, strict=True))
-        cls = f' class="{row_classes[index]}"' if row_classes and row_classes[index] else ""
-        rows.append(f"<tr{cls}>{cells}</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<table class="ctg-table">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-def data_link(content: str, mimetype: str, filename: str, label: str) -> str:
-    """A download link carrying ``content`` inside the page (no server round trip)."""
-    payload = base64.b64encode(content.encode("utf-8")).decode("ascii")
-    return (f'<a class="ctg-download" download="{esc(filename)}" '
-            f'href="data:{mimetype};charset=utf-8;base64,{payload}">{esc(label)}</a>')
-
-
-def csv_link(frame: pd.DataFrame, filename: str, label: str) -> str:
-    """A download link carrying ``frame`` as CSV: exactly the table shown."""
-    return data_link(frame.to_csv(index=False), "text/csv", filename, label)
-
-
-def strength_badge(strength: str) -> str:
-    colour, _, symbol, text_colour = figures.STRENGTH_STYLE[strength]
-    label, help_text = STRENGTHS[strength]
-    return (f'<span class="ctg-badge" style="background:{colour};color:{text_colour}" '
-            f'title="{esc(help_text)}">{symbol} {esc(label)}</span>')
-
-
-def strength_legend() -> str:
-    """The key to the ratings: one line of badges, the plain-language meanings on demand."""
-    badges = " ".join(strength_badge(strength) for strength in STRENGTHS)
-    items = "".join(f"<li><b>{esc(label)}</b>: {esc(help_text)}</li>"
-                    for label, help_text in STRENGTHS.values())
-    return ('<div class="ctg-legend ctg-help"><b>Key:</b> ' + badges
-            + '<details><summary>What the ratings mean</summary><p>Each rating is our coding '
-            "of public project descriptions (basis <i>coded</i>), following the codebook; it "
-            "is not OPM's published finding for that project, which we could not read.</p>"
-            f"<ul>{items}</ul></details></div>")
-
-
-BASIS_HELP = ("<b>Stated</b> means a cited source says it. <b>Coded</b> means a curator's "
-              "judgement from the cited text, explained in the row and governed by the "
-              "codebook.")
-UNIDENTIFIED_HELP = ("An <i>unidentified</i> project is not missing data: the funder says seven "
-                     "projects ran, but no source we could read names this one. It is shown so "
-                     "the gap stays visible.")
-
-
-def date_range(start: str, end: str) -> str:
-    """'2011 to 2013-05'; one 'not found' note when neither end is known."""
-    if str(start) == NOT_FOUND and str(end) == NOT_FOUND:
-        return NOT_FOUND_HTML
-    return f"{esc(start)} to {esc(end)}"
-
-
 def is_web_address(url: object) -> bool:
     """Only http(s) addresses become links (never ``javascript:`` or ``data:``)."""
     return isinstance(url, str) and url.lower().startswith(("http://", "https://"))
 
 
-def source_title(title: object, url: object) -> str:
-    """A source's escaped title, linked to its address when that is a web address."""
-    if not is_web_address(url):
-        return esc(title)
-    return (f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
-            f"{esc(title)}</a>")
+def neutralise_formula(value: object) -> object:
+    """A cell a spreadsheet would run as a formula, made inert by a leading apostrophe.
+
+    OWASP's advice for CSV injection: prefix cells that start with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return with ``'``; the text stays readable. A plain number such
+    as ``-3`` is left alone: a spreadsheet reads it as the number it is.
+    """
+    if (isinstance(value, str) and value.startswith(FORMULA_START)
+            and not PLAIN_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value
 
 
-def citations_html(ds: Dataset, citations: tuple) -> str:
-    """Citations as links to their sources, with locators."""
-    sources = ds.sources.set_index("source_id")
-    parts = []
-    for citation in citations:
-        where = f" ({esc(citation.locator)})" if citation.locator else ""
-        parts.append(source_title(sources.at[citation.source_id, "title"],
-                                  sources.at[citation.source_id, "url"]) + where)
-    return "; ".join(parts)
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text, every cell safe to open in a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise_formula(str(c)) for c in frame.columns])
+    for row in rows(frame):
+        writer.writerow(["" if _is_missing(v) else neutralise_formula(str(v)) for v in row])
+    return buffer.getvalue()
+
+
+def data_link(content: str, mimetype: str, filename: str, label: str,
+              css_class: str = "ctg-download") -> Markup:
+    """A download link carrying ``content`` inside the page (no server round trip)."""
+    payload = base64.b64encode(content.encode("utf-8")).decode("ascii")
+    return fragment("download_link", f"data:{mimetype};charset=utf-8;base64,{payload}",
+                    filename, label, css_class)
+
+
+def csv_link(frame: pd.DataFrame, filename: str, label: str) -> Markup:
+    """A download link carrying ``frame`` as (formula-safe) CSV: exactly the table shown."""
+    return data_link(csv_text(frame), "text/csv", filename, label)
+
+
+# -- sources and citations -----------------------------------------------------------------
+
+_SOURCE_INDEX: dict[int, tuple[Dataset, dict[str, tuple[str, object]]]] = {}
+
+
+def _sources(ds: Dataset) -> dict[str, tuple[str, object]]:
+    """``source_id → (title, url)``, built once per dataset."""
+    cached = _SOURCE_INDEX.get(id(ds))
+    if cached is None or cached[0] is not ds:
+        frame = ds.sources
+        index = {str(s): (str(t), u) for s, t, u in zip(frame.source_id, frame.title,
+                                                         frame.url, strict=True)}
+        if len(_SOURCE_INDEX) > 8:
+            _SOURCE_INDEX.clear()
+        cached = _SOURCE_INDEX[id(ds)] = (ds, index)
+    return cached[1]
+
+
+def citations(ds: Dataset, cited: Iterable[Citation]) -> Markup:
+    """Citations as links to their sources, each with its locator."""
+    index = _sources(ds)
+    return fragment("citations", [(index[c.source_id], c.locator) for c in cited])
+
+
+# -- templates -----------------------------------------------------------------------------
+
+@cache
+def environment() -> Environment:
+    """The one Jinja2 environment: package templates, autoescaping, undefined is an error."""
+    env = Environment(loader=PackageLoader("explorer", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=False)
+    env.filters.update(text=text, humanise=humanise)
+    env.globals.update(
+        STRENGTHS=STRENGTHS, STRENGTH_STYLE=STRENGTH_STYLE, BASIS_HELP=BASIS_HELP,
+        count=count, is_web_address=is_web_address, text=text, humanise=humanise,
+    )
+    return env
+
+
+def render(template: str, **context: Any) -> Markup:
+    """Render ``explorer/templates/<template>`` with ``context``; the result is trusted."""
+    return Markup(environment().get_template(template).render(**context))
+
+
+def fragment(name: str, *args: Any, **kwargs: Any) -> Markup:
+    """Call the macro ``name`` of ``fragments.html.j2``; the result is trusted markup."""
+    macro = getattr(environment().get_template("fragments.html.j2").module, name)
+    return Markup(macro(*args, **kwargs))
+
+
+@cache
+def stylesheet() -> str:
+    """The explorer's CSS (``templates/explorer.css``) plus one class per strength colour."""
+    css = files("explorer").joinpath("templates", "explorer.css").read_text(encoding="utf-8")
+    colours = "".join(
+        f".ctg-strength-{strength} {{ background-color: {colour} !important; "
+        f"color: {text_colour} !important; }}\n"
+        for strength, (colour, _, _, text_colour) in STRENGTH_STYLE.items())
+    return css + "\n" + colours
+
+
+def table_rows(frame: pd.DataFrame) -> list[list[object]]:
+    """A DataFrame's cells as lists, ready for the ``table`` fragment."""
+    return [list(row) for row in rows(frame)]
+
+
+def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None = None,
+          empty: str = "nothing to show") -> Markup:
+    """An accessible HTML table of ``frame``; cells are escaped unless they are ``Markup``."""
+    return fragment("table", [str(c) for c in frame.columns], table_rows(frame), caption,
+                    row_classes or [], empty)
+
+
+def slug(value: str) -> str:
+    """A safe fragment for ids and class names: lowercase letters, digits and hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
+def term(label: str, explanation: str) -> Markup:
+    """A term explained where it appears: a hover and keyboard-focus note."""
+    return fragment("term", label, explanation)
+
+
+def mapping_terms(options: Mapping[str, tuple[str, str]]) -> dict[str, Markup]:
+    """``id → term`` for a vocabulary of ``id → (label, explanation)``."""
+    return {key: term(label, explanation) for key, (label, explanation) in options.items()}
+
+
+def rating_table(cells: pd.DataFrame, caption: str, corner: str,
+                 href: Callable[[str, str], str], contested: frozenset[str] = frozenset(),
+                 mark_differences: bool = False, css_class: str = "") -> Markup:
+    """``query.matrix`` cells as a compact table of rating badges, each a link to evidence.
+
+    Args:
+        cells: ``query.matrix`` output (rows = mechanisms, columns in display order).
+        href: the address of the evidence behind a cell, from ``(mechanism_id, column_id)``.
+        contested: evidence ids whose two codings disagreed; a cell holding one says so.
+        mark_differences: highlight rows whose cells are not all the same strength.
+    """
+    columns = list(dict.fromkeys(cells.column))
+    table_body = []
+    for mechanism, part in cells.groupby("mechanism", sort=False):
+        row_cells = [{
+            "strength": r.strength, "count": int(r.count), "href": href(r.mechanism_id,
+                                                                          r.column_id),
+            "contested": bool(contested.intersection(r.evidence_ids)),
+            "title": f"{mechanism} × {r.column}: {STRENGTHS[r.strength][0]}. "
+                     "Choose to read the evidence.",
+        } for r in rows(part)]
+        differs = mark_differences and len({c["strength"] for c in row_cells}) > 1
+        table_body.append({"label": mechanism, "cells": row_cells, "differs": differs})
+    return fragment("rating_table", caption, corner, columns, table_body, css_class)
+
+
+def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str) -> Markup:
+    """``query.reader_table`` rows with strength badges, linked citations and a note on
+    ratings whose two independent codings disagreed."""
+    evidence = ds.mechanism_evidence.set_index("evidence_id")
+    contested = contested_evidence(ds)
+    shown = records.copy()
+    ids = list(records["Record"])
+    shown["Strength"] = [
+        fragment("badge", str(evidence.at[r, "strength"]))
+        + (Markup(' <span class="ctg-contested">contested</span>') if r in contested else "")
+        for r in ids]
+    shown["Sources"] = [citations(ds, cast(Any, evidence.at[r, "source_ids"])) for r in ids]
+    return table(shown, caption)
+
+
+def agreement_sentence(ds: Dataset) -> str:
+    """How far two independent codings of the mechanism ratings agreed, in one sentence;
+    empty when the package has no codings. Computed from the codings, never typed in."""
+    agreement = coding_agreement(ds)
+    if agreement is None:
+        return ""
+    contested = len(contested_evidence(ds))
+    return (f"Every rating was coded twice, independently: the coders agreed on "
+            f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%; Cohen's kappa "
+            f"{agreement.kappa:.2f}). {count(contested, 'rating')} where they differed "
+            f"{'is' if contested == 1 else 'are'} marked \"contested\" and show the "
+            "reconciled rating.")

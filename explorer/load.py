@@ -1,36 +1,35 @@
-"""Load a validated data package into typed pandas tables.
+"""Type validated raw tables into pandas: the analysts' API.
 
-``load()`` reads ``datapackage.json`` and every CSV it declares, validates everything
-(``explorer.validate``), raises one ``DataError`` listing every problem, and otherwise
-returns a ``Dataset``: one DataFrame per table, typed from the declaration —
+descriptor → read → validate → **load**. ``load()`` reads the package
+(``explorer.read``), checks it (``explorer.validate``), raises one ``DataError`` listing
+every problem, and otherwise returns a ``Dataset``: one DataFrame per table, typed from the
+declaration —
 
 - enum fields become ordered ``Categorical`` columns (categories in declared order);
-- integers become ``Int64`` and numbers ``Float64`` (nullable: empty means "not found");
-- dates become ``datetime64``; other text becomes pandas ``string``;
+- integers become ``Int64`` and numbers ``Float64`` (nullable: missing means "not found");
+- dates become ``datetime64``; booleans ``boolean``; other text becomes pandas ``string``;
 - ``source_ids`` becomes a tuple of ``Citation(source_id, locator)``;
-- other ``;``-separated id lists become tuples of ids.
+- other ``;``-separated id lists become tuples of ids (empty when missing).
 
-Where the data comes from: ``path`` if given, else the ``EXPLORER_DATA`` environment
-variable, else the data embedded in the package (``data/`` in a clone).
+A cell is missing when its text is one of the schema's ``missingValues`` (by default only
+the empty cell). Where the data comes from: see ``explorer.read.data_path``.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
-from .descriptor import DESCRIPTOR_NAME, Descriptor, ResourceSpec
+from .descriptor import Descriptor, FieldSpec, ResourceSpec
 from .errors import DataError
-from .validate import RawTable, parse_citations, read_package, split_ids
+from .read import Cell, RawTable, read_package
+from .validate import check, parse_citations, split_ids
 
-__all__ = ["Citation", "Dataset", "data_path", "load"]
-
-ENV_VAR = "EXPLORER_DATA"
-_PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = ["Citation", "Dataset", "load"]
 
 
 class Citation(NamedTuple):
@@ -41,24 +40,6 @@ class Citation(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.source_id}[{self.locator}]" if self.locator else self.source_id
-
-
-def data_path(path: str | Path | None = None) -> Path:
-    """Return the folder of the data package to use.
-
-    Order: ``path`` argument, then ``$EXPLORER_DATA``, then the embedded data (inside an
-    installed wheel: ``explorer/_data``; in a clone: the repository's ``data/``). A path to
-    ``datapackage.json`` itself is accepted too.
-    """
-    chosen = path if path is not None else os.environ.get(ENV_VAR) or None
-    if chosen is None:
-        embedded = _PACKAGE_DIR / "_data"
-        folder = embedded if embedded.is_dir() else _PACKAGE_DIR.parent / "data"
-    else:
-        folder = Path(chosen).expanduser()
-    if folder.name == DESCRIPTOR_NAME:
-        folder = folder.parent
-    return folder
 
 
 @dataclass(frozen=True)
@@ -72,7 +53,7 @@ class Dataset:
     tables: dict[str, pd.DataFrame] = field(repr=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
+        tables: dict[str, pd.DataFrame] = self.__dict__.get("tables", {})
         if name in tables:
             return tables[name]
         raise AttributeError(f"the dataset has no table {name!r}; tables: {', '.join(tables)}")
@@ -104,10 +85,10 @@ class Dataset:
         for name, frame in self.tables.items():
             if "source_ids" not in frame.columns:
                 continue
-            key = self.descriptor.resource(name).primary_key
-            for row in frame.itertuples(index=False):
-                row_key = " / ".join(str(getattr(row, k)) for k in key)
-                records += [(name, row_key, c.source_id, c.locator) for c in row.source_ids]
+            keys = [frame[k].tolist() for k in self.descriptor.resource(name).primary_key]
+            for index, citations in enumerate(frame["source_ids"].tolist()):
+                row_key = " / ".join(str(values[index]) for values in keys)
+                records += [(name, row_key, c.source_id, c.locator) for c in citations]
         return pd.DataFrame(records, columns=["table", "row_key", "source_id", "locator"])
 
     def describe(self) -> pd.DataFrame:
@@ -132,39 +113,40 @@ def load(path: str | Path | None = None) -> Dataset:
         DataError: the package has problems; ``error.problems`` lists every one of them
             (``ProvenanceError`` when they all concern citations, sources or basis).
     """
-    descriptor, raw_tables, problems = read_package(path)
+    package = read_package(path)
+    problems = package.problems + check(package.descriptor, package.tables)
     if problems:
-        raise DataError.from_problems(problems, str(descriptor.folder))
-    tables = {spec.name: _typed(spec, raw_tables[spec.name]) for spec in descriptor.resources}
-    return Dataset(descriptor, tables)
+        raise DataError.from_problems(problems, str(package.descriptor.folder))
+    tables = {spec.name: _typed(spec, package.tables[spec.name])
+              for spec in package.descriptor.resources}
+    return Dataset(package.descriptor, tables)
 
 
 def _typed(spec: ResourceSpec, table: RawTable) -> pd.DataFrame:
-    columns: dict[str, object] = {}
-    for field_spec in spec.fields:
-        values = [row[field_spec.name] for row in table.rows]
-        columns[field_spec.name] = _column(field_spec, values)
+    columns = {field_spec.name: _column(field_spec, [row[field_spec.name] for row in table.rows])
+               for field_spec in spec.fields}
     return pd.DataFrame(columns, columns=list(spec.field_names))
 
 
-def _column(field_spec, values: list[str]):
+def _column(field_spec: FieldSpec, values: list[Cell]) -> pd.Series | ExtensionArray:
+    """One typed column from validated text cells (None = missing)."""
     if field_spec.is_citation:
         return pd.Series(
-            [tuple(Citation(*c) for c in parse_citations(v)) if v else () for v in values],
+            [tuple(Citation(*c) for c in parse_citations(v)) if v is not None else ()
+             for v in values],
             dtype=object,
         )
     if field_spec.references:
-        return pd.Series([tuple(split_ids(v)) for v in values], dtype=object)
+        return pd.Series([tuple(split_ids(v)) if v is not None else () for v in values],
+                         dtype=object)
     if field_spec.enum is not None:
-        return pd.Categorical([v or None for v in values], categories=list(field_spec.enum),
-                              ordered=True)
+        return pd.Categorical(values, categories=list(field_spec.enum), ordered=True)
     if field_spec.type == "integer":
-        return pd.array([int(v) if v else None for v in values], dtype="Int64")
+        return pd.array([int(v) if v is not None else None for v in values], dtype="Int64")
     if field_spec.type == "number":
-        return pd.array([float(v) if v else None for v in values], dtype="Float64")
+        return pd.array([float(v) if v is not None else None for v in values], dtype="Float64")
     if field_spec.type == "date":
-        return pd.to_datetime(pd.Series([v or None for v in values], dtype=object),
-                              format="%Y-%m-%d")
+        return pd.to_datetime(pd.Series(values, dtype=object), format="%Y-%m-%d")
     if field_spec.type == "boolean":
-        return pd.array([None if v == "" else v == "true" for v in values], dtype="boolean")
-    return pd.array([v or None for v in values], dtype="string")
+        return pd.array([None if v is None else v == "true" for v in values], dtype="boolean")
+    return pd.array(values, dtype="string")

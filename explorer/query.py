@@ -14,7 +14,9 @@ different from ``not_reported``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import pandas as pd
 
@@ -25,16 +27,22 @@ __all__ = [
     "COLUMN_KINDS",
     "FACETS",
     "STRENGTHS",
+    "Agreement",
     "Filters",
     "activity_mechanism_links",
     "cell_records",
+    "coding_agreement",
+    "codings",
     "compare_projects",
+    "contested_evidence",
     "evidence_records",
+    "facet_counts",
     "facet_options",
     "matrix",
     "project_chains",
     "project_story",
     "reader_table",
+    "rows",
     "same_activity_different_mechanisms",
     "strongest",
 ]
@@ -44,17 +52,43 @@ NO_ROWS = "no_rows"
 ACTIVATED = ("evident", "partial")
 
 STRENGTHS = {
-    "evident": ("Evident", "A source reports the change itself happened (for example, staff "
-                 "said they respected patients more)."),
-    "partial": ("Partial", "Some change is reported, but it was limited, uneven or only for "
+    "evident": ("Evident", "A source reports that the change itself happened, for the people "
+                 "concerned."),
+    "partial": ("Partial", "A source reports some change, but limited, uneven, or only for "
                 "some people or sites."),
-    "not_evident": ("Not evident", "The project tried, but the sources report the change did "
-                    "not take hold."),
-    "not_reported": ("Not reported", "The sources we could read say nothing either way. This "
-                     "is a gap in the public record, not evidence of absence."),
+    "not_evident": ("Not evident", "The project tried, but the sources report that the change "
+                    "did not take hold."),
+    "not_reported": ("Not reported", "The sources we could read do not say whether the change "
+                     "happened (they are silent, or speak only of aims and possibilities). A "
+                     "gap in the public record, not evidence of absence."),
     NO_ROWS: ("No evidence rows", "No evidence record matches this cell with the current "
               "filters."),
 }
+
+MEMBERSHIP_HELP = {
+    "confirmed": "A source names this project as part of the programme.",
+    "probable": "Only circumstantial evidence links this project to the programme; no source "
+                "names it as part of it.",
+    "unidentified": "The funder counts this project, but no source we could read names it.",
+}
+
+BASIS_TERMS = {
+    "stated": "A cited source says this; the row only puts it in other words.",
+    "coded": "A curator's judgement from the cited text, explained in the row and made by the "
+             "rules of the codebook.",
+}
+
+CONTEXT_HELP = {
+    "policy": "National or local policy the project worked within.",
+    "organisational": "How the organisations involved were set up and worked.",
+    "workforce": "The staff: numbers, pressures, roles.",
+    "population": "The people the project served and their circumstances.",
+    "financial": "Money: payment rules, budgets, costs.",
+    "technology": "Systems and tools, such as online records.",
+    "history": "What happened before the project, including figures from before the grant.",
+}
+
+CODINGS_TABLE = "mechanism_codings"
 
 COLUMN_KINDS = {
     "project": "Projects",
@@ -117,6 +151,11 @@ def describe_filters(ds: Dataset, filters: Filters) -> str:
     labelled = {facet: tuple(facet_options(ds, facet)[v] for v in values)
                 for facet, values in filters.active().items()}
     return Filters(**labelled).describe()
+
+
+def rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` as named tuples (fields typed loosely: a row mixes types)."""
+    yield from frame.itertuples(index=False)
 
 
 def humanise(identifier: str) -> str:
@@ -236,7 +275,7 @@ def _contains(column: pd.Series, value: str) -> pd.Series:
     return column.map(lambda values: value in values).astype(bool)
 
 
-def strongest(strengths) -> str:
+def strongest(strengths: Iterable[object]) -> str:
     """The strongest strength in ``strengths`` (evident > partial > not evident > not
     reported), or ``no_rows`` when there are none."""
     present = {str(s) for s in strengths}
@@ -275,31 +314,54 @@ def matrix(ds: Dataset, columns: str = "project", filters: Filters | None = None
     check_filters(ds, filters)
     column_labels = _columns_for(ds, columns, filters)
     records = apply_filters(evidence_records(ds), filters)
-    facet_column = _FACET_COLUMNS[columns]
     mechanisms = facet_options(ds, "mechanism")
     if filters.mechanism:
         mechanisms = {k: v for k, v in mechanisms.items() if k in filters.mechanism}
+    # One pass over the records (a record may sit in several columns), then one lookup per
+    # cell: linear in records plus cells, whatever the number of projects.
+    hits: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for evidence_id, mechanism_id, strength, values in zip(
+            records.evidence_id, records.mechanism_id, records.strength.astype(str),
+            records[_FACET_COLUMNS[columns]], strict=True):
+        for column_id in values:
+            hits.setdefault((mechanism_id, column_id), []).append((evidence_id, strength))
     cells = []
     for mechanism_id, mechanism in mechanisms.items():
-        mine = records[records.mechanism_id == mechanism_id]
         for column_id, column in column_labels.items():
-            hit = mine.loc[_contains(mine[facet_column], column_id)]
-            strengths = [str(s) for s in hit.strength]
-            cells.append({
-                "mechanism_id": mechanism_id,
-                "mechanism": mechanism,
-                "column_id": column_id,
-                "column": column,
-                "strength": strongest(strengths),
-                "count": sum(s != "not_reported" for s in strengths),
-                "rows": len(strengths),
-                "evidence_ids": tuple(hit.evidence_id),
-            })
+            hit = hits.get((mechanism_id, column_id), [])
+            strengths = [strength for _, strength in hit]
+            cells.append((mechanism_id, mechanism, column_id, column, strongest(strengths),
+                          sum(s != "not_reported" for s in strengths), len(strengths),
+                          tuple(evidence_id for evidence_id, _ in hit)))
     result = pd.DataFrame(cells, columns=["mechanism_id", "mechanism", "column_id", "column",
                                           "strength", "count", "rows", "evidence_ids"])
     result["count"] = result["count"].astype("int64")
     result["rows"] = result["rows"].astype("int64")
     return result
+
+
+def facet_counts(ds: Dataset, filters: Filters | None = None,
+                 facets: tuple[str, ...] | None = None) -> dict[str, dict[str, int]]:
+    """For each facet value, how many evidence records choosing it would show.
+
+    The count for a value applies every *other* facet's choices and then that value alone,
+    so a reader sees what ticking (or keeping) a box would give.
+
+    Returns:
+        ``facet → {value id → count}`` for ``facets`` (default: all), every value listed.
+    """
+    filters = filters or Filters()
+    check_filters(ds, filters)
+    records = evidence_records(ds)
+    counts: dict[str, dict[str, int]] = {}
+    for facet in facets or tuple(FACETS):
+        others = apply_filters(records, filters.with_(**{facet: ()}))
+        tally: dict[str, int] = {}
+        for values in others[_FACET_COLUMNS[facet]]:
+            for value in set(values):
+                tally[value] = tally.get(value, 0) + 1
+        counts[facet] = {value: tally.get(value, 0) for value in facet_options(ds, facet)}
+    return counts
 
 
 READER_COLUMNS = {
@@ -315,7 +377,7 @@ READER_COLUMNS = {
 }
 
 
-def _join(texts) -> str:
+def _join(texts: Iterable[object]) -> str:
     """Join sentences into one cell: 'A. B.' → 'A; B'."""
     return "; ".join(str(t).rstrip(". ") for t in texts)
 
@@ -394,7 +456,8 @@ class ProjectStory:
 
 def _project_row(ds: Dataset, project_id: str) -> pd.Series:
     check_ids(ds, "project", [project_id])
-    return ds.projects.set_index("project_id").loc[project_id]
+    projects = ds.projects.set_index("project_id")
+    return projects.loc[projects.index == project_id].iloc[0]
 
 
 def project_story(ds: Dataset, project_id: str) -> ProjectStory:
@@ -414,7 +477,7 @@ def project_story(ds: Dataset, project_id: str) -> ProjectStory:
                      mine("project_relationships").relationship_type_id]
     parts = {t: mine(t) for t in ("contexts", "activities", "mechanism_evidence", "outcomes",
                                   "barriers_enablers", "follow_on", "discrepancies")}
-    cited = set()
+    cited: set[str] = set()
     for frame in [*parts.values(), ds.projects[ds.projects.project_id == project_id]]:
         for citations in frame.source_ids:
             cited.update(c.source_id for c in citations)
@@ -455,7 +518,7 @@ def project_chains(ds: Dataset, project_id: str) -> pd.DataFrame:
     mechanism = facet_options(ds, "mechanism")
     links = []
     evidence = ds.mechanism_evidence[ds.mechanism_evidence.project_id == project_id]
-    for row in evidence.itertuples(index=False):
+    for row in rows(evidence):
         strength = str(row.strength)
         if strength == "not_reported":
             continue
@@ -565,7 +628,7 @@ def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.
     records = records[records.strength.astype(str) != "not_reported"]
     domain_of = dict(zip(ds.outcomes.outcome_id, ds.outcomes.domain.astype(str), strict=True))
     links = []
-    for row in records.itertuples(index=False):
+    for row in rows(records):
         strength = str(row.strength)
         links += [(ACTIVITY_TO_MECHANISM, humanise(t), row.mechanism, strength)
                   for t in row.activity_types]
@@ -574,3 +637,69 @@ def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.
     frame = pd.DataFrame(links, columns=["stage", "source", "target", "strength"])
     return (frame.groupby(["stage", "source", "target", "strength"], sort=False)
             .size().rename("count").reset_index())
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How often two independent coders gave a mechanism record the same strength.
+
+    Attributes:
+        total: records coded twice.
+        agreed: records both coders gave the same strength.
+        percent: ``agreed / total`` as a percentage.
+        kappa: Cohen's kappa (agreement beyond what chance would give), 1.0 when both coders
+            used one and the same category throughout.
+    """
+
+    total: int
+    agreed: int
+    percent: float
+    kappa: float
+
+
+def codings(ds: Dataset) -> pd.DataFrame:
+    """Each mechanism record's two independent codings side by side, and the reconciled one.
+
+    Returns:
+        Columns ``evidence_id, first, second, reconciled, contested`` (strength ids; the
+        coders in the order of the ``mechanism_codings`` table); empty when the package has
+        no codings. A record is contested when its two codings differ.
+    """
+    columns = ["evidence_id", "first", "second", "reconciled", "contested"]
+    if CODINGS_TABLE not in ds.tables or ds[CODINGS_TABLE].empty:
+        return pd.DataFrame(columns=columns)
+    frame = ds[CODINGS_TABLE]
+    coders = list(dict.fromkeys(frame.coder.astype(str)))[:2]
+    by_coder = {coder: dict(zip(frame.evidence_id[frame.coder == coder].astype(str),
+                                frame.strength[frame.coder == coder].astype(str), strict=True))
+                for coder in coders}
+    reconciled = dict(zip(ds.mechanism_evidence.evidence_id.astype(str),
+                          ds.mechanism_evidence.strength.astype(str), strict=True))
+    rows = []
+    for evidence_id in reconciled:
+        pair = [by_coder[c].get(evidence_id) for c in coders]
+        if len(pair) == 2 and None not in pair:
+            rows.append((evidence_id, pair[0], pair[1], reconciled[evidence_id],
+                         pair[0] != pair[1]))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def coding_agreement(ds: Dataset) -> Agreement | None:
+    """Agreement between the two codings of every mechanism record (None without codings)."""
+    pairs = codings(ds)
+    if pairs.empty:
+        return None
+    total = len(pairs)
+    agreed = int((~pairs.contested.astype(bool)).sum())
+    observed = agreed / total
+    first = pairs["first"].value_counts(normalize=True)
+    second = pairs["second"].value_counts(normalize=True)
+    expected = float(sum(first.get(k, 0.0) * second.get(k, 0.0) for k in STRENGTH_ORDER))
+    kappa = 1.0 if expected >= 1.0 else (observed - expected) / (1.0 - expected)
+    return Agreement(total=total, agreed=agreed, percent=100.0 * observed, kappa=kappa)
+
+
+def contested_evidence(ds: Dataset) -> frozenset[str]:
+    """Ids of mechanism records whose two independent codings differed."""
+    pairs = codings(ds)
+    return frozenset(pairs.evidence_id[pairs.contested.astype(bool)])

@@ -63,7 +63,7 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
              "once makes them race for ports and starve each other of CPU.",
     )
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._waiting = 0
         self._start_slots: asyncio.Semaphore | None = None
@@ -73,7 +73,7 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         """Kernels running plus page loads waiting for a kernel."""
         return len(self.list_kernel_ids()) + self._waiting
 
-    async def start_kernel(self, *args, **kwargs) -> str:
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         """Start a kernel when a slot is free; refuse with 503 when at ``max_kernels``."""
         if self.load >= self.max_kernels:
             self.log.warning("Refusing a new kernel: %d of %d in use", self.load,
@@ -92,7 +92,8 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
 class SlicedPollChannel(AsyncZMQSocketChannel):
     """A kernel channel whose waits cannot miss a message for longer than ``POLL_SLICE_S``."""
 
-    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+    async def get_msg(  # type: ignore[override]  # jupyter_client declares it sync
+            self, timeout: float | None = None) -> dict[str, Any]:
         """The next message; ``Empty`` if none arrives within ``timeout`` seconds (None: wait).
 
         Each slice's timeout ends in ``zmq_poll(0)``, which sees a message even when the

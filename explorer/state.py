@@ -11,28 +11,21 @@ Multiple values are comma-separated: ``?project=pathway,speaking-up&columns=sett
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import overload
 from urllib.parse import parse_qsl, urlencode
 
 from .load import Dataset
+from .pages import PAGES
 from .query import COLUMN_KINDS, FACETS, Filters, facet_options
 
-__all__ = ["PARAMETERS", "ViewState", "parse_query", "to_query"]
+__all__ = ["MAX_STEP", "ViewState", "parse_query", "to_query"]
 
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 64
 MAX_NOTE_VALUE = 40
-
-# Which parameters each view reads; `one` = single value, `many` = comma-separated list.
-PARAMETERS: dict[str, dict[str, str]] = {
-    "overview": {},
-    "matrix": {"columns": "one", "cell": "one", **{facet: "many" for facet in FACETS}},
-    "story": {"project": "one"},
-    "compare": {"project": "many"},
-    "flows": {facet: "many" for facet in FACETS},
-    "lessons": {},
-}
-COMMON = {"present": "one"}
+MAX_STEP = 20
 _NOUNS = {"columns": "column choice", "cell": "matrix cell", "present": "presentation setting",
+          "step": "presentation step",
           **{facet: label.lower() for facet, label in FACETS.items()}}
 
 
@@ -43,6 +36,12 @@ class ViewState:
     view: str
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+
+    @overload
+    def get(self, name: str, default: str) -> str: ...
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The single value of ``name`` or ``default``."""
@@ -73,15 +72,21 @@ class ViewState:
         return ViewState(self.view, values, ())
 
 
-def _allowed_values(ds: Dataset, view: str, name: str) -> dict[str, str]:
+def _parameters(view: str) -> dict[str, str]:
+    """The parameters ``view`` reads (its own plus the common ones); none for unknown views."""
+    spec = PAGES.get(view)
+    return spec.all_parameters() if spec is not None else {}
+
+
+def _allowed_values(ds: Dataset, name: str) -> dict[str, str]:
     if name == "columns":
         return dict(COLUMN_KINDS)
     if name == "present":
         return {"1": "on"}
+    if name == "step":
+        return {str(n): str(n) for n in range(1, MAX_STEP + 1)}
     if name == "cell":
         return {}  # checked separately: mechanism_id:column_id
-    if view == "story" and name == "project":
-        return facet_options(ds, "project")
     return facet_options(ds, name)
 
 
@@ -99,10 +104,11 @@ def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
         query_string: the part after ``?`` (a leading ``?`` is ignored).
 
     Returns:
-        A state holding only values the data knows; ``notes`` says, in plain words and
-        HTML-escaped, what was ignored and why.
+        A state holding only values the data knows; ``notes`` says, in plain words, what was
+        ignored and why. Notes are plain text that may quote the hostile input (made
+        printable and shortened): whoever shows them must escape them.
     """
-    parameters = {**PARAMETERS.get(view, {}), **COMMON}
+    parameters = _parameters(view)
     notes: list[str] = []
     query_string = (query_string or "").lstrip("?")
     if len(query_string) > MAX_QUERY_LENGTH:
@@ -120,7 +126,7 @@ def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
         items = [v.strip() for v in raw.split(",")] if parameters[name] == "many" else [raw]
         items = [v for v in items if v]
         kept = []
-        allowed = _allowed_values(ds, view, name)
+        allowed = _allowed_values(ds, name)
         for item in items:
             if len(item) <= MAX_VALUE_LENGTH and (item in allowed or (
                     name == "cell" and _valid_cell(ds, item))):
@@ -145,7 +151,7 @@ def _valid_cell(ds: Dataset, item: str) -> bool:
 
 def to_query(state: ViewState) -> str:
     """The query string (with ``?``, or empty) that reopens ``state``."""
-    parameters = {**PARAMETERS.get(state.view, {}), **COMMON}
+    parameters = _parameters(state.view)
     pairs = [(name, ",".join(state.values[name])) for name in parameters
              if state.values.get(name)]
     return "?" + urlencode(pairs, safe=",:") if pairs else ""

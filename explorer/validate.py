@@ -1,74 +1,74 @@
-"""Check a data package against its own declaration and the explorer's evidence rules.
+"""Check raw tables against their declaration and the explorer's evidence rules.
 
+descriptor → read → **validate** → load. ``check`` takes the raw tables that
+``explorer.read`` produced and checks what their cells say; ``validate`` runs the whole
+chain on a folder and returns every problem, from the descriptor, the files and the cells.
 Every check runs; every problem is collected with its file, spreadsheet line, column, rule
 and value; the caller raises once (``explorer.load``) or reports them (``explorer validate``).
 
-Checks, in order:
+Checks, in order (each from the declaration, never from a second copy of it in code):
 
-1. the descriptor (``explorer.descriptor``): JSON, known keys, provenance fields declared;
-2. each CSV file: present, non-empty, UTF-8, well-quoted, header matches the declared
-   fields, no blank or ragged rows;
-3. each cell: required, type, enum, pattern, minimum/maximum, unique; primary keys;
-4. references: foreign keys, ``;``-separated id lists, citations ``id[locator]`` that
+1. each cell: required, control characters, type, format, enum, pattern (for citation
+   lists, the ``citation-syntax`` rule), minLength/maxLength, minimum/maximum; unique
+   columns and primary keys. A missing cell (see ``missingValues``) only meets
+   ``required``;
+2. references: foreign keys, ``;``-separated id lists, citations ``id[locator]`` that
    resolve in ``sources``, and ids that must belong to the same project as the row;
-5. evidence rules: a ``coded`` row explains itself; a quantitative outcome has a value and
+3. evidence rules: a ``coded`` row explains itself; a quantitative outcome has a value and
    a unit; programme years and project counts are plausible.
+
+A cell that breaks a rule is reported once (for the first rule it breaks) and is not
+followed into other tables, so one mistake gives one problem.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
-from dataclasses import dataclass
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from .descriptor import (
-    Descriptor,
-    FieldSpec,
-    ResourceSpec,
-    read_descriptor,
-)
-from .errors import DataError, Problem
+from .descriptor import Descriptor, FieldSpec
+from .errors import DataError, Problem, Rule
+from .read import RawTable, Row, read_package
 
-__all__ = ["RawTable", "parse_citations", "read_package", "split_ids", "validate"]
+__all__ = ["check", "parse_citations", "split_ids", "validate"]
 
 PROJECT_FIELD = "project_id"
-CITATION_RE = re.compile(r"\s*([a-z0-9][a-z0-9-]*)(?:\[([^\[\]]+)\])?\s*")
-INTEGER_RE = re.compile(r"[+-]?\d+")
+INTEGER_RE = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would take any digit
+NUMBER_RE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A citation list split into items at ";" outside brackets: runs of text, a bracketed
+# locator (which may hold a ";"), or a separator. Linear in the length of the cell.
+CITATION_TOKEN_RE = re.compile(r"[^;\[]+|\[[^\]]*\]?|;")
+CITATION_ADVICE = "write source ids as 'id' or 'id[locator]' separated by ';'"
 SHOWN_VALUE_LIMIT = 80
 
 # Rules that tie one column's value to another's; the schema standard cannot declare them.
 CONDITIONAL_REQUIREMENTS = (
-    # (table, column, value that triggers, columns then required, rule name)
-    ("*", "basis", "coded", ("explanation",), "explanation"),
-    ("outcomes", "kind", "quantitative", ("value", "unit"), "quantitative-outcome"),
+    # (table, column, value that triggers, columns then required, rule)
+    ("*", "basis", "coded", ("explanation",), Rule.EXPLANATION),
+    ("outcomes", "kind", "quantitative", ("value", "unit"), Rule.QUANTITATIVE_OUTCOME),
 )
 
-
-@dataclass
-class RawTable:
-    """A CSV read as text: rows keyed by column name, with each row's spreadsheet line."""
-
-    spec: ResourceSpec
-    rows: list[dict[str, str]]
-    lines: list[int]
+CellRef = tuple[str, str, int]  # (table, column, row index): a cell known to be invalid
 
 
 def parse_citations(text: str) -> list[tuple[str, str | None]]:
-    """Split ``"a[p. 3]; b"`` into ``[("a", "p. 3"), ("b", None)]``.
+    """Split a citation list ``"a[p. 3]; b"`` into ``[("a", "p. 3"), ("b", None)]``.
 
-    Raises:
-        ValueError: an item is not ``id`` or ``id[locator]``.
+    Only splits: the syntax is the field's declared pattern, which ``check`` applies
+    first. Items are separated by ``;`` outside brackets; each is an id and an optional
+    locator in brackets.
     """
-    citations = []
-    for item in text.split(";"):
-        match = CITATION_RE.fullmatch(item)
-        if not match:
-            raise ValueError(item.strip())
-        citations.append((match.group(1), match.group(2)))
+    citations: list[tuple[str, str | None]] = []
+    for item in _citation_items(text):
+        source_id, bracket, locator = item.partition("[")
+        citations.append((source_id.strip(),
+                          locator.rstrip().removesuffix("]") if bracket else None))
     return citations
 
 
@@ -84,35 +84,38 @@ def validate(path: str | Path | None = None) -> list[Problem]:
         path: a package folder or its ``datapackage.json``; default: ``explorer.data_path()``.
     """
     try:
-        _, _, problems = read_package(path)
+        package = read_package(path)
     except DataError as error:
         return error.problems
+    return package.problems + check(package.descriptor, package.tables)
+
+
+def check(descriptor: Descriptor, tables: dict[str, RawTable]) -> list[Problem]:
+    """Return every problem in what the raw ``tables`` say, against ``descriptor``.
+
+    Tables missing from ``tables`` (unreadable files, already reported by
+    ``explorer.read``) are skipped, and so are references into them.
+    """
+    problems: list[Problem] = []
+    invalid: set[CellRef] = set()
+    for spec in descriptor.resources:
+        table = tables.get(spec.name)
+        if table is not None:
+            _check_cells(table, problems, invalid)
+    _check_references(descriptor, tables, invalid, problems)
+    _check_conditional_requirements(tables, problems)
+    _check_plausibility(_valid_cells(tables, invalid), problems)
     return problems
 
 
-def read_package(
-    path: str | Path | None = None,
-) -> tuple[Descriptor, dict[str, RawTable], list[Problem]]:
-    """Read and check a package; return its descriptor, raw tables and every problem.
-
-    Raises:
-        DataError: only when the descriptor itself is unusable (nothing else can be checked).
-    """
-    from .load import data_path
-
-    folder = data_path(path)
-    descriptor = read_descriptor(folder)
-    problems: list[Problem] = []
-    tables: dict[str, RawTable] = {}
-    for spec in descriptor.resources:
-        table = _read_csv(folder, spec, problems)
-        if table is not None:
-            tables[spec.name] = table
-            _check_cells(table, problems)
-    _check_references(descriptor, tables, problems)
-    _check_conditional_requirements(tables, problems)
-    _check_plausibility(tables, problems)
-    return descriptor, tables, problems
+def _citation_items(text: str) -> list[str]:
+    items = [""]
+    for token in CITATION_TOKEN_RE.findall(text):
+        if token == ";":
+            items.append("")
+        else:
+            items[-1] += token
+    return items
 
 
 def _shown(value: str) -> str:
@@ -122,158 +125,132 @@ def _shown(value: str) -> str:
     return repr(value)
 
 
-def _read_csv(folder: Path, spec: ResourceSpec, problems: list[Problem]) -> RawTable | None:
-    file = spec.path
-    full = folder / file
-    if not full.is_file():
-        problems.append(Problem(file, None, None, "missing-file", None,
-                                f"the file is missing; datapackage.json declares table "
-                                f"{spec.name!r} here"))
-        return None
-    data = full.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data.strip():
-        problems.append(Problem(file, None, None, "empty-file", None,
-                                "the file is empty; it needs at least a header line"))
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        bad = data[error.start : error.end]
-        problems.append(Problem(file, line, None, "encoding", repr(bad),
-                                f"not UTF-8 text (byte {bad.hex(' ')}); save the file as UTF-8"))
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[list[str]] = []
-    try:
-        records.extend(reader)
-    except csv.Error as error:
-        problems.append(Problem(file, reader.line_num, None, "csv-syntax", None,
-                                f"the CSV cannot be read here: {error}; check the quotes"))
-        return None
-    header, body = records[0], records[1:]
-    declared = spec.field_names
-    for name in sorted({n for n in header if header.count(n) > 1}):
-        problems.append(Problem(file, 1, name, "duplicate-column", name,
-                                "this column appears more than once in the header"))
-    for name in declared:
-        if name not in header:
-            problems.append(Problem(file, 1, name, "missing-column", None,
-                                    "the header lacks this declared column"))
-    for name in header:
-        if name not in declared:
-            problems.append(Problem(file, 1, name, "extra-column", name,
-                                    f"the header has a column the schema does not declare; "
-                                    f"declared: {', '.join(declared)}"))
-    if set(header) != set(declared) or len(header) != len(set(header)):
-        return None
-    rows, lines = [], []
-    for index, record in enumerate(body, start=2):
-        if not any(cell.strip() for cell in record):
-            problems.append(Problem(file, index, None, "blank-row", None,
-                                    "the line is blank; delete it"))
-            continue
-        if len(record) != len(header):
-            problems.append(Problem(file, index, None, "row-shape", f"{len(record)} cells",
-                                    f"the line has {len(record)} cells but the header has "
-                                    f"{len(header)}"))
-            continue
-        rows.append(dict(zip(header, record, strict=True)))
-        lines.append(index)
-    return RawTable(spec, rows, lines)
-
-
 def _type_error(spec: FieldSpec, value: str) -> str | None:
     """Why ``value`` is not of the declared type, or None when it is."""
-    if spec.type == "integer" and not INTEGER_RE.fullmatch(value):
-        return "must be a whole number"
+    if spec.type == "integer":
+        if not INTEGER_RE.fullmatch(value):
+            return "must be a whole number"
+        if len(value) > 18 and not -(2**63) <= int(value) < 2**63:
+            return "is too large; whole numbers must lie within ±9.2 × 10^18"
     if spec.type == "number":
-        try:
-            number = float(value)
-        except ValueError:
+        if not NUMBER_RE.fullmatch(value):
             return "must be a number (use . for decimals, no units or commas)"
-        if not math.isfinite(number):
+        if not math.isfinite(float(value)):
             return "must be a finite number"
     if spec.type == "date":
+        if not DATE_RE.fullmatch(value):
+            return "must be a date written YYYY-MM-DD"
         try:
             date.fromisoformat(value)
         except ValueError:
-            return "must be a date written YYYY-MM-DD"
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return "must be a date written YYYY-MM-DD"
     if spec.type == "boolean" and value not in ("true", "false"):
         return "must be true or false"
     return None
 
 
-def _check_cells(table: RawTable, problems: list[Problem]) -> None:
-    spec = table.spec
-    seen: dict[str, dict[str, int]] = {f.name: {} for f in spec.fields if f.unique}
-    seen_keys: dict[tuple[str, ...], int] = {}
-    for row, line in zip(table.rows, table.lines, strict=True):
-        for field in spec.fields:
-            value = row[field.name]
-            message = _cell_error(field, value)
-            if message:
-                rule, text = message
-                problems.append(Problem(spec.path, line, field.name, rule, value, text))
-                continue
-            if field.unique and value != "":
-                first = seen[field.name].setdefault(value, line)
-                if first != line:
-                    problems.append(Problem(spec.path, line, field.name, "unique", value,
-                                            f"{_shown(value)} is already used on line {first}"))
-        if len(spec.primary_key) > 1:
-            key = tuple(row[name] for name in spec.primary_key)
-            first = seen_keys.setdefault(key, line)
-            if first != line:
-                problems.append(Problem(spec.path, line, ", ".join(spec.primary_key),
-                                        "primary-key", " / ".join(key),
-                                        f"this combination is already used on line {first}"))
-
-
-def _cell_error(field: FieldSpec, value: str) -> tuple[str, str] | None:
-    """The (rule, message) a cell breaks, or None; one problem per cell is enough."""
-    if value == "":
-        return ("required", "a value is required") if field.required else None
-    if "\x00" in value:
-        return "control-character", "contains a NUL character"
-    type_error = _type_error(field, value)
-    if type_error:
-        return "type", f"{_shown(value)} {type_error}"
-    if field.enum is not None and value not in field.enum:
-        return "enum", f"{_shown(value)} must be one of {', '.join(field.enum)}"
-    if field.is_citation:
-        try:
-            parse_citations(value)
-        except ValueError as error:
-            return ("citation-syntax",
-                    f"{_shown(str(error))} is not a citation; write source ids as "
-                    "'id' or 'id[locator]' separated by ';'")
-        return None
-    if field.pattern is not None and not re.fullmatch(field.pattern, value):
-        return "pattern", f"{_shown(value)} does not match the pattern {field.pattern}"
-    if field.type in ("integer", "number"):
-        number = float(value)
-        if field.minimum is not None and number < field.minimum:
-            return "minimum", f"{_shown(value)} is below the minimum {field.minimum}"
-        if field.maximum is not None and number > field.maximum:
-            return "maximum", f"{_shown(value)} is above the maximum {field.maximum}"
+def _format_error(spec: FieldSpec, value: str) -> str | None:
+    """Why ``value`` is not in the declared string format, or None when it is."""
+    if spec.format == "uri" and not URI_RE.fullmatch(value):
+        return "must be a URI, e.g. https://example.org/page"
+    if spec.format == "email" and not EMAIL_RE.fullmatch(value):
+        return "must be an email address, e.g. name@example.org"
     return None
 
 
-def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
-                      problems: list[Problem]) -> None:
-    index: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+def _cell_error(field: FieldSpec, value: str) -> tuple[Rule, str] | None:
+    """The (rule, message) a present cell breaks, or None; one problem per cell is enough."""
+    if "\x00" in value:
+        return Rule.CONTROL_CHARACTER, "contains a NUL character"
+    type_error = _type_error(field, value)
+    if type_error:
+        return Rule.TYPE, f"{_shown(value)} {type_error}"
+    format_error = _format_error(field, value)
+    if format_error:
+        return Rule.FORMAT, f"{_shown(value)} {format_error}"
+    if field.enum is not None and value not in field.enum:
+        return Rule.ENUM, f"{_shown(value)} must be one of {', '.join(field.enum)}"
+    if field.regex is not None and not field.regex.fullmatch(value):
+        if field.is_citation:
+            return Rule.CITATION_SYNTAX, _citation_message(field, value)
+        return Rule.PATTERN, f"{_shown(value)} does not match the pattern {field.pattern}"
+    if field.min_length is not None and len(value) < field.min_length:
+        return (Rule.MIN_LENGTH,
+                f"{_shown(value)} is shorter than the minimum length {field.min_length}")
+    if field.max_length is not None and len(value) > field.max_length:
+        return (Rule.MAX_LENGTH,
+                f"{_shown(value)} is longer than the maximum length {field.max_length} "
+                f"({len(value)} characters)")
+    if field.minimum is not None or field.maximum is not None:
+        number = float(value)
+        if field.minimum is not None and number < field.minimum:
+            return Rule.MINIMUM, f"{_shown(value)} is below the minimum {field.minimum}"
+        if field.maximum is not None and number > field.maximum:
+            return Rule.MAXIMUM, f"{_shown(value)} is above the maximum {field.maximum}"
+    return None
 
-    def lookup(table_name: str, column: str) -> dict[str, dict[str, str]] | None:
+
+def _citation_message(field: FieldSpec, value: str) -> str:
+    """Name the first citation that breaks the declared grammar (a list of one is a list)."""
+    assert field.regex is not None
+    culprit = next((item.strip() for item in _citation_items(value)
+                    if item.strip() and not field.regex.fullmatch(item.strip())), None)
+    if culprit is None:  # each item is fine alone: the separators are not
+        return f"{_shown(value)} is not a list of citations; {CITATION_ADVICE}"
+    return f"{_shown(culprit)} is not a citation; {CITATION_ADVICE}"
+
+
+def _check_cells(table: RawTable, problems: list[Problem], invalid: set[CellRef]) -> None:
+    spec = table.spec
+    seen: dict[str, dict[str, int]] = {f.name: {} for f in spec.fields if f.unique}
+    key = spec.primary_key
+    # A one-column key that is declared unique is checked (once) as unique.
+    check_key = bool(key) and not (len(key) == 1 and spec.field(key[0]).unique)
+    seen_keys: dict[tuple[str | None, ...], int] = {}
+    for index, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
+        for field in spec.fields:
+            value = row[field.name]
+            if value is None:
+                if field.required:
+                    problems.append(Problem(spec.path, line, field.name, Rule.REQUIRED, None,
+                                            "a value is required"))
+                    invalid.add((spec.name, field.name, index))
+                continue
+            error = _cell_error(field, value)
+            if error:
+                rule, message = error
+                problems.append(Problem(spec.path, line, field.name, rule, value, message))
+                invalid.add((spec.name, field.name, index))
+                continue
+            if field.unique:
+                first = seen[field.name].setdefault(value, line)
+                if first != line:
+                    problems.append(Problem(spec.path, line, field.name, Rule.UNIQUE, value,
+                                            f"{_shown(value)} is already used on line {first}"))
+        if check_key:
+            values = tuple(row[name] for name in key)
+            if None in values:
+                continue  # reported as required
+            first = seen_keys.setdefault(values, line)
+            if first != line:
+                shown = " / ".join(str(value) for value in values)
+                what = _shown(shown) if len(key) == 1 else "this combination"
+                problems.append(Problem(spec.path, line, ", ".join(key), Rule.PRIMARY_KEY,
+                                        shown, f"{what} is already used on line {first}"))
+
+
+def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
+                      invalid: set[CellRef], problems: list[Problem]) -> None:
+    index: dict[tuple[str, str], dict[str, Row]] = {}
+
+    def lookup(table_name: str, column: str) -> dict[str, Row] | None:
+        """Rows of a table by a column's value, built once per column (linear overall)."""
         if table_name not in tables:
             return None  # already reported as unreadable; avoid a cascade of problems
         key = (table_name, column)
         if key not in index:
-            index[key] = {row[column]: row for row in tables[table_name].rows if column in row}
+            index[key] = {value: row for row in tables[table_name].rows
+                          if (value := row[column]) is not None}
         return index[key]
 
     known_projects = lookup("projects", PROJECT_FIELD) or {}
@@ -288,9 +265,9 @@ def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
             if targets is None:
                 continue
             field = spec.field(column)
-            for row, line in zip(table.rows, table.lines, strict=True):
+            for row_index, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
                 value = row[column]
-                if value == "" or _cell_error(field, value):
+                if value is None or (spec.name, column, row_index) in invalid:
                     continue
                 if field.is_citation:
                     ids = [source_id for source_id, _ in parse_citations(value)]
@@ -299,16 +276,16 @@ def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
                 for item in ids:
                     target = targets.get(item)
                     if target is None:
-                        rule = "source-reference" if field.is_citation else "foreign-key"
+                        rule = Rule.SOURCE_REFERENCE if field.is_citation else Rule.FOREIGN_KEY
                         problems.append(Problem(
                             spec.path, line, column, rule, item,
-                            f"{_shown(item)} is not found in {target_table}.csv "
+                            f"{_shown(item)} is not found in {tables[target_table].spec.path} "
                             f"(column {target_column})"))
                     elif (PROJECT_FIELD in row and target_table != "projects"
                           and target.get(PROJECT_FIELD) in known_projects
                           and target[PROJECT_FIELD] != row[PROJECT_FIELD]):
                         problems.append(Problem(
-                            spec.path, line, column, "same-project", item,
+                            spec.path, line, column, Rule.SAME_PROJECT, item,
                             f"{_shown(item)} belongs to project "
                             f"{target[PROJECT_FIELD]!r}, not to this row's project "
                             f"{row[PROJECT_FIELD]!r}"))
@@ -327,46 +304,66 @@ def _check_conditional_requirements(tables: dict[str, RawTable],
                 if row[column] != trigger:
                     continue
                 for name in needed:
-                    if row[name].strip() == "":
+                    value = row[name]
+                    if value is None or not value.strip():
                         problems.append(Problem(
                             table.spec.path, line, name, rule, None,
                             f"a value is required when {column} is {trigger!r}"))
 
 
+def _valid_cells(tables: dict[str, RawTable], invalid: set[CellRef]) -> dict[str, RawTable]:
+    """``tables`` with every cell already reported as invalid made missing.
+
+    Copies only the rows that hold such a cell, so the evidence rules can read values
+    without following a mistake that already has its problem.
+    """
+    by_table: dict[str, dict[int, list[str]]] = {}
+    for table_name, column, index in invalid:
+        by_table.setdefault(table_name, {}).setdefault(index, []).append(column)
+    valid = dict(tables)
+    for table_name, rows in by_table.items():
+        table = tables[table_name]
+        copied = list(table.rows)
+        for index, columns in rows.items():
+            copied[index] = {**copied[index], **dict.fromkeys(columns)}
+        valid[table_name] = RawTable(table.spec, copied, table.lines)
+    return valid
+
+
+def _whole_number(value: str | None) -> int | None:
+    return int(value) if value is not None and INTEGER_RE.fullmatch(value) else None
+
+
 def _check_plausibility(tables: dict[str, RawTable], problems: list[Problem]) -> None:
     programmes = tables.get("programmes")
     projects = tables.get("projects")
-    if programmes is None:
-        return
-    for row, line in zip(programmes.rows, programmes.lines, strict=True):
-        try:
-            launch, start, end = (int(row[k]) for k in ("launch_year", "start_year", "end_year"))
-        except (KeyError, ValueError):
-            continue
-        if not launch <= start <= end:
-            problems.append(Problem(programmes.spec.path, line, "start_year", "plausibility",
-                                    f"{launch}/{start}/{end}",
-                                    "years must run launch ≤ start ≤ end"))
-        if projects is None or not row.get("project_count", "").isdigit():
-            continue
-        expected = int(row["project_count"])
-        found = sum(1 for p in projects.rows if p.get("programme_id") == row["programme_id"])
-        if found != expected:
-            problems.append(Problem(
-                projects.spec.path, None, "programme_id", "plausibility", str(found),
-                f"programme {row['programme_id']!r} funded {expected} projects but "
-                f"projects.csv has {found}; record unidentified projects as rows with "
-                "membership 'unidentified' rather than leaving them out"))
+    if programmes is not None:
+        counts = Counter(row.get("programme_id") for row in projects.rows) if projects else None
+        for row, line in zip(programmes.rows, programmes.lines, strict=True):
+            years = [_whole_number(row.get(k)) for k in ("launch_year", "start_year", "end_year")]
+            launch, start, end = years
+            if launch is not None and start is not None and end is not None and not (
+                    launch <= start <= end):
+                problems.append(Problem(programmes.spec.path, line, "start_year",
+                                        Rule.PLAUSIBILITY, f"{launch}/{start}/{end}",
+                                        "years must run launch ≤ start ≤ end"))
+            expected = _whole_number(row.get("project_count"))
+            if projects is None or counts is None or expected is None:
+                continue
+            found = counts[row.get("programme_id")]
+            if found != expected:
+                problems.append(Problem(
+                    projects.spec.path, None, "programme_id", Rule.PLAUSIBILITY, str(found),
+                    f"programme {row.get('programme_id')!r} funded {expected} projects but "
+                    f"{projects.spec.path} has {found}; record unidentified projects as rows "
+                    "with membership 'unidentified' rather than leaving them out"))
     outcomes = tables.get("outcomes")
     if outcomes is None or "unit" not in outcomes.spec.field_names:
         return
     for row, line in zip(outcomes.rows, outcomes.lines, strict=True):
-        if row.get("unit") == "percent" and row.get("value"):
-            try:
-                value = float(row["value"])
-            except ValueError:
-                continue
-            if not 0 <= value <= 100:
-                problems.append(Problem(outcomes.spec.path, line, "value", "plausibility",
-                                        row["value"], "a percentage must lie between 0 and 100"))
-
+        value = row.get("value")
+        if row.get("unit") != "percent" or value is None or not NUMBER_RE.fullmatch(value):
+            continue
+        if not 0 <= float(value) <= 100:
+            problems.append(Problem(outcomes.spec.path, line, "value", Rule.PLAUSIBILITY,
+                                    value, "a percentage must lie between 0 and 100"))

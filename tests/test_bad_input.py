@@ -4,17 +4,26 @@ Every case states the exact report a curator sees — file, spreadsheet line, co
 offending value and the rule — and that it is the *only* problem reported (no cascades).
 Each is checked through ``explorer.validate``, ``explorer.load`` (which must raise one
 ``DataError``, never anything else) and the command line (exit 1, no traceback).
+
+Every rule in ``explorer.errors.Rule`` has at least one case here, and no module reports a
+rule that is not in the registry: both are checked below, from the code, so a new rule
+without a case fails the suite.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import random
+from pathlib import Path
 
 import pytest
 
 import explorer
 from explorer.cli import main
+from explorer.errors import Rule
+
+PACKAGE_DIR = Path(explorer.__file__).parent
 
 
 def _bad_bytes(pkg):
@@ -41,6 +50,43 @@ def _descriptor_edit(edit):
 
 def _resource(descriptor, name):
     return next(r for r in descriptor["resources"] if r["name"] == name)
+
+
+def _field(descriptor, table, name):
+    return next(f for f in _resource(descriptor, table)["schema"]["fields"]
+                if f["name"] == name)
+
+
+def _constrain(table, name, **constraints):
+    """Add constraints to one field of the descriptor."""
+    return _descriptor_edit(
+        lambda d: _field(d, table, name).setdefault("constraints", {}).update(constraints))
+
+
+def _without_codings_of(evidence_id):
+    """Drop a record's codings, so that renaming the record plants one problem, not three."""
+    def mutate(pkg):
+        rows = pkg.rows("mechanism_codings")
+        pkg.write_rows("mechanism_codings", [r for r in rows if r[0] != evidence_id])
+    return mutate
+
+
+def _then(*mutations):
+    def mutate(pkg):
+        for mutation in mutations:
+            mutation(pkg)
+    return mutate
+
+
+def _duplicate_column(pkg):
+    rows = pkg.rows("follow_on")
+    pkg.write_rows("follow_on", [[*row, value] for row, value in
+                                 zip(rows, ["period"] + ["2015"] * (len(rows) - 1), strict=True)])
+
+
+def _descriptor_bad_bytes(pkg):
+    data = pkg.file("datapackage.json").read_bytes().lstrip().removeprefix(b"{")
+    pkg.file("datapackage.json").write_bytes(b'{\n  "title": "Caf\xe9 evidence",' + data)
 
 
 CASES = {
@@ -137,7 +183,8 @@ CASES = {
          "[minimum]"],
     ),
     "unique-id": (
-        lambda pkg: pkg.set_cell("mechanism_evidence", 5, "evidence_id", "a-ev-1"),
+        _then(lambda pkg: pkg.set_cell("mechanism_evidence", 5, "evidence_id", "a-ev-1"),
+              _without_codings_of("a-ev-3")),
         ['mechanism_evidence.csv, line 5, column "evidence_id": \'a-ev-1\' is already used on '
          "line 2 [unique]"],
     ),
@@ -198,6 +245,131 @@ CASES = {
         lambda pkg: pkg.set_cell("findings", 2, "text", "activities\x00"),
         ['findings.csv, line 2, column "text": contains a NUL character [control-character]'],
     ),
+    "duplicate-column": (
+        _duplicate_column,
+        ['follow_on.csv, line 1, column "period": this column appears more than once in the '
+         "header [duplicate-column]"],
+    ),
+    "maximum": (
+        lambda pkg: pkg.set_cell("programmes", 2, "end_year", "2200"),
+        ['programmes.csv, line 2, column "end_year": \'2200\' is above the maximum 2100 '
+         "[maximum]"],
+    ),
+    "integer-too-large": (
+        lambda pkg: pkg.set_cell("programmes", 2, "project_count", "9" * 20),
+        ['programmes.csv, line 2, column "project_count": \'99999999999999999999\' is too '
+         "large; whole numbers must lie within ±9.2 × 10^18 [type]"],
+    ),
+    "min-length": (
+        _then(_constrain("projects", "short_name", minLength=2),
+              lambda pkg: pkg.set_cell("projects", 2, "short_name", "A")),
+        ['projects.csv, line 2, column "short_name": \'A\' is shorter than the minimum '
+         "length 2 [min-length]"],
+    ),
+    "max-length": (
+        _constrain("findings", "text", maxLength=10),
+        ['findings.csv, line 2, column "text": \'activities are not mechanisms\' is longer '
+         "than the maximum length 10 (29 characters) [max-length]"],
+    ),
+    "format-uri": (
+        _then(_descriptor_edit(lambda d: _field(d, "sources", "url").update(format="uri")),
+              lambda pkg: pkg.set_cell("sources", 2, "url", "example dot org")),
+        ['sources.csv, line 2, column "url": \'example dot org\' must be a URI, e.g. '
+         "https://example.org/page [format]"],
+    ),
+    "pattern-of-an-id-list": (
+        lambda pkg: pkg.set_cell("mechanism_evidence", 2, "context_ids", "a-ctx-1, a-ctx-2"),
+        ['mechanism_evidence.csv, line 2, column "context_ids": \'a-ctx-1, a-ctx-2\' does not '
+         "match the pattern [a-z0-9][a-z0-9_-]*(; ?[a-z0-9][a-z0-9_-]*)* [pattern]"],
+    ),
+    "citation-list-with-one-bad-item": (
+        lambda pkg: pkg.set_cell("outcomes", 2, "source_ids", "hf-programme-page; HF page"),
+        ['outcomes.csv, line 2, column "source_ids": \'HF page\' is not a citation; write '
+         "source ids as 'id' or 'id[locator]' separated by ';' [citation-syntax]"],
+    ),
+    "citation-list-badly-separated": (
+        lambda pkg: pkg.set_cell("outcomes", 2, "source_ids",
+                                 "hf-programme-page;  hf-programme-page"),
+        ['outcomes.csv, line 2, column "source_ids": \'hf-programme-page;  hf-programme-page\' '
+         "is not a list of citations; write source ids as 'id' or 'id[locator]' separated "
+         "by ';' [citation-syntax]"],
+    ),
+    "declared-missing-value-in-a-required-cell": (
+        _then(_descriptor_edit(lambda d: _resource(d, "projects")["schema"].update(
+                  missingValues=["", "n/a"])),
+              lambda pkg: pkg.set_cell("projects", 2, "title", "n/a")),
+        ['projects.csv, line 2, column "title": a value is required [required]'],
+    ),
+    "single-column-primary-key-not-declared-unique": (
+        _then(_descriptor_edit(lambda d: _field(d, "mechanism_evidence", "evidence_id")[
+                  "constraints"].pop("unique")),
+              lambda pkg: pkg.set_cell("mechanism_evidence", 5, "evidence_id", "a-ev-1"),
+              _without_codings_of("a-ev-3")),
+        ['mechanism_evidence.csv, line 5, column "evidence_id": \'a-ev-1\' is already used on '
+         "line 2 [primary-key]"],
+    ),
+    "programme-years-out-of-order": (
+        lambda pkg: pkg.set_cell("programmes", 2, "launch_year", "2012"),
+        ['programmes.csv, line 2, column "start_year": years must run launch ≤ start ≤ end '
+         "[plausibility]"],
+    ),
+    "descriptor-missing": (
+        lambda pkg: pkg.file("datapackage.json").unlink(),
+        ["datapackage.json: no datapackage.json here; point EXPLORER_DATA at a folder that "
+         "holds one [missing-file]"],
+    ),
+    "descriptor-not-utf8": (
+        _descriptor_bad_bytes,
+        ["datapackage.json, line 2: not UTF-8 text (byte e9); save the file as UTF-8 "
+         "[encoding]"],
+    ),
+    "descriptor-unknown-encoding": (
+        _descriptor_edit(lambda d: _resource(d, "projects").update(encoding="klingon")),
+        ["datapackage.json: resource 'projects' declares encoding 'klingon', which is not a "
+         "known text encoding; use e.g. 'utf-8' [descriptor]"],
+    ),
+    "descriptor-format-not-csv": (
+        _descriptor_edit(lambda d: _resource(d, "projects").update(format="xlsx")),
+        ["datapackage.json: resource 'projects' has format 'xlsx'; only 'csv' is supported "
+         "[descriptor]"],
+    ),
+    "dialect-without-header": (
+        _descriptor_edit(lambda d: _resource(d, "contexts").update(dialect={"header": False})),
+        ["datapackage.json: resource 'contexts' dialect: only 'header': true is supported; the "
+         "first line of each file must name its columns [descriptor]"],
+    ),
+    "dialect-unknown-key": (
+        _descriptor_edit(lambda d: _resource(d, "contexts").update(
+            dialect={"commentChar": "#"})),
+        ["datapackage.json: unknown key 'commentChar' in resource 'contexts' dialect; allowed: "
+         "delimiter, doubleQuote, header, lineTerminator, quoteChar, skipInitialSpace "
+         "[descriptor-key]"],
+    ),
+    "field-format-unsupported": (
+        _descriptor_edit(lambda d: _field(d, "programmes", "summary").update(
+            format="markdown")),
+        ['datapackage.json, column "summary": resource \'programmes\' field \'summary\' has '
+         "unsupported format 'markdown'; string fields support: default, uri, email "
+         "[descriptor]"],
+    ),
+    "constraint-for-another-type": (
+        _constrain("programmes", "launch_year", pattern=r"\d{4}"),
+        ['datapackage.json, column "launch_year": resource \'programmes\' field '
+         "'launch_year': constraint 'pattern' does not apply to integer fields; they support: "
+         "required, unique, enum, minimum, maximum [descriptor]"],
+    ),
+    "pattern-not-a-regular-expression": (
+        _constrain("projects", "region", pattern="[a-"),
+        ['datapackage.json, column "region": resource \'projects\' field \'region\' '
+         "constraint 'pattern' must be a valid regular expression (unterminated character "
+         "set at position 0) [descriptor]"],
+    ),
+    "foreign-key-to-an-undeclared-field": (
+        _descriptor_edit(lambda d: _resource(d, "findings")["schema"]["foreignKeys"][0][
+            "reference"].update(fields="programme")),
+        ['datapackage.json, column "programme_id": table \'findings\' refers to '
+         "programmes.programme, which is not a declared field [descriptor]"],
+    ),
 }
 
 
@@ -222,6 +394,7 @@ def test_load_raises_one_data_error_listing_every_problem(mini_copy, case):
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_cli_exits_1_with_the_message_and_no_traceback(mini_copy, case, capsys):
+    """`explorer validate` prints each located message and exits 1, without a traceback."""
     mutate, expected = CASES[case]
     mutate(mini_copy)
     assert main(["validate", str(mini_copy.path)]) == 1
@@ -230,16 +403,60 @@ def test_cli_exits_1_with_the_message_and_no_traceback(mini_copy, case, capsys):
     assert "Traceback" not in out.out + out.err
 
 
-def test_the_corpus_covers_every_problem_class():
-    """Every rule the validator can report has a case here (so each message is tested)."""
-    rules = {line.rsplit("[", 1)[1].rstrip("]") for _, lines in CASES.values() for line in lines}
-    assert rules >= {
-        "encoding", "row-shape", "blank-row", "empty-file", "missing-file", "csv-syntax",
-        "missing-column", "extra-column", "json", "descriptor-key", "provenance", "type",
-        "enum", "required", "pattern", "minimum", "unique", "primary-key", "foreign-key",
-        "citation-syntax", "source-reference", "same-project", "explanation",
-        "quantitative-outcome", "plausibility", "control-character",
-    }
+def _corpus_rules() -> set[str]:
+    return {line.rsplit("[", 1)[1].rstrip("]") for _, lines in CASES.values() for line in lines}
+
+
+def test_the_corpus_covers_every_rule_in_the_registry():
+    """Every rule the validator can report has a case here (so each message is pinned)."""
+    assert sorted(set(Rule) - _corpus_rules()) == []
+    assert sorted(_corpus_rules() - set(Rule)) == []
+
+
+def _rule_arguments(tree: ast.Module) -> list[ast.expr]:
+    """The ``rule`` argument of every call to ``Problem`` or to a helper taking ``rule``."""
+    positions = {"Problem": 3}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            names = [arg.arg for arg in node.args.args]
+            if "rule" in names:
+                positions[node.name] = names.index("rule")
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = node.func.id if isinstance(node.func, ast.Name) else getattr(
+            node.func, "attr", None)
+        if callee not in positions:
+            continue
+        found += [kw.value for kw in node.keywords if kw.arg == "rule"]
+        if len(node.args) > positions[callee]:
+            found.append(node.args[positions[callee]])
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE_DIR.rglob("*.py")))
+def test_no_module_names_a_rule_outside_the_registry(module):
+    """Problems name their rule as ``Rule.X``, never as a string the registry may not hold."""
+    tree = ast.parse(next(PACKAGE_DIR.rglob(module)).read_text(encoding="utf-8"))
+    literals = [ast.unparse(arg) for arg in _rule_arguments(tree)
+                if isinstance(arg, ast.Constant)]
+    assert literals == []
+
+
+def test_the_rule_scan_sees_every_problem_the_data_layer_makes():
+    """The scan above is not vacuous: it finds the rule of each Problem in the data layer."""
+    for module in ("descriptor.py", "read.py", "validate.py"):
+        tree = ast.parse((PACKAGE_DIR / module).read_text(encoding="utf-8"))
+        arguments = _rule_arguments(tree)
+        assert arguments, module
+        assert all(isinstance(arg, ast.Attribute | ast.Name) for arg in arguments), module
+
+
+def test_a_problem_refuses_a_rule_outside_the_registry():
+    """A rule name that is not in explorer.errors.Rule is a programming error, said plainly."""
+    with pytest.raises(ValueError, match="unknown rule 'made-up'; rules are listed in"):
+        explorer.Problem("x.csv", 2, "x", "made-up", None, "message")
 
 
 def test_problems_in_several_files_are_all_reported_at_once(mini_copy):
@@ -252,6 +469,7 @@ def test_problems_in_several_files_are_all_reported_at_once(mini_copy):
 
 
 def test_provenance_only_problems_raise_provenance_error(mini_copy):
+    """When every problem is about provenance, load raises the narrower ProvenanceError."""
     mini_copy.set_cell("outcomes", 2, "source_ids", "hf-made-up")
     with pytest.raises(explorer.ProvenanceError):
         explorer.load(mini_copy.path)

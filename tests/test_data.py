@@ -9,23 +9,35 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pandas as pd
 import pytest
 
 from explorer import query
 
 from conftest import DATA, ROOT
 
-SOURCES_DIR = ROOT.parent / "shared" / "sources"
+
+def _sources_dir() -> Path:
+    """The project's shared/sources folder: beside the clone or beside a worktree's parent."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "sources").is_dir():
+            return parent / "shared" / "sources"
+    return ROOT.parent / "shared" / "sources"
+
+
+SOURCES_DIR = _sources_dir()
 MECHANISMS = ["patient_beliefs", "professional_beliefs", "systems_processes",
               "culture_environment"]
 FOUNDATIONS = ["project_management", "leadership", "engagement"]
 IDENTIFIED = ["shared-haemodialysis", "pathway", "record-access", "peer-support",
-              "speaking-up"]
-UNIDENTIFIED = ["unidentified-6", "unidentified-7"]
+              "speaking-up", "mums-power"]
+UNIDENTIFIED = ["unidentified-7"]
 FACT_TABLES = ["programmes", "projects", "relationship_types", "mechanisms", "foundations",
                "project_relationships", "contexts", "activities", "mechanism_evidence",
-               "outcomes", "barriers_enablers", "follow_on", "findings", "discrepancies"]
+               "outcomes", "barriers_enablers", "follow_on", "findings", "discrepancies",
+               "later_evidence"]
 
 
 def test_the_programme_had_seven_projects(ds):
@@ -33,13 +45,26 @@ def test_the_programme_had_seven_projects(ds):
     assert ds.programmes.project_count.tolist() == [7]
 
 
-def test_membership_is_four_confirmed_one_probable_two_unidentified(ds):
+def test_membership_is_five_confirmed_one_probable_one_unidentified(ds):
+    """Six of the seven are identified; peer-support stays probable."""
     membership = dict(zip(ds.projects.project_id, ds.projects.membership.astype(str),
                           strict=True))
     assert membership == {
         "shared-haemodialysis": "confirmed", "pathway": "confirmed",
         "record-access": "confirmed", "peer-support": "probable", "speaking-up": "confirmed",
-        "unidentified-6": "unidentified", "unidentified-7": "unidentified"}
+        "mums-power": "confirmed", "unidentified-7": "unidentified"}
+
+
+def test_no_text_still_speaks_of_two_unidentified_projects(ds):
+    """Project 6 is identified now; nothing may say two projects are unknown."""
+    texts = [str(v) for frame in ds.tables.values() for column in frame.columns
+             if frame[column].dtype == "string" for v in frame[column].dropna()]
+    texts.append((DATA / "CODEBOOK.md").read_text())
+    for text in texts:
+        assert not re.search(r"\b(two|2) (projects are )?(unidentified|not identified)", text)
+        assert "only five could be identified" not in text
+    basis = ds.projects.set_index("project_id").loc["unidentified-7"].membership_basis
+    assert "Six are now identified" in basis
 
 
 @pytest.mark.parametrize("project_id", UNIDENTIFIED)
@@ -167,6 +192,38 @@ def test_findings_hold_three_recommendations_the_warning_and_the_tension(ds):
     assert "activit" in warning and "mechanism" in warning
 
 
+def test_findings_hold_opms_three_evaluation_questions(ds):
+    """The three questions the evaluation set out to answer, each with its numbered locator."""
+    questions = ds.findings[ds.findings.kind == "question"]
+    assert len(questions) == 3
+    locators = {c.locator for cs in questions.source_ids for c in cs
+                if c.source_id == "opm-evaluation-page"}
+    assert locators == {"question 1", "question 2", "question 3"}
+
+
+@pytest.mark.parametrize(("needle", "locator"), [("implementation gap", "para 4"),
+                                                 ("person-centred care", "para 9")])
+def test_opms_implementation_gap_and_closing_claim_are_recorded(ds, needle, locator):
+    """OPM's article para 4 (the implementation gap) and para 9 (its closing claim)."""
+    rows = ds.findings[ds.findings.text.str.contains(needle)]
+    assert any(c.locator == locator for cs in rows.source_ids for c in cs)
+
+
+def test_record_access_lesson_puts_active_use_before_sign_up_numbers(ds):
+    """The team's lesson is kept as a qualitative outcome, with no direction claimed."""
+    rows = ds.outcomes[(ds.outcomes.project_id == "record-access")
+                       & ds.outcomes.description.str.contains("actively use")]
+    assert len(rows) == 1 and str(rows.iloc[0].direction) == "not_applicable"
+
+
+def test_ideas_into_action_is_a_source_cited_only_as_further_reading(ds):
+    """The funder's October 2014 learning report is listed, unread, as further reading."""
+    source = ds.sources.set_index("source_id").loc["hf-ideas-into-action"]
+    assert source.published == "2014-10" and "could not be read" in source.access_note
+    citing = ds.citations()
+    assert set(citing[citing.source_id == "hf-ideas-into-action"].table) == {"findings"}
+
+
 def test_framework_tables_hold_opms_terms(ds):
     assert list(ds.mechanisms.sort_values("display_order").mechanism_id) == MECHANISMS
     assert list(ds.foundations.sort_values("display_order").foundation_id) == FOUNDATIONS
@@ -186,10 +243,277 @@ def test_codebook_defines_every_term_and_cites_real_rows(ds):
         assert row_id in all_ids, row_id
 
 
+# -- project 6: M(ums) power -----------------------------------------------------------
+
+MUMS_POWER_ROWS = {"contexts": 3, "activities": 6, "outcomes": 5, "mechanism_evidence": 4,
+                   "project_relationships": 2, "discrepancies": 2, "barriers_enablers": 0,
+                   "follow_on": 0}
+
+
+@pytest.mark.parametrize(("table", "count"), MUMS_POWER_ROWS.items())
+def test_mums_power_is_curated_as_fully_as_its_sources_allow(ds, table, count):
+    """Row counts per table; no barrier or follow-on rows because no source gives any."""
+    assert (ds[table].project_id == "mums-power").sum() == count
+
+
+def test_mums_power_has_exactly_one_double_coded_row_per_mechanism(ds):
+    """One mp-ev-<mechanism> row each, coded, with its two codings (no provisional rows)."""
+    ev = ds.mechanism_evidence[ds.mechanism_evidence.project_id == "mums-power"]
+    assert sorted(ev.evidence_id) == sorted(f"mp-ev-{m}" for m in MECHANISMS)
+    assert set(ev.basis.astype(str)) == {"coded"}
+    assert not ev.explanation.str.contains("Provisional").any()
+    codings = ds.mechanism_codings
+    assert (codings.evidence_id.isin(ev.evidence_id)).sum() == 2 * len(ev)
+
+
+def test_mums_power_grant_is_uclhs_stated_400000(ds):
+    """The grant is stated by UCLH's news item of 14 April 2011 and cited to it."""
+    row = ds.projects.set_index("project_id").loc["mums-power"]
+    assert row.grant_gbp == 400000
+    assert "uclh-news-2011-04" in {c.source_id for c in row.source_ids}
+    published = ds.sources.set_index("source_id").loc["uclh-news-2011-04"].published
+    assert published == "2011-04-14"
+
+
+def test_mums_power_end_date_and_sites_are_recorded_not_resolved(ds):
+    """Funder's May 2013 vs HSJ's autumn; three sites vs two. Both recorded, neither settled."""
+    disc = ds.discrepancies[ds.discrepancies.project_id == "mums-power"].set_index(
+        "discrepancy_id")
+    assert set(disc.index) == {"disc-mp-end-date", "disc-mp-sites"}
+    assert str(disc.loc["disc-mp-end-date"].basis) == "coded"  # autumn 2013 is an inference
+    assert "Not resolved" in disc.loc["disc-mp-end-date"].handling
+    assert "Not resolved" in disc.loc["disc-mp-sites"].handling
+    assert ds.projects.set_index("project_id").loc["mums-power"].end_date == "2013-05"
+
+
+def test_eight_grants_discrepancy_cites_both_eight_sources_and_the_seven_sources(ds):
+    """Seven ran (funder, OPM); eight selected (UCLH 2011, Birmingham Post); why is unknown."""
+    row = ds.discrepancies.set_index("discrepancy_id").loc["disc-project-count"]
+    cited = {c.source_id for c in row.source_ids}
+    assert {"uclh-news-2011-04", "bpost-mid-staffs-grant"} <= cited
+    assert {"hf-programme-page", "opm-2014-dear-doctor"} <= cited
+    assert "Not known" in row.handling
+
+
+# -- Pathway: money, figures and later evidence ----------------------------------------
+
+def test_pathway_grant_is_uclhs_stated_figure_with_its_source(ds):
+    """UCLH's 2011 item gives each of its two schemes £400,000; the row cites it."""
+    row = ds.projects.set_index("project_id").loc["pathway"]
+    assert row.grant_gbp == 400000
+    assert "uclh-news-2011-04" in {c.source_id for c in row.source_ids}
+    assert "UCLH" in row.grant_note
+
+
+def test_pathway_first_funding_disagreement_is_recorded(ds):
+    """UCLH Charity (UCLH) versus short-term CCG grants (Pathway's teams page)."""
+    row = ds.discrepancies.set_index("discrepancy_id").loc["disc-pathway-first-funding"]
+    cited = {c.source_id for c in row.source_ids}
+    assert {"uclh-news-2013-05", "pathway-legacy-teams-page"} <= cited
+    assert "UCLH Charity" in row.description and "CCG" in row.description
+
+
+def test_pathway_30_percent_is_flagged_as_possibly_the_2012_measurement(ds):
+    """pw-out-1 and disc-pathway-figures say the funder's 30% may repeat UCLH's 2012 figure."""
+    outcome = ds.outcomes.set_index("outcome_id").loc["pw-out-1"]
+    discrepancy = ds.discrepancies.set_index("discrepancy_id").loc["disc-pathway-figures"]
+    assert "may be that same measurement" in outcome.explanation
+    assert "may be the same measurement" in discrepancy.handling
+
+
+def test_later_evidence_is_declared_like_every_other_table(ds):
+    """later_evidence: outcome_ids reference outcomes, design is a vocabulary, rows cite sources."""
+    spec = ds.descriptor.resource("later_evidence")
+    assert spec.field("outcome_ids").references == ("outcomes", "outcome_id")
+    assert "randomised_controlled_trial" in spec.field("design").enum
+    assert spec.primary_key == ("later_evidence_id",)
+
+
+def test_later_evidence_holds_the_pathway_trial_against_the_bed_day_claim(ds):
+    """The 2016 trial's length-of-stay finding sits beside pw-out-1, as later evidence."""
+    rows = ds.later_evidence
+    trial = rows[rows.source_ids.map(lambda cs: "hewett-2016-pathway-rct" in
+                                     {c.source_id for c in cs})]
+    assert set(trial.project_id) == {"pathway"}
+    assert set(trial.design.astype(str)) == {"randomised_controlled_trial"}
+    on_bed_days = trial[trial.outcome_ids.map(lambda ids: "pw-out-1" in ids)]
+    assert len(on_bed_days) == 1
+    assert "13.3" in on_bed_days.iloc[0].description
+    assert "Does not support" in on_bed_days.iloc[0].bearing
+    assert any("3.8%" in text and "14.6%" in text for text in trial.description)
+
+
+# -- sources -------------------------------------------------------------------------
+
+TRACKING = ("utm_", "blocktitle=", "contentid=", "fbclid=", "gclid=")
+
+
+def test_no_source_url_carries_tracking_parameters(ds):
+    """Addresses are cited clean: no campaign or page-block tracking in any URL."""
+    for url in ds.sources.url.dropna():
+        assert not any(key in url.lower() for key in TRACKING), url
+
+
+def test_no_source_url_has_a_host_ending_in_a_dot(ds):
+    """A stray dot after the host (e.g. 'slideplayer.com.') is a copying slip, not an address."""
+    for url in ds.sources.url.dropna():
+        assert not urlsplit(url).hostname.endswith("."), url
+
+
+def test_titles_written_by_the_curators_are_flagged_in_a_declared_field(ds):
+    """title_supplied is a required boolean and both values are in use."""
+    spec = ds.descriptor.resource("sources").field("title_supplied")
+    assert (spec.type, spec.required) == ("boolean", True)
+    flags = dict(zip(ds.sources.source_id, ds.sources.title_supplied, strict=True))
+    assert flags["bpost-mid-staffs-grant"] and not flags["opm-2014-dear-doctor"]
+
+
+def test_the_evaluation_report_does_not_reuse_its_landing_pages_address(ds):
+    """The report's own file address was not found, so it is left empty and said so."""
+    sources = ds.sources.set_index("source_id")
+    report = sources.loc["opm-2014-evaluation-report"]
+    assert report.url is pd.NA or report.url != sources.loc["hf-evaluation-page"].url
+    assert "url is left empty" in report.access_note
+
+
+# -- codebook ------------------------------------------------------------------------
+
+def _codebook() -> str:
+    return " ".join((DATA / "CODEBOOK.md").read_text().split())
+
+
+def test_codebook_treats_a_change_phrased_as_a_possibility_as_not_reported():
+    """Partial means some change was reported; 'could help' reports none."""
+    text = _codebook()
+    assert "A change phrased only as a possibility" in text
+    assert "is **not** partial: it is `not_reported`." in text
+
+
+def test_codebook_reports_the_agreement_computed_from_the_two_codings(ds):
+    """The codebook's agreement line is what explorer.query computes from mechanism_codings."""
+    agreement = query.coding_agreement(ds)
+    line = re.search(r"AGREEMENT: the two codings agreed on (\d+) of (\d+) records "
+                     r"\((\d+)%; Cohen's kappa (\d\.\d\d)\)", _codebook())
+    assert line, "the codebook's AGREEMENT line is missing"
+    agreed, total, percent, kappa = line.groups()
+    assert (int(agreed), int(total)) == (agreement.agreed, agreement.total)
+    assert int(percent) == round(agreement.percent)
+    assert kappa == f"{agreement.kappa:.2f}"
+
+
+def test_codebook_worked_examples_cite_no_evidence_row(ds):
+    """Worked examples (sections 1-8) never cite a mechanism record: an example that rates
+    a real record would decide it in advance for the coders."""
+    text = (DATA / "CODEBOOK.md").read_text()
+    rules = text[:text.index("## 9. Double coding")]
+    bold = set(re.findall(r"\*\*([a-z0-9][a-z0-9_-]*)\*\*", rules))
+    assert not bold & set(ds.mechanism_evidence.evidence_id)
+
+
+def test_every_mechanism_rating_has_two_independent_codings_and_a_reconciliation(ds):
+    """Each record is coded by both coders, and says how its rating was reached."""
+    codings = ds.mechanism_codings
+    per_record = codings.groupby("evidence_id", observed=True).coder.agg(lambda c: sorted(c))
+    assert set(per_record.index) == set(ds.mechanism_evidence.evidence_id)
+    assert all(coders == ["coder-1", "coder-2"] for coders in per_record)
+    assert set(codings.basis.astype(str)) == {"coded"}
+    assert (ds.mechanism_evidence.reconciliation.str.len() > 20).all()
+
+
+def test_a_rating_is_its_coders_agreement_or_one_of_their_two_readings(ds):
+    """Agreed records keep the coders' strength; contested ones take one of the two and say
+    why (the reconciliation names the difference)."""
+    pairs = query.codings(ds).set_index("evidence_id")
+    reconciliation = ds.mechanism_evidence.set_index("evidence_id").reconciliation
+    for evidence_id, row in pairs.iterrows():
+        if row.contested:
+            assert row.reconciled in (row["first"], row["second"]), evidence_id
+            assert "differed" in reconciliation[evidence_id], evidence_id
+        else:
+            assert row.reconciled == row["first"] == row["second"], evidence_id
+
+
+def test_the_contested_ratings_are_the_two_settled_by_the_doubt_rule(ds):
+    """Pins the outcome of this round of double coding."""
+    assert query.contested_evidence(ds) == {"pw-ev-systems_processes",
+                                            "ps-ev-systems_processes"}
+    strengths = ds.mechanism_evidence.set_index("evidence_id").strength.astype(str)
+    assert strengths["pw-ev-systems_processes"] == "partial"
+    assert strengths["ps-ev-systems_processes"] == "not_reported"
+
+
+def test_codebook_data_as_of_is_the_packages_created_date(ds):
+    """The codebook and datapackage.json agree on when the data was curated up to."""
+    assert f"Data as of {ds.data_as_of}" in _codebook()
+    assert tuple(int(part) for part in ds.version.split(".")[:2]) >= (0, 2)
+
+
+# -- rows that once overstated their sources ------------------------------------------
+
+def _row(ds, table, row_id):
+    frame = ds[table]
+    return frame.set_index(frame.columns[0]).loc[row_id]
+
+
+def test_peer_support_training_row_claims_no_timing(ds):
+    """ps-act-2: the source does not say the training came before the peer workers joined."""
+    assert "before" not in _row(ds, "activities", "ps-act-2").description.lower()
+
+
+def test_record_access_activity_does_not_claim_access_was_switched_on(ds):
+    """ra-act-1: the source says barriers were tackled; switching on is only implied."""
+    row = _row(ds, "activities", "ra-act-1")
+    assert not row.description.lower().startswith("switched on")
+    assert "implied" in row.explanation
+
+
+def test_uneven_staff_engagement_is_not_placed_in_units(ds):
+    """shd-be-5 and its evidence row say nothing the source does not about units."""
+    assert "unit" not in _row(ds, "barriers_enablers", "shd-be-5").description.lower()
+    contexts = _row(ds, "mechanism_evidence", "shd-ev-professional_beliefs-2").context_ids
+    assert not {"shd-ctx-4", "shd-ctx-7"} & set(contexts)
+    codebook = " ".join((DATA / "CODEBOOK.md").read_text().split())
+    assert "differed between units" not in codebook
+
+
+def test_jonkoping_is_not_called_a_self_care_unit(ds):
+    """shd-ctx-6: the source names the Jönköping experience, not a self-care unit."""
+    assert "self-care unit" not in _row(ds, "contexts", "shd-ctx-6").description
+
+
+def test_peer_support_pre_grant_context_is_coded(ds):
+    """ps-ctx-1: 'before the grant' is a reading of dates, so it is coded and explained."""
+    row = _row(ds, "contexts", "ps-ctx-1")
+    assert str(row.basis) == "coded" and "inference" in row.explanation
+
+
+def test_record_access_possibility_is_not_an_increase(ds):
+    """ra-out-1: the source says access can help; no increase is stated as fact."""
+    row = _row(ds, "outcomes", "ra-out-1")
+    assert str(row.direction) != "increase"
+    assert "can" in row.description and "no change was measured" in row.description
+
+
+def test_complaints_survey_follow_on_names_three_trusts(ds):
+    """su-fo-2: three west midlands trusts were to survey complainants, not all ten."""
+    description = _row(ds, "follow_on", "su-fo-2").description
+    assert description.startswith("Three west midlands trusts")
+    assert "Ten acute trusts" not in description
+
+
+@pytest.mark.parametrize("table", ["mechanisms", "foundations"])
+def test_framework_definitions_are_coded_because_opm_only_names_the_terms(ds, table):
+    """OPM lists the mechanisms and foundations; the definitions' wording is ours."""
+    frame = ds[table]
+    assert set(frame.basis.astype(str)) == {"coded"}
+    assert frame.explanation.str.contains("curators'").all()
+
+
 # -- paraphrase, not copy -------------------------------------------------------------
 
 FREE_TEXT = ("summary", "description", "explanation", "definition", "text", "membership_basis",
-             "grant_note", "handling", "setting", "population", "access_note", "topic")
+             "grant_note", "handling", "setting", "population", "access_note", "topic",
+             "bearing")
 RUN = 8
 
 
@@ -202,9 +526,20 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + RUN]) for i in range(len(words) - RUN + 1)}
 
 
+SECTION_7 = "## 7."
+
+
 def _quoted_source_text() -> str:
+    """Every verbatim excerpt in the fact base, plus the full OPM article.
+
+    Sections 1-6 quote a source after its address (``[url] "..."``); section 7 writes its
+    excerpts as quoted bullets (``- "..."``, ``  - "..."``, or several quotes on one line),
+    so every double-quoted passage from section 7 on is collected too.
+    """
     facts = (SOURCES_DIR / "fact-base.md").read_text()
     excerpts = re.findall(r'\] "([^"]+)"', facts)
+    section_7 = facts[facts.index(SECTION_7):]
+    excerpts += re.findall(r'"([^"\n]+)"', section_7)
     return "\n".join(excerpts) + "\n" + (SOURCES_DIR / "opm-2014-dear-doctor.txt").read_text()
 
 
@@ -224,6 +559,15 @@ def test_no_text_cell_copies_eight_words_in_a_row_from_a_source(ds):
                 if overlap:
                     copied.append((name, column, " ".join(sorted(overlap)[0])))
     assert copied == []
+
+
+@pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="shared/sources not beside the clone")
+def test_the_paraphrase_check_covers_the_fact_bases_section_7():
+    """Section 7's bullet quotes (not written after a source address) are compared too."""
+    quoted = _quoted_source_text()
+    assert "Moving from individual to group appointments is more efficient" in quoted
+    assert "Both schemes were awarded £400,000 by the Health Foundation" in quoted
+    assert "Initial funding came from short-term CCG grants" in quoted
 
 
 def test_the_paraphrase_check_would_catch_a_copied_sentence():

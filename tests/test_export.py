@@ -39,7 +39,7 @@ def test_the_handout_is_self_contained(mini):
 def test_hostile_parameters_are_dropped_and_reported_inertly(mini):
     page = handout_html(mini, "project=%3Cscript%3Ealert(1)%3C/script%3E")
     assert "<script" not in page
-    assert "Ignored &#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;" in page
+    assert "Ignored &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;" in page
 
 
 def test_cli_export_writes_the_handout(mini_path, tmp_path, capsys):

@@ -1,38 +1,50 @@
-"""Specifications of explorer.figures: what each chart says, in words and encodings."""
+"""Specifications of explorer.figures: what each chart says, in words and encodings.
+
+Figures are plotly's JSON form (plain dicts); ``valid`` also runs them through plotly's own
+validators, so a figure the browser's plotly.js would reject fails here.
+"""
 
 from __future__ import annotations
+
+import plotly.graph_objects as go
 
 from explorer import figures, query
 from explorer.query import Filters
 
 
+def valid(fig: dict) -> dict:
+    """``fig`` after plotly has validated it (raises on any property plotly rejects)."""
+    go.Figure(fig)
+    return fig
+
+
 def test_matrix_figure_has_a_title_a_legend_and_one_trace_per_strength(mini):
-    fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
-    assert fig.layout.title.text == "Which mechanisms were activated, by projects"
-    assert [t.name for t in fig.data] == ["Evident", "Partial", "Not evident", "Not reported",
-                                          "No evidence rows"]
-    assert fig.layout.legend.title.text == "Strength (colour and shape)"
+    fig = valid(figures.matrix_figure(query.matrix(mini, "project"), "Projects"))
+    assert fig["layout"]["title"]["text"] == "Which mechanisms were activated, by projects"
+    assert [t["name"] for t in fig["data"]] == ["Evident", "Partial", "Not evident",
+                                                "Not reported", "No evidence rows"]
+    assert fig["layout"]["legend"]["title"]["text"] == "Strength (colour and shape)"
 
 
 def test_matrix_figure_encodes_strength_by_colour_and_shape(mini):
     fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
-    symbols = {t.name: t.marker.symbol for t in fig.data}
-    colours = {t.name: t.marker.color for t in fig.data}
+    symbols = {t["name"]: t["marker"]["symbol"] for t in fig["data"]}
+    colours = {t["name"]: t["marker"]["color"] for t in fig["data"]}
     assert len(set(symbols.values())) == 5
     assert len(set(colours.values())) == 5
 
 
 def test_matrix_figure_shows_counts_beside_markers(mini):
     fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
-    partial = next(t for t in fig.data if t.name == "Partial")
-    assert list(partial.text) == ["1", "1"]
-    assert "Alpha" in partial.x
+    partial = next(t for t in fig["data"] if t["name"] == "Partial")
+    assert list(partial["text"]) == ["1", "1"]
+    assert "Alpha" in partial["x"]
 
 
 def test_only_strengths_present_appear_in_the_legend(mini):
     cells = query.matrix(mini, "project", Filters(strength=("evident",)))
     fig = figures.matrix_figure(cells, "Projects")
-    shown = [t.name for t in fig.data if t.showlegend]
+    shown = [t["name"] for t in fig["data"] if t["showlegend"]]
     assert shown == ["Evident", "No evidence rows"]
 
 
@@ -45,13 +57,13 @@ def test_describe_matrix_is_a_text_alternative(mini):
 
 def test_story_figure_is_a_sankey_with_one_node_per_step(mini):
     chains = query.project_chains(mini, "alpha")
-    fig = figures.story_figure(chains, "Alpha")
-    (sankey,) = fig.data
-    assert sankey.type == "sankey"
-    assert list(sankey.node.label) == ["money tight", "course", "patient beliefs", "more",
-                                       "staff stretched", "professional beliefs"]
-    assert len(sankey.link.source) == len(chains)
-    assert fig.layout.title.text.startswith("Alpha: from context to activities")
+    fig = valid(figures.story_figure(chains, "Alpha"))
+    (sankey,) = fig["data"]
+    assert sankey["type"] == "sankey"
+    assert list(sankey["node"]["label"]) == ["money tight", "course", "patient beliefs", "more",
+                                             "staff stretched", "professional beliefs"]
+    assert len(sankey["link"]["source"]) == len(chains)
+    assert fig["layout"]["title"]["text"].startswith("Alpha: from context to activities")
 
 
 def test_long_node_labels_are_shortened_but_kept_on_hover():
@@ -62,11 +74,11 @@ def test_long_node_labels_are_shortened_but_kept_on_hover():
     chains = pd.DataFrame([("context", "c1", long, "mechanism", "m", "Mech", "evident", "e1")],
                           columns=["source_kind", "source_id", "source", "target_kind",
                                    "target_id", "target", "strength", "evidence_id"])
-    (sankey,) = figures.story_figure(chains, "X").data
-    lines = sankey.node.label[0].split("<br>")
+    (sankey,) = figures.story_figure(chains, "X")["data"]
+    lines = sankey["node"]["label"][0].split("<br>")
     assert len(lines) <= figures.NODE_LABEL_LINES and lines[-1].endswith("…")
     assert all(len(line) <= figures.NODE_LABEL_LINE for line in lines)
-    assert sankey.node.customdata[0] == f"Context: {long}"
+    assert sankey["node"]["customdata"][0] == f"Context: {long}"
 
 
 def test_describe_sankey_lists_every_link_in_words(mini):
@@ -77,10 +89,10 @@ def test_describe_sankey_lists_every_link_in_words(mini):
 
 def test_flows_figure_joins_activities_mechanisms_and_outcome_domains(mini):
     links = query.activity_mechanism_links(mini)
-    (sankey,) = figures.flows_figure(links).data
-    assert set(sankey.node.label) == {"Staff training", "patient beliefs",
-                                      "professional beliefs", "Confidence and control"}
-    assert sum(sankey.link.value) == 4
+    (sankey,) = valid(figures.flows_figure(links))["data"]
+    assert set(sankey["node"]["label"]) == {"Staff training", "patient beliefs",
+                                            "professional beliefs", "Confidence and control"}
+    assert sum(sankey["link"]["value"]) == 4
 
 
 def test_empty_results_are_described_plainly(mini):
@@ -100,11 +112,19 @@ def test_data_text_in_charts_is_escaped_for_plotlys_html_labels(mini):
                           columns=["source_kind", "source_id", "source", "target_kind",
                                    "target_id", "target", "strength", "evidence_id"])
     fig = figures.story_figure(chains, planted)
-    (sankey,) = fig.data
-    assert "<img" not in sankey.node.label[0] and "&lt;img" in sankey.node.label[0]
-    assert "<img" not in sankey.node.customdata[0]
-    assert fig.layout.title.text.startswith("&lt;img")
+    (sankey,) = fig["data"]
+    assert "<img" not in sankey["node"]["label"][0] and "&lt;img" in sankey["node"]["label"][0]
+    assert "<img" not in sankey["node"]["customdata"][0]
+    assert fig["layout"]["title"]["text"].startswith("&lt;img")
     cells = query.matrix(mini, "project").assign(column=planted)
-    matrix = figures.matrix_figure(cells, "Projects")
-    assert all("<img" not in x for trace in matrix.data for x in trace.x)
-    assert all("<img" not in h for trace in matrix.data for h in trace.hovertext)
+    matrix = figures.matrix_figure(cells, planted)
+    assert all("<img" not in x for trace in matrix["data"] for x in trace["x"])
+    assert all("<img" not in h for trace in matrix["data"] for h in trace["hovertext"])
+    assert "<img" not in matrix["layout"]["annotations"][0]["text"]
+
+
+def test_a_compact_matrix_has_a_fixed_width_for_its_columns(mini):
+    """Two projects side by side sit in a narrow chart, not at the edges of a wide one."""
+    cells = query.matrix(mini, "project", Filters(project=("alpha", "beta")))
+    layout = valid(figures.matrix_figure(cells, "Projects", compact=True))["layout"]
+    assert layout["width"] == 330 + 170 * 2 and layout["autosize"] is False

@@ -4,7 +4,7 @@
 #   sh deploy/container/install.sh SOURCE VENV SITE
 #
 # SOURCE  a checkout of this repository (only pyproject.toml, README.md, LICENSE, explorer/,
-#         data/, share/, notebooks/, voila.json, deploy/ and a lock file, if any, are read)
+#         data/, share/, notebooks/, voila.json, deploy/ and requirements/ are read)
 # VENV    the virtual environment to create (e.g. /opt/explorer/venv)
 # SITE    the folder to serve from (e.g. /srv/explorer): notebooks/, voila.json, and the
 #         single-user server settings for JupyterHub, in the repository's layout
@@ -14,8 +14,9 @@
 #
 # Environment: PYTHON (default python3, >= 3.11); EXPLORER_EXTRAS (default "hub": the image
 # is also a JupyterHub single-user image; set it empty for Voila alone); EXPLORER_LOCK (default
-# SOURCE/requirements.lock: when it exists, every locked package is installed at its locked
-# version; without it, pip resolves pyproject.toml's ranges).
+# SOURCE/requirements/hub.lock, or serve.lock without the extra: when it exists, the locked
+# versions are installed, hashes checked, then the project without dependencies; without it,
+# pip resolves pyproject.toml's ranges).
 set -eu
 
 if [ "$#" -ne 3 ]; then
@@ -27,7 +28,13 @@ VENV=$2
 SITE=$3
 PYTHON=${PYTHON:-python3}
 EXTRAS=${EXPLORER_EXTRAS-hub}
-LOCK=${EXPLORER_LOCK:-$SOURCE/requirements.lock}
+if [ -n "${EXPLORER_LOCK:-}" ]; then
+    LOCK=$EXPLORER_LOCK
+elif [ "$EXTRAS" = hub ]; then
+    LOCK=$SOURCE/requirements/hub.lock      # the served set plus JupyterHub's (make lock)
+else
+    LOCK=$SOURCE/requirements/serve.lock    # the served set (make lock)
+fi
 
 TARGET=$SOURCE
 [ -n "$EXTRAS" ] && TARGET="$SOURCE[$EXTRAS]"
@@ -35,18 +42,15 @@ TARGET=$SOURCE
 echo "install.sh: $VENV <- $TARGET"
 "$PYTHON" -m venv "$VENV"
 if [ -f "$LOCK" ]; then
+    # The tested versions (hashes checked when the lock has them), then the project itself.
     echo "install.sh: versions from $LOCK"
-    CONSTRAINTS=$LOCK
     if grep -q -- "--hash" "$LOCK"; then
-        # Hashes: install the locked set verified, then the project (and any extra the lock
-        # lacks) held to the same versions (a constraints file cannot carry hashes).
         "$VENV/bin/python" -m pip install --quiet --require-hashes --requirement "$LOCK"
-        CONSTRAINTS=$(mktemp)
-        grep -v -- '^[[:space:]]*--hash' "$LOCK" \
-            | sed -e 's/[[:space:]]*--hash=[^[:space:]]*//g' -e 's/[[:space:]]*\\$//' \
-            > "$CONSTRAINTS"
+    else
+        "$VENV/bin/python" -m pip install --quiet --requirement "$LOCK"
     fi
-    "$VENV/bin/python" -m pip install --quiet --constraint "$CONSTRAINTS" "$TARGET"
+    "$VENV/bin/python" -m pip install --quiet --no-deps "$SOURCE"
+    "$VENV/bin/python" -m pip check
 else
     echo "install.sh: no lock file; versions resolved from pyproject.toml"
     "$VENV/bin/python" -m pip install --quiet "$TARGET"

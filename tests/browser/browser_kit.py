@@ -29,6 +29,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from explorer import query
+from explorer.pages import PAGES as REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
@@ -50,9 +51,9 @@ START_TIMEOUT_S = 60
 FIRST_RENDER_MS = 45_000  # a page load starts a kernel: ~4-6 s on 2 cores, more under load
 DOCUMENT_MS = 30_000  # Voila answers once the notebook has run: normally 3-6 s here
 
-PAGES = ("index", "overview", "matrix", "story", "compare", "flows")
-# Dashboards whose default view draws a plotly chart.
-CHART_PAGES = frozenset({"matrix", "story", "compare", "flows"})
+# Every page of the explorer, from its one registry; and those whose default view has a chart.
+PAGES = tuple(REGISTRY)
+CHART_PAGES = frozenset(name for name, spec in REGISTRY.items() if spec.chart)
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 INERT_SCHEMES = frozenset({"data", "blob", "about"})
@@ -156,7 +157,8 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
             runs from the repository root, so ``voila.json`` applies.
         extra_args: command-line overrides, e.g. a short culling time for a test.
     """
-    env = {k: v for k, v in os.environ.items() if k != "EXPLORER_DATA"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("EXPLORER_DATA", "EXPLORER_STRICT", "EXPLORER_DATA_BASE")}
     if data is not None:
         env["EXPLORER_DATA"] = str(data)
     last_log = ""
@@ -358,8 +360,27 @@ def query_of(page: Page) -> dict[str, str]:
 
 
 def open_filters(page: Page) -> None:
-    """Expand the matrix's filter accordion (collapsed unless the URL has filters)."""
-    facet = page.locator(".ctg-facet-project select")
-    if not facet.is_visible():
-        page.locator(".ctg-filters .jupyter-widget-Collapse-header").first.click()
-    expect(facet).to_be_visible()
+    """Expand the filter panel (collapsed unless the URL has filters)."""
+    panel = page.locator("details.ctg-filter-panel")
+    if panel.get_attribute("open") is None:
+        panel.locator("summary").click()
+    expect(page.locator(".ctg-facet").first).to_be_visible()
+
+
+def checkbox(page: Page, facet: str, value: str):
+    """The checkbox of one facet value (e.g. facet 'project', value 'pathway')."""
+    return page.locator(f'.ctg-facet-{facet} input[type=checkbox][value="{value}"]')
+
+
+def tick(page: Page, facet: str, *values: str) -> None:
+    """Tick facet values as a reader would (opening the filter panel first)."""
+    open_filters(page)
+    for value in values:
+        box = checkbox(page, facet, value)
+        box.check()
+        expect(box).to_be_checked()
+
+
+def chip_texts(page: Page) -> list[str]:
+    """The active-filter chips, as shown ('Project: Pathway … ✕')."""
+    return [t.strip() for t in page.locator(".ctg-chip").all_inner_texts()]

@@ -127,7 +127,7 @@ def test_planted_html_is_text_in_the_matrix(web, planted):
     projects = list(query.facet_options(ds, "project"))
     index = mechanisms.index("culture_environment") * len(projects) + projects.index("pathway")
 
-    page.locator(".ctg-cell").nth(index).click()
+    page.locator(".ctg-grid .ctg-cell").nth(index).click()
 
     expect(page).to_have_url(re.compile(r"cell=culture_environment:pathway"))
     records = page.locator(".ctg-records")

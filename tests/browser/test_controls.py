@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_kit import flows_first_table, open_filters, table_column, table_header
+from browser_kit import chip_texts, flows_first_table, table_column, tick
 from playwright.sync_api import expect
 
 from explorer import query
@@ -52,7 +52,7 @@ def test_matrix_handout_is_prepared_on_request_and_downloads(web):
     """'Prepare a printable handout' adds a download of this view as one HTML page; changing
     the view takes the stale link away."""
     page = web.open("matrix", "strength=evident")
-    link = page.locator(".ctg-root a[download='closing-the-gap-handout.html']")
+    link = page.locator(".ctg-root a[download='evidence-handout.html']")
     expect(link).to_have_count(0)
 
     page.get_by_role("button", name="Prepare a printable handout of this view").click()
@@ -67,15 +67,15 @@ def test_matrix_handout_is_prepared_on_request_and_downloads(web):
 
 
 def test_matrix_project_filter_narrows_columns_records_and_url(web, ds):
-    """Choosing two projects in the Project filter leaves only their columns and records, and
-    the address bar gains ?project=a,b."""
+    """Ticking two projects in the Project filter leaves only their columns and records, shows
+    them as removable chips, and the address bar gains ?project=a,b."""
     chosen = ("pathway", "peer-support")
     page = web.open("matrix")
-    open_filters(page)
 
-    page.locator(".ctg-facet-project select").select_option(label=labels(ds, "project", chosen))
+    tick(page, "project", *chosen)
 
     expect(page).to_have_url(re.compile(r"[?&]project=pathway,peer-support(&|$)"))
+    assert chip_texts(page) == [f"Project: {name} ✕" for name in labels(ds, "project", chosen)]
     expect(page.locator(".ctg-colhead")).to_have_text(labels(ds, "project", chosen))
     filters = Filters(project=chosen)
     expect(page.locator(".ctg-reader caption")).to_have_text(
@@ -87,9 +87,8 @@ def test_matrix_strength_filter_keeps_only_that_strength(web, ds):
     """Choosing Strength 'Evident' leaves only evident cells (others show no rows), lists only
     evident records, and the address bar gains ?strength=evident."""
     page = web.open("matrix")
-    open_filters(page)
 
-    page.locator(".ctg-facet-strength select").select_option(label=["Evident"])
+    tick(page, "strength", "evident")
 
     expect(page).to_have_url(re.compile(r"[?&]strength=evident(&|$)"))
     expect(page.locator(".ctg-cell.ctg-strength-partial")).to_have_count(0)
@@ -106,20 +105,18 @@ def test_matrix_strength_filter_keeps_only_that_strength(web, ds):
 def test_matrix_mechanism_filter_keeps_only_those_rows(web, ds):
     """Choosing one mechanism leaves only its row in the grid, and ?mechanism= in the URL."""
     page = web.open("matrix")
-    open_filters(page)
 
-    page.locator(".ctg-facet-mechanism select").select_option(
-        label=labels(ds, "mechanism", ["systems_processes"]))
+    tick(page, "mechanism", "systems_processes")
 
     expect(page).to_have_url(re.compile(r"[?&]mechanism=systems_processes(&|$)"))
-    expect(page.locator(".ctg-rowhead")).to_have_text(
-        labels(ds, "mechanism", ["systems_processes"]))
-    expect(page.get_by_text("Showing: Mechanism is Systems and processes")).to_be_visible()
+    (label,) = labels(ds, "mechanism", ["systems_processes"])
+    expect(page.locator(".ctg-rowhead")).to_have_text([label])
+    assert chip_texts(page) == [f"Mechanism: {label} ✕"]
 
 
 def test_matrix_clear_filters_restores_everything(web, ds):
-    """'Clear filters' on a filtered view brings back every row, column and record, and the
-    filters leave the address bar."""
+    """'Clear all filters' on a filtered view brings back every row, column and record, and
+    the filters leave the address bar."""
     page = web.open("matrix", "mechanism=patient_beliefs&strength=evident&columns=setting_type")
     expect(page.locator(".ctg-rowhead")).to_have_count(1)
 
@@ -132,7 +129,8 @@ def test_matrix_clear_filters_restores_everything(web, ds):
     expect(page.get_by_text("No filters: all evidence records")).to_be_visible()
     expect(page.locator(".ctg-reader caption")).to_have_text(
         f"{len(reader_ids(ds, Filters()))} matching evidence records")
-    expect(page.locator(".ctg-facet-mechanism select option:checked")).to_have_count(0)
+    expect(page.locator(".ctg-facet input:checked")).to_have_count(0)
+    expect(page.locator(".ctg-chip")).to_have_count(0)
 
 
 def test_presentation_mode_toggles_large_text_and_url(web):
@@ -140,12 +138,13 @@ def test_presentation_mode_toggles_large_text_and_url(web):
     turns it off and removes the parameter."""
     page = web.open("matrix")
     root = page.locator(".ctg-root")
-    toggle = page.get_by_role("button", name="Presentation mode")
+    toggle = page.locator(".ctg-present-toggle")
     size_before = root.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
 
     toggle.click()
 
     expect(root).to_have_class(re.compile(r"\bctg-present\b"))
+    expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(page).to_have_url(re.compile(r"[?&]present=1(&|$)"))
     assert root.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") > size_before
 
@@ -175,12 +174,12 @@ def test_story_project_dropdown_changes_story_and_url(web, ds):
 def test_story_unidentified_project_says_so(web, ds):
     """Picking a project no source names shows a 'not identified' note instead of a story,
     with no chart."""
-    name = query.facet_options(ds, "project")["unidentified-6"]
+    name = query.facet_options(ds, "project")["unidentified-7"]
     page = web.open("story")
 
     page.locator(".ctg-project select").select_option(label=name)
 
-    expect(page).to_have_url(re.compile(r"[?&]project=unidentified-6(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]project=unidentified-7(&|$)"))
     expect(page.locator(".ctg-root h2").first).to_have_text(name)
     expect(page.locator(".ctg-root .ctg-note")).to_contain_text("not identified")
     expect(page.locator(".ctg-figure")).to_be_hidden()
@@ -209,7 +208,7 @@ def test_compare_pickers_change_columns_and_url(web, ds):
     expect(header).to_have_text(
         ["Mechanism", first, names["peer-support"], names["record-access"]])
     wide = query.compare_projects(ds, [first_id, "peer-support", "record-access"])
-    assert table_header(page, ".ctg-root") == ["Mechanism", *wide.columns]
+    expect(header).to_have_text(["Mechanism", *wide.columns])
 
     page.locator(".ctg-pick-3 select").select_option(label="— none —")
     expect(header).to_have_text(["Mechanism", first, names["peer-support"]])
@@ -241,7 +240,7 @@ def test_flows_strength_filter_changes_links_and_url(web, ds):
     links = query.activity_mechanism_links(ds, Filters(strength=("not_evident",)))
     assert not links.empty, "the data should have a not-evident link for this test"
 
-    page.locator(".ctg-facet-strength select").select_option(label=["Not evident"])
+    tick(page, "strength", "not_evident")
 
     expect(page).to_have_url(re.compile(r"[?&]strength=not_evident(&|$)"))
     rows = page.locator(".ctg-root table tbody tr")
@@ -259,7 +258,7 @@ def test_flows_activity_filter_changes_links_and_url(web, ds):
     links = query.activity_mechanism_links(ds, Filters(activity_type=(activity,)))
     page = web.open("flows")
 
-    page.locator(".ctg-facet-activity_type select").select_option(label=[label])
+    tick(page, "activity_type", activity)
 
     expect(page).to_have_url(re.compile(rf"[?&]activity_type={activity}(&|$)"))
     expect(page.locator(".ctg-root table tbody tr")).to_have_count(len(links))

@@ -24,9 +24,10 @@ def test_matrix_link_with_columns_and_mechanism(web, ds):
         list(query.facet_options(ds, "setting_type").values()))
     mechanism = query.facet_options(ds, "mechanism")["culture_environment"]
     expect(page.locator(".ctg-rowhead")).to_have_text([mechanism])
-    expect(page.locator(".ctg-facet-mechanism select")).to_be_visible()
-    expect(page.locator(".ctg-facet-mechanism select option:checked")).to_have_text(
-        [mechanism])
+    expect(page.locator(".ctg-facet-mechanism")).to_be_visible()
+    expect(page.locator(".ctg-facet input:checked")).to_have_count(1)
+    expect(page.locator('.ctg-facet-mechanism input[value="culture_environment"]')
+           ).to_be_checked()
     expect(page.locator(".ctg-note")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"columns=setting_type&mechanism=culture_environment"))
 
@@ -51,7 +52,7 @@ def test_matrix_link_in_presentation_mode(web):
     page = web.open("matrix", "present=1")
 
     expect(page.locator(".ctg-root")).to_have_class(re.compile(r"\bctg-present\b"))
-    expect(page.locator(".ctg-root button.mod-active")).to_have_text("Presentation mode")
+    expect(page.locator(".ctg-present-toggle")).to_have_attribute("aria-pressed", "true")
 
 
 def test_story_link_opens_that_project(web, ds):
@@ -74,8 +75,9 @@ def test_compare_link_opens_that_pair(web, ds):
     expect(page.locator(".ctg-pick-2 select")).to_have_value(names["peer-support"])
     expect(page.locator(".ctg-pick-3 select")).to_have_value("— none —")
     wide = query.compare_projects(ds, ["pathway", "peer-support"])
-    assert table_header(page, ".ctg-root") == ["Mechanism", *wide.columns]
-    assert table_column(page, ".ctg-root") == list(wide.index)
+    assert table_header(page, ".ctg-side-by-side") == ["Mechanism", *wide.columns]
+    rows = page.locator(".ctg-side-by-side tbody th").all_inner_texts()
+    assert [r.replace("(ratings differ)", "").strip() for r in rows] == list(wide.index)
 
 
 def test_flows_link_with_filters(web, ds):
@@ -85,8 +87,8 @@ def test_flows_link_with_filters(web, ds):
     links = query.activity_mechanism_links(
         ds, query.Filters(project=("pathway",), strength=("evident",)))
 
-    expect(page.locator(".ctg-facet-project select option:checked")).to_have_text(
-        [query.facet_options(ds, "project")["pathway"]])
-    expect(page.locator(".ctg-facet-strength select option:checked")).to_have_text(["Evident"])
+    expect(page.locator('.ctg-facet-project input[value="pathway"]')).to_be_checked()
+    expect(page.locator('.ctg-facet-strength input[value="evident"]')).to_be_checked()
+    expect(page.locator(".ctg-facet input:checked")).to_have_count(2)
     expect(page.locator(".ctg-root table tbody tr")).to_have_count(len(links))
     assert table_column(page, ".ctg-root", 1) == flows_first_table(links, "target")

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 import pytest
-from browser_kit import open_filters, query_of, table_column
+from browser_kit import query_of, table_column, tick
 from playwright.sync_api import expect
 
 from explorer import query
@@ -20,7 +20,7 @@ def cell_button(page, ds, mechanism_id, column_id, columns="project"):
     """The grid button of one cell (its tooltip starts 'mechanism × column:')."""
     mechanism = query.facet_options(ds, "mechanism")[mechanism_id]
     column = query.facet_options(ds, columns)[column_id]
-    return page.locator(f'.ctg-cell[title^="{mechanism} × {column}:"]')
+    return page.locator(f'.ctg-cell[aria-label^="{mechanism} × {column}:"]')
 
 
 def record_ids(ds, mechanism_id=None, column_id=None, columns="project", filters=None):
@@ -91,7 +91,7 @@ def test_keyboard_tab_to_a_cell_and_enter_lists_records(web, ds):
     page = web.open("matrix")
     page.locator(".ctg-root h1").click()  # start from the page, not the address bar
 
-    for _ in range(80):
+    for _ in range(120):
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.classList.contains('ctg-cell')"):
             break
@@ -99,7 +99,7 @@ def test_keyboard_tab_to_a_cell_and_enter_lists_records(web, ds):
         pytest.fail("Tab never reached a cell of the matrix")
     focused = page.locator(".ctg-cell:focus")
     expect(focused).to_be_focused()
-    title = focused.get_attribute("title")
+    title = focused.get_attribute("aria-label")
 
     page.keyboard.press("Enter")
 
@@ -120,11 +120,9 @@ def test_csv_download_equals_the_records_shown(web, ds):
     """With a filter applied, 'Download these N records (CSV)' saves exactly the records in the
     'All matching records' table, with the same columns the page shows."""
     chosen = ("pathway", "speaking-up")
-    names = query.facet_options(ds, "project")
     page = web.open("matrix")
-    open_filters(page)
-    page.locator(".ctg-facet-project select").select_option(label=[names[p] for p in chosen])
-    page.locator(".ctg-facet-strength select").select_option(label=["Evident", "Partial"])
+    tick(page, "project", *chosen)
+    tick(page, "strength", "evident", "partial")
     filters = Filters(project=chosen, strength=("evident", "partial"))
     expected = query.reader_table(ds, filters)
     expect(page).to_have_url(re.compile(r"strength=evident,partial"))
@@ -137,7 +135,7 @@ def test_csv_download_equals_the_records_shown(web, ds):
         link.click()
     download = download_info.value
 
-    assert download.suggested_filename == "closing-the-gap-evidence.csv"
+    assert download.suggested_filename == "evidence-records.csv"
     with open(download.path(), encoding="utf-8") as handle:
         text = handle.read()
     saved = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)

@@ -12,15 +12,18 @@ import re
 import pytest
 from browser_kit import (
     CHART_PAGES,
+    PAGES,
     assert_no_voila_error,
     is_local,
     query_of,
     table_column,
+    tick,
     wait_ready,
 )
 from playwright.sync_api import expect
 
 from explorer import query
+from explorer.pages import PAGES as REGISTRY
 
 pytestmark = pytest.mark.browser
 
@@ -42,11 +45,9 @@ def test_walk_through_every_page_offline(web, ds):
     names = query.facet_options(ds, "project")
 
     page = web.open("index", chart=False)
-    # Move between pages with the navigation, as a user would.
-    for name, label in (("overview", "Overview"), ("matrix", "Mechanisms × contexts"),
-                        ("story", "Project story"), ("compare", "Compare"),
-                        ("flows", "Activities vs mechanisms"), ("index", "Start")):
-        page.locator(".ctg-nav a", has_text=label).click()
+    # Move between pages with the navigation, as a user would (the same kernel serves all).
+    for name in (*[n for n in PAGES if n != "index"], "index"):
+        page.locator(".ctg-nav a", has_text=REGISTRY[name].title).click()
         expect(page).to_have_url(re.compile(rf"/{name}\.ipynb"))
         wait_ready(page, name in CHART_PAGES)
         assert_no_voila_error(page)
@@ -56,7 +57,7 @@ def test_walk_through_every_page_offline(web, ds):
             page.locator(".ctg-columns select").select_option(
                 label=query.COLUMN_KINDS["relationship_type"])
             expect(page).to_have_url(re.compile(r"columns=relationship_type"))
-            page.locator(".ctg-cell").first.click()
+            page.locator(".ctg-grid .ctg-cell").first.click()
             expect(page).to_have_url(re.compile(r"cell="))
             mechanism_id, _, column_id = query_of(page)["cell"].partition(":")
             expected = query.cell_records(ds, "relationship_type", mechanism_id, column_id)
@@ -71,7 +72,7 @@ def test_walk_through_every_page_offline(web, ds):
             expect(page).to_have_url(re.compile(r"project=[^&]*,speaking-up"))
             expect(page.locator(".ctg-root table").first.locator("thead th")).to_have_count(4)
         elif name == "flows":
-            page.locator(".ctg-facet-strength select").select_option(label=["Partial"])
+            tick(page, "strength", "partial")
             expect(page).to_have_url(re.compile(r"strength=partial"))
         # Plotly's fonts and icons come from the page itself.
         if name in CHART_PAGES:

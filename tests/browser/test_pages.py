@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_kit import PAGES, assert_no_voila_error, screenshot
 from playwright.sync_api import expect
 
-import explorer.app
+from explorer.pages import PAGES as REGISTRY
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +23,8 @@ def test_each_dashboard_renders(web, name):
     expect(page.locator(".ctg-note")).to_have_count(0)
     assert_no_voila_error(page)
     nav = page.locator(".ctg-nav a")
-    expect(nav).to_have_text(list(explorer.app.PAGES.values()))
-    expect(page.locator(".ctg-nav a[aria-current='page']")).to_have_text(
-        explorer.app.PAGES[name])
+    expect(nav).to_have_text([spec.title for spec in REGISTRY.values()])
+    expect(page.locator(".ctg-nav a[aria-current='page']")).to_have_text(REGISTRY[name].title)
+    expect(page).to_have_title(re.compile(rf"^{re.escape(REGISTRY[name].title)} · "))
     screenshot(page, name)
     web.assert_clean()

@@ -28,7 +28,7 @@ FILE_PROBES = [
     "/voila/files/..%2fvoila.json",
     "/voila/files/../data/projects.csv",
     "/voila/files/../data/datapackage.json",
-    "/voila/files/../explorer/app.py",
+    "/voila/files/../explorer/dashboards/frame.py",
     "/voila/files/%00",
     "/voila/render/../voila.json",
     "/voila/render/..%2f..%2fetc%2fpasswd",
@@ -93,7 +93,7 @@ def test_no_notebook_source_in_the_page(voila):
     """Sources are stripped: the page shows widgets, not code."""
     status, body = get(voila.url("matrix"))
     assert status == 200
-    assert "from explorer.app import build" not in body
+    assert "from explorer.dashboards import build" not in body
     assert 'build("matrix")' not in body
 
 

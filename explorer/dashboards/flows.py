@@ -1,0 +1,74 @@
+"""Activities vs mechanisms: across projects, activity types → mechanisms → outcome domains."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import figures, html, query
+from ..query import STRENGTHS
+from .frame import Page, guarded, html_widget
+from .matrix import FILTER_HELP, facet_choices
+from .widgets import FacetFilters
+
+__all__ = ["FLOW_FACETS", "FLOW_STAGES", "FlowsPage", "stage_table"]
+
+FLOW_FACETS = ("project", "strength", "activity_type")
+FLOW_STAGES = (
+    (query.ACTIVITY_TO_MECHANISM, "Activity type", "Mechanism",
+     "Left half of the diagram: activity types to the mechanisms they activated"),
+    (query.MECHANISM_TO_OUTCOME, "Mechanism", "Outcome domain",
+     "Right half of the diagram: mechanisms to the outcome domains that show them"),
+)
+
+
+def stage_table(links: pd.DataFrame, stage: str, source: str, target: str) -> pd.DataFrame:
+    """One stage of the flows diagram as a reader table (one stage per table, never mixed)."""
+    part = links[links.stage == stage].sort_values(["source", "target"], kind="stable")
+    return pd.DataFrame({source: part.source, target: part.target,
+                         "Strength": [STRENGTHS[s][0] for s in part.strength],
+                         "Records": part["count"]})
+
+
+class FlowsPage(Page):
+    """Across projects: does the same kind of activity lead to the same mechanism?"""
+
+    name = "flows"
+
+    def build(self) -> None:
+        chosen = {facet: list(self.state.many(facet)) for facet in FLOW_FACETS
+                  if self.state.many(facet)}
+        self.filters = FacetFilters(
+            facets=facet_choices(self.ds, self.state.filters(), FLOW_FACETS),
+            value=chosen, help=FILTER_HELP, expanded=bool(chosen))
+        self.filters.observe(self._on_change, "value")
+        chart = self.chart("flows", "activities-mechanisms")
+        self.tables = html_widget()
+        self.body.children = [
+            html_widget(html.fragment(
+                "header", self.spec.title,
+                "Each band joins a kind of activity to a mechanism it activated (colour = "
+                "strength), then to the outcomes that show it. The same activity can lead to "
+                "different mechanisms, or to none, in different projects.")),
+            self.filters, chart, self.tables,
+        ]
+        self.render()
+
+    def describe_view(self) -> str:
+        return query.describe_filters(self.ds, self.state.filters())
+
+    @guarded
+    def _on_change(self, change: object = None) -> None:
+        self.state = self.state.with_values(
+            **{facet: tuple(self.filters.value.get(facet, ())) for facet in FLOW_FACETS})
+        self.render()
+
+    def render(self) -> None:
+        filters = self.state.filters()
+        links = query.activity_mechanism_links(self.ds, filters)
+        self.draw("flows", figures.flows_figure(links), figures.describe_flows(links))
+        with self.widget.hold_sync():
+            self.filters.facets = facet_choices(self.ds, filters, FLOW_FACETS)
+            self.tables.value = "".join(
+                str(html.table(stage_table(links, stage, source, target), caption))
+                for stage, source, target, caption in FLOW_STAGES)
+        self.sync()

@@ -1,0 +1,194 @@
+// The explorer's navigation bar and its link to the browser: page links, presentation mode,
+// "cite this view", the address bar, the tab title, history, in-page navigation, and a
+// heartbeat that tells the reader in plain words when the server has gone away.
+//
+// Python sets `page`, `query`, `title` and `history` ("push" | "replace" | "none"); this
+// module updates the address bar so that it always reopens the view. A click on a link to
+// another page of the explorer (`<page>.ipynb?...`, no modifier key, same window) does not
+// load a new notebook: it asks the kernel to switch views ({type: "navigate"}), so one
+// reader keeps one kernel. Back and forward send the same message for the page in history.
+
+const PING_EVERY_MS = 10000;
+const LOST_AFTER_MS = 25000;
+
+function pageOf(url, pages) {
+  const match = url.pathname.match(/([^/]+)\.ipynb$/);
+  return match && pages.includes(match[1]) ? match[1] : null;
+}
+
+function targetUrl(page, query) {
+  const url = new URL(window.location.href);
+  url.pathname = url.pathname.replace(/[^/]+\.ipynb$/, `${page}.ipynb`);
+  url.search = query || "";
+  url.hash = "";
+  return url;
+}
+
+function lostBanner() {
+  if (document.getElementById("ctg-lost")) { return; }
+  const banner = document.createElement("div");
+  banner.id = "ctg-lost";
+  banner.className = "ctg-lost";
+  banner.setAttribute("role", "alert");
+  const text = document.createElement("span");
+  text.textContent = "This page has lost its connection to the explorer's server, so it " +
+    "cannot change any more. Reloading opens the same view again.";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Reload this page";
+  button.addEventListener("click", () => window.location.reload());
+  banner.append(text, button);
+  document.body.prepend(banner);
+}
+
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function buildBar(model, el) {
+  const bar = document.createElement("div");
+  bar.className = "ctg-bar";
+  const nav = document.createElement("nav");
+  nav.className = "ctg-nav";
+  nav.setAttribute("aria-label", "Explorer pages");
+  const tools = document.createElement("div");
+  tools.className = "ctg-tools";
+  const present = document.createElement("button");
+  present.type = "button";
+  present.className = "ctg-present-toggle";
+  present.textContent = "Presentation mode";
+  present.title = "Larger text for projecting to a room";
+  const cite = document.createElement("button");
+  cite.type = "button";
+  cite.className = "ctg-cite-button";
+  cite.textContent = "Cite this view";
+  cite.setAttribute("aria-expanded", "false");
+  tools.append(present, cite);
+  bar.append(nav, tools);
+
+  const panel = document.createElement("div");
+  panel.className = "ctg-cite-panel";
+  panel.hidden = true;
+  const label = document.createElement("label");
+  label.textContent = "Citation of this view (paste it into a briefing):";
+  const box = document.createElement("textarea");
+  box.className = "ctg-citation";
+  box.readOnly = true;
+  box.rows = 3;
+  const status = document.createElement("p");
+  status.className = "ctg-cite-status";
+  status.setAttribute("role", "status");
+  label.append(box);
+  panel.append(label, status);
+  el.append(bar, panel);
+
+  const drawNav = () => {
+    nav.replaceChildren();
+    const current = model.get("page");
+    for (const [name, title] of model.get("links") || []) {
+      const link = document.createElement("a");
+      link.href = `${name}.ipynb`;
+      link.textContent = title;
+      if (name === current) { link.setAttribute("aria-current", "page"); }
+      nav.append(link);
+    }
+  };
+  const drawPresent = () => {
+    present.setAttribute("aria-pressed", model.get("presenting") ? "true" : "false");
+  };
+  present.addEventListener("click", () => {
+    model.set("presenting", !model.get("presenting"));
+    model.save_changes();
+  });
+  cite.addEventListener("click", async () => {
+    box.value = `${model.get("citation")} ${window.location.href} (accessed ${today()}).`;
+    panel.hidden = false;
+    cite.setAttribute("aria-expanded", "true");
+    box.focus();
+    box.select();
+    try {
+      await navigator.clipboard.writeText(box.value);
+      status.textContent = "Copied to the clipboard.";
+    } catch (error) {
+      status.textContent = "Select the text and copy it (Ctrl+C, or Cmd+C on a Mac).";
+    }
+  });
+  model.on("change:links", drawNav);
+  model.on("change:page", () => { drawNav(); panel.hidden = true; });
+  model.on("change:query", () => { panel.hidden = true; });
+  model.on("change:presenting", drawPresent);
+  drawNav();
+  drawPresent();
+}
+
+function render({ model, el }) {
+  el.classList.add("ctg-navigation");
+  buildBar(model, el);
+  const pages = () => (model.get("links") || []).map(([name]) => name);
+
+  const apply = () => {
+    const page = model.get("page");
+    if (!page) { return; }
+    const mode = model.get("history");
+    const url = targetUrl(page, model.get("query"));
+    const state = { ctgPage: page, ctgQuery: model.get("query") || "" };
+    if (mode === "push" && url.href !== window.location.href) {
+      window.history.pushState(state, "", url.href);
+    } else if (mode !== "none") {
+      window.history.replaceState(state, "", url.href);
+    }
+    const title = model.get("title");
+    if (title) { document.title = title; }
+  };
+
+  const navigate = (page, query, history) => {
+    model.send({ type: "navigate", page, query, history });
+  };
+
+  const onClick = (event) => {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
+        event.shiftKey || event.altKey) { return; }
+    const link = event.target.closest && event.target.closest("a[href]");
+    if (!link || (link.target && link.target !== "_self") || link.hasAttribute("download")) {
+      return;
+    }
+    const url = new URL(link.href, window.location.href);
+    if (url.origin !== window.location.origin) { return; }
+    const here = window.location.pathname.replace(/[^/]+$/, "");
+    if (url.pathname.replace(/[^/]+$/, "") !== here) { return; }
+    const page = pageOf(url, pages());
+    if (!page) { return; }
+    event.preventDefault();
+    navigate(page, url.search, "push");
+  };
+
+  const onPop = (event) => {
+    const url = new URL(window.location.href);
+    const page = (event.state && event.state.ctgPage) || pageOf(url, pages());
+    if (page) { navigate(page, url.search, "none"); }
+  };
+
+  let lastPong = Date.now();
+  const onMessage = (message) => {
+    if (message && message.type === "pong") { lastPong = Date.now(); }
+  };
+  const timer = window.setInterval(() => {
+    if (Date.now() - lastPong > LOST_AFTER_MS) { lostBanner(); }
+    try { model.send({ type: "ping" }); } catch (error) { lostBanner(); }
+  }, PING_EVERY_MS);
+
+  model.on("change:query", apply);
+  model.on("change:page", apply);
+  model.on("change:title", apply);
+  model.on("msg:custom", onMessage);
+  document.addEventListener("click", onClick);
+  window.addEventListener("popstate", onPop);
+  apply();
+  return () => {
+    window.clearInterval(timer);
+    document.removeEventListener("click", onClick);
+    window.removeEventListener("popstate", onPop);
+  };
+}
+
+export default { render };

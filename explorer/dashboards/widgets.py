@@ -1,0 +1,116 @@
+"""The explorer's own widgets: small anywidgets whose JavaScript lives beside this module.
+
+Each does one job in the browser that stock ipywidgets do badly or slowly:
+
+- ``Navigation``: the page links, presentation mode, "cite this view", the address bar and
+  history (moving between pages switches views inside the same kernel), and a heartbeat
+  that says in plain words when the server has gone away;
+- ``Chart``: one plotly chart per slot, redrawn in place (``Plotly.react``) with plotly.js
+  that Voila already serves, plus its text alternative;
+- ``EvidenceGrid``: the mechanism × column matrix as one keyboard-usable table of buttons,
+  at any size;
+- ``FacetFilters``: checkbox filters with counts and removable chips.
+
+The JavaScript is read from ``js/`` once per process and sent with each widget; nothing is
+fetched from outside the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "Navigation"]
+
+JS = Path(__file__).resolve().parent / "js"
+
+
+@cache
+def _esm(name: str) -> str:
+    return (JS / name).read_text(encoding="utf-8")
+
+
+class Navigation(anywidget.AnyWidget):
+    """Page links, presentation mode, citation, address bar, history and heartbeat.
+
+    Python sets ``page``, ``query``, ``title`` and ``history`` (``push`` adds a history
+    entry, ``replace`` rewrites the current one, ``none`` leaves the address alone because the
+    browser already moved); the browser reports link clicks and back/forward as
+    ``{"type": "navigate", "page", "query", "history"}`` messages and answers nothing else.
+    """
+
+    _esm = _esm("navigation.js")
+    links = traitlets.List(traitlets.List()).tag(sync=True)
+    page = traitlets.Unicode("").tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    history = traitlets.Unicode("replace").tag(sync=True)
+    presenting = traitlets.Bool(False).tag(sync=True)
+    citation = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, on_navigate: Callable[[str, str, str], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_navigate = on_navigate
+        self.on_msg(self._handle)
+
+    def _handle(self, _widget: object, content: dict[str, Any], _buffers: object) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            self.send({"type": "pong"})
+        elif kind == "navigate":
+            self._on_navigate(str(content.get("page", "")), str(content.get("query", "")),
+                              str(content.get("history", "push")))
+
+
+class Chart(anywidget.AnyWidget):
+    """One chart slot: set ``figure`` (a plotly figure dict) and the browser redraws in place.
+
+    An empty dict hides the slot. ``description`` is the chart's text alternative (read by
+    screen readers, kept in the page for everyone else to find); ``filename`` names the PNG
+    that the chart's camera button downloads.
+    """
+
+    _esm = _esm("chart.js")
+    figure = traitlets.Dict().tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)
+    filename = traitlets.Unicode("chart").tag(sync=True)
+
+
+class EvidenceGrid(anywidget.AnyWidget):
+    """The matrix as a table of buttons; a choice arrives as ``on_select(key)``.
+
+    ``grid`` holds ``columns`` and ``rows`` (``[id, label]`` pairs), ``cells`` (row-major
+    ``[strength, count]`` pairs), ``corner`` and ``caption``; ``styles`` maps a strength to
+    ``[label, symbol]``; ``selected`` is the key shown as chosen (``mechanism:column``,
+    ``mechanism:`` for a row, ``:column`` for a column).
+    """
+
+    _esm = _esm("grid.js")
+    grid = traitlets.Dict().tag(sync=True)
+    styles = traitlets.Dict().tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, on_select: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_select = on_select
+        self.on_msg(self._handle)
+
+    def _handle(self, _widget: object, content: dict[str, Any], _buffers: object) -> None:
+        if isinstance(content, dict) and content.get("type") == "select":
+            self._on_select(str(content.get("key", "")))
+
+
+class FacetFilters(anywidget.AnyWidget):
+    """Checkbox filters with counts; ``value`` is ``{facet: [ids]}`` as the reader chose."""
+
+    _esm = _esm("filters.js")
+    facets = traitlets.List(traitlets.Dict()).tag(sync=True)
+    value = traitlets.Dict().tag(sync=True)
+    title = traitlets.Unicode("Filter the evidence").tag(sync=True)
+    help = traitlets.Unicode("").tag(sync=True)
+    expanded = traitlets.Bool(False).tag(sync=True)

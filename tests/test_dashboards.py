@@ -1,0 +1,412 @@
+"""Specifications of the dashboards' wiring, checked in Python (the browser suite checks pages).
+
+Widgets are real ipywidgets and anywidgets; only the browser is absent. What a page would
+show is read from the widgets' values, and a reader's clicks are the messages the browser
+would send (``_handle``) or the values a control would take.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import ipywidgets as w
+import pandas as pd
+import pytest
+
+import explorer
+from explorer import query
+from explorer.dashboards import PAGES, App, ErrorPage, build
+from explorer.dashboards.frame import CALM_MESSAGE
+from explorer.dashboards.widgets import Chart, EvidenceGrid, FacetFilters
+from explorer.export import handout_html
+from explorer.query import Filters
+
+PLANTED = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
+
+
+def html_of(widget: w.Widget) -> str:
+    """All HTML a widget tree would put on the page (HTML widgets and chart descriptions)."""
+    parts = [widget.value] if isinstance(widget, w.HTML) else []
+    for child in getattr(widget, "children", ()):
+        parts.append(html_of(child))
+    return "\n".join(parts)
+
+
+def page_html(app: App) -> str:
+    """What the page on show holds as HTML."""
+    return html_of(app.current.widget)
+
+
+def open_app(ds: explorer.Dataset, name: str, query_string: str = "") -> App:
+    """The explorer opened on ``name``, raising any error (strict)."""
+    app = build(name, query_string, ds, strict=True)
+    assert isinstance(app, App)
+    return app
+
+
+def navigate(app: App, page: str, query_string: str = "", history: str = "push") -> None:
+    """What the browser sends when the reader follows a link (or goes back/forward)."""
+    app.navigation._handle(app.navigation, {"type": "navigate", "page": page,
+                                            "query": query_string, "history": history}, None)
+
+
+def grid_of(app: App) -> EvidenceGrid:
+    return next(c for c in app.current.body.children if isinstance(c, EvidenceGrid))
+
+
+def select(app: App, key: str) -> None:
+    """What the browser sends when the reader chooses a grid cell or heading."""
+    grid = grid_of(app)
+    grid._handle(grid, {"type": "select", "key": key}, None)
+
+
+def filters_of(app: App) -> FacetFilters:
+    return next(c for c in app.current.body.children if isinstance(c, FacetFilters))
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_builds_on_the_embedded_data(ds, name):
+    """Each registered page opens, shows its own title, and draws a chart when it should."""
+    app = open_app(ds, name)
+    assert "ctg-root" in app.widget._dom_classes
+    assert app.current.name == name
+    assert app.navigation.page == name
+    assert app.navigation.title.startswith(PAGES[name].title + " · ")
+    assert bool(app.figures) is PAGES[name].chart
+
+
+def test_moving_between_pages_keeps_one_app_and_follows_the_address(ds):
+    """A link switches the view inside the same kernel; back and forward do too."""
+    app = open_app(ds, "overview")
+    root = app.widget
+    navigate(app, "story", "?project=pathway")
+    assert app.current.name == "story" and app.widget is root
+    assert (app.navigation.page, app.navigation.query) == ("story", "?project=pathway")
+    assert app.navigation.history == "push"
+    navigate(app, "overview", "", history="none")  # the browser's back button
+    assert app.current.name == "overview" and app.navigation.history == "none"
+
+
+def test_returning_to_a_view_reuses_its_page_and_a_new_view_replaces_it(ds):
+    """One page object per page name: the same view is shown again, another rebuilds it."""
+    app = open_app(ds, "story", "project=pathway")
+    first = app.current
+    navigate(app, "overview")
+    navigate(app, "story", "?project=pathway")
+    assert app.current is first
+    navigate(app, "story", "?project=peer-support")
+    assert app.current is not first and app.current.state.get("project") == "peer-support"
+
+
+def test_a_link_to_an_unknown_page_is_a_message_not_a_crash(ds):
+    """A tampered link inside the page names no page: the reader is told, the view stays."""
+    app = build("overview", "", ds, strict=False)
+    assert isinstance(app, App)
+    navigate(app, "../../etc/passwd")
+    assert app.current.name == "overview"
+    assert "There is no page called" in app.current.message.value
+
+
+def test_the_heartbeat_is_answered(ds):
+    """The browser pings; the kernel answers, so the page knows the server is there."""
+    app = open_app(ds, "index")
+    sent = []
+    app.navigation.send = sent.append  # what would go to the browser
+    app.navigation._handle(app.navigation, {"type": "ping"}, None)
+    assert sent == [{"type": "pong"}]
+
+
+def test_broken_data_shows_the_problems_not_a_traceback(mini_copy, monkeypatch):
+    """The page lists each problem with its place; no traceback, no server path, no markup."""
+    mini_copy.set_cell("projects", 3, "membership", PLANTED)
+    monkeypatch.setenv("EXPLORER_DATA", str(mini_copy.path))
+    shown = build("matrix", "", strict=False)
+    assert isinstance(shown, ErrorPage)
+    page = html_of(shown.widget)
+    assert "The evidence data could not be loaded" in page
+    assert "projects.csv, line 3, column &#34;membership&#34;" in page
+    assert "Traceback" not in page and "<img" not in page
+    assert str(mini_copy.path) not in page
+
+
+def test_strict_mode_raises_what_a_public_page_would_hide(mini_copy, monkeypatch):
+    """Under test (strict) a broken page fails loudly instead of becoming a message."""
+    mini_copy.set_cell("projects", 3, "membership", "maybe")
+    monkeypatch.setenv("EXPLORER_DATA", str(mini_copy.path))
+    with pytest.raises(explorer.DataError):
+        build("matrix", "", strict=True)
+    monkeypatch.setenv("EXPLORER_STRICT", "1")
+    with pytest.raises(explorer.DataError):
+        build("matrix", "")
+
+
+def test_an_unexpected_failure_while_building_is_a_calm_message(ds, monkeypatch):
+    """Outside strict mode an unexpected error is one calm sentence, never its details."""
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(query, "matrix", explode)
+    shown = build("matrix", "", ds, strict=False)
+    assert isinstance(shown, ErrorPage)
+    assert "Something went wrong while building this page" in html_of(shown.widget)
+    assert "secret internals" not in html_of(shown.widget)
+
+
+def test_html_planted_in_every_free_text_field_is_shown_as_text(mini_copy):
+    """Free text from the data never becomes markup, on any page."""
+    for table, column in [("projects", "summary"), ("projects", "short_name"),
+                          ("mechanism_evidence", "explanation"), ("findings", "text"),
+                          ("outcomes", "description"), ("sources", "title"),
+                          ("contexts", "description"), ("activities", "description"),
+                          ("discrepancies", "description"), ("mechanisms", "label"),
+                          ("texts", "text")]:
+        for line in range(2, len(mini_copy.rows(table)) + 1):
+            mini_copy.set_cell(table, line, column, PLANTED)
+    ds = explorer.load(mini_copy.path)
+    for name, query_string in [("overview", ""), ("matrix", "cell=patient_beliefs:alpha"),
+                               ("story", "project=alpha"), ("compare", "project=alpha,beta"),
+                               ("flows", ""), ("index", "")]:
+        app = open_app(ds, name, query_string)
+        page = page_html(app)
+        assert "<img" not in page and "<script" not in page, name
+        assert "&lt;img src=x onerror=" in page, name
+
+
+def test_url_notes_are_escaped_on_the_page(mini):
+    """A hostile parameter is quoted in the note as text."""
+    page = page_html(open_app(mini, "matrix", "project=%3Cb%3Ebold%3C/b%3E"))
+    assert "Ignored &#39;&lt;b&gt;bold&lt;/b&gt;&#39;: it is not a known project." in page
+
+
+def test_matrix_controls_update_the_state_and_the_address(mini):
+    """Columns and filter ticks change the grid and the shareable address."""
+    app = open_app(mini, "matrix")
+    page = app.current
+    assert app.navigation.query == ""
+    page.columns.value = "setting_type"
+    filters_of(app).value = {"strength": ["partial"]}
+    assert app.navigation.query == "?columns=setting_type&strength=partial"
+    assert [label for _, label in grid_of(app).grid["columns"]] == [
+        "Acute hospital", "Renal dialysis units", "General practice",
+        "Community mental health", "Maternity", "Not found"]
+    filters_of(app).value = {}  # "Clear all filters"
+    assert app.navigation.query == "?columns=setting_type"
+
+
+def test_filter_counts_say_how_many_records_each_value_would_show(mini):
+    """Counts follow the other groups' ticks: the count of a value is what ticking it shows."""
+    app = open_app(mini, "matrix", "project=beta")
+    facets = {f["name"]: {o["id"]: o["count"] for o in f["options"]}
+              for f in filters_of(app).facets}
+    assert facets["strength"] == {"evident": 0, "partial": 1, "not_evident": 0,
+                                  "not_reported": 0}
+    assert facets["project"] == {"alpha": 3, "beta": 1, "gamma": 0}
+
+
+def test_matrix_cell_choice_lists_its_records_and_is_linkable(mini):
+    """Choosing a cell lists exactly its records and puts the cell in the address."""
+    app = open_app(mini, "matrix")
+    select(app, "professional_beliefs:alpha")
+    assert app.navigation.query == "?cell=professional_beliefs:alpha"
+    assert grid_of(app).selected == "professional_beliefs:alpha"
+    shown = re.findall(r"<td>(a-ev-\d)</td>", app.current.records.value)
+    expected = query.cell_records(mini, "project", "professional_beliefs", "alpha")
+    assert shown == list(expected["Record"]) == ["a-ev-2", "a-ev-3"]
+
+
+def test_the_grid_sends_strengths_and_counts_for_every_cell(mini):
+    """The grid gets one [strength, count] per cell, row by row, and each strength's label
+    and symbol: the browser shows strength in words and shape, not colour alone."""
+    grid = grid_of(open_app(mini, "matrix"))
+    rows, columns = grid.grid["rows"], grid.grid["columns"]
+    assert len(grid.grid["cells"]) == len(rows) * len(columns)
+    assert grid.grid["cells"][0] == ["evident", 1]
+    assert grid.styles["partial"] == ["Partial", "◐"]
+    assert grid.styles["no_rows"] == ["No evidence rows", "–"]
+
+
+def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(mini):
+    """However many columns the data has, the grid is one widget; past the chart's limit
+    the chart is left out with a note instead of drawn unreadable."""
+    from explorer.dashboards.matrix import MAX_CHART_COLUMNS
+
+    app = open_app(mini, "matrix")
+    page = app.current
+    wide = query.matrix(mini, "project")
+    many = pd.concat([wide.assign(column_id=wide.column_id + str(i),
+                                  column=wide.column + str(i))
+                      for i in range(MAX_CHART_COLUMNS)], ignore_index=True)
+    original = query.matrix
+    query.matrix = lambda *_a, **_k: many  # type: ignore[assignment]
+    try:
+        page.render()
+    finally:
+        query.matrix = original  # type: ignore[assignment]
+    assert len(grid_of(app).grid["columns"]) > MAX_CHART_COLUMNS
+    assert page.charts["matrix"].figure == {}
+    assert "The chart is left out" in page.chart_note.value
+
+
+def test_csv_download_carries_exactly_the_reader_table(mini):
+    """The CSV link holds the table the reader sees, record for record."""
+    page = open_app(mini, "matrix", "strength=partial,evident").current
+    href = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+                     page.download.value).group(1)
+    downloaded = pd.read_csv(io.BytesIO(base64.b64decode(href)), keep_default_na=False)
+    expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
+    assert downloaded.astype(str).equals(expected.astype(str))
+    assert "Download these 3 records (CSV)" in page.download.value
+
+
+def test_the_handout_is_built_on_request_for_the_view_shown(mini):
+    """The costly handout is built only when asked, and never shows a previous view."""
+    page = open_app(mini, "matrix", "strength=evident").current
+    assert page.handout_link.value == ""
+    page.handout.click()
+    href = re.search(r'href="data:text/html;charset=utf-8;base64,([^"]+)"',
+                     page.handout_link.value).group(1)
+    assert base64.b64decode(href).decode("utf-8") == handout_html(mini, "?strength=evident")
+    page.columns.value = "setting_type"
+    assert page.handout_link.value == ""
+
+
+def test_a_failing_callback_shows_a_message_and_keeps_the_view(mini, monkeypatch):
+    """Outside strict mode a failure in a control's callback is one calm sentence."""
+    app = build("matrix", "", mini, strict=False)
+    assert isinstance(app, App)
+    page = app.current
+    before = page.reader.value
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(query, "matrix", explode)
+    page.columns.value = "setting_type"
+    assert CALM_MESSAGE in page.message.value
+    assert "secret internals" not in page.message.value
+    assert page.reader.value == before
+
+
+def test_presentation_mode_is_a_class_and_part_of_the_link_on_every_page(mini):
+    """Presentation mode enlarges the whole explorer and stays on as the reader moves."""
+    app = open_app(mini, "overview")
+    app.navigation.presenting = True  # the reader pressed "Presentation mode"
+    assert "ctg-present" in app.widget._dom_classes
+    assert app.navigation.query == "?present=1"
+    navigate(app, "story", "?project=alpha")
+    assert app.navigation.query == "?project=alpha&present=1"
+    assert open_app(mini, "overview", "present=1").navigation.presenting is True
+
+
+def test_the_citation_names_the_site_page_view_and_dataset_version(ds):
+    """'Cite this view' gets everything but the address, which only the browser knows."""
+    app = open_app(ds, "story", "project=pathway")
+    citation = app.navigation.citation
+    assert citation.startswith("Closing the Gap evidence explorer. Project story: Pathway")
+    assert f"Dataset version {ds.version}, data as of {ds.data_as_of}." in citation
+
+
+def test_story_of_an_unidentified_project_says_so(mini):
+    """A project no source names is shown as not identified, with no chart."""
+    page = open_app(mini, "story", "project=gamma").current
+    assert "This project is <b>not identified</b>" in page.summary.value
+    assert page.charts["story"].figure == {}
+
+
+def test_story_follows_the_project_dropdown(mini):
+    """Choosing another project redraws the story and the address."""
+    app = open_app(mini, "story")
+    app.current.project.value = "beta"
+    assert app.navigation.query == "?project=beta"
+    assert "<h2>Beta</h2>" in app.current.summary.value
+
+
+def test_story_shows_later_evidence_next_to_the_claim_it_bears_on(ds):
+    """Pathway's 2016 trial appears beside the programme-era bed-days figure."""
+    details = open_app(ds, "story", "project=pathway").current.details.value
+    card = details[details.index('<div class="ctg-figure-number">30%</div>'):]
+    card = card[:card.index('<div class="ctg-card ctg-outcome">', 1)
+                if '<div class="ctg-card ctg-outcome">' in card[1:] else None]
+    assert "Later evidence" in card and "randomised" in card.lower()
+
+
+def test_compare_puts_the_chosen_projects_side_by_side_and_marks_differences(mini):
+    """Ratings stand in adjacent columns in pick order; rows that differ are highlighted
+    and every rating links to its evidence."""
+    app = open_app(mini, "compare", "project=beta,alpha")
+    table = app.current.side_by_side.value
+    assert '<th scope="col">Beta</th><th scope="col">Alpha</th>' in table
+    assert 'class="differs"' in table
+    assert 'href="matrix.ipynb?cell=patient_beliefs:beta"' in table
+    assert app.current.charts["compare"].figure["layout"]["xaxis"]["categoryarray"] == [
+        "Beta", "Alpha"]
+
+
+def test_compare_highlights_same_activity_different_mechanisms(mini):
+    """Shared activity types with different mechanisms are highlighted rows."""
+    app = open_app(mini, "compare", "project=alpha,beta")
+    assert app.current.same.value.count('class="differs"') == 2
+    app.current.pickers[1].value = "gamma"
+    assert app.navigation.query == "?project=alpha,gamma"
+
+
+def test_compare_with_fewer_than_two_projects_asks_for_more(mini):
+    """One project cannot be compared: the page says so."""
+    app = open_app(mini, "compare")
+    app.current.pickers[1].value = "alpha"
+    assert "Choose two or three different projects" in app.current.message.value
+
+
+def test_flows_filters_update_the_link_and_the_tables(mini):
+    """Ticking a project narrows the flows and goes into the address."""
+    app = open_app(mini, "flows")
+    filters_of(app).value = {"project": ["beta"]}
+    assert app.navigation.query == "?project=beta"
+    assert "Staff training" in app.current.tables.value
+    assert "patient beliefs" not in app.current.tables.value
+
+
+def test_flows_lists_each_half_of_the_diagram_in_its_own_table(ds):
+    """One table per stage of the diagram, sorted the way a reader scans it."""
+    tables = re.findall(r"<table.*?</table>", open_app(ds, "flows").current.tables.value,
+                        flags=re.S)
+    assert len(tables) == 2
+    first, second = tables
+    assert "activity types to the mechanisms" in first and ">Activity type</th>" in first
+    assert "mechanisms to the outcome domains" in second and ">Outcome domain</th>" in second
+    sources = re.findall(r"<tr><td>(.*?)</td>", first)
+    assert sources == sorted(sources)
+
+
+def test_overview_leads_with_the_answer_then_what_is_uncertain(ds):
+    """Headline findings come first, then the evidence at a glance, then the uncertainties."""
+    page = page_html(open_app(ds, "overview"))
+    found = page.index("What the evaluation found")
+    glance = page.index("The evidence at a glance")
+    uncertain = page.index("What is uncertain")
+    details = page.index("projects</h2>")
+    assert found < glance < uncertain < details
+    assert 'href="matrix.ipynb?cell=patient_beliefs:pathway"' in page
+    assert "could not be identified" in page
+
+
+def test_charts_are_plain_figure_dicts_that_plotly_accepts(ds):
+    """Every chart a page sends is a valid plotly figure, built without graph_objects."""
+    import plotly.graph_objects as go
+
+    for name in PAGES:
+        for figure in open_app(ds, name).figures.values():
+            go.Figure(figure)  # raises on anything plotly would reject
+
+
+def test_a_chart_slot_is_redrawn_in_place(mini):
+    """A control change sends a new figure to the same chart widget (no new output)."""
+    app = open_app(mini, "matrix")
+    chart = app.current.charts["matrix"]
+    before = chart.figure
+    app.current.columns.value = "setting_type"
+    assert isinstance(chart, Chart) and app.current.charts["matrix"] is chart
+    assert chart.figure != before
+    assert chart.description.startswith("Matrix of 2 mechanisms by 6 settings.")
