@@ -3,10 +3,11 @@
 #
 #   sh deploy/container/build-local.sh          (or: make image)
 #
-# - The base is Debian 12 (BASE, default docker.io/library/debian:bookworm-slim). When that
-#   registry cannot be reached, an equivalent base is made with debootstrap from Debian's own
-#   package archive (needs root and `apt-get install debootstrap`) and imported as
-#   localhost/debian:bookworm-local.
+# - The base is BASE, default docker.io/library/python:3.11-slim-bookworm. When that registry
+#   cannot be reached, a Debian 12 base is made with debootstrap from Debian's own package
+#   archive (needs root and `apt-get install debootstrap`) and imported as
+#   localhost/debian:bookworm-local; its python3 is 3.11.2, too old for the current lock
+#   files (soupsieve needs >= 3.11.5), so that fallback only builds trees without them.
 # - Docker image format, so the HEALTHCHECK is kept (OCI has none).
 # - RUN steps use chroot isolation, which works where podman cannot create namespaces or
 #   cgroups (CI sandboxes).
@@ -15,7 +16,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 TAG=${TAG:-localhost/closing-the-gap-explorer:dev}
-BASE=${BASE:-docker.io/library/debian:bookworm-slim}
+BASE=${BASE:-docker.io/library/python:3.11-slim-bookworm}
 LOCAL_BASE=localhost/debian:bookworm-local
 
 if ! podman image exists "$BASE" && ! podman pull -q "$BASE" >/dev/null 2>&1; then
