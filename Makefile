@@ -4,6 +4,8 @@
 #                notebooks, browser)
 # and, for analysts, a third:
 #   make lab     open the analysis notebooks in JupyterLab (installs it on first use)
+# and, to serve many live viewers:
+#   make hub     JupyterHub (deploy/jupyterhub), installing what it needs
 # and for contributors: make test-fast (no browser), make docs (API reference in docs/api/).
 #
 # Installs come from the lock files in requirements/ (tested versions, with hashes);
@@ -20,11 +22,15 @@ export EXPLORER_DATA_BASE := $(CURDIR)
 SERVE_STAMP := $(VENV)/.serve-stamp
 DEV_STAMP   := $(VENV)/.dev-stamp
 LAB_STAMP   := $(VENV)/.lab-stamp
+HUB_STAMP   := $(VENV)/.hub-stamp
+HUB_DIR     := deploy/jupyterhub
+PROXY       := $(HUB_DIR)/node_modules/.bin/configurable-http-proxy
 PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
 LOCK_FLAGS  := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
                --no-emit-find-links
 
-.PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean
+.PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean \
+        hub hub-deps bench-hub image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,13 +52,13 @@ serve: $(SERVE_STAMP)
 	$(BIN)/voila notebooks/ --port=$(PORT)
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check explorer tests bench analysis conftest.py
+	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy
 
 types: $(DEV_STAMP)
 	$(BIN)/mypy explorer
 
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
-test: lint types
+test: lint types hub-deps
 	@sh scripts/ensure-chromium
 	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
 
@@ -72,6 +78,7 @@ lock: | $(BIN)/python
 	$(PIP) install --quiet pip-tools==7.6.2
 	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/serve.lock pyproject.toml
 	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra hub -o requirements/hub.lock pyproject.toml
 
 # The API reference, built from the docstrings with pdoc into docs/api/ (build output, not
 # committed; open docs/api/index.html). DOCS_OUT=dir builds it elsewhere.
@@ -92,5 +99,35 @@ bench: $(DEV_STAMP)
 	@sh scripts/ensure-chromium
 	$(BIN)/python bench/load.py
 
+# JupyterHub: the `hub` extra from requirements/hub.lock, and configurable-http-proxy from npm
+# (the version in deploy/jupyterhub/package-lock.json). Without npm the hub tests fail and say
+# what to install.
+$(HUB_STAMP): requirements/hub.lock $(PACKAGE) | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/hub.lock
+	$(PIP) install --quiet --no-deps --editable .
+	@touch $@
+
+$(PROXY): $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
+	npm ci --prefix $(HUB_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub-deps: $(HUB_STAMP)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PROXY); \
+	else echo "npm not found: JupyterHub needs configurable-http-proxy from npm." \
+	          "Install Node >= 20 and npm (e.g. apt-get install nodejs npm), then: make hub-deps" >&2; fi
+
+hub: hub-deps
+	$(BIN)/python -m explorer validate
+	$(BIN)/jupyterhub -f $(HUB_DIR)/jupyterhub_config.py
+
+bench-hub: $(DEV_STAMP) hub-deps
+	@sh scripts/ensure-chromium
+	$(BIN)/python bench/hub.py
+
+# The container image (deploy/container), built with podman; see README "Deploying".
+image:
+	sh deploy/container/build-local.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts build dist \
+	       $(HUB_DIR)/node_modules
