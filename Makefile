@@ -26,8 +26,9 @@ HUB_STAMP   := $(VENV)/.hub-stamp
 HUB_DIR     := deploy/jupyterhub
 PROXY       := $(HUB_DIR)/node_modules/.bin/configurable-http-proxy
 PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
-LOCK_FLAGS  := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
-               --no-emit-find-links
+# One lock for every platform and every Python the project supports (3.11.0 and later):
+# uv resolves "universally" and writes environment markers where versions must differ.
+LOCK_FLAGS  := --quiet --generate-hashes --universal --python-version 3.11 --no-header
 
 .PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean \
         hub hub-deps bench-hub image
@@ -75,10 +76,10 @@ lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab analysis/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock: | $(BIN)/python
-	$(PIP) install --quiet pip-tools==7.6.2
-	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/serve.lock pyproject.toml
-	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
-	$(BIN)/pip-compile $(LOCK_FLAGS) --extra hub -o requirements/hub.lock pyproject.toml
+	$(PIP) install --quiet uv==0.13.9
+	$(BIN)/uv pip compile $(LOCK_FLAGS) -o requirements/serve.lock pyproject.toml
+	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
+	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra hub -o requirements/hub.lock pyproject.toml
 
 # The API reference, built from the docstrings with pdoc into docs/api/ (build output, not
 # committed; open docs/api/index.html). DOCS_OUT=dir builds it elsewhere.
