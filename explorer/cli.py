@@ -2,6 +2,7 @@
 
 - ``python -m explorer validate [PATH] [--format text|json]``: check a data package.
 - ``python -m explorer export [--query Q] [--out FILE] [--data PATH]``: write a handout.
+- ``python -m explorer notebooks [--out DIR]``: write the Voila notebooks from the registry.
 - ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
   files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
   files (see ``explorer.release``).
@@ -25,7 +26,8 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="explorer",
-        description="Closing the Gap evidence explorer: check the data package.",
+        description="Evidence explorer: check a data package, write handouts, notebooks "
+        "and release digests.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
@@ -60,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--check", action="store_true",
                         help="check that the newest CHANGELOG.md entry records the version "
                         "and date in datapackage.json and this digest; exit 1 if not")
+    notebooks = commands.add_parser(
+        "notebooks",
+        help="write the Voila notebooks, one per page of the registry",
+        description="Write notebooks/<page>.ipynb for every page in explorer.pages.PAGES "
+        "(thin: import, build, display). The suite fails when the committed notebooks "
+        "differ from what this writes.",
+    )
+    notebooks.add_argument("--out", default="notebooks",
+                           help="folder to write into (default: notebooks)")
     return parser
 
 
@@ -70,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return _export(args)
     if args.command == "digest":
         return _digest(args)
+    if args.command == "notebooks":
+        return _notebooks(args)
     folder = data_path(args.path)
     problems = validate(folder)
     if args.format == "json":
@@ -123,6 +136,16 @@ def _digest(args: argparse.Namespace) -> int:
     if problems:
         return 1
     print(f"{folder}: the newest CHANGELOG.md entry matches the data files")
+    return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .notebooks import write_notebooks
+
+    for path in write_notebooks(Path(args.out)):
+        print(f"wrote {path}")
     return 0
 
 
