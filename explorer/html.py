@@ -233,11 +233,14 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
     return fragment("rating_table", caption, corner, columns, rows, css_class)
 
 
-def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str) -> Markup:
+def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
+                   contested: frozenset[str] | None = None) -> Markup:
     """``query.reader_table`` rows with strength badges, linked citations and a note on
-    ratings whose two independent codings disagreed."""
+    ratings whose two independent codings disagreed (``contested``: computed when not
+    given)."""
     evidence = ds.mechanism_evidence.set_index("evidence_id")
-    contested = contested_evidence(ds)
+    if contested is None:
+        contested = contested_evidence(ds)
     shown = records.copy()
     ids = list(records["Record"])
     shown["Strength"] = [

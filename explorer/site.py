@@ -27,7 +27,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -177,7 +177,23 @@ class _Builder:
         self.today = today
         self.programme = Programme.of(ds)
         self.project_names = query.facet_options(ds, "project")
-        self.href: Callable[..., str] = lambda name, **params: static_path(ds, name, **params)
+        self._anchors: dict[str, set[str]] = {}
+
+    def anchors(self, columns: str) -> set[str]:
+        """The cells of a matrix page that have evidence (and so a section to link to)."""
+        if columns not in self._anchors:
+            self._anchors[columns] = {
+                _cell_anchor(r.mechanism_id, r.column_id)
+                for r in content.rows(query.matrix(self.ds, columns)) if len(r.evidence_ids)}
+        return self._anchors[columns]
+
+    def href(self, name: str, **params: str) -> str:
+        """A page of the site; a matrix cell without evidence links to the matrix itself."""
+        path = static_path(self.ds, name, **params)
+        page, _, anchor = path.partition("#")
+        if anchor and anchor not in self.anchors(params.get("columns") or "project"):
+            return page
+        return path
 
     def pages(self) -> list[_Page]:
         ds = self.ds
@@ -216,16 +232,19 @@ class _Builder:
         cells = query.matrix(ds, columns)
         title = COLUMN_KINDS[columns]
         contested = query.contested_evidence(ds)
+        everything = query.reader_table(ds)
         sections = []
         for r in content.rows(cells):
-            records = query.cell_records(ds, columns, r.mechanism_id, r.column_id)
-            if records.empty:
+            if not len(r.evidence_ids):
                 continue
+            # = query.cell_records for this cell, without filtering every record again
+            records = everything[everything["Record"].isin(r.evidence_ids)]
             sections.append({
                 "anchor": _cell_anchor(r.mechanism_id, r.column_id),
                 "title": f"{r.mechanism} × {r.column}",
                 "strength": r.strength,
-                "table": html.evidence_table(ds, records, html.count(len(records), "record")),
+                "table": html.evidence_table(ds, records, html.count(len(records), "record"),
+                                             contested),
             })
         anchors = {section["anchor"] for section in sections}
 
@@ -240,7 +259,6 @@ class _Builder:
         if cells.column_id.nunique() <= MAX_CHART_COLUMNS:
             chart = chart_html(f"matrix-{columns}", figures.matrix_figure(cells, title),
                                figures.describe_matrix(cells, title), "evidence-matrix")
-        everything = query.reader_table(ds)
         choices = [{"href": self.href("matrix", columns=key if key != "project" else ""),
                     "title": label, "current": key == columns}
                    for key, label in COLUMN_KINDS.items()]
@@ -250,7 +268,7 @@ class _Builder:
             legend=html.fragment("legend", self.programme.text("ratings_note")),
             agreement=html.agreement_sentence(ds), csv=RECORDS_CSV,
             records=html.evidence_table(ds, everything, html.count(
-                len(everything), "evidence record")))
+                len(everything), "evidence record"), contested))
         return _Page(static_path(ds, "matrix", columns=columns),
                      f"{PAGES['matrix'].title}: {title.lower()}", "matrix", body,
                      notebook_href("matrix", columns=columns if columns != "project" else ""),
