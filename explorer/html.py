@@ -196,6 +196,11 @@ def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None 
                     row_classes or [], empty, len(frame.columns) >= 5)
 
 
+def slug(value: str) -> str:
+    """A safe fragment for ids and class names: lowercase letters, digits and hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
 def term(label: str, explanation: str) -> Markup:
     """A term explained where it appears: a hover and keyboard-focus note."""
     return fragment("term", label, explanation)
@@ -228,11 +233,14 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
     return fragment("rating_table", caption, corner, columns, table_body, css_class)
 
 
-def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str) -> Markup:
+def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
+                   contested: frozenset[str] | None = None) -> Markup:
     """``query.reader_table`` rows with strength badges, linked citations and a note on
-    ratings whose two independent codings disagreed."""
+    ratings whose two independent codings disagreed (``contested``: computed when not
+    given)."""
     evidence = ds.mechanism_evidence.set_index("evidence_id")
-    contested = contested_evidence(ds)
+    if contested is None:
+        contested = contested_evidence(ds)
     shown = records.copy()
     ids = list(records["Record"])
     shown["Strength"] = [

@@ -24,7 +24,7 @@ QUERY_API = [
     "ProjectStory", "activity_mechanism_links", "cell_records", "citation_text",
     "coding_agreement", "codings", "compare_projects", "contested_evidence",
     "describe_filters", "evidence_records", "facet_counts", "facet_options", "humanise",
-    "matrix", "project_chains", "project_story", "reader_table",
+    "matrix", "project_chains", "project_story", "reader_table", "rows",
     "same_activity_different_mechanisms", "strongest",
 ]
 
