@@ -101,7 +101,7 @@ def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
         + query.COLUMN_KINDS[columns].lower()[:-1], "Mechanism",
         lambda m, c: href("matrix", columns=columns if columns != "project" else "",
                           cell=f"{m}:{c}"),
-        query.contested_evidence(ds))
+        query.contested_evidence(ds), definitions=html.mechanism_definitions(ds))
     relationships = query.facet_options(ds, "relationship_type")
     targeted = ds.project_relationships.groupby("project_id", observed=True)[
         "relationship_type_id"].agg(list)

@@ -20,7 +20,7 @@ import base64
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib.resources import files
 from typing import Any, cast
@@ -31,7 +31,14 @@ from markupsafe import Markup, escape
 
 from .figures import STRENGTH_STYLE
 from .load import Citation, Dataset
-from .query import STRENGTHS, coding_agreement, contested_evidence, humanise, rows
+from .query import (
+    BASIS_TERMS,
+    STRENGTHS,
+    coding_agreement,
+    contested_evidence,
+    humanise,
+    rows,
+)
 
 __all__ = [
     "BASIS_HELP",
@@ -209,7 +216,8 @@ def term(label: str, explanation: str) -> Markup:
 
 def rating_table(cells: pd.DataFrame, caption: str, corner: str,
                  href: Callable[[str, str], str], contested: frozenset[str] = frozenset(),
-                 mark_differences: bool = False, css_class: str = "") -> Markup:
+                 mark_differences: bool = False, css_class: str = "",
+                 definitions: Mapping[str, str] | None = None) -> Markup:
     """``query.matrix`` cells as a compact table of rating badges, each a link to evidence.
 
     Args:
@@ -217,6 +225,8 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
         href: the address of the evidence behind a cell, from ``(mechanism_id, column_id)``.
         contested: evidence ids whose two codings disagreed; a cell holding one says so.
         mark_differences: highlight rows whose cells are not all the same strength.
+        definitions: ``mechanism_id → plain definition``; each row's mechanism is then
+            explained where it appears (a hover and keyboard-focus note).
     """
     columns = list(dict.fromkeys(cells.column))
     table_body = []
@@ -229,7 +239,10 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
                      "Choose to read the evidence.",
         } for r in rows(part)]
         differs = mark_differences and len({c["strength"] for c in row_cells}) > 1
-        table_body.append({"label": mechanism, "cells": row_cells, "differs": differs})
+        mechanism_id = str(part.mechanism_id.iloc[0])
+        label: object = (term(str(mechanism), definitions[mechanism_id])
+                         if definitions and mechanism_id in definitions else mechanism)
+        table_body.append({"label": label, "cells": row_cells, "differs": differs})
     return fragment("rating_table", caption, corner, columns, table_body, css_class)
 
 
@@ -248,6 +261,8 @@ def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
         + (Markup(' <span class="ctg-contested">contested</span>') if r in contested else "")
         for r in ids]
     shown["Sources"] = [citations(ds, cast(Any, evidence.at[r, "source_ids"])) for r in ids]
+    if "Basis" in shown.columns:
+        shown["Basis"] = [term(str(b), BASIS_TERMS.get(str(b), "")) for b in shown["Basis"]]
     return table(shown, caption)
 
 
@@ -263,3 +278,9 @@ def agreement_sentence(ds: Dataset) -> str:
             f"{agreement.kappa:.2f}). {count(contested, 'rating')} where they differed "
             f"{'is' if contested == 1 else 'are'} marked \"contested\" and show the "
             "reconciled rating.")
+
+
+def mechanism_definitions(ds: Dataset) -> dict[str, str]:
+    """``mechanism_id → definition``, for explaining mechanisms where they appear."""
+    return {str(k): str(v) for k, v in zip(ds.mechanisms.mechanism_id, ds.mechanisms.definition,
+                                           strict=True)}

@@ -82,7 +82,8 @@ class ComparePage(Page):
             self.side_by_side.value = str(html.rating_table(
                 cells, "Mechanism ratings side by side", "Mechanism",
                 lambda m, p: notebook_href("matrix", cell=f"{m}:{p}"),
-                query.contested_evidence(ds), mark_differences=True, css_class="ctg-compare")
+                query.contested_evidence(ds), mark_differences=True, css_class="ctg-compare",
+                definitions=html.mechanism_definitions(ds))
                 + html.fragment("legend", self.programme.text("ratings_note")))
             self.same.value = str(html.render("same_activity.html.j2",
                                               table=same_activity_table(same)))

@@ -153,8 +153,10 @@ class MatrixPage(Page):
     def _draw_grid(self, cells: query.pd.DataFrame, column_title: str) -> None:
         columns = list(dict.fromkeys(zip(cells.column_id, cells.column, strict=True)))
         rows = list(dict.fromkeys(zip(cells.mechanism_id, cells.mechanism, strict=True)))
+        definitions = html.mechanism_definitions(self.ds)
         self.grid.grid = {
-            "columns": [list(c) for c in columns], "rows": [list(r) for r in rows],
+            "columns": [list(c) for c in columns],
+            "rows": [[key, label, definitions.get(key, "")] for key, label in rows],
             "cells": [[s, int(n)] for s, n in zip(cells.strength, cells["count"],
                                                    strict=True)],
             "corner": "Mechanism",

@@ -86,7 +86,8 @@ class Chart(anywidget.AnyWidget):
 class EvidenceGrid(anywidget.AnyWidget):
     """The matrix as a table of buttons; a choice arrives as ``on_select(key)``.
 
-    ``grid`` holds ``columns`` and ``rows`` (``[id, label]`` pairs), ``cells`` (row-major
+    ``grid`` holds ``columns`` (``[id, label]``) and ``rows`` (``[id, label, definition]``:
+    the definition is shown when a reader points at the heading), ``cells`` (row-major
     ``[strength, count]`` pairs), ``corner`` and ``caption``; ``styles`` maps a strength to
     ``[label, symbol]``; ``selected`` is the key shown as chosen (``mechanism:column``,
     ``mechanism:`` for a row, ``:column`` for a column).
