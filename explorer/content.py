@@ -12,7 +12,7 @@ This module is upstream of the dashboards: it imports no widgets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,7 @@ from . import html, query
 from .load import Dataset
 from .pages import PAGES
 from .programme import Programme
+from .query import rows
 
 __all__ = [
     "FINDING_GROUPS",
@@ -52,11 +53,6 @@ Href = Callable[..., str]
 GLANCE_MAX_PROJECTS = 12
 FINDING_GROUPS = (("finding", "Findings", "ul"), ("recommendation", "Recommendations", "ol"),
                   ("warning", "Warnings", "ul"), ("tension", "Tensions", "ul"))
-
-
-def rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """A frame's rows as named tuples (typed ``Any``: their fields are the table's)."""
-    return frame.itertuples(index=False)
 
 
 def source_rows(ds: Dataset, cited_ids: set[str],
