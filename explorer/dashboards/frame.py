@@ -35,6 +35,7 @@ from ..load import Dataset, load
 from ..pages import PAGES, PageSpec
 from ..programme import Programme
 from ..state import ViewState, parse_query, to_query
+from .presentation import Presenter
 from .widgets import Chart, Navigation
 
 __all__ = ["App", "ErrorPage", "Page", "build", "guarded", "html_widget", "strict_default"]
@@ -194,9 +195,10 @@ class App:
             links=[[spec.name, spec.title] for spec in PAGES.values()],
         )
         self.navigation.observe(self._on_present, "presenting")
+        self.presenter = Presenter(ds, self._on_navigate)  # guided steps, "Join this session"
         self.slot = w.Box(layout=w.Layout(display="block"))
         self.root = w.VBox([html_widget(f"<style>{html.stylesheet()}</style>"),
-                            self.navigation, self.slot])
+                            self.navigation, self.presenter.widget, self.slot])
         self.root.add_class("ctg-root")
         self._pages: dict[str, Page] = {}
         self.page: Page | None = None
@@ -239,7 +241,8 @@ class App:
         """
         if name not in PAGES:
             raise StateError(f"There is no page called {name!r}.")
-        state = parse_query(self.ds, name, query_string)
+        state = self.presenter.follow(parse_query(self.ds, name, query_string))
+        name = state.view
         if state.presenting:
             self.presenting = True
         page = self._pages.get(name)
@@ -303,6 +306,7 @@ class App:
             self.navigation.citation = (
                 f"{site}. {title}. Dataset version {self.ds.version}, data as of "
                 f"{self.ds.data_as_of}.")
+        self.presenter.sync(page, to_query(page.state))
 
 
 class ErrorPage:
