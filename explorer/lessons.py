@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -46,8 +47,8 @@ __all__ = [
 ]
 
 RECOMMENDATION = "recommendation"
-FOUNDATION_LEVELS: Mapping[str, str] = {"in_place": "In place", "partly": "Partly",
-                                        "not_yet": "Not yet"}
+FOUNDATION_LEVELS: Mapping[str, str] = MappingProxyType({"in_place": "In place", "partly": "Partly",
+                                                         "not_yet": "Not yet"})
 ANSWER_COLUMNS = ["Question", "Item", "Answer", "How"]
 NOT_ANSWERED = "Not answered"
 

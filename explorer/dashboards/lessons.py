@@ -281,7 +281,8 @@ class LessonsPage(Page):
         self.body.children = [
             html_widget(html.fragment("header", self.spec.title, INTRO)
                         + Markup('<p class="ctg-privacy"><b>{}</b></p>').format(PRIVACY)
-                        + (html.fragment("note", " ".join(lead)) if lead else "")),
+                        + (Markup('<p class="ctg-framework-note">{}</p>').format(" ".join(lead))
+                           if lead else "")),
             self.form, self.downloads, self.results,
         ]
         self.render()

@@ -60,7 +60,7 @@ function render({ model, el }) {
   status.className = "ctg-join-status ctg-help";
   status.setAttribute("role", "status");
   const local = document.createElement("p");
-  local.className = "ctg-join-local ctg-note";
+  local.className = "ctg-join-local";
   local.hidden = true;
   local.textContent = "This address names this computer itself, so other devices cannot " +
     "open it. Serve the explorer on an address the room's network can reach, then open it " +
