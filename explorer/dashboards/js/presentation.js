@@ -47,9 +47,8 @@ function render({ model, el }) {
   heading.textContent = "Join this session";
   const body = document.createElement("div");
   body.className = "ctg-join-body";
-  const image = document.createElement("img");
-  image.className = "ctg-join-code";
-  image.hidden = true;
+  // The code's image exists only once the kernel has made a code (no empty <img> before).
+  let image = null;
   const text = document.createElement("div");
   text.className = "ctg-join-text";
   const lead = document.createElement("p");
@@ -70,9 +69,11 @@ function render({ model, el }) {
   close.className = "ctg-join-close";
   close.textContent = "Close";
   text.append(lead, address, local, status, close);
-  body.append(image, text);
+  body.append(text);
   dialog.append(heading, body);
-  el.append(bar, dialog);
+  // The panel joins the page only while it is open, so a page's own headings, images and
+  // notes are all that the page holds otherwise.
+  el.append(bar);
 
   const total = () => (model.get("captions") || []).length;
   const presenting = () => {
@@ -113,18 +114,24 @@ function render({ model, el }) {
     address.textContent = window.location.href;
     local.hidden = !LOCAL_HOSTS.test(window.location.hostname);
     status.textContent = "Making the code…";
+    if (image && image.alt !== window.location.href) { image.hidden = true; }
     model.send({ type: "qr", href: window.location.href });
   };
 
   const drawCode = () => {
     const qr = model.get("qr") || {};
     if (qr.src && qr.href === window.location.href) {
+      if (!image) {
+        image = document.createElement("img");
+        image.className = "ctg-join-code";
+        body.prepend(image);
+      }
       image.src = qr.src;
       image.alt = qr.href;
       image.hidden = false;
       status.textContent = "";
     } else if (qr.href === "" && "src" in qr) {
-      image.hidden = true;
+      if (image) { image.hidden = true; }
       status.textContent = "A code could not be made for this address; type it instead.";
     }
   };
@@ -132,12 +139,13 @@ function render({ model, el }) {
   previous.addEventListener("click", () => go(targets()[0]));
   next.addEventListener("click", () => go(targets()[1]));
   join.addEventListener("click", () => {
+    if (!dialog.isConnected) { el.append(dialog); }
     if (!dialog.open) { dialog.showModal(); }
     requestCode();
     close.focus();
   });
   close.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => join.focus());
+  dialog.addEventListener("close", () => { dialog.remove(); join.focus(); });
 
   const onKey = (event) => {
     if (!presenting() || dialog.open || event.defaultPrevented || event.altKey ||
