@@ -93,3 +93,86 @@ def test_with_values_changes_and_removes_parameters(mini):
 def test_presentation_mode_is_a_common_parameter(mini):
     assert parse_query(mini, "overview", "present=1").presenting
     assert not parse_query(mini, "overview", "present=yes").presenting
+
+
+# -- free text (the lessons page's answers) ------------------------------------------------------
+
+def test_free_text_is_kept_as_typed_and_round_trips(mini):
+    """A short answer with commas, ampersands and quotes comes back exactly."""
+    text = 'peer mentors, "buddies" & weekly huddles: 100% of staff'
+    state = parse_query(mini, "lessons", to_query(
+        ViewState("lessons", {"how.patient_beliefs": (text,), "name": ("Ward 7",)})))
+    assert state.values == {"name": ("Ward 7",), "how.patient_beliefs": (text,)}
+    assert state.notes == ()
+
+
+def test_free_text_whitespace_is_squeezed_and_trimmed(mini):
+    """Line breaks, tabs and runs of spaces become single spaces."""
+    state = parse_query(mini, "lessons", "name=%20Ward%0A%0A7%09east%20%20")
+    assert state.get("name") == "Ward 7 east"
+
+
+def test_script_tags_in_free_text_are_kept_as_text_not_dropped(mini):
+    """Printable text is printable text: it is kept, and every page escapes it."""
+    state = parse_query(mini, "lessons", "name=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert state.get("name") == "<script>alert(1)</script>"
+    assert state.notes == ()
+
+
+@pytest.mark.parametrize(("query_string", "note"), [
+    ("name=" + "a" * 4096,
+     "Ignored the project name in the link: it is 4096 characters long; answers are kept to "
+     "300."),
+    ("how.patient_beliefs=" + "é" * 301,
+     "Ignored the answer in the link: it is 301 characters long; answers are kept to 300."),
+    ("name=Ward%007", "Ignored the project name in the link: it holds characters that cannot "
+                      "be shown, such as control characters."),
+    ("how.patient_beliefs=abc%E2%80%AEgpj.exe", "Ignored the answer in the link: it holds "
+     "characters that cannot be shown, such as control characters."),
+    ("how.nonsense=hello", "Ignored the unknown setting 'how.nonsense'."),
+    ("how=hello", "Ignored the unknown setting 'how'."),
+    ("name=a&name=b", "Ignored a repeated 'name'; the first one is used."),
+])
+def test_hostile_free_text_is_dropped_with_a_short_plain_note(mini, query_string, note):
+    """4 kB, NUL, a right-to-left override or an unknown answer slot: dropped, and said so."""
+    state = parse_query(mini, "lessons", query_string)
+    assert note in state.notes
+    assert all(len(n) < 160 for n in state.notes)
+    assert state.values in ({}, {"name": ("a",)})
+
+
+def test_a_page_without_text_parameters_takes_no_free_text(mini):
+    """Free text is read only where a page asks for it."""
+    state = parse_query(mini, "matrix", "name=Ward")
+    assert state.values == {} and "Ignored the unknown setting 'name'." in state.notes
+
+
+def test_a_full_lessons_link_is_not_too_long_to_read(mini):
+    """Every answer at its longest, percent-encoded, still opens; the id-only limit is kept
+    for other pages."""
+    longest = "é" * 300
+    state = ViewState("lessons", {"name": (longest,), "how.patient_beliefs": (longest,),
+                                  "how.professional_beliefs": (longest,)})
+    link = to_query(state)
+    assert len(link) > 2000
+    assert parse_query(mini, "lessons", link).values == state.values
+    assert parse_query(mini, "matrix", "project=alpha&" * 400).values == {}
+
+
+def test_too_many_settings_never_raise(mini):
+    """A link with hundreds of empty settings gets the default view and a note, not an error."""
+    state = parse_query(mini, "matrix", "a&" * 200)
+    assert state.values == {}
+    assert state.notes == ("The link had too many settings to read, so the default view is "
+                           "shown.",)
+
+
+def test_foundation_and_recommendation_answers_are_checked_against_the_data(mini):
+    """A foundation answer is '<foundation id>:<level>'; recommendations are finding ids of
+    kind recommendation (mini has none, so every one is unknown)."""
+    state = parse_query(mini, "lessons", "foundation=leadership:partly,leadership:maybe,"
+                                         "budget:in_place&recommendation=f1")
+    assert state.many("foundation") == ("leadership:partly",)
+    assert "Ignored 'leadership:maybe': it is not a known foundation answer." in state.notes
+    assert "Ignored 'budget:in_place': it is not a known foundation answer." in state.notes
+    assert "Ignored 'f1': it is not a known recommendation." in state.notes
