@@ -251,7 +251,7 @@ def test_the_app_shows_the_read_only_link_for_the_page_on_show(ds, monkeypatch):
 def test_cli_site_writes_the_site_and_reports_its_size(tmp_path, capsys):
     assert main(["site", "--out", str(tmp_path / "s"), "--live", LIVE]) == 0
     out = capsys.readouterr().out
-    assert re.match(r"wrote 18 pages to .*: 23 files, 5\.\d MB", out)
+    assert re.match(r"wrote 19 pages to .*: 24 files, 5\.\d MB", out)
 
 
 def test_cli_site_with_a_bad_live_address_exits_2_and_writes_nothing(tmp_path, capsys):
@@ -264,3 +264,11 @@ def test_cli_site_into_a_foreign_folder_exits_2(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("x")
     assert main(["site", "--out", str(tmp_path)]) == 2
     assert "not a site written by this command" in capsys.readouterr().err
+
+
+def test_the_lessons_page_is_a_printable_worksheet_that_links_to_the_live_exercise(site):
+    """A static site cannot keep answers: its lessons page lists the questions to fill in
+    on paper and sends the room to the live page."""
+    page = (site / "lessons.html").read_text(encoding="utf-8")
+    assert page.count("☐") >= 7
+    assert f'href="{LIVE}/voila/render/lessons.ipynb"' in page

@@ -30,7 +30,7 @@ from ..lessons import FOUNDATION_LEVELS, Answers
 from ..load import Dataset
 from ..pages import notebook_href
 from ..programme import Programme
-from ..query import STRENGTHS, facet_options
+from ..query import STRENGTHS, facet_options, rows
 from ..state import MAX_TEXT_LENGTH, parse_query, to_query
 from .frame import Page, guarded, html_widget
 from .widgets import _esm
@@ -110,7 +110,8 @@ def form_value(answers: Answers) -> dict[str, Any]:
             "recommendation": list(answers.recommendations)}
 
 
-def _questions(ds: Dataset) -> dict[str, Any]:
+def questions(ds: Dataset) -> dict[str, Any]:
+    """The exercise's questions and their options, for the form and the worksheet."""
     questions = lessons.exercise(ds)
 
     def items(options: tuple[lessons.Option, ...]) -> list[dict[str, str]]:
@@ -124,11 +125,6 @@ def _questions(ds: Dataset) -> dict[str, Any]:
 
 
 # -- the results, as the page shows them and the download holds them -------------------------
-
-def _rows(frame: pd.DataFrame) -> list[Any]:
-    """A frame's rows as named tuples (typed loosely: their fields are the frame's columns)."""
-    return list(frame.itertuples(index=False))
-
 
 def _names(labels: dict[str, str], ids: tuple[str, ...]) -> str:
     return " and ".join(labels[i] for i in ids) if ids else "none"
@@ -155,7 +151,7 @@ def _nearest_block(ds: Dataset, answers: Answers, row: Any, links: bool) -> dict
                                                                  f"{row.project_id}"),
                     f"{r.mechanism} × {row.project}: {STRENGTHS[r.strength][0]}. Choose to "
                     "read the evidence.", links)
-            for r in _rows(ratings)],
+            for r in rows(ratings)],
         "What their evidence says": [" ".join(e) for e in ratings.explanations],
     })
     why = (f"Relationships you both target: {_names(relationship_labels, row.shared_relationships)}"
@@ -179,13 +175,13 @@ def _closeness_table(ds: Dataset, ranked: pd.DataFrame, links: bool) -> Markup:
             notebook_href("story", project=row.project_id), row.project)
 
     table = pd.DataFrame({
-        "Project": [project(r) for r in _rows(ranked)],
+        "Project": [project(r) for r in rows(ranked)],
         "Relationships in common": [
             f"{len(r.shared_relationships)}: {_names(relationship_labels, r.shared_relationships)}"
-            for r in _rows(ranked)],
+            for r in rows(ranked)],
         "Mechanisms in common": [
             f"{len(r.shared_mechanisms)}: {_names(mechanism_labels, r.shared_mechanisms)}"
-            for r in _rows(ranked)],
+            for r in rows(ranked)],
         "Closeness (0 to 2)": [f"{c:.2f}" for c in ranked.closeness],
     })
     return html.table(table, "Every identified project, closest first",
@@ -203,7 +199,7 @@ def _foundation_items(ds: Dataset, answers: Answers) -> list[dict[str, Any]]:
             continue
         evidence = []
         if level != "in_place":
-            for r in _rows(be[be.foundation_id.astype("string") == option.id]):
+            for r in rows(be[be.foundation_id.astype("string") == option.id]):
                 evidence.append({"kind": str(r.kind).capitalize(), "project": names[r.project_id],
                                  "description": r.description,
                                  "sources": html.citations(ds, r.source_ids)})
@@ -228,7 +224,7 @@ def results_html(ds: Dataset, answers: Answers, links: bool = True) -> Markup:
     return html.render(
         "lessons.html.j2", links=links, name=answers.name,
         answers=html.table(lessons.answers_table(ds, answers), "What you answered"),
-        nearest=[_nearest_block(ds, answers, r, links) for r in _rows(shown)],
+        nearest=[_nearest_block(ds, answers, r, links) for r in rows(shown)],
         more=", ".join(rest.project), nearest_help=NEAREST_HELP, closeness_help=CLOSENESS_HELP,
         legend=html.fragment("legend", programme.text("ratings_note")),
         closeness=_closeness_table(ds, ranked, links),
@@ -238,7 +234,7 @@ def results_html(ds: Dataset, answers: Answers, links: bool = True) -> Markup:
         foundations_empty="Say above which foundations are in place to see them here.",
         recommendations=[{"text": r.text, "done": r.finding_id in answers.recommendations,
                           "sources": html.citations(ds, r.source_ids)}
-                         for r in _rows(recommendations)],
+                         for r in rows(recommendations)],
         recommendations_line=(f"You say you do {done} of {len(recommendations)}."),
     )
 
@@ -272,7 +268,7 @@ class LessonsPage(Page):
     def build(self) -> None:
         programme = self.programme
         self.answers = lessons.answers_from_values(self.state.values)
-        self.form = LessonsForm(questions=_questions(self.ds), value=form_value(self.answers))
+        self.form = LessonsForm(questions=questions(self.ds), value=form_value(self.answers))
         self.form.observe(self._on_change, "value")
         self.results = html_widget("", "ctg-lessons")
         self.downloads = html_widget("", "ctg-download-box")
