@@ -39,6 +39,7 @@ def test_the_overview_downloads_the_whole_briefing(web, ds):
 
 
 def test_the_story_page_downloads_the_chosen_projects_brief(web, ds):
+    """The story page downloads the chosen project's brief, named for it and about it alone."""
     page = web.open("story", "project=peer-support")
     name, text = _download(page)
     assert name == briefing_filename(ds, "peer-support")
@@ -46,5 +47,6 @@ def test_the_story_page_downloads_the_chosen_projects_brief(web, ds):
 
 
 def test_an_unidentified_project_offers_no_brief(web):
+    """The story of an unidentified project shows no download button: there is no brief to give."""
     page = web.open("story", "project=unidentified-7", chart=False)
     expect(page.locator(".ctg-download-button")).to_be_hidden()
