@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+import explorer
 from explorer import QueryError, query
 from explorer.query import Filters
 
@@ -163,12 +164,23 @@ def test_project_chains_link_context_activity_mechanism_outcome(mini):
     assert ("patient_beliefs", "a-out-1") in links
 
 
-def test_project_chains_leave_out_not_reported_rows(mini):
-    """A row rated not reported adds no link to its project's chains."""
-    # Cannot fail yet: a-ev-2, the mini's only not_reported row, cites no context, activity
-    # or outcome, so it would add no link even if project_chains kept not_reported rows.
-    chains = query.project_chains(mini, "alpha")
+def _not_reported_row_with_links(mini_copy):
+    """The mini package with its not_reported row (a-ev-2) citing a context, an activity
+    and an outcome, so that keeping it would add links."""
+    line = 3  # a-ev-2
+    assert mini_copy.cell("mechanism_evidence", line, "evidence_id") == "a-ev-2"
+    mini_copy.set_cell("mechanism_evidence", line, "activity_ids", "a-act-1")
+    mini_copy.set_cell("mechanism_evidence", line, "context_ids", "a-ctx-1")
+    mini_copy.set_cell("mechanism_evidence", line, "outcome_ids", "a-out-1")
+    return explorer.load(mini_copy.path)
+
+
+def test_project_chains_leave_out_not_reported_rows(mini_copy):
+    """A row rated not reported adds no link to its project's chains, even when it cites
+    contexts, activities and outcomes."""
+    chains = query.project_chains(_not_reported_row_with_links(mini_copy), "alpha")
     assert "a-ev-2" not in set(chains.evidence_id)
+    assert "not_reported" not in set(chains.strength)
 
 
 def test_project_story_collects_the_projects_rows_and_sources(mini):
@@ -212,7 +224,6 @@ def test_same_activity_type_activating_different_mechanisms_is_flagged(mini):
 
 def test_activity_mechanism_links_count_rows_and_skip_not_reported(mini):
     """Flows count an activity→mechanism link per citing row, a mechanism→outcome per outcome."""
-    # The "skip not_reported" half cannot fail yet: a-ev-2 cites no activity or outcome.
     links = query.activity_mechanism_links(mini)
     as_tuples = set(links.itertuples(index=False, name=None))
     assert ("activity→mechanism", "Staff training", "patient beliefs", "evident", 1) in as_tuples
@@ -220,6 +231,13 @@ def test_activity_mechanism_links_count_rows_and_skip_not_reported(mini):
         as_tuples)
     assert ("mechanism→outcome", "patient beliefs", "Confidence and control", "evident", 1) in (
         as_tuples)
+    assert links["count"].sum() == 4
+
+
+def test_activity_mechanism_links_skip_not_reported_rows_that_cite_activities(mini_copy):
+    """A not_reported row adds no flow, even when it cites an activity and an outcome."""
+    links = query.activity_mechanism_links(_not_reported_row_with_links(mini_copy))
+    assert "not_reported" not in set(links.strength)
     assert links["count"].sum() == 4
 
 
