@@ -118,3 +118,5 @@ def test_a_printed_project_brief_is_a_few_pages_with_its_chart(files, offline):
     reader = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
     assert 2 <= len(reader.pages) <= 8
     assert "Pathway homeless care (UCLH)" in (reader.pages[0].extract_text() or "")
+    printed = " ".join(p.extract_text() or "" for p in reader.pages)
+    assert "from context to activities, mechanisms and outcomes" in printed  # the chart
