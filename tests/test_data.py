@@ -7,6 +7,7 @@ the recorded disagreements between sources, and that nothing is copied from a so
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +21,10 @@ from conftest import DATA, ROOT
 
 
 def _sources_dir() -> Path:
-    """The project's shared/sources folder: beside the clone or beside a worktree's parent."""
+    """The project's shared/sources folder: ``$EXPLORER_SOURCES`` (set by ``.ci/run``), or
+    beside the clone, or beside a worktree's parent."""
+    if os.environ.get("EXPLORER_SOURCES"):
+        return Path(os.environ["EXPLORER_SOURCES"])
     for parent in ROOT.parents:
         if (parent / "shared" / "sources").is_dir():
             return parent / "shared" / "sources"
