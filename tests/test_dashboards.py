@@ -260,6 +260,26 @@ def test_csv_download_carries_exactly_the_reader_table(mini):
     assert "Download these 3 records (CSV)" in page.download.value
 
 
+def test_a_long_reader_table_lists_its_first_rows_and_the_csv_has_them_all(mini,
+                                                                          monkeypatch):
+    """Past ``MAX_READER_ROWS`` the page lists the first records and says so; the CSV
+    download still carries every matching record."""
+    from explorer.dashboards import matrix
+
+    monkeypatch.setattr(matrix, "MAX_READER_ROWS", 2)
+    page = open_app(mini, "matrix", "strength=partial,evident").current
+    expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
+    assert len(expected) == 3
+    listed = re.findall(r"<tr>\s*<td>([^<]+)</td>", page.reader.value)
+    assert listed == list(expected["Record"][:2])
+    assert "3 matching evidence records; the first 2 are listed here, and the CSV download " \
+           "has all 3" in page.reader.value
+    href = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+                     page.download.value).group(1)
+    downloaded = pd.read_csv(io.BytesIO(base64.b64decode(href)), keep_default_na=False)
+    assert list(downloaded["Record"]) == list(expected["Record"])
+
+
 def test_the_handout_is_built_on_request_for_the_view_shown(mini):
     """The costly handout is built only when asked, and never shows a previous view."""
     page = open_app(mini, "matrix", "strength=evident").current
