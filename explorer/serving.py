@@ -16,7 +16,12 @@ It is configured in ``voila.json``::
 
     "VoilaConfiguration": {"multi_kernel_manager_class":
                            "explorer.serving.ThrottledKernelManager"},
-    "ThrottledKernelManager": {"max_kernels": 40, "max_concurrent_starts": 2}
+    "ThrottledKernelManager": {"max_kernels": 80, "max_concurrent_starts": 2}
+
+80 is a room of 60 (``bench/room.py --sizes 60``) plus headroom for late-comers and for
+kernels of closed tabs that have not yet been shut down; each kernel is ~105 MB resident
+(~75 MB of its own), so 80 is at most about 8 GB. Two concurrent launches: one per core of
+the 2-core machine it was tuned on (a launch is CPU-bound).
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 
@@ -54,8 +59,8 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(
         40, config=True,
-        help="Most kernels (viewers) at once, counting those waiting to start; further page "
-             "loads get a 'busy, retrying' page. About 150 MB each.",
+        help="Most kernels (readers) at once, counting those waiting to start; further page "
+             "loads get a 'busy, retrying' page. About 105 MB resident each.",
     )
     max_concurrent_starts = Integer(
         2, config=True,
