@@ -4,6 +4,9 @@
 #                notebooks, browser)
 # and, for analysts, a third:
 #   make lab     open the analysis notebooks in JupyterLab (installs it on first use)
+# and, to serve many live viewers:
+#   make hub     JupyterHub (deploy/jupyterhub), installing what it needs
+# and for contributors: make test-fast (no browser), make docs (API reference in docs/api/).
 #
 # Installs come from the lock files in requirements/ (tested versions, with hashes);
 # `make lock` refreshes them from the ranges declared in pyproject.toml.
@@ -19,11 +22,16 @@ export EXPLORER_DATA_BASE := $(CURDIR)
 SERVE_STAMP := $(VENV)/.serve-stamp
 DEV_STAMP   := $(VENV)/.dev-stamp
 LAB_STAMP   := $(VENV)/.lab-stamp
+HUB_STAMP   := $(VENV)/.hub-stamp
+HUB_DIR     := deploy/jupyterhub
+PROXY       := $(HUB_DIR)/node_modules/.bin/configurable-http-proxy
 PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
-LOCK_FLAGS  := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
-               --no-emit-find-links
+# One lock for every platform and every Python the project supports (3.11.0 and later):
+# uv resolves "universally" and writes environment markers where versions must differ.
+LOCK_FLAGS  := --quiet --generate-hashes --universal --python-version 3.11 --no-header
 
-.PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean
+.PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean \
+        hub hub-deps bench-hub image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,31 +53,45 @@ serve: $(SERVE_STAMP)
 	$(BIN)/voila notebooks/ --port=$(PORT)
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check explorer tests bench conftest.py
+	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy
 
 types: $(DEV_STAMP)
 	$(BIN)/mypy explorer
 
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
-test: lint types
+test: lint types hub-deps
 	@sh scripts/ensure-chromium
-	$(BIN)/python -m pytest --nbval-lax tests notebooks
+	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
 
 # The quick loop while working: everything but the browser suite.
 test-fast: lint types
-	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks
+	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks analysis
 
 $(LAB_STAMP): $(DEV_STAMP)
 	$(PIP) install --quiet "jupyterlab>=4.2,<5" "jupytext==1.19.6"
 	@touch $@
 
+# As root (a container, a CI machine) Jupyter refuses to start without --allow-root.
 lab: $(LAB_STAMP)
-	$(BIN)/jupyter lab analysis/
+	$(BIN)/jupyter lab analysis/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock: | $(BIN)/python
-	$(PIP) install --quiet pip-tools==7.6.2
-	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/serve.lock pyproject.toml
-	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
+	$(PIP) install --quiet uv==0.13.9
+	$(BIN)/uv pip compile $(LOCK_FLAGS) -o requirements/serve.lock pyproject.toml
+	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
+	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra hub -o requirements/hub.lock pyproject.toml
+
+# The API reference, built from the docstrings with pdoc into docs/api/ (build output, not
+# committed; open docs/api/index.html). DOCS_OUT=dir builds it elsewhere.
+DOCS_OUT    ?= docs/api
+# `explorer` brings the submodules its __all__ names (query, load, validate); these are the rest.
+API_MODULES := explorer explorer.descriptor explorer.read explorer.figures explorer.dashboards \
+               explorer.pages explorer.state explorer.programme explorer.html explorer.export \
+               explorer.release explorer.errors explorer.cli
+
+docs: $(DEV_STAMP)
+	$(BIN)/pdoc --docformat google -o $(DOCS_OUT) $(API_MODULES)
+	@echo "API reference: $(DOCS_OUT)/index.html"
 
 notebooks: $(DEV_STAMP)
 	$(BIN)/python -m explorer notebooks
@@ -78,5 +100,35 @@ bench: $(DEV_STAMP)
 	@sh scripts/ensure-chromium
 	$(BIN)/python bench/load.py
 
+# JupyterHub: the `hub` extra from requirements/hub.lock, and configurable-http-proxy from npm
+# (the version in deploy/jupyterhub/package-lock.json). Without npm the hub tests fail and say
+# what to install.
+$(HUB_STAMP): requirements/hub.lock $(PACKAGE) | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements/hub.lock
+	$(PIP) install --quiet --no-deps --editable .
+	@touch $@
+
+$(PROXY): $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
+	npm ci --prefix $(HUB_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub-deps: $(HUB_STAMP)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PROXY); \
+	else echo "npm not found: JupyterHub needs configurable-http-proxy from npm." \
+	          "Install Node >= 20 and npm (e.g. apt-get install nodejs npm), then: make hub-deps" >&2; fi
+
+hub: hub-deps
+	$(BIN)/python -m explorer validate
+	$(BIN)/jupyterhub -f $(HUB_DIR)/jupyterhub_config.py
+
+bench-hub: $(DEV_STAMP) hub-deps
+	@sh scripts/ensure-chromium
+	$(BIN)/python bench/hub.py
+
+# The container image (deploy/container), built with podman; see README "Deploying".
+image:
+	sh deploy/container/build-local.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts build dist \
+	       $(HUB_DIR)/node_modules

@@ -1,6 +1,26 @@
 """Evidence explorer for the Health Foundation's *Closing the Gap through Changing Relationships*.
 
-The data flows one way: ``data/`` → ``load`` → ``query`` → ``figures`` → ``app`` → notebook.
+The data flows one way, and nothing upstream imports anything downstream:
+
+``descriptor`` → ``read`` → ``validate`` → ``load`` → ``query`` → ``figures`` → ``dashboards``
+
+- ``explorer.descriptor`` reads ``datapackage.json``: every table, field, vocabulary and key,
+  declared once;
+- ``explorer.read`` finds the package (``data_path``: a path, ``$EXPLORER_DATA``, or the
+  embedded data) and reads each CSV file as text;
+- ``explorer.validate`` checks the cells, references and evidence rules and returns every
+  ``Problem`` at once;
+- ``explorer.load`` types the checked tables into pandas: ``load()`` returns a ``Dataset``;
+- ``explorer.query`` answers the dashboards' questions as pure functions over a ``Dataset``
+  (``matrix``, ``Filters``, ``reader_table``, ``project_story``, ``coding_agreement``…);
+- ``explorer.figures`` turns query results into plotly figure dicts, each with a text
+  alternative;
+- ``explorer.dashboards`` builds the pages (``build(name)`` returns an ``App``).
+
+Beside the flow: ``explorer.errors`` (what is raised), ``explorer.pages`` (the one registry
+of pages), ``explorer.state`` (a page's address ⇄ its view), ``explorer.html`` (escaped
+templates), ``explorer.export`` (handouts), ``explorer.release`` (the data's versions and
+digest) and ``explorer.cli`` (``python -m explorer validate|export|digest``).
 
 Analysts start here::
 
@@ -8,8 +28,8 @@ Analysts start here::
     ds = explorer.load()                      # typed DataFrames, validated
     explorer.query.matrix(ds, columns="project")
 
-``figures`` and ``app`` import plotly and ipywidgets; they are imported only when used, so
-``import explorer`` stays as cheap as importing pandas.
+``dashboards`` imports ipywidgets and anywidget, and ``figures`` and ``dashboards`` are
+imported only when used, so ``import explorer`` stays as cheap as importing pandas.
 """
 
 from . import query

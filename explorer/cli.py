@@ -1,7 +1,14 @@
 """Command line.
 
 - ``python -m explorer validate [PATH] [--format text|json]``: check a data package.
-- ``python -m explorer export [--query Q] [--out FILE] [--data PATH]``: write a handout.
+- ``python -m explorer export [--out FILE] [--data PATH]``: the whole programme's briefing;
+  ``--project ID``: one project's brief; ``--matrix [--query Q]`` (or ``--query Q`` alone):
+  the handout of the matrix view a dashboard link's query string describes.
+- ``python -m explorer site --out DIR [--live URL] [--data PATH]``: the static read-only site.
+- ``python -m explorer notebooks [--out DIR]``: write the Voila notebooks from the registry.
+- ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
+  files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
+  files (see ``explorer.release``).
 
 Exit codes: 0 success (the package is valid), 1 the data has problems, 2 the command was
 used wrongly. A data problem is a report, never a traceback.
@@ -13,6 +20,8 @@ import argparse
 import json
 import sys
 
+from .errors import ExplorerError, StateError
+from .load import Dataset, load
 from .read import data_path
 from .validate import validate
 
@@ -22,7 +31,8 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="explorer",
-        description="Closing the Gap evidence explorer: check the data package.",
+        description="Evidence explorer: check a data package, write briefings, the static "
+        "site, the notebooks and release digests.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
@@ -36,24 +46,73 @@ def _parser() -> argparse.ArgumentParser:
                        help="report format (default: text)")
     export = commands.add_parser(
         "export",
-        help="write a self-contained HTML handout of a matrix view",
-        description="Write the matrix view described by a dashboard link's query string "
-        "(e.g. 'columns=setting_type&strength=evident') as one HTML file with no scripts "
-        "and no outside requests, for printing or emailing.",
+        help="write a self-contained HTML briefing or handout",
+        description="Write one self-contained HTML file that opens without a server or "
+        "internet and prints cleanly. By default: the whole programme's briefing (overview, "
+        "matrix, one section per identified project with its chart, findings, "
+        "disagreements, sources). --project ID: one project's brief. --matrix or --query Q: "
+        "the matrix view a dashboard link's query string describes (e.g. "
+        "'columns=setting_type&strength=evident'), with every matching record.",
     )
-    export.add_argument("--query", default="", help="the view, as in a dashboard link")
-    export.add_argument("--out", default="closing-the-gap-handout.html",
-                        help="file to write (default: closing-the-gap-handout.html)")
+    what = export.add_mutually_exclusive_group()
+    what.add_argument("--project", metavar="ID", help="one identified project's brief")
+    what.add_argument("--matrix", action="store_true", help="the matrix handout")
+    export.add_argument("--query", help="the matrix view, as in a dashboard link "
+                        "(implies --matrix)")
+    export.add_argument("--out", help="file to write (default: <programme>-briefing.html, "
+                        "<programme>-<project>.html or <programme>-matrix.html)")
     export.add_argument("--data", help="data package folder (default: $EXPLORER_DATA, "
                         "else the embedded data)")
+    site = commands.add_parser(
+        "site",
+        help="write the static read-only site",
+        description="Write every page's default view, every project's story, the matrix for "
+        "each column choice, findings, disagreements and sources as plain HTML files with "
+        "their charts, for any static web host. No kernel or server code is needed.",
+    )
+    site.add_argument("--out", required=True, help="folder to write (new, empty, or a site "
+                      "this command wrote before, which is replaced)")
+    site.add_argument("--live", help="base address of the live explorer (e.g. "
+                      "https://explorer.example.org); each page links to its live view")
+    site.add_argument("--data", help="data package folder (default: $EXPLORER_DATA, "
+                      "else the embedded data)")
+    digest = commands.add_parser(
+        "digest",
+        help="print the SHA-256 digest of a data package's files, for its CHANGELOG.md",
+        description="Print the digest of every file in a data package (default: "
+        "$EXPLORER_DATA, else the embedded data) except CHANGELOG.md. A release of the data "
+        "records it in the newest CHANGELOG.md entry.",
+    )
+    digest.add_argument("path", nargs="?", help="package folder")
+    digest.add_argument("--check", action="store_true",
+                        help="check that the newest CHANGELOG.md entry records the version "
+                        "and date in datapackage.json and this digest; exit 1 if not")
+    notebooks = commands.add_parser(
+        "notebooks",
+        help="write the Voila notebooks, one per page of the registry",
+        description="Write notebooks/<page>.ipynb for every page in explorer.pages.PAGES "
+        "(thin: import, build, display). The suite fails when the committed notebooks "
+        "differ from what this writes.",
+    )
+    notebooks.add_argument("--out", default="notebooks",
+                           help="folder to write into (default: notebooks)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "export":
+        if args.query is not None and args.project is not None:
+            parser.error("--query describes a matrix view; it cannot be used with --project")
         return _export(args)
+    if args.command == "site":
+        return _site(args)
+    if args.command == "digest":
+        return _digest(args)
+    if args.command == "notebooks":
+        return _notebooks(args)
     folder = data_path(args.path)
     problems = validate(folder)
     if args.format == "json":
@@ -70,19 +129,103 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if problems else 0
 
 
+def _load(path: str | None) -> Dataset | None:
+    """The dataset, or None after printing its problems to stderr."""
+    try:
+        return load(path)
+    except ExplorerError as error:
+        print(error, file=sys.stderr)
+        return None
+
+
 def _export(args: argparse.Namespace) -> int:
-    from .errors import ExplorerError
-    from .export import handout_html
-    from .load import load
+    from .export import briefing_filename, briefing_html, handout_html, project_brief_html
+
+    ds = _load(args.data)
+    if ds is None:
+        return 1
+    try:
+        if args.matrix or args.query is not None:
+            document = handout_html(ds, args.query or "")
+            out = args.out or briefing_filename(ds, "matrix")
+        elif args.project is not None:
+            document = project_brief_html(ds, args.project)
+            out = args.out or briefing_filename(ds, args.project)
+        else:
+            document = briefing_html(ds)
+            out = args.out or briefing_filename(ds)
+    except StateError as error:
+        print(f"explorer export: {error}", file=sys.stderr)
+        return 2
+    try:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(document)
+    except OSError as error:
+        print(f"explorer export: cannot write {out}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({len(document.encode('utf-8')) / 1e6:.1f} MB)")
+    return 0
+
+
+def _site(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .site import SiteError, build_site, check_live
 
     try:
-        ds = load(args.data)
+        live = check_live(args.live)
+    except SiteError as error:
+        print(f"explorer site: {error}", file=sys.stderr)
+        return 2
+    ds = _load(args.data)
+    if ds is None:
+        return 1
+    try:
+        report = build_site(ds, Path(args.out), live=live)
+    except SiteError as error:
+        print(f"explorer site: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"explorer site: cannot write {args.out}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {report.pages} pages to {args.out}: {report.files} files, "
+          f"{report.bytes / 1e6:.1f} MB")
+    return 0
+
+
+def _digest(args: argparse.Namespace) -> int:
+    from .errors import ExplorerError
+    from .release import data_digest, release_problems
+
+    folder = data_path(args.path)
+    if not folder.is_dir():
+        print(f"{folder}: no such folder", file=sys.stderr)
+        return 1
+    if not args.check:
+        print(data_digest(folder))
+        return 0
+    try:
+        problems = release_problems(folder)
     except ExplorerError as error:
         print(error, file=sys.stderr)
         return 1
-    with open(args.out, "w", encoding="utf-8") as handle:
-        handle.write(handout_html(ds, args.query))
-    print(f"wrote {args.out}")
+    for problem in problems:
+        print(f"  - {problem}")
+    if problems:
+        return 1
+    print(f"{folder}: the newest CHANGELOG.md entry matches the data files")
+    return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .notebooks import write_notebooks
+
+    for path in write_notebooks(Path(args.out)):
+        print(f"wrote {path}")
     return 0
 
 

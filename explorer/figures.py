@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, STRENGTHS
+from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, STRENGTHS, rows
 
 Figure = dict[str, Any]
 
@@ -108,7 +108,7 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
             "showlegend": not part.empty,
         })
     size = {"width": 330 + 170 * len(columns), "autosize": False} if compact else {}
-    return _figure(
+    figure = _figure(
         traces,
         title or f"Which mechanisms were activated, by {column_title.lower()}",
         300 + 80 * max(len(mechanisms), 1),
@@ -122,12 +122,13 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
                "gridcolor": "#eeeeee", "automargin": True},
         legend={"title": {"text": "Strength (colour and shape)"}, "orientation": "h",
                 "y": -0.02, "yanchor": "top", "x": 0},
-        annotations=[{"text": f"Columns: {_text(column_title)}. Number = records rated other "
-                              "than 'not reported'.",
-                      "showarrow": False, "xref": "paper", "yref": "paper", "x": 0,
-                      "y": -0.16, "xanchor": "left",
-                      "font": {"size": 12, "color": "#333333"}}],
     )
+    # The note travels with the chart (a downloaded PNG keeps it) and, unlike an annotation
+    # under the legend, cannot collide with a legend that wraps on a narrow screen.
+    figure["layout"]["title"]["subtitle"] = {
+        "text": f"Columns: {_text(column_title)}. Number = records rated other than "
+                "'not reported'.", "font": {"size": 12, "color": "#333333"}}
+    return figure
 
 
 def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects") -> str:
@@ -219,7 +220,7 @@ def story_figure(chains: pd.DataFrame, project_name: str) -> Figure:
     links = [
         (node(r.source_kind, r.source_id, r.source), node(r.target_kind, r.target_id, r.target),
          1.0, r.strength)
-        for r in chains.itertuples(index=False)
+        for r in rows(chains)
     ]
     height = max(360, 56 * max(len(nodes), 1))
     return _sankey(nodes, links,
@@ -234,7 +235,7 @@ def describe_sankey(chains: pd.DataFrame) -> str:
     parts = [f"{NODE_TITLES[r.source_kind]} '{r.source}' leads to "
              f"{NODE_TITLES[r.target_kind].lower()} '{r.target}' "
              f"({STRENGTHS[r.strength][0].lower()})"
-             for r in chains.itertuples(index=False)]
+             for r in rows(chains)]
     return f"{len(parts)} links. " + "; ".join(parts) + "."
 
 
@@ -250,7 +251,7 @@ def flows_figure(links: pd.DataFrame) -> Figure:
         return index[(kind, label)]
 
     edges = []
-    for row in links.itertuples(index=False):
+    for row in rows(links):
         if row.stage == ACTIVITY_TO_MECHANISM:
             edges.append((node("activity", row.source), node("mechanism", row.target),
                           float(row.count), row.strength))
@@ -266,5 +267,5 @@ def describe_flows(links: pd.DataFrame) -> str:
     if links.empty:
         return "No activity is linked to a mechanism with the current filters."
     parts = [f"{r.source} → {r.target}: {r.count} ({STRENGTHS[r.strength][0].lower()})"
-             for r in links.itertuples(index=False)]
+             for r in rows(links)]
     return "; ".join(parts) + "."

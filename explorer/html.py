@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -31,7 +31,14 @@ from markupsafe import Markup, escape
 
 from .figures import STRENGTH_STYLE
 from .load import Citation, Dataset
-from .query import STRENGTHS, coding_agreement, contested_evidence, humanise
+from .query import (
+    BASIS_TERMS,
+    STRENGTHS,
+    coding_agreement,
+    contested_evidence,
+    humanise,
+    rows,
+)
 
 __all__ = [
     "BASIS_HELP",
@@ -58,7 +65,7 @@ def _is_missing(value: object) -> bool:
     if value is None or isinstance(value, (tuple, list, dict)):
         return value is None
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(cast(Any, value)))
     except (TypeError, ValueError):
         return False
 
@@ -100,7 +107,7 @@ def csv_text(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise_formula(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
+    for row in rows(frame):
         writer.writerow(["" if _is_missing(v) else neutralise_formula(str(v)) for v in row])
     return buffer.getvalue()
 
@@ -182,14 +189,18 @@ def stylesheet() -> str:
 
 def table_rows(frame: pd.DataFrame) -> list[list[object]]:
     """A DataFrame's cells as lists, ready for the ``table`` fragment."""
-    return [list(row) for row in frame.itertuples(index=False)]
+    return [list(row) for row in rows(frame)]
 
 
 def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None = None,
           empty: str = "nothing to show") -> Markup:
-    """An accessible HTML table of ``frame``; cells are escaped unless they are ``Markup``."""
+    """An accessible HTML table of ``frame``; cells are escaped unless they are ``Markup``.
+
+    A table of five or more columns keeps readable columns on a small screen and scrolls
+    sideways inside its own box instead of squeezing its text to a word per line.
+    """
     return fragment("table", [str(c) for c in frame.columns], table_rows(frame), caption,
-                    row_classes or [], empty)
+                    row_classes or [], empty, len(frame.columns) >= 5)
 
 
 def slug(value: str) -> str:
@@ -202,14 +213,11 @@ def term(label: str, explanation: str) -> Markup:
     return fragment("term", label, explanation)
 
 
-def mapping_terms(options: Mapping[str, tuple[str, str]]) -> dict[str, Markup]:
-    """``id → term`` for a vocabulary of ``id → (label, explanation)``."""
-    return {key: term(label, explanation) for key, (label, explanation) in options.items()}
-
 
 def rating_table(cells: pd.DataFrame, caption: str, corner: str,
                  href: Callable[[str, str], str], contested: frozenset[str] = frozenset(),
-                 mark_differences: bool = False, css_class: str = "") -> Markup:
+                 mark_differences: bool = False, css_class: str = "",
+                 definitions: Mapping[str, str] | None = None) -> Markup:
     """``query.matrix`` cells as a compact table of rating badges, each a link to evidence.
 
     Args:
@@ -217,9 +225,11 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
         href: the address of the evidence behind a cell, from ``(mechanism_id, column_id)``.
         contested: evidence ids whose two codings disagreed; a cell holding one says so.
         mark_differences: highlight rows whose cells are not all the same strength.
+        definitions: ``mechanism_id → plain definition``; each row's mechanism is then
+            explained where it appears (a hover and keyboard-focus note).
     """
     columns = list(dict.fromkeys(cells.column))
-    rows = []
+    table_body = []
     for mechanism, part in cells.groupby("mechanism", sort=False):
         row_cells = [{
             "strength": r.strength, "count": int(r.count), "href": href(r.mechanism_id,
@@ -227,24 +237,32 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
             "contested": bool(contested.intersection(r.evidence_ids)),
             "title": f"{mechanism} × {r.column}: {STRENGTHS[r.strength][0]}. "
                      "Choose to read the evidence.",
-        } for r in part.itertuples(index=False)]
+        } for r in rows(part)]
         differs = mark_differences and len({c["strength"] for c in row_cells}) > 1
-        rows.append({"label": mechanism, "cells": row_cells, "differs": differs})
-    return fragment("rating_table", caption, corner, columns, rows, css_class)
+        mechanism_id = str(part.mechanism_id.iloc[0])
+        label: object = (term(str(mechanism), definitions[mechanism_id])
+                         if definitions and mechanism_id in definitions else mechanism)
+        table_body.append({"label": label, "cells": row_cells, "differs": differs})
+    return fragment("rating_table", caption, corner, columns, table_body, css_class)
 
 
-def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str) -> Markup:
+def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
+                   contested: frozenset[str] | None = None) -> Markup:
     """``query.reader_table`` rows with strength badges, linked citations and a note on
-    ratings whose two independent codings disagreed."""
+    ratings whose two independent codings disagreed (``contested``: computed when not
+    given)."""
     evidence = ds.mechanism_evidence.set_index("evidence_id")
-    contested = contested_evidence(ds)
+    if contested is None:
+        contested = contested_evidence(ds)
     shown = records.copy()
     ids = list(records["Record"])
     shown["Strength"] = [
         fragment("badge", str(evidence.at[r, "strength"]))
         + (Markup(' <span class="ctg-contested">contested</span>') if r in contested else "")
         for r in ids]
-    shown["Sources"] = [citations(ds, evidence.at[r, "source_ids"]) for r in ids]
+    shown["Sources"] = [citations(ds, cast(Any, evidence.at[r, "source_ids"])) for r in ids]
+    if "Basis" in shown.columns:
+        shown["Basis"] = [term(str(b), BASIS_TERMS.get(str(b), "")) for b in shown["Basis"]]
     return table(shown, caption)
 
 
@@ -260,3 +278,9 @@ def agreement_sentence(ds: Dataset) -> str:
             f"{agreement.kappa:.2f}). {count(contested, 'rating')} where they differed "
             f"{'is' if contested == 1 else 'are'} marked \"contested\" and show the "
             "reconciled rating.")
+
+
+def mechanism_definitions(ds: Dataset) -> dict[str, str]:
+    """``mechanism_id → definition``, for explaining mechanisms where they appear."""
+    return {str(k): str(v) for k, v in zip(ds.mechanisms.mechanism_id, ds.mechanisms.definition,
+                                           strict=True)}

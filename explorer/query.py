@@ -14,7 +14,9 @@ different from ``not_reported``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import pandas as pd
 
@@ -25,21 +27,27 @@ __all__ = [
     "COLUMN_KINDS",
     "FACETS",
     "STRENGTHS",
+    "STRENGTH_ORDER",
     "Agreement",
     "Filters",
+    "ProjectStory",
     "activity_mechanism_links",
     "cell_records",
+    "citation_text",
     "coding_agreement",
     "codings",
     "compare_projects",
     "contested_evidence",
+    "describe_filters",
     "evidence_records",
     "facet_counts",
     "facet_options",
+    "humanise",
     "matrix",
     "project_chains",
     "project_story",
     "reader_table",
+    "rows",
     "same_activity_different_mechanisms",
     "strongest",
 ]
@@ -148,6 +156,11 @@ def describe_filters(ds: Dataset, filters: Filters) -> str:
     labelled = {facet: tuple(facet_options(ds, facet)[v] for v in values)
                 for facet, values in filters.active().items()}
     return Filters(**labelled).describe()
+
+
+def rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` as named tuples (fields typed loosely: a row mixes types)."""
+    yield from frame.itertuples(index=False)
 
 
 def humanise(identifier: str) -> str:
@@ -268,12 +281,7 @@ def apply_filters(records: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return records.loc[keep.astype(bool)]
 
 
-def _contains(column: pd.Series, value: str) -> pd.Series:
-    """Boolean mask: which tuples in ``column`` contain ``value`` (safe on empty input)."""
-    return column.map(lambda values: value in values).astype(bool)
-
-
-def strongest(strengths) -> str:
+def strongest(strengths: Iterable[object]) -> str:
     """The strongest strength in ``strengths`` (evident > partial > not evident > not
     reported), or ``no_rows`` when there are none."""
     present = {str(s) for s in strengths}
@@ -375,7 +383,7 @@ READER_COLUMNS = {
 }
 
 
-def _join(texts) -> str:
+def _join(texts: Iterable[object]) -> str:
     """Join sentences into one cell: 'A. B.' → 'A; B'."""
     return "; ".join(str(t).rstrip(". ") for t in texts)
 
@@ -454,7 +462,8 @@ class ProjectStory:
 
 def _project_row(ds: Dataset, project_id: str) -> pd.Series:
     check_ids(ds, "project", [project_id])
-    return ds.projects.set_index("project_id").loc[project_id]
+    projects = ds.projects.set_index("project_id")
+    return projects.loc[projects.index == project_id].iloc[0]
 
 
 def project_story(ds: Dataset, project_id: str) -> ProjectStory:
@@ -474,7 +483,7 @@ def project_story(ds: Dataset, project_id: str) -> ProjectStory:
                      mine("project_relationships").relationship_type_id]
     parts = {t: mine(t) for t in ("contexts", "activities", "mechanism_evidence", "outcomes",
                                   "barriers_enablers", "follow_on", "discrepancies")}
-    cited = set()
+    cited: set[str] = set()
     for frame in [*parts.values(), ds.projects[ds.projects.project_id == project_id]]:
         for citations in frame.source_ids:
             cited.update(c.source_id for c in citations)
@@ -515,7 +524,7 @@ def project_chains(ds: Dataset, project_id: str) -> pd.DataFrame:
     mechanism = facet_options(ds, "mechanism")
     links = []
     evidence = ds.mechanism_evidence[ds.mechanism_evidence.project_id == project_id]
-    for row in evidence.itertuples(index=False):
+    for row in rows(evidence):
         strength = str(row.strength)
         if strength == "not_reported":
             continue
@@ -644,7 +653,7 @@ def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.
     records = records[records.strength.astype(str) != "not_reported"]
     domain_of = dict(zip(ds.outcomes.outcome_id, ds.outcomes.domain.astype(str), strict=True))
     links = []
-    for row in records.itertuples(index=False):
+    for row in rows(records):
         strength = str(row.strength)
         links += [(ACTIVITY_TO_MECHANISM, humanise(t), row.mechanism, strength)
                   for t in row.activity_types]

@@ -19,9 +19,9 @@ It is configured in ``voila.json``::
     "ThrottledKernelManager": {"max_kernels": 80, "max_concurrent_starts": 2}
 
 80 is a room of 60 (``bench/room.py --sizes 60``) plus headroom for late-comers and for
-kernels of closed tabs that have not yet been shut down; each kernel is ~105 MB resident
-(~75 MB of its own), so 80 is at most about 8 GB. Two concurrent launches: one per core of
-the 2-core machine it was tuned on (a launch is CPU-bound).
+kernels of closed tabs not yet shut down; what 60 kernels take in memory is what
+``bench/room.py`` prints. Two concurrent launches: one per core of the 2-core machine it was
+tuned on (a launch is CPU-bound).
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 
@@ -60,7 +60,8 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
     max_kernels = Integer(
         40, config=True,
         help="Most kernels (readers) at once, counting those waiting to start; further page "
-             "loads get a 'busy, retrying' page. About 105 MB resident each.",
+             "loads get a 'busy, retrying' page. Each kernel's memory is measured by "
+             "bench/memory.py (see the README's Performance section).",
     )
     max_concurrent_starts = Integer(
         2, config=True,
@@ -68,7 +69,7 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
              "once makes them race for ports and starve each other of CPU.",
     )
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._waiting = 0
         self._start_slots: asyncio.Semaphore | None = None
@@ -78,7 +79,7 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         """Kernels running plus page loads waiting for a kernel."""
         return len(self.list_kernel_ids()) + self._waiting
 
-    async def start_kernel(self, *args, **kwargs) -> str:
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         """Start a kernel when a slot is free; refuse with 503 when at ``max_kernels``."""
         if self.load >= self.max_kernels:
             self.log.warning("Refusing a new kernel: %d of %d in use", self.load,
@@ -97,7 +98,8 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
 class SlicedPollChannel(AsyncZMQSocketChannel):
     """A kernel channel whose waits cannot miss a message for longer than ``POLL_SLICE_S``."""
 
-    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+    async def get_msg(  # type: ignore[override]  # jupyter_client declares it sync
+            self, timeout: float | None = None) -> dict[str, Any]:
         """The next message; ``Empty`` if none arrives within ``timeout`` seconds (None: wait).
 
         Each slice's timeout ends in ``zmq_poll(0)``, which sees a message even when the

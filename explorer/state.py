@@ -11,6 +11,7 @@ Multiple values are comma-separated: ``?project=pathway,speaking-up&columns=sett
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import overload
 from urllib.parse import parse_qsl, urlencode
 
 from .load import Dataset
@@ -35,6 +36,12 @@ class ViewState:
     view: str
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+
+    @overload
+    def get(self, name: str, default: str) -> str: ...
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The single value of ``name`` or ``default``."""

@@ -352,11 +352,14 @@ def _check_plausibility(tables: dict[str, RawTable], problems: list[Problem]) ->
                 continue
             found = counts[row.get("programme_id")]
             if found != expected:
+                advice = ("record unidentified projects as rows with membership "
+                          "'unidentified' rather than leaving them out" if found < expected
+                          else "a project from elsewhere belongs to a programme of its own "
+                          "(a new row in programmes.csv)")
                 problems.append(Problem(
                     projects.spec.path, None, "programme_id", Rule.PLAUSIBILITY, str(found),
                     f"programme {row.get('programme_id')!r} funded {expected} projects but "
-                    f"{projects.spec.path} has {found}; record unidentified projects as rows "
-                    "with membership 'unidentified' rather than leaving them out"))
+                    f"{projects.spec.path} has {found}; {advice}"))
     outcomes = tables.get("outcomes")
     if outcomes is None or "unit" not in outcomes.spec.field_names:
         return

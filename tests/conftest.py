@@ -14,6 +14,7 @@ import explorer
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 MINI = ROOT / "tests" / "fixtures" / "mini"
+OTHER = ROOT / "tests" / "fixtures" / "other-programme"
 
 
 class PackageCopy:
@@ -72,6 +73,30 @@ def mini_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def mini(mini_path) -> explorer.Dataset:
     return explorer.load(mini_path)
+
+
+@pytest.fixture(scope="session")
+def other_path(tmp_path_factory) -> Path:
+    """An invented second programme's CSVs beside the real datapackage.json."""
+    return _assemble(OTHER, tmp_path_factory.mktemp("other-programme"))
+
+
+@pytest.fixture(scope="session")
+def other(other_path) -> explorer.Dataset:
+    return explorer.load(other_path)
+
+
+def programme_words(ds: explorer.Dataset) -> list[str]:
+    """Names and counts that belong to ``ds``'s programme: none may show for another one."""
+    from explorer.programme import Programme
+
+    programme = Programme.of(ds)
+    words = [programme.title, programme.funder, programme.text("site_title"), "OPM",
+             "Closing the Gap", "Health Foundation", "seven"]
+    words += list(ds.projects.short_name[ds.projects.membership != "unidentified"])
+    words += list(ds.mechanisms.label) + list(ds.foundations.label)
+    words += list(ds.relationship_types.label)
+    return sorted(set(words))
 
 
 @pytest.fixture

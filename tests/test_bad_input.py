@@ -241,6 +241,14 @@ CASES = {
          "projects.csv has 2; record unidentified projects as rows with membership "
          "'unidentified' rather than leaving them out [plausibility]"],
     ),
+    "project-added": (
+        lambda pkg: pkg.append_text(
+            "projects", "delta,ctg,t,Delta,x,not found,r,acute_hospital,s,p,2011,not found,,"
+                        "not found,s,confirmed,b,hf-programme-page[para 1],stated,\n"),
+        ['projects.csv, column "programme_id": programme \'ctg\' funded 3 projects but '
+         "projects.csv has 4; a project from elsewhere belongs to a programme of its own "
+         "(a new row in programmes.csv) [plausibility]"],
+    ),
     "nul-character": (
         lambda pkg: pkg.set_cell("findings", 2, "text", "activities\x00"),
         ['findings.csv, line 2, column "text": contains a NUL character [control-character]'],

@@ -430,3 +430,33 @@ def test_a_chart_slot_is_redrawn_in_place(mini):
     assert isinstance(chart, Chart) and app.current.charts["matrix"] is chart
     assert chart.figure != before
     assert chart.description.startswith("Matrix of 2 mechanisms by 6 settings.")
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_another_programmes_package_drives_every_page_in_its_own_words(other, ds, name):
+    """An invented programme (four projects, three mechanisms, its own texts) fills every
+    page, and none of this programme's names or counts appear."""
+    from conftest import programme_words
+
+    app = open_app(other, name)
+    page = page_html(app) + app.navigation.title + app.navigation.citation
+    assert "Bridging Care" in page or name not in ("index", "overview")
+    shown = [word for word in programme_words(ds) if word.lower() in page.lower()]
+    assert shown == []
+
+
+def test_another_programmes_handout_is_in_its_own_words(other, ds):
+    """The printable handout of the invented programme names only that programme."""
+    from conftest import programme_words
+
+    page = handout_html(other)
+    assert "Bridging Care Partnerships" in page
+    assert [w for w in programme_words(ds) if w.lower() in page.lower()] == []
+
+
+def test_the_programme_word_list_would_catch_this_programme(ds):
+    """The check above can fail: on this programme's own overview, its words are there."""
+    from conftest import programme_words
+
+    page = page_html(open_app(ds, "overview")).lower()
+    assert sum(word.lower() in page for word in programme_words(ds)) >= 5

@@ -120,7 +120,7 @@ def test_data_text_in_charts_is_escaped_for_plotlys_html_labels(mini):
     matrix = figures.matrix_figure(cells, planted)
     assert all("<img" not in x for trace in matrix["data"] for x in trace["x"])
     assert all("<img" not in h for trace in matrix["data"] for h in trace["hovertext"])
-    assert "<img" not in matrix["layout"]["annotations"][0]["text"]
+    assert "<img" not in matrix["layout"]["title"]["subtitle"]["text"]
 
 
 def test_a_compact_matrix_has_a_fixed_width_for_its_columns(mini):

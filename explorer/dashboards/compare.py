@@ -4,10 +4,9 @@ activity met different contexts and activated different mechanisms."""
 from __future__ import annotations
 
 import ipywidgets as w
-import pandas as pd
-from markupsafe import Markup
 
 from .. import figures, html, query
+from ..content import same_activity_table
 from ..pages import notebook_href
 from ..query import Filters
 from .frame import Page, guarded, html_widget
@@ -83,19 +82,9 @@ class ComparePage(Page):
             self.side_by_side.value = str(html.rating_table(
                 cells, "Mechanism ratings side by side", "Mechanism",
                 lambda m, p: notebook_href("matrix", cell=f"{m}:{p}"),
-                query.contested_evidence(ds), mark_differences=True, css_class="ctg-compare")
+                query.contested_evidence(ds), mark_differences=True, css_class="ctg-compare",
+                definitions=html.mechanism_definitions(ds))
                 + html.fragment("legend", self.programme.text("ratings_note")))
             self.same.value = str(html.render("same_activity.html.j2",
-                                              table=_same_table(same)))
+                                              table=same_activity_table(same)))
         self.sync()
-
-
-def _same_table(same: pd.DataFrame) -> Markup:
-    if same.empty:
-        return Markup("")
-    table = pd.DataFrame({
-        "Activity type": same.activity_type, "Project": same.project,
-        "What they did": same.activities, "Context": same.contexts,
-        "Mechanisms activated": [", ".join(m) or "none reported" for m in same.mechanisms]})
-    return html.table(table, "Shared activity types",
-                      ["differs" if d else "" for d in same.differs])

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .. import figures, html, query
-from ..query import STRENGTHS
+from ..content import FLOW_STAGES, flow_tables, stage_table
 from .frame import Page, guarded, html_widget
 from .matrix import FILTER_HELP, facet_choices
 from .widgets import FacetFilters
@@ -13,22 +11,6 @@ from .widgets import FacetFilters
 __all__ = ["FLOW_FACETS", "FLOW_STAGES", "FlowsPage", "stage_table"]
 
 FLOW_FACETS = ("project", "strength", "activity_type")
-FLOW_STAGES = (
-    (query.ACTIVITY_TO_MECHANISM, "Activity type", "Mechanism",
-     "Left half of the diagram: activity types to the mechanisms they activated"),
-    (query.MECHANISM_TO_OUTCOME, "Mechanism", "Outcome domain",
-     "Right half of the diagram: mechanisms to the outcome domains that show them"),
-)
-
-
-def stage_table(links: pd.DataFrame, stage: str, source: str, target: str) -> pd.DataFrame:
-    """One stage of the flows diagram as a reader table (one stage per table, never mixed)."""
-    part = links[links.stage == stage].sort_values(["source", "target"], kind="stable")
-    return pd.DataFrame({source: part.source, target: part.target,
-                         "Strength": [STRENGTHS[s][0] for s in part.strength],
-                         "Records": part["count"]})
-
-
 class FlowsPage(Page):
     """Across projects: does the same kind of activity lead to the same mechanism?"""
 
@@ -67,7 +49,5 @@ class FlowsPage(Page):
         self.draw("flows", figures.flows_figure(links), figures.describe_flows(links))
         with self.widget.hold_sync():
             self.filters.facets = facet_choices(self.ds, filters, FLOW_FACETS)
-            self.tables.value = "".join(
-                str(html.table(stage_table(links, stage, source, target), caption))
-                for stage, source, target, caption in FLOW_STAGES)
+            self.tables.value = str(flow_tables(links))
         self.sync()

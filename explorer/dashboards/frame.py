@@ -34,6 +34,7 @@ from ..figures import Figure
 from ..load import Dataset, load
 from ..pages import PAGES, PageSpec
 from ..programme import Programme
+from ..site import readonly_link
 from ..state import ViewState, parse_query, to_query
 from .widgets import Chart, Navigation
 
@@ -195,8 +196,10 @@ class App:
         )
         self.navigation.observe(self._on_present, "presenting")
         self.slot = w.Box(layout=w.Layout(display="block"))
+        # "Read-only version" link to the static site, when $EXPLORER_STATIC_URL is set.
+        self.readonly = html_widget("", "ctg-readonly-box")
         self.root = w.VBox([html_widget(f"<style>{html.stylesheet()}</style>"),
-                            self.navigation, self.slot])
+                            self.navigation, self.readonly, self.slot])
         self.root.add_class("ctg-root")
         self._pages: dict[str, Page] = {}
         self.page: Page | None = None
@@ -303,6 +306,8 @@ class App:
             self.navigation.citation = (
                 f"{site}. {title}. Dataset version {self.ds.version}, data as of "
                 f"{self.ds.data_as_of}.")
+            self.readonly.value = str(readonly_link(self.ds, page.name, page.state))
+            self.readonly.layout.display = None if self.readonly.value else "none"
 
 
 class ErrorPage:

@@ -20,6 +20,7 @@ class IndexPage(Page):
                                                                    "rows": "Rows"})
         self.body.children = [html_widget(html.render(
             "index.html.j2", programme=self.programme,
-            pages=[spec for spec in PAGES.values() if spec.name != self.name],
+            pages=[{"href": spec.notebook, "title": spec.title, "purpose": spec.purpose}
+                   for spec in PAGES.values() if spec.name != self.name],
             version=ds.version, data_as_of=ds.data_as_of,
             counts=html.table(counts, "What the data package holds")))]

@@ -85,8 +85,9 @@ class MatrixPage(Page):
         self.columns.observe(self._on_change, "value")
         self.filters.observe(self._on_change, "value")
         self.handout.on_click(self._on_handout)
-        legend = (html.fragment("legend", self.programme.text("ratings_note"))
-                  + html.fragment("header", "", html.agreement_sentence(self.ds)))
+        legend = html.render("ratings_key.html.j2",
+                             ratings_note=self.programme.text("ratings_note"),
+                             agreement=html.agreement_sentence(self.ds))
         self.body.children = [
             html_widget(html.fragment(
                 "header", self.spec.title,
@@ -167,8 +168,10 @@ class MatrixPage(Page):
     def _draw_grid(self, cells: query.pd.DataFrame, column_title: str) -> None:
         columns = list(dict.fromkeys(zip(cells.column_id, cells.column, strict=True)))
         rows = list(dict.fromkeys(zip(cells.mechanism_id, cells.mechanism, strict=True)))
+        definitions = html.mechanism_definitions(self.ds)
         self.grid.grid = {
-            "columns": [list(c) for c in columns], "rows": [list(r) for r in rows],
+            "columns": [list(c) for c in columns],
+            "rows": [[key, label, definitions.get(key, "")] for key, label in rows],
             "cells": [[s, int(n)] for s, n in zip(cells.strength, cells["count"],
                                                    strict=True)],
             "corner": "Mechanism",

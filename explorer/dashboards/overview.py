@@ -1,18 +1,20 @@
 """The overview: what the evaluation found first, then the evidence at a glance, what is
-uncertain, and the details (projects, framework, findings, disagreements)."""
+uncertain, and the details (projects, framework, findings, disagreements).
+
+The content itself is ``explorer.content.overview_html``, shared with the briefing and the
+static site; this page adds the button that prepares the whole-programme briefing.
+"""
 
 from __future__ import annotations
 
-from .. import html, query
-from ..pages import PAGES, notebook_href
-from .frame import Page, html_widget
+from .. import content
+from ..content import GLANCE_MAX_PROJECTS
+from ..export import briefing_filename, briefing_html
+from ..pages import notebook_href
+from .frame import Page, guarded, html_widget
+from .widgets import FileDownload
 
 __all__ = ["GLANCE_MAX_PROJECTS", "OverviewPage"]
-
-# Beyond this many projects the glance table groups projects by setting instead.
-GLANCE_MAX_PROJECTS = 12
-FINDING_GROUPS = (("finding", "Findings", "ul"), ("recommendation", "Recommendations", "ol"),
-                  ("warning", "Warnings", "ul"), ("tension", "Tensions", "ul"))
 
 
 class OverviewPage(Page):
@@ -21,106 +23,16 @@ class OverviewPage(Page):
     name = "overview"
 
     def build(self) -> None:
-        self.body.children = [html_widget(overview_html(self))]
+        self.download = FileDownload(
+            self._briefing, label="Download the briefing (HTML, for printing)",
+            filename=briefing_filename(self.ds), mimetype="text/html",
+            help="One self-contained file: the overview, the matrix and every identified "
+                 "project with its chart, ratings, outcomes and sources. It opens without a "
+                 "server or internet and prints one project per page.")
+        self.body.children = [html_widget(content.overview_html(self.ds, notebook_href)),
+                              self.download]
 
-
-def _cited(ds, frame):
-    return [{"text": row.text, "sources": html.citations(ds, row.source_ids)}
-            for row in frame.itertuples(index=False)]
-
-
-def overview_html(page: Page) -> str:
-    """The whole overview as trusted markup (the page has no controls)."""
-    ds, programme = page.ds, page.programme
-    findings = ds.findings.sort_values("display_order")
-    columns = "project" if len(ds.projects) <= GLANCE_MAX_PROJECTS else "setting_type"
-    cells = query.matrix(ds, columns)
-    contested = query.contested_evidence(ds)
-    glance = html.rating_table(
-        cells, "Strongest rating per mechanism and "
-        + query.COLUMN_KINDS[columns].lower()[:-1], "Mechanism",
-        lambda m, c: notebook_href("matrix", columns=columns if columns != "project" else "",
-                                   cell=f"{m}:{c}"),
-        contested)
-    relationships = query.facet_options(ds, "relationship_type")
-    targeted = ds.project_relationships.groupby("project_id", observed=True)[
-        "relationship_type_id"].agg(list)
-    projects = []
-    for p in ds.projects.itertuples(index=False):
-        membership = str(p.membership)
-        rels = ", ".join(relationships[r] for r in targeted.get(p.project_id, []))
-        projects.append({
-            "project_id": p.project_id, "short_name": p.short_name, "membership": membership,
-            "membership_term": html.term(membership.capitalize(),
-                                         query.MEMBERSHIP_HELP.get(membership, "")),
-            "lead": p.lead_organisation, "setting": p.setting, "region": p.region,
-            "relationships": rels or None, "membership_basis": p.membership_basis,
-            "story": (notebook_href("story", project=p.project_id)
-                      if membership != "unidentified" else ""),
-        })
-    membership = ds.projects.membership.astype(str).value_counts()
-    return str(html.render(
-        "overview.html.j2",
-        programme=programme, version=ds.version, data_as_of=ds.data_as_of,
-        headlines=_cited(ds, findings[findings.kind == "headline"]),
-        glance=glance,
-        glance_help=("Rows are the evaluation's enabling mechanisms; columns are the "
-                     + query.COLUMN_KINDS[columns].lower() + ". Each mark is the strongest "
-                     "rating of the evidence records behind it (colour, symbol and word)."),
-        legend=html.fragment("legend", programme.text("ratings_note")),
-        uncertain=uncertainties(page),
-        projects=projects,
-        membership_line=(f"{int(membership.get('confirmed', 0))} confirmed, "
-                         f"{int(membership.get('probable', 0))} probable, "
-                         f"{int(membership.get('unidentified', 0))} not identified. "
-                         + programme.text("unidentified_note")),
-        foundations=list(ds.foundations.sort_values("display_order").itertuples()),
-        mechanisms=list(ds.mechanisms.sort_values("display_order").itertuples()),
-        relationships=list(ds.relationship_types.sort_values("display_order").itertuples()),
-        findings=[{"title": title, "tag": tag, "items": _cited(ds, findings[findings.kind == kind])}
-                  for kind, title, tag in FINDING_GROUPS if (findings.kind == kind).any()],
-        discrepancies=discrepancy_items(ds, ds.discrepancies),
-        pages=[spec for spec in PAGES.values() if spec.name not in ("index", "overview")],
-    ))
-
-
-def discrepancy_items(ds, frame) -> list[dict]:
-    """Discrepancy rows ready for the ``discrepancies`` fragment."""
-    return [{"topic": r.topic, "description": r.description, "handling": r.handling,
-             "sources": html.citations(ds, r.source_ids)} for r in frame.itertuples(index=False)]
-
-
-def uncertainties(page: Page) -> list[str]:
-    """What a reader should not take as settled, in plain sentences, counted from the data."""
-    ds, programme = page.ds, page.programme
-    membership = ds.projects.membership.astype(str)
-    items = []
-    unidentified = int((membership == "unidentified").sum())
-    if unidentified:
-        items.append(f"{html.count(unidentified, 'project')} of {len(ds.projects)} could not "
-                     "be identified from any readable source. "
-                     + programme.text("unidentified_note"))
-    probable = ds.projects[membership == "probable"]
-    if len(probable):
-        names = ", ".join(probable.short_name)
-        items.append(f"Programme membership is probable, not confirmed, for: {names}.")
-    coded = int((ds.mechanism_evidence.basis.astype(str) == "coded").sum())
-    items.append(f"{coded} of {len(ds.mechanism_evidence)} mechanism ratings are the curators' "
-                 "coding, not a source's own words. " + programme.text("ratings_note"))
-    contested = query.contested_evidence(ds)
-    agreement = query.coding_agreement(ds)
-    if agreement is not None:
-        items.append(
-            f"Two coders rated every mechanism independently; they agreed on "
-            f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%, Cohen's kappa "
-            f"{agreement.kappa:.2f}). {html.count(len(contested), 'rating')} "
-            f"{'was' if len(contested) == 1 else 'were'} contested and reconciled; they are "
-            "marked \"contested\".")
-    not_reported = int((ds.mechanism_evidence.strength.astype(str) == "not_reported").sum())
-    if not_reported:
-        items.append(f"{not_reported} ratings are 'not reported': the readable sources are "
-                     "silent, which is a gap in the record, not evidence that nothing changed.")
-    if len(ds.discrepancies):
-        items.append(f"Sources disagree in {html.count(len(ds.discrepancies), 'place')}; "
-                     "see 'Where sources disagree' below.")
-    return items
+    @guarded
+    def _briefing(self) -> bytes:
+        """The whole-programme briefing, built only when asked (it is several MB)."""
+        return briefing_html(self.ds).encode("utf-8")

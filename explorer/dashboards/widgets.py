@@ -9,7 +9,9 @@ Each does one job in the browser that stock ipywidgets do badly or slowly:
   that Voila already serves, plus its text alternative;
 - ``EvidenceGrid``: the mechanism × column matrix as one keyboard-usable table of buttons,
   at any size;
-- ``FacetFilters``: checkbox filters with counts and removable chips.
+- ``FacetFilters``: checkbox filters with counts and removable chips;
+- ``FileDownload``: a button that fetches a file built on request (briefings) as one binary
+  message and saves it.
 
 The JavaScript is read from ``js/`` once per process and sent with each widget; nothing is
 fetched from outside the server. ``js/plotly_loader.js`` (plotly.js from Voila's own plotly
@@ -28,7 +30,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "Navigation"]
+__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "Navigation"]
 
 JS = Path(__file__).resolve().parent / "js"
 
@@ -88,7 +90,8 @@ class Chart(anywidget.AnyWidget):
 class EvidenceGrid(anywidget.AnyWidget):
     """The matrix as a table of buttons; a choice arrives as ``on_select(key)``.
 
-    ``grid`` holds ``columns`` and ``rows`` (``[id, label]`` pairs), ``cells`` (row-major
+    ``grid`` holds ``columns`` (``[id, label]``) and ``rows`` (``[id, label, definition]``:
+    the definition is shown when a reader points at the heading), ``cells`` (row-major
     ``[strength, count]`` pairs), ``corner`` and ``caption``; ``styles`` maps a strength to
     ``[label, symbol]``; ``selected`` is the key shown as chosen (``mechanism:column``,
     ``mechanism:`` for a row, ``:column`` for a column).
@@ -118,3 +121,34 @@ class FacetFilters(anywidget.AnyWidget):
     title = traitlets.Unicode("Filter the evidence").tag(sync=True)
     help = traitlets.Unicode("").tag(sync=True)
     expanded = traitlets.Bool(False).tag(sync=True)
+
+
+class FileDownload(anywidget.AnyWidget):
+    """A button that asks the kernel for a file and saves what comes back.
+
+    The file is built only when the reader asks (``build()`` returns its bytes, or None when
+    it failed and the page has shown a message) and travels once as a binary buffer of a
+    widget message; the browser turns it into a Blob and saves it as ``filename``. A file of
+    several MB never sits in the page as a ``data:`` address.
+    """
+
+    _esm = _esm("download.js")
+    label = traitlets.Unicode("Download").tag(sync=True)
+    filename = traitlets.Unicode("download").tag(sync=True)
+    mimetype = traitlets.Unicode("application/octet-stream").tag(sync=True)
+    help = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, build: Callable[[], bytes | None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._build = build
+        self.on_msg(self._handle)
+
+    def _handle(self, _widget: object, content: dict[str, Any], _buffers: object) -> None:
+        if not (isinstance(content, dict) and content.get("type") == "request"):
+            return
+        data = self._build()
+        if data is None:
+            self.send({"type": "failed"})
+        else:
+            self.send({"type": "file", "filename": self.filename, "mimetype": self.mimetype,
+                       "size": len(data)}, [data])

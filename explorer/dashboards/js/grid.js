@@ -71,11 +71,14 @@ function render({ model, el }) {
     const thead = document.createElement("thead");
     thead.append(head);
     const tbody = document.createElement("tbody");
-    rows.forEach(([rowId, rowLabel], r) => {
+    rows.forEach(([rowId, rowLabel, definition], r) => {
       const tr = document.createElement("tr");
       const th = document.createElement("th");
       th.scope = "row";
       const rowNode = button(rowLabel, `${rowId}:`, "ctg-rowhead", `All evidence for ${rowLabel}`);
+      if (definition) {
+        rowNode.title = `${rowLabel}: ${definition} Choose to list all its evidence.`;
+      }
       th.append(rowNode);
       tr.append(th);
       const line = [rowNode];

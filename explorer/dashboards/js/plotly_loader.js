@@ -8,10 +8,10 @@
 // plotly's JupyterLab extension (`jupyterlab-plotly`, a federated module Voila loads on every
 // page) bundles plotly.js and keeps it on its renderer class once the renderer has drawn.
 // One empty draw through that public renderer makes it load; later draws use Plotly.react.
-async function loadPlotly() {
+async function loadPlotlyOnce() {
   if (window.Plotly) { return window.Plotly; }
   const container = window._JUPYTERLAB && window._JUPYTERLAB["jupyterlab-plotly"];
-  if (!container) { throw new Error("plotly's extension is not on this page"); }
+  if (!container) { throw new Error("plotly's extension is not on this page yet"); }
   const module = (await container.get("./index"))();
   const Renderer = module.RenderedPlotly;
   if (!Renderer.Plotly) {
@@ -25,6 +25,20 @@ async function loadPlotly() {
     throw new Error("plotly.js did not load");
   }
   return Renderer.Plotly;
+}
+
+// Voila loads its extensions while widgets start rendering; on a busy machine a chart can
+// ask before plotly's extension is ready, so keep asking for a while before giving up.
+async function loadPlotly() {
+  const deadline = Date.now() + 60000;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      return await loadPlotlyOnce();
+    } catch (error) {
+      if (Date.now() > deadline) { throw error; }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 // One load per page, shared by every widget module that includes this text.

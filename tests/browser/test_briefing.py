@@ -1,0 +1,119 @@
+"""Briefings in a real browser: they open from file:// with the network cut off, draw every
+chart with their own plotly.js, show planted HTML as text, and print one project per page."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from browser_kit import ARTIFACTS, VIEWPORT, screenshot
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from explorer import query
+from explorer.export import briefing_html, identified_projects, project_brief_html
+from explorer.load import load
+
+pytestmark = pytest.mark.browser
+
+PLANTED = "<img src=x onerror=window.__planted=1>"
+
+
+@pytest.fixture(scope="module")
+def files(ds, tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("briefings")
+    paths = {"whole": folder / "briefing.html", "pathway": folder / "pathway.html"}
+    paths["whole"].write_text(briefing_html(ds), encoding="utf-8")
+    paths["pathway"].write_text(project_brief_html(ds, "pathway"), encoding="utf-8")
+    return paths
+
+
+@pytest.fixture
+def offline(chromium):
+    """A page whose every request other than file:// is aborted and recorded."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    attempted: list[str] = []
+    errors: list[str] = []
+
+    def route(route_):
+        if route_.request.url.startswith("file://"):
+            route_.continue_()
+        else:
+            attempted.append(route_.request.url)
+            route_.abort("internetdisconnected")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page, attempted, errors
+    context.close()
+
+
+def open_file(page, path: Path) -> None:
+    page.goto(path.as_uri())
+    expect(page.locator(".ctg-plot .main-svg").first).to_be_visible(timeout=30_000)
+
+
+@pytest.mark.parametrize("which", ["whole", "pathway"])
+def test_a_briefing_draws_every_chart_from_file_with_no_network(ds, files, offline, which):
+    """Each chart box gets a plotly drawing; nothing is requested from anywhere; no error."""
+    page, attempted, errors = offline
+    open_file(page, files[which])
+    boxes = page.locator("[data-ctg-figure]")
+    expected = 1 + len(identified_projects(ds)) if which == "whole" else 1
+    expect(boxes).to_have_count(expected)
+    for index in range(expected):
+        expect(boxes.nth(index).locator(".main-svg").first).to_be_visible()
+    expect(page.locator(".ctg-plot", has_text="could not be drawn")).to_have_count(0)
+    screenshot(page, f"briefing-{which}")
+    assert attempted == [], attempted
+    assert errors == [], errors
+
+
+def test_html_planted_in_the_data_is_text_in_a_briefing(data_copy, tmp_path, offline):
+    """A project summary and an activity holding markup show as text; no script runs."""
+    page, attempted, errors = offline
+    data_copy.set_cell("projects", 3, "summary", PLANTED)
+    data_copy.set_cell("activities", 2, "description", PLANTED)
+    path = tmp_path / "planted.html"
+    path.write_text(briefing_html(load(data_copy.path)), encoding="utf-8")
+    open_file(page, path)
+    expect(page.get_by_text(PLANTED, exact=True).first).to_be_visible()
+    assert page.locator("img").count() == 0
+    assert page.evaluate("() => window.__planted") is None
+    assert attempted == [] and errors == []
+
+
+def test_the_printed_briefing_starts_each_project_on_a_new_page(ds, files, offline):
+    """Printed to A4, each identified project's heading is the first line of a page, the
+    matrix starts a page, and the charts are in the PDF (vector paths, not blank boxes)."""
+    page, _, errors = offline
+    open_file(page, files["whole"])
+    expect(page.locator(".main-svg")).not_to_have_count(0)
+    pdf = page.pdf(format="A4", print_background=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "briefing.pdf").write_bytes(pdf)
+    reader = PdfReader(io.BytesIO(pdf))
+    first_lines = [next((line.strip() for line in (p.extract_text() or "").splitlines()
+                         if line.strip()), "") for p in reader.pages]
+    names = query.facet_options(ds, "project")
+    matrix = next(i for i, line in enumerate(first_lines) if line.startswith("The matrix"))
+    # (a project card of the overview may also happen to start a page before the matrix)
+    starts = [next((i for i, line in enumerate(first_lines) if i > matrix and line == names[p]),
+                   None) for p in identified_projects(ds)]
+    assert None not in starts, list(zip(range(len(first_lines)), first_lines, strict=True))
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert len(reader.pages) >= len(starts) + 3
+    text = "\n".join(p.extract_text() or "" for p in reader.pages)
+    assert re.search(r"from context to activities, mechanisms\s+and outcomes", text)
+    assert errors == []
+
+
+def test_a_printed_project_brief_is_a_few_pages_with_its_chart(files, offline):
+    page, _, _ = offline
+    open_file(page, files["pathway"])
+    reader = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
+    assert 2 <= len(reader.pages) <= 8
+    assert "Pathway homeless care (UCLH)" in (reader.pages[0].extract_text() or "")

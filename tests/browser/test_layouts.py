@@ -1,0 +1,93 @@
+"""Layouts that hold: laptop, projector (presentation mode), tablet and 200% zoom.
+
+Every page is opened at each size; nothing runs off the side of the page (wide tables, the
+grid and charts scroll inside their own boxes), no control's label is cut off in presentation
+mode, and a screenshot of each page at each size is saved in test-artifacts/ for a person to
+look at. 200% browser zoom is a viewport of half the width at twice the pixel density, which
+is what the browser lays out when a reader zooms in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from browser_kit import CHART_PAGES, PAGES, Session, screenshot, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    width: int
+    height: int
+    scale: float = 1
+    present: bool = False
+
+
+LAYOUTS = (
+    Layout("laptop", 1366, 768),
+    Layout("projector", 1920, 1080, present=True),
+    Layout("tablet", 768, 1024),
+    Layout("zoom200", 683, 384, scale=2),
+)
+# Boxes allowed to scroll sideways on their own: the evidence grid, wide tables, charts.
+OWN_SCROLL = ".ctg-grid-scroll, .ctg-table-wrap, .ctg-figure, .js-plotly-plot"
+
+OVERFLOW_JS = """(allowed) => {
+  const width = document.documentElement.clientWidth;
+  const boxes = [...document.querySelectorAll(allowed)];
+  const inside = (el) => boxes.some((box) => box !== el && box.contains(el));
+  const wide = [...document.querySelectorAll('.ctg-root *')].filter((el) => {
+    if (inside(el) || el.closest('.ctg-tip') || el.closest('.ctg-srOnly')) { return false; }
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.right > width + 1;
+  });
+  const page = document.scrollingElement;
+  return {pageScroll: page.scrollWidth > page.clientWidth + 1,
+          wide: wide.slice(0, 5).map((el) => `${el.tagName}.${el.className}`.slice(0, 80))};
+}"""
+
+CLIPPED_JS = """() => [...document.querySelectorAll(
+    '.ctg-root button, .ctg-root label, .ctg-root select, .ctg-root .widget-label, '
+    + '.ctg-root summary, .ctg-root a')]
+  .filter((el) => el.offsetParent !== null && !el.closest('.ctg-grid-scroll, .ctg-srOnly'))
+  .filter((el) => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+  .map((el) => (el.textContent || el.value || '').trim().slice(0, 60))"""
+
+
+@pytest.fixture
+def sized(chromium, voila, request):
+    """A browser session at one layout."""
+    layout: Layout = request.param
+    context = chromium.new_context(viewport={"width": layout.width, "height": layout.height},
+                                   device_scale_factor=layout.scale, accept_downloads=True)
+    session = Session(context, voila)
+    try:
+        yield session, layout
+    finally:
+        session.close()
+    session.assert_clean()
+
+
+@pytest.mark.parametrize("sized", LAYOUTS, ids=[layout.name for layout in LAYOUTS],
+                         indirect=True)
+def test_every_page_fits_its_screen(sized):
+    """At each size no page runs off the side (only grids, wide tables and charts scroll in
+    their own boxes), and in presentation mode no label is cut off."""
+    session, layout = sized
+    page = session.new_page()
+    problems = []
+    for name in PAGES:
+        page = session.open(name, "present=1" if layout.present else "", page=page)
+        wait_ready(page, name in CHART_PAGES)
+        overflow = page.evaluate(OVERFLOW_JS, OWN_SCROLL)
+        if overflow["pageScroll"] or overflow["wide"]:
+            problems.append(f"{name}: runs off the side: {overflow['wide']}")
+        if layout.present:
+            clipped = page.evaluate(CLIPPED_JS)
+            if clipped:
+                problems.append(f"{name}: labels cut off in presentation mode: {clipped}")
+        screenshot(page, f"layout-{layout.name}-{name}")
+    assert problems == []

@@ -1,0 +1,266 @@
+"""Specifications of the static read-only site: every page as plain HTML, assets once,
+links that resolve, the dataset's version everywhere, and links to and from the live explorer."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from explorer import query
+from explorer.cli import main
+from explorer.export import plotly_js
+from explorer.load import load
+from explorer.pages import PAGES
+from explorer.site import (
+    EXTRA_PAGES,
+    SiteError,
+    build_site,
+    check_live,
+    readonly_link,
+    static_path,
+    static_url,
+)
+from explorer.state import parse_query
+
+LIVE = "https://explorer.example.org"
+
+
+class Links(HTMLParser):
+    """Every ``href`` and ``src`` and every ``id`` of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.srcs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        if "src" in attrs:
+            self.srcs.append(attrs["src"])
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+
+
+def parse(path: Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+@pytest.fixture(scope="module")
+def site(ds, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("site") / "site"
+    build_site(ds, folder, live=LIVE, today=date(2026, 11, 27))
+    return folder
+
+
+def expected_pages(ds) -> set[str]:
+    return ({f"{name}.html" for name in PAGES if name not in ("matrix", "story")}
+            | {f"{name}.html" for name in EXTRA_PAGES}
+            | {"matrix.html"} | {f"matrix-{c}.html" for c in query.COLUMN_KINDS if c != "project"}
+            | {f"story-{p}.html" for p in ds.projects.project_id})
+
+
+def test_the_site_has_every_page_story_and_matrix_choice(ds, site):
+    """Each registry page's default view, a story per project (unidentified included, as a
+    note), the matrix per column choice, findings, disagreements and sources."""
+    pages = {p.name for p in site.glob("*.html")}
+    assert pages == expected_pages(ds)
+    manifest = json.loads((site / "site.json").read_text())
+    assert {p["path"] for p in manifest["pages"]} == pages
+    assert manifest["dataset_version"] == ds.version
+
+
+def test_assets_are_written_once_and_pages_only_link_to_them(site):
+    """plotly.js and the CSS are files of the site; no page carries either inline."""
+    assets = sorted(p.name for p in (site / "assets").iterdir())
+    assert assets == ["charts.js", "explorer.css", "plotly.min.js"]
+    assert (site / "assets" / "plotly.min.js").read_text() == plotly_js()
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert len(text) < 300_000, page.name
+        assert "<style>" not in text
+        assert re.findall(r"<script(?![^>]*application/json)[^>]*>", text) in (
+            [], ['<script src="assets/plotly.min.js">', '<script src="assets/charts.js">'])
+
+
+def test_every_page_carries_the_dataset_version_and_date(ds, site):
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert f"Dataset version {ds.version}, data as of {ds.data_as_of}." in text, page.name
+
+
+def test_every_internal_link_resolves_to_a_page_and_anchor(site):
+    """Relative links go to files of the site, and their #anchors exist there."""
+    ids = {page.name: parse(page).ids for page in site.glob("*.html")}
+    checked = 0
+    for page in site.glob("*.html"):
+        links = parse(page)
+        for href in links.hrefs + links.srcs:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                assert parts.scheme in ("http", "https"), (page.name, href)
+                continue
+            target = unquote(parts.path) or page.name
+            assert (site / target).is_file(), (page.name, href)
+            if parts.fragment:
+                assert parts.fragment in ids[target], (page.name, href)
+            checked += 1
+    assert checked > 200
+
+
+def test_charts_are_drawn_where_the_dashboards_draw_them(ds, site):
+    """Matrix (each choice), story (identified projects), compare and flows hold figures."""
+    def figures(name: str) -> list[dict]:
+        return [json.loads(m) for m in re.findall(
+            r'<script type="application/json" id="[^"]+">(.*?)</script>',
+            (site / name).read_text(encoding="utf-8"), re.S)]
+
+    for name in ("matrix.html", "matrix-setting_type.html", "compare.html", "flows.html",
+                 "story-pathway.html"):
+        assert len(figures(name)) == 1, name
+    assert figures("story-unidentified-7.html") == []
+    assert figures("overview.html") == []
+
+
+def test_matrix_cells_link_to_the_evidence_behind_them(ds, site):
+    """A cell with records links to a section listing exactly those records."""
+    text = (site / "matrix-setting_type.html").read_text(encoding="utf-8")
+    cells = query.matrix(ds, "setting_type")
+    with_records = 0
+    for r in cells.itertuples(index=False):
+        records = query.cell_records(ds, "setting_type", r.mechanism_id, r.column_id)
+        anchor = f"cell-{r.mechanism_id}--{r.column_id}"
+        if records.empty:
+            assert f'href="#{anchor}"' not in text
+            continue
+        with_records += 1
+        start = text.index(f'id="{anchor}"')
+        section = text[start:text.index("</section>", start)]
+        shown = re.findall(r"<td>([a-z0-9_-]+-ev-[a-z0-9_-]+)</td>", section)
+        assert shown == list(records["Record"])
+    assert with_records > 3
+
+
+def test_static_pages_link_to_their_live_counterparts(site):
+    """With --live, each page links to the same view of the running explorer."""
+    assert (f'href="{LIVE}/voila/render/matrix.ipynb?columns=setting_type"'
+            in (site / "matrix-setting_type.html").read_text(encoding="utf-8"))
+    assert (f'href="{LIVE}/voila/render/story.ipynb?project=pathway"'
+            in (site / "story-pathway.html").read_text(encoding="utf-8"))
+    assert "live explorer" not in (site / "sources.html").read_text(encoding="utf-8")
+
+
+def test_without_live_there_is_no_live_link(ds, tmp_path):
+    build_site(ds, tmp_path / "s")
+    assert "/voila/render/" not in (tmp_path / "s" / "index.html").read_text(encoding="utf-8")
+
+
+def test_html_planted_in_the_data_is_text_on_every_page(data_copy, tmp_path):
+    data_copy.set_cell("projects", 3, "summary", "<img src=x onerror=alert(1)>")
+    data_copy.set_cell("discrepancies", 2, "topic", "<script>alert(2)</script>")
+    folder = tmp_path / "site"
+    build_site(load(data_copy.path), folder)
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<img" not in text and "<script>alert" not in text, page.name
+    assert "&lt;img src=x onerror=alert(1)&gt;" in (folder / "story-pathway.html").read_text()
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in (folder / "discrepancies.html").read_text()
+
+
+def test_a_folder_that_is_not_a_site_is_never_overwritten(ds, tmp_path):
+    """A non-empty folder without the site's manifest is refused and left alone."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(SiteError, match="not a site written by this command"):
+        build_site(ds, folder)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_rebuilding_replaces_the_previous_site(ds, tmp_path):
+    """A site written before is replaced whole: no stale page survives."""
+    folder = tmp_path / "site"
+    build_site(ds, folder)
+    (folder / "story-gone.html").write_text("stale")
+    build_site(ds, folder)
+    assert not (folder / "story-gone.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folder left
+
+
+@pytest.mark.parametrize("live", ["javascript:alert(1)", "ftp://x", "example.org",
+                                  'https://x.org/"><script>'])
+def test_live_must_be_an_http_address(live):
+    with pytest.raises(SiteError, match="--live must be an http"):
+        check_live(live)
+
+
+def test_static_path_maps_live_views_to_static_pages(ds):
+    first = ds.projects.project_id.iloc[0]
+    assert static_path(ds, "matrix") == "matrix.html"
+    assert static_path(ds, "matrix", columns="relationship_type",
+                       cell="patient_beliefs:individual_professional") == (
+        "matrix-relationship_type.html#cell-patient_beliefs--individual_professional")
+    assert static_path(ds, "story") == f"story-{first}.html"
+    assert static_path(ds, "story", project="pathway") == "story-pathway.html"
+    assert static_path(ds, "flows", strength="partial") == "flows.html"
+
+
+def test_live_pages_link_to_the_read_only_version_when_configured(ds, monkeypatch):
+    """$EXPLORER_STATIC_URL turns on the link; the view picks the static page."""
+    monkeypatch.delenv("EXPLORER_STATIC_URL", raising=False)
+    state = parse_query(ds, "matrix", "columns=setting_type&strength=partial")
+    assert readonly_link(ds, "matrix", state) == ""
+    monkeypatch.setenv("EXPLORER_STATIC_URL", "https://static.example.org/ctg")
+    assert 'href="https://static.example.org/ctg/matrix-setting_type.html"' in readonly_link(
+        ds, "matrix", state)
+    story = parse_query(ds, "story", "project=peer-support")
+    assert "story-peer-support.html" in readonly_link(ds, "story", story)
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "//evil.org/", 'https://x"y'])
+def test_a_bad_static_url_is_ignored(monkeypatch, value, caplog):
+    monkeypatch.setenv("EXPLORER_STATIC_URL", value)
+    assert static_url() == ""
+    assert "ignoring EXPLORER_STATIC_URL" in caplog.text
+
+
+def test_the_app_shows_the_read_only_link_for_the_page_on_show(ds, monkeypatch):
+    """The live frame follows the reader: the link changes with the page and view."""
+    from explorer.dashboards import build
+
+    monkeypatch.setenv("EXPLORER_STATIC_URL", "/static/")
+    app = build("matrix", "columns=setting_type", ds, strict=True)
+    assert 'href="/static/matrix-setting_type.html"' in app.readonly.value
+    app.open("story", "project=pathway")
+    assert 'href="/static/story-pathway.html"' in app.readonly.value
+    monkeypatch.delenv("EXPLORER_STATIC_URL")
+    app.open("overview")
+    assert app.readonly.value == "" and app.readonly.layout.display == "none"
+
+
+def test_cli_site_writes_the_site_and_reports_its_size(tmp_path, capsys):
+    assert main(["site", "--out", str(tmp_path / "s"), "--live", LIVE]) == 0
+    out = capsys.readouterr().out
+    assert re.match(r"wrote 18 pages to .*: 23 files, 5\.\d MB", out)
+
+
+def test_cli_site_with_a_bad_live_address_exits_2_and_writes_nothing(tmp_path, capsys):
+    assert main(["site", "--out", str(tmp_path / "s"), "--live", "javascript:x"]) == 2
+    assert "explorer site: --live must be an http" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
+
+
+def test_cli_site_into_a_foreign_folder_exits_2(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("x")
+    assert main(["site", "--out", str(tmp_path)]) == 2
+    assert "not a site written by this command" in capsys.readouterr().err
