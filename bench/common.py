@@ -14,7 +14,6 @@ per target: ``VERDICT <target>: PASS|FAIL (<numbers>)``.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import statistics
@@ -22,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +77,6 @@ __all__ = [
     "chromium_path",
     "close",
     "first_paint",
-    "kernel_count",
     "kernels",
     "load_line",
     "median",
@@ -167,15 +164,6 @@ def kernels(server: VoilaServer) -> list[psutil.Process]:
     except psutil.Error:
         return []
     return [c for c in children if _is_kernel(c)]
-
-
-def kernel_count(server: VoilaServer) -> int | None:
-    """How many kernels the server itself lists (``GET /api/kernels``); None if it won't say."""
-    try:
-        with urllib.request.urlopen(f"{server.base}/api/kernels", timeout=10) as response:
-            return len(json.loads(response.read()))
-    except (OSError, ValueError):
-        return None
 
 
 def _is_kernel(process: psutil.Process) -> bool:

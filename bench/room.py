@@ -43,6 +43,7 @@ from common import (
 )
 
 ALL_SERVED_S = 60
+REQUEST_TIMEOUT_S = 180  # a request unanswered this long is hung (bench/hub.py uses it too)
 # Voila's own defaults for everything explorer.serving and voila.json change for a room.
 PLAIN = ["--VoilaConfiguration.multi_kernel_manager_class="
          "jupyter_server.services.kernels.kernelmanager.AsyncMappingKernelManager",
@@ -50,7 +51,9 @@ PLAIN = ["--VoilaConfiguration.multi_kernel_manager_class="
          "--VoilaExecutor.iopub_timeout=4"]
 
 
-def fetch(url: str, results: list, index: int, start: float, timeout: float) -> None:
+def fetch(url: str, results: list, index: int, start: float,
+          timeout: float = REQUEST_TIMEOUT_S) -> None:
+    """One viewer over HTTP: ``results[index]`` = (status, seconds since ``start``)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             body = response.read().decode("utf-8", "replace")
@@ -139,8 +142,9 @@ def main() -> None:
     parser.add_argument("--page", default="matrix", help="the page everyone opens")
     parser.add_argument("--plain", action="store_true",
                         help="repeat with Voila's stock kernel manager, client and output wait")
-    parser.add_argument("--timeout", type=float, default=180,
-                        help="seconds after which a request counts as hung (default 180)")
+    parser.add_argument("--timeout", type=float, default=REQUEST_TIMEOUT_S,
+                        help="seconds after which a request counts as hung "
+                             f"(default {REQUEST_TIMEOUT_S})")
     add_common_arguments(parser)
     args = parser.parse_args()
     configs = [("explorer (voila.json: queued starts, capped)", list(args.voila_arg))]
