@@ -118,6 +118,18 @@ def test_the_heartbeat_is_answered(ds):
     assert sent == [{"type": "pong"}]
 
 
+def test_the_page_pings_every_10_s_and_gives_up_after_25_s_unless_a_test_says_otherwise():
+    """The heartbeat's defaults are the site's (10 s, 25 s); only ``window.ctgHeartbeat``,
+    which browser tests set, shortens them, and never below 100 ms."""
+    from explorer.dashboards.widgets import Navigation
+
+    module = Navigation._esm
+    assert "const PING_EVERY_MS = 10000;" in module
+    assert "const LOST_AFTER_MS = 25000;" in module
+    assert "const SHORTEST_MS = 100;" in module
+    assert "window.ctgHeartbeat" in module
+
+
 def test_broken_data_shows_the_problems_not_a_traceback(mini_copy, monkeypatch):
     """The page lists each problem with its place; no traceback, no server path, no markup."""
     mini_copy.set_cell("projects", 3, "membership", PLANTED)
