@@ -37,8 +37,10 @@ class PageSpec:
         name: the URL name; ``notebooks/<name>.ipynb`` and ``explorer/dashboards/<name>.py``.
         title: the page's title, in navigation, headings and the browser tab.
         purpose: one plain sentence saying what the page is for (landing page, site map).
-        parameters: the URL parameters the page reads: name → ``one`` or ``many``
-            (comma-separated); ``COMMON_PARAMETERS`` come on top.
+        parameters: the URL parameters the page reads: name → ``one`` (an id), ``many``
+            (comma-separated ids), ``text`` (one short free text) or ``text:<facet>``
+            (one short free text per id of that facet, written ``<name>.<id>``, e.g.
+            ``how.patient_beliefs``); ``COMMON_PARAMETERS`` come on top.
         class_name: the page class in ``explorer.dashboards.<name>``.
         chart: True when the page's default view draws a chart.
     """
@@ -83,6 +85,12 @@ PAGES: Mapping[str, PageSpec] = MappingProxyType({spec.name: spec for spec in (
     PageSpec("flows", "Activities vs mechanisms",
              "Across projects: the same kind of activity, different mechanisms.",
              "FlowsPage", dict(FACET_PARAMETERS), chart=True),
+    PageSpec("lessons", "Lessons for your project",
+             "A short exercise: set your own project beside the evaluation's lessons and the "
+             "nearest project's evidence.",
+             "LessonsPage", {"name": "text", "relationship_type": "many", "mechanism": "many",
+                             "how": "text:mechanism", "foundation": "many",
+                             "recommendation": "many"}),
 )})
 
 

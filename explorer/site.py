@@ -200,8 +200,8 @@ class _Builder:
         pages = [self.index(), self.overview()]
         pages += [self.matrix(columns) for columns in COLUMN_KINDS]
         pages += [self.story(str(p)) for p in ds.projects.project_id]
-        pages += [self.compare(), self.flows(), self.findings(), self.discrepancies(),
-                  self.sources()]
+        pages += [self.compare(), self.flows(), self.lessons(), self.findings(),
+                  self.discrepancies(), self.sources()]
         return pages
 
     def nav(self) -> list[tuple[str, str, str]]:
@@ -327,6 +327,18 @@ class _Builder:
             tables=content.flow_tables(links))
         return _Page("flows.html", PAGES["flows"].title, "flows", body, "flows.ipynb",
                      charts=True)
+
+    def lessons(self) -> _Page:
+        """The exercise as a worksheet to print (answers need the live page, which keeps
+        them in its address; a static page has nowhere to keep them)."""
+        from .dashboards.lessons import questions
+
+        body = html.render(
+            "static_lessons.html.j2", title=PAGES["lessons"].title, questions=questions(self.ds),
+            live=f"{self.live}/voila/render/lessons.ipynb" if self.live else "",
+            mechanisms_heading=self.programme.text("mechanisms_heading"),
+            foundations_heading=self.programme.text("foundations_heading"))
+        return _Page("lessons.html", PAGES["lessons"].title, "lessons", body, "lessons.ipynb")
 
     def findings(self) -> _Page:
         body = html.render("static_findings.html.j2", title=EXTRA_PAGES["findings"],

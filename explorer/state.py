@@ -6,26 +6,43 @@ only if it is one of the data's ids for that parameter; everything else (scripts
 path traversal, NUL bytes, 4 kB strings) falls back to the default.
 
 Multiple values are comma-separated: ``?project=pathway,speaking-up&columns=setting_type``.
+
+Free text (a page's ``text`` parameters, e.g. the lessons page's answers) is the one thing a
+link holds that is not an id. It is kept only if it is at most ``MAX_TEXT_LENGTH``
+characters of printable text once runs of whitespace are made single spaces; anything else
+(NUL or other control characters, direction overrides, 4 kB) is dropped with a note. Kept
+text is still untrusted: every page and download shows it escaped. A ``text:<facet>``
+parameter is a family, one text per id of the facet: ``how.patient_beliefs=...``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import overload
 from urllib.parse import parse_qsl, urlencode
 
+from .lessons import foundation_choices, recommendation_options
 from .load import Dataset
 from .pages import PAGES
 from .query import COLUMN_KINDS, FACETS, Filters, facet_options
 
-__all__ = ["MAX_STEP", "ViewState", "parse_query", "to_query"]
+__all__ = ["MAX_STEP", "MAX_TEXT_LENGTH", "ViewState", "clean_text", "parse_query", "to_query"]
 
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 64
 MAX_NOTE_VALUE = 40
 MAX_STEP = 20
+MAX_FIELDS = 50
+MAX_TEXT_LENGTH = 300
+# A character can take 12 characters of a link once percent-encoded (4 UTF-8 bytes as %XX),
+# so each free text a page reads widens its longest acceptable link by that much.
+ENCODED_CHARACTER = 12
+TEXT = "text"
+_WHITESPACE = re.compile(r"\s+")
 _NOUNS = {"columns": "column choice", "cell": "matrix cell", "present": "presentation setting",
-          "step": "presentation step",
+          "step": "presentation step", "foundation": "foundation answer",
+          "recommendation": "recommendation", "name": "project name", "how": "answer",
           **{facet: label.lower() for facet, label in FACETS.items()}}
 
 
@@ -78,6 +95,45 @@ def _parameters(view: str) -> dict[str, str]:
     return spec.all_parameters() if spec is not None else {}
 
 
+def _is_text(kind: str) -> bool:
+    return kind == TEXT or kind.startswith(TEXT + ":")
+
+
+def _kind(ds: Dataset, parameters: dict[str, str], name: str) -> str | None:
+    """The kind of parameter ``name`` (``how.<id>`` belongs to a ``text:<facet>`` family)."""
+    if name in parameters:
+        return None if parameters[name].startswith(TEXT + ":") else parameters[name]
+    family, dot, key = name.partition(".")
+    kind = parameters.get(family, "")
+    if dot and kind.startswith(TEXT + ":") and key in facet_options(ds, kind[len(TEXT) + 1:]):
+        return TEXT
+    return None
+
+
+def _text_slots(ds: Dataset, parameters: dict[str, str]) -> int:
+    """How many free texts a view can hold."""
+    return sum(1 if kind == TEXT else len(facet_options(ds, kind[len(TEXT) + 1:]))
+               for kind in parameters.values() if _is_text(kind))
+
+
+def clean_text(value: str) -> tuple[str, str]:
+    """Free text as a link may keep it: ``(text, "")``, or ``("", reason)`` when it is refused.
+
+    Runs of whitespace (including line breaks and tabs) become one space and the ends are
+    trimmed. The text is refused when it is longer than ``MAX_TEXT_LENGTH`` characters or
+    holds a character that cannot be shown (NUL, control or formatting characters such as
+    direction overrides). The reason is a plain phrase, e.g. ``"it is 4096 characters long;
+    answers are kept to 300"``. Never raises.
+    """
+    text = _WHITESPACE.sub(" ", str(value)).strip()
+    if len(text) > MAX_TEXT_LENGTH:
+        return "", (f"it is {len(text)} characters long; answers are kept to "
+                    f"{MAX_TEXT_LENGTH}")
+    if not text.isprintable():
+        return "", "it holds characters that cannot be shown, such as control characters"
+    return text, ""
+
+
 def _allowed_values(ds: Dataset, name: str) -> dict[str, str]:
     if name == "columns":
         return dict(COLUMN_KINDS)
@@ -87,6 +143,10 @@ def _allowed_values(ds: Dataset, name: str) -> dict[str, str]:
         return {str(n): str(n) for n in range(1, MAX_STEP + 1)}
     if name == "cell":
         return {}  # checked separately: mechanism_id:column_id
+    if name == "foundation":
+        return foundation_choices(ds)
+    if name == "recommendation":
+        return recommendation_options(ds)
     return facet_options(ds, name)
 
 
@@ -111,19 +171,34 @@ def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
     parameters = _parameters(view)
     notes: list[str] = []
     query_string = (query_string or "").lstrip("?")
-    if len(query_string) > MAX_QUERY_LENGTH:
+    texts = _text_slots(ds, parameters)
+    if len(query_string) > MAX_QUERY_LENGTH + texts * MAX_TEXT_LENGTH * ENCODED_CHARACTER:
         return ViewState(view, {}, ("The link's address was too long to read, so the default "
                                     "view is shown.",))
     values: dict[str, tuple[str, ...]] = {}
-    pairs = parse_qsl(query_string, keep_blank_values=True, max_num_fields=50)
+    try:
+        pairs = parse_qsl(query_string, keep_blank_values=True,
+                          max_num_fields=MAX_FIELDS + texts)
+    except ValueError:  # more fields than any view has
+        return ViewState(view, {}, ("The link had too many settings to read, so the default "
+                                    "view is shown.",))
     for name, raw in pairs:
-        if name not in parameters:
+        kind = _kind(ds, parameters, name)
+        if kind is None:
             notes.append(f"Ignored the unknown setting {_shown(name)}.")
             continue
         if name in values:
             notes.append(f"Ignored a repeated {_shown(name)}; the first one is used.")
             continue
-        items = [v.strip() for v in raw.split(",")] if parameters[name] == "many" else [raw]
+        if kind == TEXT:
+            text, problem = clean_text(raw)
+            if problem:
+                notes.append(f"Ignored the {_NOUNS.get(name.partition('.')[0], 'answer')} in "
+                             f"the link: {problem}.")
+            elif text:
+                values[name] = (text,)
+            continue
+        items = [v.strip() for v in raw.split(",")] if kind == "many" else [raw]
         items = [v for v in items if v]
         kept = []
         allowed = _allowed_values(ds, name)
@@ -151,7 +226,11 @@ def _valid_cell(ds: Dataset, item: str) -> bool:
 
 def to_query(state: ViewState) -> str:
     """The query string (with ``?``, or empty) that reopens ``state``."""
-    parameters = _parameters(state.view)
-    pairs = [(name, ",".join(state.values[name])) for name in parameters
-             if state.values.get(name)]
+    pairs = []
+    for name, kind in _parameters(state.view).items():
+        if kind.startswith(TEXT + ":"):
+            pairs += [(key, chosen[0]) for key, chosen in state.values.items()
+                      if key.startswith(name + ".") and chosen]
+        elif state.values.get(name):
+            pairs.append((name, ",".join(state.values[name])))
     return "?" + urlencode(pairs, safe=",:") if pairs else ""

@@ -18,12 +18,14 @@ def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def test_validate_exits_0_on_the_embedded_data():
+    """validate on the shipped data exits 0 and prints "<path>: valid"."""
     result = run("validate", str(DATA))
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip() == f"{DATA}: valid"
 
 
 def test_validate_exits_1_and_lists_problems_without_a_traceback(mini_copy):
+    """validate on bad data exits 1, lists each problem with file, line and column, no traceback."""
     mini_copy.set_cell("projects", 3, "membership", "maybe")
     result = run("validate", str(mini_copy.path))
     assert result.returncode == 1
@@ -36,6 +38,7 @@ def test_validate_exits_1_and_lists_problems_without_a_traceback(mini_copy):
 
 
 def test_json_format_is_machine_readable(mini_copy):
+    """--format json prints valid false and each problem as fields: file, line, column, rule."""
     mini_copy.set_cell("projects", 3, "membership", "maybe")
     result = run("validate", str(mini_copy.path), "--format", "json")
     report = json.loads(result.stdout)
@@ -48,6 +51,7 @@ def test_json_format_is_machine_readable(mini_copy):
 
 
 def test_validate_without_a_path_uses_explorer_data(mini_copy):
+    """validate without a path checks the package that EXPLORER_DATA names."""
     mini_copy.file("outcomes.csv").unlink()
     env = {"EXPLORER_DATA": str(mini_copy.path), "PATH": ""}
     result = run("validate", env=env)
@@ -56,6 +60,7 @@ def test_validate_without_a_path_uses_explorer_data(mini_copy):
 
 
 def test_wrong_usage_exits_2_with_usage():
+    """An unknown command exits 2 and prints the usage on stderr."""
     result = run("check")
     assert result.returncode == 2
     assert "usage: explorer" in result.stderr
@@ -64,6 +69,7 @@ def test_wrong_usage_exits_2_with_usage():
 @pytest.mark.skipif(shutil.which("explorer", path=str(DATA.parent / ".venv" / "bin")) is None,
                     reason="console script not installed in .venv")
 def test_console_script_does_the_same():
+    """The installed `explorer` console script validates the shipped data too, exiting 0."""
     script = shutil.which("explorer", path=str(DATA.parent / ".venv" / "bin"))
     result = subprocess.run([script, "validate", str(DATA)], capture_output=True, text=True,
                             check=False)

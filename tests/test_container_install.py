@@ -50,6 +50,7 @@ def _free_port() -> int:
 
 
 def test_the_image_runs_the_install_script():
+    """The Containerfile runs install.sh, runs as a non-root user, checks health and uses 8866."""
     text = CONTAINERFILE.read_text(encoding="utf-8").replace("\\\n", " ")  # join lines
     assert re.search(r"^RUN .*deploy/container/install\.sh", text, re.MULTILINE)
     assert re.search(r"^USER (?!root\b)\S+", text, re.MULTILINE), "runs as a non-root user"
@@ -58,6 +59,7 @@ def test_the_image_runs_the_install_script():
 
 
 def test_the_site_is_laid_out_as_in_the_repository(installed):
+    """install.sh lays out notebooks, voila.json and single-user settings as in the repository."""
     _, site = installed
     assert sorted(p.name for p in (site / "notebooks").glob("*.ipynb")) == sorted(
         p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -66,6 +68,7 @@ def test_the_site_is_laid_out_as_in_the_repository(installed):
 
 
 def test_the_installed_copy_is_not_the_checkout(installed, tmp_path):
+    """The installed environment imports its own copy of explorer, not the checkout's."""
     venv, _ = installed
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
                             "import explorer; print(explorer.__file__)"],
@@ -75,6 +78,7 @@ def test_the_installed_copy_is_not_the_checkout(installed, tmp_path):
 
 
 def test_the_installed_site_serves_the_matrix(installed):
+    """The installed site serves the matrix with widgets, no error, no code and no CDN links."""
     venv, site = installed
     port = _free_port()
     process = subprocess.Popen(

@@ -179,7 +179,9 @@ def test_html_planted_in_every_free_text_field_is_shown_as_text(mini_copy):
     ds = explorer.load(mini_copy.path)
     for name, query_string in [("overview", ""), ("matrix", "cell=patient_beliefs:alpha"),
                                ("story", "project=alpha"), ("compare", "project=alpha,beta"),
-                               ("flows", ""), ("index", "")]:
+                               ("flows", ""), ("index", ""),
+                               ("lessons", "relationship_type=person_system&mechanism="
+                                           "professional_beliefs&foundation=leadership:partly")]:
         app = open_app(ds, name, query_string)
         page = page_html(app)
         assert "<img" not in page and "<script" not in page, name

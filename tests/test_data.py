@@ -41,6 +41,7 @@ FACT_TABLES = ["programmes", "projects", "relationship_types", "mechanisms", "fo
 
 
 def test_the_programme_had_seven_projects(ds):
+    """The data holds seven projects, and the programme row says seven too."""
     assert len(ds.projects) == 7
     assert ds.programmes.project_count.tolist() == [7]
 
@@ -84,6 +85,7 @@ def test_unidentified_projects_invent_nothing(ds, project_id):
 
 @pytest.mark.parametrize("project_id", IDENTIFIED)
 def test_identified_projects_have_context_activity_and_outcome(ds, project_id):
+    """Each identified project has at least one context, activity, outcome and relationship."""
     for table in ("contexts", "activities", "outcomes", "project_relationships"):
         assert (ds[table].project_id == project_id).sum() >= 1, table
 
@@ -91,6 +93,7 @@ def test_identified_projects_have_context_activity_and_outcome(ds, project_id):
 @pytest.mark.parametrize("project_id", IDENTIFIED)
 @pytest.mark.parametrize("mechanism_id", MECHANISMS)
 def test_every_identified_project_has_a_row_for_every_mechanism(ds, project_id, mechanism_id):
+    """Each identified project has an evidence row for each of the four mechanisms."""
     ev = ds.mechanism_evidence
     assert ((ev.project_id == project_id) & (ev.mechanism_id == mechanism_id)).sum() >= 1
 
@@ -116,6 +119,7 @@ def test_several_rows_for_one_cell_combine_as_the_codebook_says(ds):
 
 @pytest.mark.parametrize("table", FACT_TABLES)
 def test_every_fact_row_cites_at_least_one_resolving_source(ds, table):
+    """Every row of every fact table cites a source, and every cited source is in sources.csv."""
     known = set(ds.sources.source_id)
     for citations in ds[table].source_ids:
         assert citations, f"{table} has a row without sources"
@@ -124,12 +128,14 @@ def test_every_fact_row_cites_at_least_one_resolving_source(ds, table):
 
 @pytest.mark.parametrize("table", FACT_TABLES)
 def test_every_coded_row_explains_itself(ds, table):
+    """Every row coded by the curators (not stated by a source) has a non-blank explanation."""
     frame = ds[table]
     coded = frame[frame.basis == "coded"]
     assert coded.explanation.notna().all() and (coded.explanation.str.strip() != "").all()
 
 
 def test_every_source_is_cited_and_findable(ds):
+    """Every source is cited somewhere and has a title, publisher, licence, kind and URL or note."""
     cited = set(ds.citations().source_id)
     assert set(ds.sources.source_id) == cited
     for row in ds.sources.itertuples(index=False):
@@ -151,6 +157,7 @@ def _outcome(ds, project_id, unit):
 ])
 def test_key_outcome_figures_with_units_and_sources(ds, project_id, value, unit, direction,
                                                      source):
+    """Key outcome figures (30%, 14%, £260,000 falls) keep their value, unit, direction, source."""
     row = _outcome(ds, project_id, unit)
     assert row.value == value
     assert str(row.kind) == "quantitative"
@@ -159,6 +166,7 @@ def test_key_outcome_figures_with_units_and_sources(ds, project_id, value, unit,
 
 
 def test_programme_money_and_dates(ds):
+    """The programme gave "around" £400,000 a project, launched in 2010 and ran 2011 to 2013."""
     programme = ds.programmes.iloc[0]
     assert programme.grant_per_project_gbp == 400000
     assert (programme.launch_year, programme.start_year, programme.end_year) == (2010, 2011, 2013)
@@ -166,6 +174,7 @@ def test_programme_money_and_dates(ds):
 
 
 def test_speaking_up_grant_is_the_newspapers_figure_with_its_caveat(ds):
+    """Speaking up's £398,000 grant cites the Birmingham Post and says so in its grant note."""
     row = ds.projects.set_index("project_id").loc["speaking-up"]
     assert row.grant_gbp == 398000
     assert "bpost-mid-staffs-grant" in {c.source_id for c in row.source_ids}
@@ -180,11 +189,13 @@ def test_pre_programme_figures_are_not_outcomes(ds):
 
 @pytest.mark.parametrize("needle", [r"eight", r"19", r"Patients Association", r"July"])
 def test_discrepancies_between_sources_are_recorded(ds, needle):
+    """The known disagreements (eight grants, 19 units, lead body, July date) are recorded."""
     text = " ".join(ds.discrepancies.topic + " " + ds.discrepancies.description)
     assert re.search(needle, text), needle
 
 
 def test_findings_hold_three_recommendations_the_warning_and_the_tension(ds):
+    """Findings hold three recommendations, a tension and the warning: activities ≠ mechanisms."""
     kinds = ds.findings.kind.astype(str).value_counts()
     assert kinds["recommendation"] == 3
     assert kinds["warning"] >= 1 and kinds["tension"] >= 1
@@ -225,6 +236,7 @@ def test_ideas_into_action_is_a_source_cited_only_as_further_reading(ds):
 
 
 def test_framework_tables_hold_opms_terms(ds):
+    """Framework tables hold OPM's mechanisms and foundations in order and its relationships."""
     assert list(ds.mechanisms.sort_values("display_order").mechanism_id) == MECHANISMS
     assert list(ds.foundations.sort_values("display_order").foundation_id) == FOUNDATIONS
     assert set(ds.relationship_types.relationship_type_id) == {
@@ -232,6 +244,7 @@ def test_framework_tables_hold_opms_terms(ds):
 
 
 def test_codebook_defines_every_term_and_cites_real_rows(ds):
+    """The codebook defines every coded term; each row id it cites in bold exists in the data."""
     codebook = (DATA / "CODEBOOK.md").read_text()
     for term in [*MECHANISMS, *FOUNDATIONS, "evident", "partial", "not_evident",
                  "not_reported", "stated", "coded", "not found"]:
@@ -545,6 +558,7 @@ def _quoted_source_text() -> str:
 
 @pytest.mark.skipif(not SOURCES_DIR.is_dir(), reason="shared/sources not beside the clone")
 def test_no_text_cell_copies_eight_words_in_a_row_from_a_source(ds):
+    """No free-text cell repeats eight words in a row from a quoted source: all is paraphrase."""
     quoted = set()
     for excerpt in _quoted_source_text().split("\n"):
         quoted |= _shingles(excerpt)
@@ -571,6 +585,7 @@ def test_the_paraphrase_check_covers_the_fact_bases_section_7():
 
 
 def test_the_paraphrase_check_would_catch_a_copied_sentence():
+    """The paraphrase check flags a sentence that repeats eight words of a source in a row."""
     sentence = ("Staff reported increased job satisfaction and greater respect for patients "
                 "in every unit")
     source = "Staff reported increased job satisfaction and greater respect for patients."
@@ -578,4 +593,5 @@ def test_the_paraphrase_check_would_catch_a_copied_sentence():
 
 
 def test_codebook_is_beside_the_data():
+    """CODEBOOK.md sits in data/, beside the tables it explains."""
     assert Path(DATA / "CODEBOOK.md").is_file()

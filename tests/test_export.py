@@ -13,6 +13,7 @@ from explorer.query import Filters
 
 
 def test_the_handout_holds_the_records_the_view_shows(mini):
+    """The handout lists exactly the view's records, their count, the date and the view's link."""
     page = handout_html(mini, "strength=partial", today=date(2026, 11, 26))
     expected = list(query.reader_table(mini, Filters(strength=("partial",)))["Record"])
     assert re.findall(r"<td>([ab]-ev-\d)</td>", page) == expected == ["b-ev-1", "a-ev-3"]
@@ -22,6 +23,7 @@ def test_the_handout_holds_the_records_the_view_shows(mini):
 
 
 def test_the_handout_shows_the_matrix_with_words_symbols_and_counts(mini):
+    """Each handout matrix cell reads as symbol, word and count, under the chosen columns."""
     page = handout_html(mini, "columns=setting_type")
     assert "Mechanisms by settings" in page
     assert "◐ Partial</span> (1)" in page
@@ -38,12 +40,14 @@ def test_the_handout_is_self_contained(mini):
 
 
 def test_hostile_parameters_are_dropped_and_reported_inertly(mini):
+    """Markup in a handout's link is dropped, and the note about it shows the markup as text."""
     page = handout_html(mini, "project=%3Cscript%3Ealert(1)%3C/script%3E")
     assert "<script" not in page
     assert "Ignored &#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;" in page
 
 
 def test_cli_export_writes_the_handout(mini_path, tmp_path, capsys):
+    """export --query writes the handout for that view and says where it wrote it."""
     out = tmp_path / "handout.html"
     assert main(["export", "--data", str(mini_path), "--query", "strength=evident",
                  "--out", str(out)]) == 0
@@ -52,6 +56,7 @@ def test_cli_export_writes_the_handout(mini_path, tmp_path, capsys):
 
 
 def test_cli_export_on_broken_data_exits_1_with_the_problems(mini_copy, tmp_path, capsys):
+    """export on broken data exits 1 and lists the problems on stderr, without a traceback."""
     mini_copy.set_cell("projects", 3, "membership", "maybe")
     assert main(["export", "--data", str(mini_copy.path), "--out",
                  str(tmp_path / "x.html")]) == 1
@@ -215,6 +220,7 @@ def test_cli_export_without_options_writes_the_whole_briefing(tmp_path, capsys, 
 
 
 def test_cli_export_project_writes_one_brief(tmp_path):
+    """export --project writes that project's brief."""
     out = tmp_path / "p.html"
     assert main(["export", "--project", "peer-support", "--out", str(out)]) == 0
     assert 'id="project-peer-support"' in out.read_text(encoding="utf-8")
@@ -233,6 +239,7 @@ def test_cli_export_matrix_keeps_the_handout(mini_path, tmp_path):
 ])
 def test_cli_export_refuses_unknown_projects_with_exit_2_and_no_file(tmp_path, capsys, args,
                                                                      message):
+    """export of an unknown or unidentified project exits 2 with a message and writes no file."""
     out = tmp_path / "x.html"
     assert main(["export", *args, "--out", str(out)]) == 2
     err = capsys.readouterr().err
@@ -241,6 +248,7 @@ def test_cli_export_refuses_unknown_projects_with_exit_2_and_no_file(tmp_path, c
 
 
 def test_cli_export_project_and_query_together_is_a_usage_error(tmp_path, capsys):
+    """export with both --project and --query is a usage error (exit 2) that says why."""
     with pytest.raises(SystemExit) as exit_:
         main(["export", "--project", "pathway", "--query", "columns=project"])
     assert exit_.value.code == 2
@@ -248,6 +256,7 @@ def test_cli_export_project_and_query_together_is_a_usage_error(tmp_path, capsys
 
 
 def test_cli_export_to_a_missing_folder_exits_1_with_a_message(tmp_path, capsys):
+    """export into a folder that does not exist exits 1 with "cannot write", no traceback."""
     assert main(["export", "--project", "pathway", "--out",
                  str(tmp_path / "no" / "such" / "x.html")]) == 1
     err = capsys.readouterr().err

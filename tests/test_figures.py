@@ -19,6 +19,7 @@ def valid(fig: dict) -> dict:
 
 
 def test_matrix_figure_has_a_title_a_legend_and_one_trace_per_strength(mini):
+    """The matrix chart has a title, a legend saying colour and shape, and a trace per strength."""
     fig = valid(figures.matrix_figure(query.matrix(mini, "project"), "Projects"))
     assert fig["layout"]["title"]["text"] == "Which mechanisms were activated, by projects"
     assert [t["name"] for t in fig["data"]] == ["Evident", "Partial", "Not evident",
@@ -27,6 +28,7 @@ def test_matrix_figure_has_a_title_a_legend_and_one_trace_per_strength(mini):
 
 
 def test_matrix_figure_encodes_strength_by_colour_and_shape(mini):
+    """Each strength has its own colour and its own marker shape, so colour is not needed alone."""
     fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
     symbols = {t["name"]: t["marker"]["symbol"] for t in fig["data"]}
     colours = {t["name"]: t["marker"]["color"] for t in fig["data"]}
@@ -35,6 +37,7 @@ def test_matrix_figure_encodes_strength_by_colour_and_shape(mini):
 
 
 def test_matrix_figure_shows_counts_beside_markers(mini):
+    """Each marker has its cell's count of rated records written beside it."""
     fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects")
     partial = next(t for t in fig["data"] if t["name"] == "Partial")
     assert list(partial["text"]) == ["1", "1"]
@@ -42,6 +45,7 @@ def test_matrix_figure_shows_counts_beside_markers(mini):
 
 
 def test_only_strengths_present_appear_in_the_legend(mini):
+    """The legend lists only the strengths that occur in the filtered matrix."""
     cells = query.matrix(mini, "project", Filters(strength=("evident",)))
     fig = figures.matrix_figure(cells, "Projects")
     shown = [t["name"] for t in fig["data"] if t["showlegend"]]
@@ -49,6 +53,7 @@ def test_only_strengths_present_appear_in_the_legend(mini):
 
 
 def test_describe_matrix_is_a_text_alternative(mini):
+    """The matrix has a text alternative: its size, then each mechanism's columns by strength."""
     text = figures.describe_matrix(query.matrix(mini, "project"), "Projects")
     assert text.startswith("Matrix of 2 mechanisms by 3 projects.")
     assert "patient beliefs — evident: Alpha; no evidence rows: Beta, Project 3 (not " \
@@ -56,6 +61,7 @@ def test_describe_matrix_is_a_text_alternative(mini):
 
 
 def test_story_figure_is_a_sankey_with_one_node_per_step(mini):
+    """A project's story chart is a Sankey with one node per step and one link per chain."""
     chains = query.project_chains(mini, "alpha")
     fig = valid(figures.story_figure(chains, "Alpha"))
     (sankey,) = fig["data"]
@@ -67,6 +73,7 @@ def test_story_figure_is_a_sankey_with_one_node_per_step(mini):
 
 
 def test_long_node_labels_are_shortened_but_kept_on_hover():
+    """Long Sankey labels are wrapped and cut short with "…"; the full text shows on hover."""
     import pandas as pd
 
     long = ("A very long description of a context factor that would run over the others "
@@ -82,12 +89,14 @@ def test_long_node_labels_are_shortened_but_kept_on_hover():
 
 
 def test_describe_sankey_lists_every_link_in_words(mini):
+    """The story chart's text alternative counts the links and says each one in words."""
     text = figures.describe_sankey(query.project_chains(mini, "alpha"))
     assert text.startswith("6 links.")
     assert "Activity 'course' leads to mechanism 'patient beliefs' (evident)" in text
 
 
 def test_flows_figure_joins_activities_mechanisms_and_outcome_domains(mini):
+    """The flows chart joins activity types, mechanisms and outcome domains, counting every link."""
     links = query.activity_mechanism_links(mini)
     (sankey,) = valid(figures.flows_figure(links))["data"]
     assert set(sankey["node"]["label"]) == {"Staff training", "patient beliefs",
@@ -96,6 +105,7 @@ def test_flows_figure_joins_activities_mechanisms_and_outcome_domains(mini):
 
 
 def test_empty_results_are_described_plainly(mini):
+    """With nothing to show, the flows and story descriptions say so in a plain sentence."""
     empty = query.activity_mechanism_links(mini, Filters(project=("gamma",)))
     assert figures.describe_flows(empty) == ("No activity is linked to a mechanism with the "
                                              "current filters.")

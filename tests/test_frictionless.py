@@ -26,6 +26,7 @@ def frictionless(descriptor: Path) -> subprocess.CompletedProcess:
 
 
 def test_frictionless_validates_the_embedded_package():
+    """Frictionless's own validator finds no error in the shipped package, and exits 0."""
     result = frictionless(DATA / "datapackage.json")
     report = json.loads(result.stdout)
     errors = [e["message"] for task in report["tasks"] for e in task["errors"]]
@@ -34,6 +35,7 @@ def test_frictionless_validates_the_embedded_package():
 
 
 def test_frictionless_rejects_a_broken_foreign_key(data_copy):
+    """Frictionless rejects a copy whose context names no real project, with foreign-key errors."""
     rows = data_copy.rows("contexts")
     rows[1][rows[0].index("project_id")] = "no-such-project"
     data_copy.write_rows("contexts", rows)
@@ -45,6 +47,7 @@ def test_frictionless_rejects_a_broken_foreign_key(data_copy):
 
 
 def test_frictionless_sees_the_same_tables_we_declare():
+    """The descriptor declares exactly the CSV files in data/, and frictionless is installed."""
     descriptor = json.loads((DATA / "datapackage.json").read_text())
     on_disk = {p.name for p in DATA.glob("*.csv")}
     assert {r["path"] for r in descriptor["resources"]} == on_disk

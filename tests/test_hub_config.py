@@ -53,6 +53,7 @@ def single_user_config(monkeypatch):
 # -- the hub --------------------------------------------------------------------------------
 
 def test_visitors_get_a_temporary_user_without_a_login_page(hub_config):
+    """Each visitor is logged in at once as a temporary user; there is no login page."""
     c = hub_config()
     assert c.JupyterHub.authenticator_class == "tmp"
     assert c.TmpAuthenticator.auto_login is True
@@ -60,6 +61,7 @@ def test_visitors_get_a_temporary_user_without_a_login_page(hub_config):
 
 
 def test_visitors_land_on_the_voila_overview(hub_config):
+    """Visitors land on the Voila overview page, served from the repository's notebooks/."""
     c = hub_config()
     assert c.Spawner.default_url == "/voila/render/overview.ipynb"
     assert c.Spawner.notebook_dir == str(ROOT / "notebooks")
@@ -67,6 +69,7 @@ def test_visitors_land_on_the_voila_overview(hub_config):
 
 
 def test_servers_are_local_processes_with_homes_in_the_state_folder(hub_config, tmp_path):
+    """Viewers' servers are local processes; homes and the hub database live in the state folder."""
     c = hub_config()
     assert c.JupyterHub.spawner_class == "jupyterhub.spawner.SimpleLocalProcessSpawner"
     home = c.SimpleLocalProcessSpawner.home_dir_template
@@ -79,6 +82,7 @@ def test_servers_are_local_processes_with_homes_in_the_state_folder(hub_config, 
 
 
 def test_idle_viewers_are_culled_after_a_configurable_time(hub_config):
+    """The idle culler stops servers and forgets users after EXPLORER_HUB_IDLE_TIMEOUT seconds."""
     c = hub_config(EXPLORER_HUB_IDLE_TIMEOUT="120")
     (culler,) = [s for s in c.JupyterHub.services if s["name"] == "idle-culler"]
     command = culler["command"]
@@ -105,12 +109,14 @@ def test_the_idle_culler_accepts_its_command_line(hub_config):
 
 
 def test_the_default_idle_timeout_is_ten_minutes(hub_config):
+    """Without EXPLORER_HUB_IDLE_TIMEOUT, idle viewers are culled after ten minutes (600 s)."""
     command = next(s for s in hub_config().JupyterHub.services
                    if s["name"] == "idle-culler")["command"]
     assert "--timeout=600" in command
 
 
 def test_limits_are_stated_and_configurable(hub_config):
+    """Memory, CPU, server and kernel limits have stated defaults and follow EXPLORER_HUB_*."""
     c = hub_config()
     assert (c.Spawner.mem_limit, c.Spawner.cpu_limit) == ("1G", 1.0)
     assert c.JupyterHub.active_server_limit == 40
@@ -122,6 +128,7 @@ def test_limits_are_stated_and_configurable(hub_config):
 
 
 def test_ports_and_address_come_from_the_environment(hub_config):
+    """Hub address and ports come from EXPLORER_HUB_*; by default it listens on 127.0.0.1:8000."""
     c = hub_config(EXPLORER_HUB_IP="0.0.0.0", EXPLORER_HUB_PORT="9000",
                    EXPLORER_HUB_API_PORT="9001", EXPLORER_HUB_PROXY_API_PORT="9002")
     assert (c.JupyterHub.ip, c.JupyterHub.port, c.JupyterHub.hub_port) == ("0.0.0.0", 9000, 9001)
@@ -131,6 +138,7 @@ def test_ports_and_address_come_from_the_environment(hub_config):
 
 
 def test_the_proxy_is_the_one_npm_installed_here_by_default(hub_config, monkeypatch):
+    """By default the hub starts (and cleans up) the proxy npm installed in deploy/jupyterhub."""
     monkeypatch.setenv("PATH", "/nonexistent")
     local = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
     if not local.exists():
@@ -144,6 +152,7 @@ def test_the_proxy_is_the_one_npm_installed_here_by_default(hub_config, monkeypa
 
 
 def test_a_missing_proxy_stops_the_hub_with_what_to_run(hub_config):
+    """A missing proxy stops the hub with a message naming npm and `make hub-deps`."""
     with pytest.raises(SystemExit) as stopped:
         hub_config(EXPLORER_HUB_PROXY="/nonexistent/configurable-http-proxy")
     assert "make hub-deps" in str(stopped.value)
@@ -151,6 +160,7 @@ def test_a_missing_proxy_stops_the_hub_with_what_to_run(hub_config):
 
 
 def test_the_npm_proxy_version_is_locked():
+    """package.json pins an exact proxy version, the same one package-lock.json holds."""
     package = json.loads((HUB_DIR / "package.json").read_text())
     lock = json.loads((HUB_DIR / "package-lock.json").read_text())
     wanted = package["dependencies"]["configurable-http-proxy"]
@@ -159,6 +169,7 @@ def test_the_npm_proxy_version_is_locked():
 
 
 def test_a_monitoring_token_is_read_only(hub_config):
+    """A monitor service exists only with EXPLORER_HUB_MONITOR_TOKEN, and its scopes only read."""
     assert [s["name"] for s in hub_config().JupyterHub.services] == ["idle-culler"]
     c = hub_config(EXPLORER_HUB_MONITOR_TOKEN="t0ken")
     (monitor,) = [s for s in c.JupyterHub.services if s["name"] == "monitor"]
@@ -168,6 +179,7 @@ def test_a_monitoring_token_is_read_only(hub_config):
 
 
 def test_each_server_is_pointed_at_the_single_user_settings_and_voila_json(hub_config):
+    """Each server's environment points at the single-user settings, voila.json and 4 kernels."""
     env = hub_config().Spawner.environment
     assert env["JUPYTER_CONFIG_PATH"] == str(SINGLE_USER_DIR)
     assert env["EXPLORER_VOILA_CONFIG"] == str(ROOT / "voila.json")
@@ -177,6 +189,7 @@ def test_each_server_is_pointed_at_the_single_user_settings_and_voila_json(hub_c
 # -- each viewer's single-user server ---------------------------------------------------------
 
 def test_voila_json_applies_inside_each_single_user_server(single_user_config):
+    """voila.json's settings apply in each server: explorer template, no sources, no tracebacks."""
     c = single_user_config()
     for section, values in VOILA_JSON.items():
         if section in ("Voila", "ThrottledKernelManager"):
@@ -192,6 +205,7 @@ def test_voila_json_applies_inside_each_single_user_server(single_user_config):
 
 
 def test_voilas_kernel_manager_becomes_the_servers(single_user_config):
+    """The server runs kernels with Voila's manager; the standalone app's address is left out."""
     c = single_user_config()
     assert c.ServerApp.kernel_manager_class == (
         VOILA_JSON["VoilaConfiguration"]["multi_kernel_manager_class"])
@@ -199,12 +213,14 @@ def test_voilas_kernel_manager_becomes_the_servers(single_user_config):
 
 
 def test_one_viewer_gets_a_few_kernels_not_a_rooms_worth(single_user_config):
+    """One viewer's server runs at most 4 kernels by default, or EXPLORER_HUB_KERNELS_PER_USER."""
     assert single_user_config().ThrottledKernelManager.max_kernels == 4
     c = single_user_config(EXPLORER_HUB_KERNELS_PER_USER="2")
     assert c.ThrottledKernelManager.max_kernels == 2
 
 
 def test_pages_stay_offline_and_viewers_cannot_change_them(single_user_config, tmp_path):
+    """Servers load no MathJax, offer no terminal or JupyterLab, and refuse to save files (403)."""
     c = single_user_config()
     assert c.ServerApp.tornado_settings["mathjax_url"] is None
     assert c.ServerApp.terminals_enabled is False
@@ -218,6 +234,7 @@ def test_pages_stay_offline_and_viewers_cannot_change_them(single_user_config, t
 
 
 def test_another_voila_json_can_be_given(single_user_config, tmp_path):
+    """EXPLORER_VOILA_CONFIG names another voila.json, whose settings then apply instead."""
     other = tmp_path / "voila.json"
     other.write_text(json.dumps({"VoilaConfiguration": {"template": "lab"}}))
     c = single_user_config(EXPLORER_VOILA_CONFIG=str(other))
@@ -228,6 +245,7 @@ def test_another_voila_json_can_be_given(single_user_config, tmp_path):
 # -- Kubernetes: the same choices --------------------------------------------------------------
 
 def test_the_kubernetes_values_make_the_same_choices(hub_config):
+    """The Kubernetes values make the local hub's choices: login, landing page, limits, culling."""
     import yaml
 
     values = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "values.yaml").read_text())

@@ -40,6 +40,7 @@ def test_environment_yml_lists_the_same_packages_and_versions_as_pyproject():
 
 
 def test_environment_yml_python_matches_requires_python():
+    """environment.yml asks for the same Python versions as pyproject's requires-python."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert f"python{project['requires-python']}" in environment["dependencies"]

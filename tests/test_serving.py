@@ -44,6 +44,7 @@ def run(coroutine):
 
 
 def test_a_waiting_message_is_returned(linked_sockets):
+    """A message already waiting on the socket is returned whole: its type and content."""
     kernel_side, client_side = linked_sockets
     session = Session()
     channel = SlicedPollChannel(client_side, session)
@@ -54,6 +55,7 @@ def test_a_waiting_message_is_returned(linked_sockets):
 
 
 def test_without_a_timeout_it_waits_across_slices_for_a_late_message(linked_sockets):
+    """With no timeout, the channel keeps polling slice after slice until a late message comes."""
     kernel_side, client_side = linked_sockets
     session = Session()
     channel = SlicedPollChannel(client_side, session)
@@ -72,6 +74,7 @@ def test_without_a_timeout_it_waits_across_slices_for_a_late_message(linked_sock
 
 
 def test_no_message_within_the_timeout_raises_empty(linked_sockets):
+    """When nothing arrives within the timeout, the channel raises queue.Empty."""
     _, client_side = linked_sockets
     channel = SlicedPollChannel(client_side, Session())
     with pytest.raises(Empty):
@@ -79,11 +82,13 @@ def test_no_message_within_the_timeout_raises_empty(linked_sockets):
 
 
 def test_the_client_voila_uses_reads_shell_and_iopub_in_slices():
+    """The prompt client reads its shell, iopub and control channels through the sliced poller."""
     for name in ("shell_channel_class", "iopub_channel_class", "control_channel_class"):
         assert getattr(PromptKernelClient(), name) is SlicedPollChannel
 
 
 def test_voila_is_configured_to_use_the_prompt_client():
+    """voila.json makes Voila's kernels use explorer.serving.PromptKernelClient."""
     import json
     from pathlib import Path
 

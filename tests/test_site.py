@@ -94,6 +94,7 @@ def test_assets_are_written_once_and_pages_only_link_to_them(site):
 
 
 def test_every_page_carries_the_dataset_version_and_date(ds, site):
+    """Every static page states the dataset's version and the date of its data."""
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert f"Dataset version {ds.version}, data as of {ds.data_as_of}." in text, page.name
@@ -161,11 +162,13 @@ def test_static_pages_link_to_their_live_counterparts(site):
 
 
 def test_without_live_there_is_no_live_link(ds, tmp_path):
+    """A site built without --live has no link to a live explorer."""
     build_site(ds, tmp_path / "s")
     assert "/voila/render/" not in (tmp_path / "s" / "index.html").read_text(encoding="utf-8")
 
 
 def test_html_planted_in_the_data_is_text_on_every_page(data_copy, tmp_path):
+    """Markup planted in the data shows as text on every static page and runs nowhere."""
     data_copy.set_cell("projects", 3, "summary", "<img src=x onerror=alert(1)>")
     data_copy.set_cell("discrepancies", 2, "topic", "<script>alert(2)</script>")
     folder = tmp_path / "site"
@@ -200,11 +203,13 @@ def test_rebuilding_replaces_the_previous_site(ds, tmp_path):
 @pytest.mark.parametrize("live", ["javascript:alert(1)", "ftp://x", "example.org",
                                   'https://x.org/"><script>'])
 def test_live_must_be_an_http_address(live):
+    """--live must be an http(s) address; javascript:, ftp:, bare names and markup are refused."""
     with pytest.raises(SiteError, match="--live must be an http"):
         check_live(live)
 
 
 def test_static_path_maps_live_views_to_static_pages(ds):
+    """A live view maps to its static page: matrix by columns (cell as anchor), story by project."""
     first = ds.projects.project_id.iloc[0]
     assert static_path(ds, "matrix") == "matrix.html"
     assert static_path(ds, "matrix", columns="relationship_type",
@@ -229,6 +234,7 @@ def test_live_pages_link_to_the_read_only_version_when_configured(ds, monkeypatc
 
 @pytest.mark.parametrize("value", ["javascript:alert(1)", "//evil.org/", 'https://x"y'])
 def test_a_bad_static_url_is_ignored(monkeypatch, value, caplog):
+    """An unsafe EXPLORER_STATIC_URL is ignored with a logged warning, so no link is shown."""
     monkeypatch.setenv("EXPLORER_STATIC_URL", value)
     assert static_url() == ""
     assert "ignoring EXPLORER_STATIC_URL" in caplog.text
@@ -249,18 +255,29 @@ def test_the_app_shows_the_read_only_link_for_the_page_on_show(ds, monkeypatch):
 
 
 def test_cli_site_writes_the_site_and_reports_its_size(tmp_path, capsys):
+    """site --out writes the site and reports its pages, files and size."""
     assert main(["site", "--out", str(tmp_path / "s"), "--live", LIVE]) == 0
     out = capsys.readouterr().out
-    assert re.match(r"wrote 18 pages to .*: 23 files, 5\.\d MB", out)
+    assert re.match(r"wrote 19 pages to .*: 24 files, 5\.\d MB", out)
 
 
 def test_cli_site_with_a_bad_live_address_exits_2_and_writes_nothing(tmp_path, capsys):
+    """site with an unsafe --live exits 2 with the reason and writes nothing."""
     assert main(["site", "--out", str(tmp_path / "s"), "--live", "javascript:x"]) == 2
     assert "explorer site: --live must be an http" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
 
 
 def test_cli_site_into_a_foreign_folder_exits_2(tmp_path, capsys):
+    """site --out into a folder holding other files exits 2: it is not a site this wrote."""
     (tmp_path / "keep.txt").write_text("x")
     assert main(["site", "--out", str(tmp_path)]) == 2
     assert "not a site written by this command" in capsys.readouterr().err
+
+
+def test_the_lessons_page_is_a_printable_worksheet_that_links_to_the_live_exercise(site):
+    """A static site cannot keep answers: its lessons page lists the questions to fill in
+    on paper and sends the room to the live page."""
+    page = (site / "lessons.html").read_text(encoding="utf-8")
+    assert page.count("☐") >= 7
+    assert f'href="{LIVE}/voila/render/lessons.ipynb"' in page

@@ -36,6 +36,7 @@ from ..pages import PAGES, PageSpec
 from ..programme import Programme
 from ..site import readonly_link
 from ..state import ViewState, parse_query, to_query
+from .presentation import Presenter
 from .widgets import Chart, Navigation
 
 __all__ = ["App", "ErrorPage", "Page", "build", "guarded", "html_widget", "strict_default"]
@@ -195,11 +196,13 @@ class App:
             links=[[spec.name, spec.title] for spec in PAGES.values()],
         )
         self.navigation.observe(self._on_present, "presenting")
+        self.presenter = Presenter(ds, self._on_navigate)  # guided steps, "Join this session"
         self.slot = w.Box(layout=w.Layout(display="block"))
         # "Read-only version" link to the static site, when $EXPLORER_STATIC_URL is set.
         self.readonly = html_widget("", "ctg-readonly-box")
         self.root = w.VBox([html_widget(f"<style>{html.stylesheet()}</style>"),
-                            self.navigation, self.readonly, self.slot])
+                            self.navigation, self.presenter.widget, self.readonly,
+                            self.slot])
         self.root.add_class("ctg-root")
         self._pages: dict[str, Page] = {}
         self.page: Page | None = None
@@ -242,7 +245,8 @@ class App:
         """
         if name not in PAGES:
             raise StateError(f"There is no page called {name!r}.")
-        state = parse_query(self.ds, name, query_string)
+        state = self.presenter.follow(parse_query(self.ds, name, query_string))
+        name = state.view
         if state.presenting:
             self.presenting = True
         page = self._pages.get(name)
@@ -308,6 +312,7 @@ class App:
                 f"{self.ds.data_as_of}.")
             self.readonly.value = str(readonly_link(self.ds, page.name, page.state))
             self.readonly.layout.display = None if self.readonly.value else "none"
+        self.presenter.sync(page, to_query(page.state))
 
 
 class ErrorPage:

@@ -19,6 +19,7 @@ BLOCKING = ("critical", "serious")
 
 @pytest.mark.parametrize("name", PAGES)
 def test_no_critical_or_serious_axe_violations(web, name):
+    """axe-core finds no critical or serious accessibility violation on any page."""
     page = web.open(name)
     results = Axe().run(page)
     blocking = [f"{v['impact']} {v['id']}: {v['help']} at {v['nodes'][0]['target']}"
@@ -48,5 +49,6 @@ def test_the_matrix_can_be_used_with_the_keyboard_alone(web):
 
 
 def test_the_page_declares_its_language(web):
+    """The served document declares its language as English (<html lang="en">)."""
     page = web.open("index")
     assert page.evaluate("() => document.documentElement.lang") == "en"

@@ -112,8 +112,11 @@ def test_the_printed_briefing_starts_each_project_on_a_new_page(ds, files, offli
 
 
 def test_a_printed_project_brief_is_a_few_pages_with_its_chart(files, offline):
+    """Printed to A4, a project's brief takes 2 to 8 pages, and its first page names the project."""
     page, _, _ = offline
     open_file(page, files["pathway"])
     reader = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
     assert 2 <= len(reader.pages) <= 8
     assert "Pathway homeless care (UCLH)" in (reader.pages[0].extract_text() or "")
+    printed = " ".join(p.extract_text() or "" for p in reader.pages)
+    assert "from context to activities, mechanisms and outcomes" in printed  # the chart

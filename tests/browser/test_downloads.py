@@ -9,6 +9,7 @@ import pytest
 from browser_kit import screenshot
 from playwright.sync_api import expect
 
+from explorer import query
 from explorer.export import briefing_filename, identified_projects
 
 pytestmark = pytest.mark.browser
@@ -39,12 +40,19 @@ def test_the_overview_downloads_the_whole_briefing(web, ds):
 
 
 def test_the_story_page_downloads_the_chosen_projects_brief(web, ds):
+    """The story page downloads the chosen project's brief, named for it and about it alone."""
     page = web.open("story", "project=peer-support")
     name, text = _download(page)
     assert name == briefing_filename(ds, "peer-support")
     assert re.findall(r'id="project-([^"]+)"', text) == ["peer-support", "peer-support-h"]
 
 
-def test_an_unidentified_project_offers_no_brief(web):
-    page = web.open("story", "project=unidentified-7", chart=False)
-    expect(page.locator(".ctg-download-button")).to_be_hidden()
+def test_an_unidentified_project_offers_no_brief(web, ds):
+    """The story of an unidentified project shows no download button: there is no brief to give."""
+    page = web.open("story", "project=pathway")
+    button = page.locator(".ctg-download-button")
+    expect(button).to_be_visible()  # an identified project offers its brief ...
+    name = query.facet_options(ds, "project")["unidentified-7"]
+    page.locator(".ctg-project select").select_option(label=name)
+    expect(page).to_have_url(re.compile(r"project=unidentified-7"))
+    expect(button).to_be_hidden()  # ... and the same page, on an unidentified one, does not

@@ -63,6 +63,7 @@ def open_viewers(chromium, hub: Hub, page: str, count: int) -> list[tuple[Sessio
 
 def test_three_anonymous_viewers_each_get_their_own_server_and_the_explorers_matrix(
         chromium, hub):
+    """Three visitors at once each get their own user, server and kernel, and the offline matrix."""
     viewers = open_viewers(chromium, hub, "matrix", VIEWERS)
     try:
         names = [user_of(tab.url) for _, tab in viewers]
@@ -103,6 +104,7 @@ def test_three_anonymous_viewers_each_get_their_own_server_and_the_explorers_mat
 
 
 def test_stopping_the_hub_leaves_no_process_behind(chromium, hub):
+    """Stopping the hub stops its proxy, culler, servers and kernels, and removes viewers' homes."""
     if not hub.single_user_servers():  # run on its own: start one viewer's server first
         open_viewers(chromium, hub, "overview", 1)[0][0].context.close()
     tree = hub.descendants()

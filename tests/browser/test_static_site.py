@@ -109,6 +109,7 @@ def test_walk_every_page_of_the_static_site(served, chromium):
 
 
 def test_html_planted_in_the_data_shows_as_text_on_the_static_site(served, chromium):
+    """Markup planted in a summary shows as text on the static story page; it never runs."""
     base, _ = served
     context = chromium.new_context(viewport=VIEWPORT)
     page = context.new_page()
@@ -120,6 +121,7 @@ def test_html_planted_in_the_data_shows_as_text_on_the_static_site(served, chrom
 
 
 def test_static_pages_link_back_to_the_live_explorer(served, chromium):
+    """A static page links to the same view in the live explorer given by --live."""
     base, _ = served
     context = chromium.new_context(viewport=VIEWPORT)
     page = context.new_page()
