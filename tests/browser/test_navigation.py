@@ -177,6 +177,8 @@ def deep_link(name: str, ds) -> str:
         return f"project={identified[-1]},{identified[0]}"
     if "strength" in parameters:
         return "strength=evident"
+    if "mechanism" in parameters:
+        return f"mechanism={ds.mechanisms.mechanism_id.iloc[-1]}"
     return "present=1"
 
 
