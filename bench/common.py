@@ -2,61 +2,118 @@
 
 The server is the browser tests' (``tests/browser/browser_kit.py``), started from the
 repository root so ``voila.json`` applies. Benchmarks serve a folder holding copies of the
-dashboards *and* the baseline ``bench/minimal/minimal.ipynb``, so both are served the same
+dashboards *and* the baseline notebooks of ``bench/minimal/``, so both are served the same
 way by the same server, and every result is a ratio measured in the same run.
+
+The pages come from the registry (``explorer.pages.PAGES``), never from a list kept here.
+Each script prints the machine's load average before and after it measures (the machine is
+shared; a busy machine makes every number slower, the ratios less so) and one verdict line
+per target: ``VERDICT <target>: PASS|FAIL (<numbers>)``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
 
 from browser_kit import (  # noqa: E402
     CHROMIUM_ARGS,
+    KERNEL_ID,
     VoilaServer,
     chromium_path,
     shutdown_kernel,
     start_voila,
 )
 
+from explorer.pages import PAGES  # noqa: E402
+
+# The one-widget plotly notebook (bench/minimal/minimal.ipynb): the speed baseline.
 BASELINE = "minimal"
-DASHBOARDS = ("overview", "matrix", "story", "compare", "flows")
-CHARTLESS = frozenset({"overview", "index"})
+# The same plus pandas and every CSV of the data package: the memory baseline.
+DATA_BASELINE = "baseline_data"
+BASELINES = (BASELINE, DATA_BASELINE)
+DASHBOARDS = tuple(PAGES)
+CHART_PAGES = tuple(name for name, spec in PAGES.items() if spec.chart)
+CHARTLESS = frozenset(name for name, spec in PAGES.items() if not spec.chart)
 CHART = ".js-plotly-plot .main-svg"
+READY = ".ctg-root"
 # Voila writes the page's kernel id into its page configuration.
 KERNEL_ID_JS = """() => {
   const config = document.getElementById('jupyter-config-data');
   return config ? (JSON.parse(config.textContent).kernelId || null) : null;
 }"""
-READY = ".ctg-root"
 
 __all__ = [
-    "BASELINE", "CHART", "DASHBOARDS", "READY", "browser", "first_paint", "kernels",
-    "median", "p95", "ratio_line", "served",
+    "BASELINE",
+    "BASELINES",
+    "CHART",
+    "CHARTLESS",
+    "CHART_PAGES",
+    "CHROMIUM_ARGS",
+    "DASHBOARDS",
+    "DATA_BASELINE",
+    "KERNEL_ID",
+    "MOVE_JS",
+    "PAGES",
+    "READY",
+    "Peak",
+    "add_common_arguments",
+    "browser",
+    "chromium_path",
+    "close",
+    "first_paint",
+    "kernels",
+    "load_line",
+    "median",
+    "memory_mb",
+    "move",
+    "p95",
+    "ratio_line",
+    "served",
+    "spread",
+    "tour_order",
+    "verdict",
 ]
 
 
+def load_line(when: str = "now") -> str:
+    """The machine's load average, to quote next to the numbers it slowed down."""
+    one, five, fifteen = os.getloadavg()
+    return (f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} "
+            f"({os.cpu_count()} cores)")
+
+
 @contextlib.contextmanager
-def served(extra_args: Sequence[str] = ()) -> Iterator[VoilaServer]:
-    """A Voila server over the dashboards plus the baseline notebook; stopped afterwards."""
+def served(extra_args: Sequence[str] = (), data: Path | None = None) -> Iterator[VoilaServer]:
+    """A Voila server over the dashboards plus the baseline notebooks; stopped afterwards.
+
+    ``data`` is the package every kernel reads (``$EXPLORER_DATA``): the dashboards and the
+    data baseline alike. Default: the repository's ``data/``.
+    """
     with tempfile.TemporaryDirectory(prefix="ctg-bench-") as tmp:
         pages = Path(tmp) / "pages"
         pages.mkdir()
         for notebook in (ROOT / "notebooks").glob("*.ipynb"):
             shutil.copy(notebook, pages / notebook.name)
-        shutil.copy(ROOT / "bench" / "minimal" / "minimal.ipynb", pages / "minimal.ipynb")
-        server = start_voila(Path(tmp), notebook_dir=pages, extra_args=extra_args)
+        for notebook in (ROOT / "bench" / "minimal").glob("*.ipynb"):
+            shutil.copy(notebook, pages / notebook.name)
+        server = start_voila(Path(tmp), data or ROOT / "data", notebook_dir=pages,
+                             extra_args=extra_args)
         try:
             yield server
         finally:
@@ -77,13 +134,18 @@ def browser() -> Iterator:
             chromium.close()
 
 
-def first_paint(chromium, url: str, chart: bool = True, timeout_ms: int = 120_000):
-    """Open ``url`` in a fresh context; return (seconds to first chart or content, page)."""
+def first_paint(chromium, url: str, chart: bool = True, timeout_ms: int = 120_000,
+                ready: str | None = None):
+    """Open ``url`` in a fresh context; return (seconds to first chart or content, page).
+
+    ``ready`` is the selector to wait for instead (default: a chart, or the page's root).
+    """
     context = chromium.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url, wait_until="commit", timeout=timeout_ms)
-    page.wait_for_selector(CHART if chart else READY, state="visible", timeout=timeout_ms)
+    page.wait_for_selector(ready or (CHART if chart else READY), state="visible",
+                           timeout=timeout_ms)
     return time.perf_counter() - start, page
 
 
@@ -110,6 +172,17 @@ def _is_kernel(process: psutil.Process) -> bool:
     return False
 
 
+def memory_mb(processes: Sequence[psutil.Process]) -> tuple[float, float]:
+    """Total (RSS, USS) of ``processes`` in MB; processes gone meanwhile count nothing."""
+    rss = uss = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            info = process.memory_full_info()
+            rss += info.rss / 2**20
+            uss += info.uss / 2**20
+    return rss, uss
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
@@ -119,7 +192,90 @@ def p95(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def spread(values: Sequence[float], scale: float = 1.0, digits: int = 0) -> str:
+    """'min–max' of ``values`` times ``scale``, for a range next to a median."""
+    return f"{min(values) * scale:.{digits}f}–{max(values) * scale:.{digits}f}"
+
+
 def ratio_line(name: str, value: float, baseline: float, unit: str, target: str = "") -> str:
     goal = f"  (target {target})" if target else ""
-    return (f"{name:<10} {value:8.2f} {unit:<3} vs baseline {baseline:8.2f} {unit:<3}"
+    return (f"{name:<14} {value:8.2f} {unit:<3} vs baseline {baseline:8.2f} {unit:<3}"
             f" ratio {value / baseline:5.2f}x{goal}")
+
+
+def verdict(target: str, ok: bool, detail: str = "") -> str:
+    """One line per target, easy to grep: ``VERDICT <target>: PASS (<detail>)``."""
+    return f"VERDICT {target}: {'PASS' if ok else 'FAIL'}" + (f" ({detail})" if detail else "")
+
+
+def add_common_arguments(parser) -> None:
+    """Flags every benchmark understands."""
+    parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
+                        help="extra Voila command-line setting, e.g. "
+                             "--voila-arg=--ThrottledKernelManager.max_kernels=100 "
+                             "(repeatable)")
+
+
+# Runs in the page: follow the navigation bar's link to page ``name`` (as a reader's click
+# does) and resolve with the milliseconds until that page is on screen, its chart drawn (if
+# ``chart``) and the address bar showing it; measured with the page's own clock.
+MOVE_JS = """async ({name, chart, timeoutMs}) => {
+  const link = document.querySelector(`.ctg-nav a[href="${name}.ipynb"]`);
+  if (!link) { throw new Error(`no navigation link to ${name}`); }
+  const start = performance.now();
+  link.click();
+  return await new Promise((resolve, reject) => {
+    const check = () => {
+      const root = document.querySelector(`.ctg-page-${name}`);
+      const shown = root && root.getClientRects().length > 0;
+      const drawn = !chart || (root && root.querySelector(".ctg-figure[data-draws]"));
+      const address = window.location.pathname.endsWith(`/${name}.ipynb`);
+      if (shown && drawn && address) { resolve(performance.now() - start); return; }
+      if (performance.now() - start > timeoutMs) {
+        reject(new Error(`${name} not shown within ${timeoutMs} ms`));
+        return;
+      }
+      setTimeout(check, 5);
+    };
+    check();
+  });
+}"""
+
+
+def tour_order(start: str = "overview") -> list[str]:
+    """Every registry page once, starting after ``start`` and ending back on it."""
+    return [name for name in PAGES if name != start] + [start]
+
+
+def move(page, name: str, timeout_ms: int = 60_000) -> float:
+    """Follow the navigation link to ``name``; seconds until it is shown (sync Playwright)."""
+    return page.evaluate(MOVE_JS, {"name": name, "chart": name in CHART_PAGES,
+                                   "timeoutMs": timeout_ms}) / 1000
+
+
+@dataclass
+class Peak:
+    """Samples the server's kernels every second: the most alive and their peak memory."""
+
+    server: object
+    kernels: int = 0
+    rss_mb: float = 0.0
+    uss_mb: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> Peak:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            alive = kernels(self.server)
+            rss, uss = memory_mb(alive)
+            self.kernels = max(self.kernels, len(alive))
+            self.rss_mb, self.uss_mb = max(self.rss_mb, rss), max(self.uss_mb, uss)
+            self._stop.wait(1.0)

@@ -1,16 +1,24 @@
 """Benchmark: a room of N people opening the same dashboard at the same moment.
 
-N simultaneous HTTP requests for the page are sent to one server (each executes the notebook
-in its own kernel on the server, which is the server's real cost; the viewers' browsers are
-not this machine's cost), while one real browser opens the same page and waits for its first
-chart. For N = 10, 20 and 30 (a fresh server each) it prints how many were served, the time
-until all were served, errors, the slowest request, the browser's time to first chart, and
-the kernels' total memory. Target (issue 5): 30 served within 60 s, no hung request.
+For each N (a fresh server each time, with this repository's ``voila.json``):
+
+1. one real browser opens the page alone: its time to first chart is the same-run baseline;
+2. the rush: N simultaneous HTTP requests for the page (each runs the notebook in its own
+   kernel on the server, which is the server's real cost; the room's browsers are not this
+   machine's cost) while one real browser opens the same page and waits for its first chart;
+3. the N+1th viewer: once the rush is served, with every kernel still alive, one more real
+   browser opens the page — is the server still responsive, or does it answer "busy"?
+
+Prints, per N: served, the time until all were served, errors, hung requests (no answer
+within ``--timeout``), the browser's first chart during the rush and for the N+1th viewer
+(and their ratios to the lone viewer), the most kernels alive at once and their peak total
+memory (RSS, and USS: what the kernels really add), and verdicts: all N served within 60 s,
+0 errors, 0 hung; the N+1th viewer served.
 
 ``--plain`` repeats the run with Voila's stock settings for contrast: its kernel manager (no
 queue, no cap), its kernel client (no sliced polling) and its 4 s wait for a page's output.
 
-    python bench/room.py [--sizes 10,20,30] [--page matrix] [--plain]
+    python bench/room.py [--sizes 30,60] [--page matrix] [--plain]
 """
 
 from __future__ import annotations
@@ -21,9 +29,21 @@ import time
 import urllib.error
 import urllib.request
 
-from common import browser, first_paint, kernels, served
+from common import (
+    CHART,
+    CHARTLESS,
+    READY,
+    Peak,
+    add_common_arguments,
+    browser,
+    close,
+    load_line,
+    served,
+    verdict,
+)
 
-REQUEST_TIMEOUT_S = 180
+ALL_SERVED_S = 60
+REQUEST_TIMEOUT_S = 180  # a request unanswered this long is hung (bench/hub.py uses it too)
 # Voila's own defaults for everything explorer.serving and voila.json change for a room.
 PLAIN = ["--VoilaConfiguration.multi_kernel_manager_class="
          "jupyter_server.services.kernels.kernelmanager.AsyncMappingKernelManager",
@@ -31,60 +51,113 @@ PLAIN = ["--VoilaConfiguration.multi_kernel_manager_class="
          "--VoilaExecutor.iopub_timeout=4"]
 
 
-def fetch(url: str, results: list, index: int, start: float) -> None:
+def fetch(url: str, results: list, index: int, start: float,
+          timeout: float = REQUEST_TIMEOUT_S) -> None:
+    """One viewer over HTTP: ``results[index]`` = (status, seconds since ``start``)."""
     try:
-        with urllib.request.urlopen(url, timeout=REQUEST_TIMEOUT_S) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             body = response.read().decode("utf-8", "replace")
             ok = (response.status == 200 and "widget-view+json" in body
                   and "There was an error" not in body)
-            results[index] = ("served" if ok else "bad", time.perf_counter() - start)
+            results[index] = ("served" if ok else "bad page", time.perf_counter() - start)
     except urllib.error.HTTPError as error:
         results[index] = (f"HTTP {error.code}", time.perf_counter() - start)
+    except TimeoutError:
+        results[index] = ("hung", time.perf_counter() - start)
     except Exception as error:
-        results[index] = (type(error).__name__, time.perf_counter() - start)
+        timed_out = isinstance(getattr(error, "reason", None), TimeoutError)
+        results[index] = ("hung" if timed_out else type(error).__name__,
+                          time.perf_counter() - start)
 
 
-def room(size: int, page: str, extra_args: list[str]) -> str:
+def browser_view(server, chromium, url: str, chart: bool, timeout: float) -> tuple[str, float]:
+    """('served' | 'busy, then served' | what went wrong, seconds to first chart) for one
+    real browser. A "busy" answer (HTTP 503) retries by itself; it is reported."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    refused = []
+    page.on("response", lambda response: refused.append(response.url)
+            if response.status == 503 else None)
+    start = time.perf_counter()
+    try:
+        page.goto(url, wait_until="commit", timeout=timeout * 1000)
+        page.wait_for_selector(CHART if chart else READY, state="visible",
+                               timeout=timeout * 1000)
+    except Exception as error:
+        context.close()
+        return f"failed ({type(error).__name__}{', busy' if refused else ''})", float("nan")
+    seconds = time.perf_counter() - start
+    close(server, page)
+    return ("busy, then served" if refused else "served"), seconds
+
+
+def room(size: int, page: str, extra_args: list[str], timeout: float) -> list[str]:
+    chart = page not in CHARTLESS
     with served(extra_args) as server, browser() as chromium:
         url = server.url(page)
+        _, alone = browser_view(server, chromium, url, chart, timeout)
         results: list = [None] * size
-        start = time.perf_counter()
-        threads = [threading.Thread(target=fetch, args=(url, results, i, start), daemon=True)
-                   for i in range(size)]
-        for thread in threads:
-            thread.start()
-        try:
-            browser_seconds, _ = first_paint(chromium, url, timeout_ms=REQUEST_TIMEOUT_S * 1000)
-            browser_text = f"{browser_seconds:5.1f} s"
-        except Exception as error:
-            browser_text = f"failed ({type(error).__name__})"
-        for thread in threads:
-            thread.join(REQUEST_TIMEOUT_S + 5)
-        memory_mb = sum(k.memory_info().rss for k in kernels(server)) / 2**20
-        # A request still unanswered after the timeout is hung.
+        with Peak(server) as peak:
+            start = time.perf_counter()
+            threads = [threading.Thread(target=fetch, args=(url, results, i, start, timeout),
+                                        daemon=True) for i in range(size)]
+            for thread in threads:
+                thread.start()
+            rush_status, rush = browser_view(server, chromium, url, chart, timeout)
+            for thread in threads:
+                thread.join(timeout + 5)
+            # Every request has its answer (or is hung); their kernels are still alive.
+            next_status, next_one = browser_view(server, chromium, url, chart, timeout)
         results = [result or ("hung", float("nan")) for result in results]
         served_times = [t for status, t in results if status == "served"]
-        errors = [status for status, _ in results if status != "served"]
+        errors = [status for status, _ in results if status not in ("served", "hung")]
+        hung = sum(status == "hung" for status, _ in results)
         all_served = max(served_times) if len(served_times) == size else float("nan")
-        return (f"N={size:<3} served {len(served_times):>2}/{size}  all served in "
-                f"{all_served:6.1f} s  errors {len(errors)} {sorted(set(errors))}  "
-                f"browser first chart {browser_text}  kernels {len(kernels(server))} "
-                f"using {memory_mb:6.0f} MB")
+    lines = [
+        f"N={size:<3} served {len(served_times)}/{size} in {all_served:5.1f} s  "
+        f"errors {len(errors)} {sorted(set(errors)) or ''}  hung {hung}",
+        f"       first chart: alone {alone:5.1f} s | during the rush {rush:5.1f} s "
+        f"({rush / alone:.1f}x, {rush_status}) | viewer N+1 after it {next_one:5.1f} s "
+        f"({next_one / alone:.1f}x, {next_status})",
+        f"       kernels alive at most {peak.kernels}, peak memory RSS {peak.rss_mb:6.0f} MB, "
+        f"USS {peak.uss_mb:6.0f} MB ({peak.uss_mb / max(peak.kernels, 1):.0f} MB per kernel)",
+        verdict(f"N={size}: all served within {ALL_SERVED_S} s, 0 errors, 0 hung",
+                len(served_times) == size and all_served <= ALL_SERVED_S and not errors
+                and not hung, f"{len(served_times)}/{size} in {all_served:.1f} s"),
+        verdict(f"N={size}: a browser during the rush gets its chart", rush_status == "served",
+                f"{rush:.1f} s"),
+        verdict(f"N={size}: viewer N+1 is served, not refused", next_status == "served",
+                f"{next_one:.1f} s, {next_status}"),
+    ]
+    return lines
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10,20,30")
-    parser.add_argument("--page", default="matrix")
-    parser.add_argument("--plain", action="store_true")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog=f"Targets: all N served within {ALL_SERVED_S} s with no error and nothing hung; "
+               "a browser gets its chart during the rush; viewer N+1 is served.")
+    parser.add_argument("--sizes", default="30,60",
+                        help="room sizes, each on a fresh server (default 30,60)")
+    parser.add_argument("--page", default="matrix", help="the page everyone opens")
+    parser.add_argument("--plain", action="store_true",
+                        help="repeat with Voila's stock kernel manager, client and output wait")
+    parser.add_argument("--timeout", type=float, default=REQUEST_TIMEOUT_S,
+                        help="seconds after which a request counts as hung "
+                             f"(default {REQUEST_TIMEOUT_S})")
+    add_common_arguments(parser)
     args = parser.parse_args()
-    configs = [("explorer (queued starts, capped)", [])]
+    configs = [("explorer (voila.json: queued starts, capped)", list(args.voila_arg))]
     if args.plain:
-        configs.append(("stock Voila: kernel manager, client and output wait", PLAIN))
+        configs.append(("stock Voila: kernel manager, client and output wait",
+                        [*PLAIN, *args.voila_arg]))
+    print(load_line("before"), flush=True)
     for label, extra in configs:
         print(f"\n[{label}] page {args.page}.ipynb")
         for size in map(int, args.sizes.split(",")):
-            print(room(size, args.page, extra), flush=True)
+            for line in room(size, args.page, extra, args.timeout):
+                print(line, flush=True)
+    print(load_line("after"))
 
 
 if __name__ == "__main__":

@@ -229,9 +229,16 @@ def evidence_records(ds: Dataset) -> pd.DataFrame:
     record can have several values for a facet.
     """
     ev = ds.mechanism_evidence
-    projects = ds.projects.set_index("project_id")
-    relationships = ds.project_relationships.groupby("project_id", observed=True)[
-        "relationship_type_id"].agg(tuple)
+    # Plain dicts, not DataFrame.at: one lookup per record must stay cheap at 100× the data
+    # (``.at`` cost tens of microseconds a call, most of a matrix page's build time there).
+    short_name = dict(zip(ds.projects.project_id, ds.projects.short_name, strict=True))
+    setting_of = dict(zip(ds.projects.project_id, ds.projects.setting_type.astype(str),
+                          strict=True))
+    relationships: dict[str, list[str]] = {}
+    for project_id, relationship in zip(ds.project_relationships.project_id,
+                                        ds.project_relationships.relationship_type_id,
+                                        strict=True):
+        relationships.setdefault(project_id, []).append(relationship)
     dimension_of = dict(zip(ds.contexts.context_id, ds.contexts.dimension.astype(str),
                             strict=True))
     type_of = dict(zip(ds.activities.activity_id, ds.activities.activity_type.astype(str),
@@ -240,7 +247,7 @@ def evidence_records(ds: Dataset) -> pd.DataFrame:
     records = pd.DataFrame({
         "evidence_id": ev.evidence_id.astype(str),
         "project_id": ev.project_id.astype(str),
-        "project": [projects.at[p, "short_name"] for p in ev.project_id],
+        "project": [short_name[p] for p in ev.project_id],
         "mechanism_id": ev.mechanism_id.astype(str),
         "mechanism": [mechanism_label[m] for m in ev.mechanism_id],
         "strength": ev.strength,
@@ -258,8 +265,7 @@ def evidence_records(ds: Dataset) -> pd.DataFrame:
                                         records.project_id]
     records["context_dimensions"] = [tuple(dict.fromkeys(dimension_of[c] for c in ids))
                                      for ids in records.context_ids]
-    records["setting_types"] = [(str(projects.at[p, "setting_type"]),) for p in
-                                records.project_id]
+    records["setting_types"] = [(setting_of[p],) for p in records.project_id]
     records["activity_types"] = [tuple(dict.fromkeys(type_of[a] for a in ids))
                                  for ids in records.activity_ids]
     return records
@@ -568,37 +574,56 @@ def same_activity_different_mechanisms(ds: Dataset,
     the projects' mechanism sets for that activity type are not all the same — the
     evaluation's warning that activities are not mechanisms.
 
+    Linear in the data: one pass over the activities and one over the evidence records
+    (a pair of loops per project over every record grew with projects × records).
+
     Returns:
         Columns ``activity_type, project_id, project, activities, contexts, mechanisms,
         differs``.
     """
     if project_ids is not None:
         check_ids(ds, "project", list(project_ids))
+    chosen = None if project_ids is None else set(project_ids)
+    # One pass over the activities: for each type, each project's activity descriptions, in
+    # the order the table lists them; and which (type, project) each activity belongs to.
+    by_type: dict[str, dict[str, list[str]]] = {}
+    kind_of: dict[str, tuple[str, str]] = {}
+    for activity_id, project_id, activity_type, description in zip(
+            ds.activities.activity_id, ds.activities.project_id,
+            ds.activities.activity_type.astype(str), ds.activities.description, strict=True):
+        if chosen is not None and project_id not in chosen:
+            continue
+        by_type.setdefault(activity_type, {}).setdefault(project_id, []).append(description)
+        kind_of[activity_id] = (activity_type, project_id)
+    # One pass over the evidence: the rows of a project citing its activities of each type.
     records = evidence_records(ds)
-    activities = ds.activities
-    if project_ids is not None:
-        activities = activities[activities.project_id.isin(project_ids)]
+    used: dict[tuple[str, str], list[tuple[str, str, tuple[str, ...]]]] = {}
+    for project_id, mechanism, strength, activity_ids, context_ids in zip(
+            records.project_id, records.mechanism, records.strength.astype(str),
+            records.activity_ids, records.context_ids, strict=True):
+        cited = dict.fromkeys(kind_of[a] for a in activity_ids if a in kind_of)
+        for key in cited:
+            if key[1] == project_id:
+                used.setdefault(key, []).append((mechanism, strength, context_ids))
     names = facet_options(ds, "project")
     context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
     rows = []
-    for activity_type, group in activities.groupby("activity_type", observed=True):
-        projects = list(dict.fromkeys(group.project_id))
+    for activity_type in _enum(ds, "activities", "activity_type"):  # the declared order
+        projects = by_type.get(activity_type, {})
         if len(projects) < 2:
             continue
         entries = []
-        for project_id in projects:
-            ids = set(group[group.project_id == project_id].activity_id)
-            cites = records.activity_ids.map(lambda a, ids=ids: bool(ids & set(a))).astype(bool)
-            used = records.loc[(records.project_id == project_id) & cites]
-            activated = used[used.strength.astype(str).isin(ACTIVATED)]
+        for project_id, descriptions in projects.items():
+            rows_used = used.get((activity_type, project_id), [])
             entries.append({
-                "activity_type": humanise(str(activity_type)),
+                "activity_type": humanise(activity_type),
                 "project_id": project_id,
                 "project": names[project_id],
-                "activities": _join(group[group.project_id == project_id].description),
-                "contexts": _join(dict.fromkeys(context[c] for cs in used.context_ids
+                "activities": _join(descriptions),
+                "contexts": _join(dict.fromkeys(context[c] for _, _, cs in rows_used
                                                 for c in cs)),
-                "mechanisms": tuple(dict.fromkeys(activated.mechanism)),
+                "mechanisms": tuple(dict.fromkeys(m for m, strength, _ in rows_used
+                                                  if strength in ACTIVATED)),
             })
         differs = len({frozenset(e["mechanisms"]) for e in entries}) > 1
         rows += [{**e, "differs": differs} for e in entries]

@@ -16,7 +16,12 @@ It is configured in ``voila.json``::
 
     "VoilaConfiguration": {"multi_kernel_manager_class":
                            "explorer.serving.ThrottledKernelManager"},
-    "ThrottledKernelManager": {"max_kernels": 40, "max_concurrent_starts": 2}
+    "ThrottledKernelManager": {"max_kernels": 80, "max_concurrent_starts": 2}
+
+80 is a room of 60 (``bench/room.py --sizes 60``) plus headroom for late-comers and for
+kernels of closed tabs not yet shut down; what 60 kernels take in memory is what
+``bench/room.py`` prints. Two concurrent launches: one per core of the 2-core machine it was
+tuned on (a launch is CPU-bound).
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 

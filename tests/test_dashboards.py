@@ -118,6 +118,18 @@ def test_the_heartbeat_is_answered(ds):
     assert sent == [{"type": "pong"}]
 
 
+def test_the_page_pings_every_10_s_and_gives_up_after_25_s_unless_a_test_says_otherwise():
+    """The heartbeat's defaults are the site's (10 s, 25 s); only ``window.ctgHeartbeat``,
+    which browser tests set, shortens them, and never below 100 ms."""
+    from explorer.dashboards.widgets import Navigation
+
+    module = Navigation._esm
+    assert "const PING_EVERY_MS = 10000;" in module
+    assert "const LOST_AFTER_MS = 25000;" in module
+    assert "const SHORTEST_MS = 100;" in module
+    assert "window.ctgHeartbeat" in module
+
+
 def test_broken_data_shows_the_problems_not_a_traceback(mini_copy, monkeypatch):
     """The page lists each problem with its place; no traceback, no server path, no markup."""
     mini_copy.set_cell("projects", 3, "membership", PLANTED)
@@ -260,6 +272,26 @@ def test_csv_download_carries_exactly_the_reader_table(mini):
     expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
     assert downloaded.astype(str).equals(expected.astype(str))
     assert "Download these 3 records (CSV)" in page.download.value
+
+
+def test_a_long_reader_table_lists_its_first_rows_and_the_csv_has_them_all(mini,
+                                                                          monkeypatch):
+    """Past ``MAX_READER_ROWS`` the page lists the first records and says so; the CSV
+    download still carries every matching record."""
+    from explorer.dashboards import matrix
+
+    monkeypatch.setattr(matrix, "MAX_READER_ROWS", 2)
+    page = open_app(mini, "matrix", "strength=partial,evident").current
+    expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
+    assert len(expected) == 3
+    listed = re.findall(r"<tr>\s*<td>([^<]+)</td>", page.reader.value)
+    assert listed == list(expected["Record"][:2])
+    assert "3 matching evidence records; the first 2 are listed here, and the CSV download " \
+           "has all 3" in page.reader.value
+    href = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+                     page.download.value).group(1)
+    downloaded = pd.read_csv(io.BytesIO(base64.b64decode(href)), keep_default_na=False)
+    assert list(downloaded["Record"]) == list(expected["Record"])
 
 
 def test_the_handout_is_built_on_request_for_the_view_shown(mini):

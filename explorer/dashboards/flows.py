@@ -19,9 +19,8 @@ class FlowsPage(Page):
     def build(self) -> None:
         chosen = {facet: list(self.state.many(facet)) for facet in FLOW_FACETS
                   if self.state.many(facet)}
-        self.filters = FacetFilters(
-            facets=facet_choices(self.ds, self.state.filters(), FLOW_FACETS),
-            value=chosen, help=FILTER_HELP, expanded=bool(chosen))
+        # render() below fills in the facets and their counts, once.
+        self.filters = FacetFilters(value=chosen, help=FILTER_HELP, expanded=bool(chosen))
         self.filters.observe(self._on_change, "value")
         chart = self.chart("flows", "activities-mechanisms")
         self.tables = html_widget()

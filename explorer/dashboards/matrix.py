@@ -16,9 +16,14 @@ from ..state import to_query
 from .frame import Page, guarded, html_widget
 from .widgets import EvidenceGrid, FacetFilters
 
-__all__ = ["FILTER_HELP", "MAX_CHART_COLUMNS", "MatrixPage", "facet_choices"]
+__all__ = ["FILTER_HELP", "MAX_CHART_COLUMNS", "MAX_READER_ROWS", "MatrixPage", "facet_choices",
+           "reader_caption"]
 
 MAX_CHART_COLUMNS = 40
+# The reader table on the page lists at most this many records; the CSV always has them all.
+# (At 100× the embedded data, 2,500 rows were 2 MB of HTML and most of the page's first
+# paint; nobody reads that far down a page.)
+MAX_READER_ROWS = 200
 FILTER_HELP = ("Tick any values to narrow the records. Within one group a record is kept if it "
                "matches any ticked value (OR); across groups it must match every group that "
                "has a tick (AND). The number beside a value is how many records ticking it "
@@ -35,6 +40,15 @@ def facet_choices(ds: query.Dataset, filters: Filters,
             for facet in facets]
 
 
+def reader_caption(records: int) -> str:
+    """The reader table's caption: how many records match, and how many the page lists."""
+    matching = html.count(records, "matching evidence record")
+    if records <= MAX_READER_ROWS:
+        return matching
+    return (f"{matching}; the first {MAX_READER_ROWS} are listed here, and the CSV download "
+            f"has all {records}")
+
+
 class MatrixPage(Page):
     """The evidence gap map: choose columns and filters; choose a cell to read its evidence."""
 
@@ -49,8 +63,9 @@ class MatrixPage(Page):
             layout=w.Layout(width="auto", max_width="30em"))
         self.columns.add_class("ctg-columns")
         chosen = state.filters().active()
+        # render() below fills in the facets and their counts (counting them costs a pass
+        # over the evidence per facet: do it once).
         self.filters = FacetFilters(
-            facets=facet_choices(self.ds, state.filters(), tuple(FACETS)),
             value={facet: list(values) for facet, values in chosen.items()},
             help=FILTER_HELP, expanded=bool(chosen))
         self.grid = EvidenceGrid(self._on_select, styles={
@@ -140,8 +155,8 @@ class MatrixPage(Page):
             self._draw_grid(cells, column_title)
             self.chart_note.value = note
             table = query.reader_table(ds, filters)
-            self.reader.value = str(html.table(
-                table, html.count(len(table), "matching evidence record")))
+            self.reader.value = str(html.table(table.head(MAX_READER_ROWS),
+                                               reader_caption(len(table))))
             self.download.value = str(html.csv_link(
                 table, "evidence-records.csv",
                 f"Download these {html.count(len(table), 'record')} (CSV)"))

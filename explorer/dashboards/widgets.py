@@ -14,7 +14,10 @@ Each does one job in the browser that stock ipywidgets do badly or slowly:
   message and saves it.
 
 The JavaScript is read from ``js/`` once per process and sent with each widget; nothing is
-fetched from outside the server.
+fetched from outside the server. ``js/plotly_loader.js`` (plotly.js from Voila's own plotly
+extension, loaded once per page) goes in front of the modules that need it: ``Chart`` draws
+with it and ``Navigation`` starts loading it while the browser is idle, so a reader's first
+move to a page with a chart does not wait for plotly.js.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ JS = Path(__file__).resolve().parent / "js"
 
 
 @cache
-def _esm(name: str) -> str:
-    return (JS / name).read_text(encoding="utf-8")
+def _esm(*names: str) -> str:
+    """The module text of ``js/<name>`` files, in order (shared helpers first)."""
+    return "\n".join((JS / name).read_text(encoding="utf-8") for name in names)
 
 
 class Navigation(anywidget.AnyWidget):
@@ -46,7 +50,7 @@ class Navigation(anywidget.AnyWidget):
     ``{"type": "navigate", "page", "query", "history"}`` messages and answers nothing else.
     """
 
-    _esm = _esm("navigation.js")
+    _esm = _esm("plotly_loader.js", "navigation.js")
     links = traitlets.List(traitlets.List()).tag(sync=True)
     page = traitlets.Unicode("").tag(sync=True)
     query = traitlets.Unicode("").tag(sync=True)
@@ -77,7 +81,7 @@ class Chart(anywidget.AnyWidget):
     that the chart's camera button downloads.
     """
 
-    _esm = _esm("chart.js")
+    _esm = _esm("plotly_loader.js", "chart.js")
     figure = traitlets.Dict().tag(sync=True)
     description = traitlets.Unicode("").tag(sync=True)
     filename = traitlets.Unicode("chart").tag(sync=True)

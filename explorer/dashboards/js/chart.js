@@ -3,51 +3,7 @@
 //
 // plotly.js is the copy Voila already serves with plotly's JupyterLab extension (a
 // federated module, loaded from this server); nothing is fetched from anywhere else.
-
-let plotlyPromise = null;
-
-// plotly's JupyterLab extension (`jupyterlab-plotly`, a federated module Voila loads on every
-// page) bundles plotly.js and keeps it on its renderer class once the renderer has drawn.
-// One empty draw through that public renderer makes it load; later draws use Plotly.react.
-async function loadPlotlyOnce() {
-  if (window.Plotly) { return window.Plotly; }
-  const container = window._JUPYTERLAB && window._JUPYTERLAB["jupyterlab-plotly"];
-  if (!container) { throw new Error("plotly's extension is not on this page yet"); }
-  const module = (await container.get("./index"))();
-  const Renderer = module.RenderedPlotly;
-  if (!Renderer.Plotly) {
-    const probe = new Renderer({ mimeType: module.MIME_TYPE });
-    await probe.renderModel({
-      data: { [module.MIME_TYPE]: { data: [], layout: {} } }, setData() {}, metadata: {},
-    });
-    probe.dispose();
-  }
-  if (!Renderer.Plotly || typeof Renderer.Plotly.react !== "function") {
-    throw new Error("plotly.js did not load");
-  }
-  return Renderer.Plotly;
-}
-
-// Voila loads its extensions while widgets start rendering; on a busy machine a chart can
-// ask before plotly's extension is ready, so keep asking for a while before giving up.
-async function loadPlotly() {
-  const deadline = Date.now() + 60000;
-  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
-    try {
-      return await loadPlotlyOnce();
-    } catch (error) {
-      if (Date.now() > deadline) { throw error; }
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
-function plotly() {
-  if (!plotlyPromise) {
-    plotlyPromise = loadPlotly().catch((error) => { plotlyPromise = null; throw error; });
-  }
-  return plotlyPromise;
-}
+// `plotly()` comes from plotly_loader.js, which widgets.py puts in front of this module.
 
 function render({ model, el }) {
   el.classList.add("ctg-figure");
@@ -57,6 +13,7 @@ function render({ model, el }) {
   alt.className = "ctg-srOnly ctg-alt";
   el.append(plot, alt);
   let drawn = false;
+  let draws = 0;
 
   const config = () => ({
     displaylogo: false,
@@ -78,6 +35,10 @@ function render({ model, el }) {
       const Plotly = await plotly();
       await Plotly.react(plot, figure.data, figure.layout || {}, config());
       drawn = true;
+      // How many figures this slot has drawn (plotly_afterplot has fired for each): tests
+      // and benchmarks wait for this to change instead of guessing from the SVG.
+      draws += 1;
+      el.dataset.draws = String(draws);
     } catch (error) {
       plot.textContent = "The chart could not be drawn here; the same information is in " +
         "the tables on this page.";

@@ -1,6 +1,7 @@
 // The explorer's navigation bar and its link to the browser: page links, presentation mode,
 // "cite this view", the address bar, the tab title, history, in-page navigation, and a
-// heartbeat that tells the reader in plain words when the server has gone away.
+// heartbeat that tells the reader in plain words when the server has gone away. While the
+// browser is idle it loads plotly.js (plotly_loader.js), so a first chart does not wait.
 //
 // Python sets `page`, `query`, `title` and `history` ("push" | "replace" | "none"); this
 // module updates the address bar so that it always reopens the view. A click on a link to
@@ -10,6 +11,20 @@
 
 const PING_EVERY_MS = 10000;
 const LOST_AFTER_MS = 25000;
+const SHORTEST_MS = 100;
+// Start loading plotly.js once the page is idle (at the latest after this long), so that
+// moving to a page with a chart does not wait for it. `plotly()` is plotly_loader.js's.
+const PRELOAD_PLOTLY_MS = 3000;
+
+// The heartbeat's timing. A test may shorten it by defining
+// `window.ctgHeartbeat = {pingMs, lostMs}` before the page loads (a browser test's init
+// script); a reader's page never defines it, so the site keeps the defaults above.
+function heartbeatTiming() {
+  const given = (typeof window.ctgHeartbeat === "object" && window.ctgHeartbeat) || {};
+  const ms = (value, fallback) =>
+    (Number.isFinite(value) && value >= SHORTEST_MS ? value : fallback);
+  return { ping: ms(given.pingMs, PING_EVERY_MS), lost: ms(given.lostMs, LOST_AFTER_MS) };
+}
 
 function pageOf(url, pages) {
   const match = url.pathname.match(/([^/]+)\.ipynb$/);
@@ -31,8 +46,8 @@ function lostBanner() {
   banner.className = "ctg-lost";
   banner.setAttribute("role", "alert");
   const text = document.createElement("span");
-  text.textContent = "This page has lost its connection to the explorer's server, so it " +
-    "cannot change any more. Reloading opens the same view again.";
+  text.textContent = "This page has lost its connection to the explorer's server: reload " +
+    "it to open the same view again.";
   const button = document.createElement("button");
   button.type = "button";
   button.textContent = "Reload this page";
@@ -168,14 +183,20 @@ function render({ model, el }) {
     if (page) { navigate(page, url.search, "none"); }
   };
 
+  const timing = heartbeatTiming();
   let lastPong = Date.now();
   const onMessage = (message) => {
     if (message && message.type === "pong") { lastPong = Date.now(); }
   };
   const timer = window.setInterval(() => {
-    if (Date.now() - lastPong > LOST_AFTER_MS) { lostBanner(); }
+    if (Date.now() - lastPong > timing.lost) { lostBanner(); }
     try { model.send({ type: "ping" }); } catch (error) { lostBanner(); }
-  }, PING_EVERY_MS);
+  }, timing.ping);
+
+  const preload = () => { plotly().catch(() => {}); };
+  const idle = window.requestIdleCallback
+    ? window.requestIdleCallback(preload, { timeout: PRELOAD_PLOTLY_MS })
+    : window.setTimeout(preload, PRELOAD_PLOTLY_MS);
 
   model.on("change:query", apply);
   model.on("change:page", apply);
@@ -185,6 +206,8 @@ function render({ model, el }) {
   window.addEventListener("popstate", onPop);
   apply();
   return () => {
+    if (window.cancelIdleCallback) { window.cancelIdleCallback(idle); }
+    window.clearTimeout(idle);
     window.clearInterval(timer);
     document.removeEventListener("click", onClick);
     window.removeEventListener("popstate", onPop);

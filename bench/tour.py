@@ -1,0 +1,207 @@
+"""Benchmark: N readers touring the explorer at once, one kernel each.
+
+Each reader is a real browser context (one Chromium, driven by Playwright's async API; not
+a simulation): it opens the overview, then follows the navigation bar's links to every page
+of the registry (``explorer.pages.PAGES``) and back to the overview, pausing a reader's
+moment between moves (``--think``, varied ±50 %). A move is timed inside the page, from the
+click until the new page is on screen, its chart drawn and the address bar showing it.
+Then every reader closes the tab as a person would (the page's unload handlers run, so
+Voila's shutdown beacon is sent), and the server's kernels are watched for ``--after`` s.
+
+Prints, per N (a fresh server each): time per move (median, p95, slowest; and per page),
+the first page's load, the most kernels alive at once during the tour, how many kernels each
+reader's page used (it must be one), "busy" answers (HTTP 503), and the kernels still alive
+5 s and ``--after`` s after the tabs closed; with a verdict per target (issue 12): median
+move ≤ 0.5 s; at most one kernel per reader; none left 90 s after closing; no busy answer.
+
+All readers' browsers run on this machine, beside the server: their CPU is the room's own
+laptops' in real life, so the numbers here are pessimistic.
+
+    python bench/tour.py [--readers 10,30] [--think 1.0] [--after 90] [--no-beacon]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+
+from common import (
+    CHART_PAGES,
+    CHROMIUM_ARGS,
+    KERNEL_ID,
+    MOVE_JS,
+    Peak,
+    add_common_arguments,
+    chromium_path,
+    kernels,
+    load_line,
+    median,
+    p95,
+    served,
+    tour_order,
+    verdict,
+)
+
+START = "overview"
+TARGET_MOVE_S = 0.5
+TIMEOUT_MS = 120_000
+
+
+@dataclass
+class Reader:
+    """What one reader saw."""
+
+    first_load: float = float("nan")
+    moves: list[tuple[str, float]] = field(default_factory=list)
+    kernel_ids: set[str] = field(default_factory=set)
+    refused: int = 0
+    error: str = ""
+
+
+async def tour(index: int, chromium, url: str, think: float, beacon: bool) -> Reader:
+    reader = Reader()
+    context = await chromium.new_context(viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+
+    def on_socket(socket) -> None:
+        found = KERNEL_ID.search(socket.url)
+        if found:
+            reader.kernel_ids.add(found.group(1))
+
+    def on_response(response) -> None:
+        if response.status == 503:
+            reader.refused += 1
+
+    page.on("websocket", on_socket)
+    page.on("response", on_response)
+    try:
+        start = time.perf_counter()
+        await page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        await page.wait_for_selector(f".ctg-page-{START}", state="visible", timeout=TIMEOUT_MS)
+        reader.first_load = time.perf_counter() - start
+        for name in tour_order(START):
+            await asyncio.sleep(think * random.uniform(0.5, 1.5))
+            ms = await page.evaluate(MOVE_JS, {"name": name, "chart": name in CHART_PAGES,
+                                               "timeoutMs": TIMEOUT_MS})
+            reader.moves.append((name, ms / 1000))
+    except Exception as error:
+        reader.error = f"reader {index}: {type(error).__name__}: {str(error).splitlines()[0]}"
+    finally:
+        if beacon:  # close the tab as a person does: unload handlers run
+            await page.close(run_before_unload=True)
+            for _ in range(50):
+                if page.is_closed():
+                    break
+                await asyncio.sleep(0.1)
+        await context.close()
+    return reader
+
+
+async def readers(url: str, count: int, think: float, beacon: bool) -> list[Reader]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=chromium_path(),
+                                                    args=CHROMIUM_ARGS)
+        try:
+            return await asyncio.gather(*(tour(i, chromium, url, think, beacon)
+                                          for i in range(count)))
+        finally:
+            await chromium.close()
+
+
+def run(count: int, think: float, after: float, beacon: bool, extra_args: list[str]
+        ) -> list[str]:
+    with served(extra_args) as server:
+        wait_for_no_kernels(server)  # the server's own start-up check leaves one briefly
+        with Peak(server) as peak:
+            seen = asyncio.run(readers(server.url(START), count, think, beacon))
+        closed = time.perf_counter()
+        left_5s, gone_after = None, None
+        while time.perf_counter() - closed < after:
+            alive = len(kernels(server))
+            if left_5s is None and time.perf_counter() - closed >= 5:
+                left_5s = alive
+            if alive == 0 and gone_after is None:
+                gone_after = time.perf_counter() - closed
+            if gone_after is not None and left_5s is not None:
+                break
+            time.sleep(0.5)
+        left_end = len(kernels(server))
+    moves = [seconds for reader in seen for _, seconds in reader.moves]
+    errors = [reader.error for reader in seen if reader.error]
+    per_reader = [len(reader.kernel_ids) for reader in seen]
+    refused = sum(reader.refused for reader in seen)
+    firsts = [reader.first_load for reader in seen if reader.first_load == reader.first_load]
+    lines = [f"N={count:<3} readers, {len(moves)} moves, {len(errors)} readers failed"]
+    lines += [f"       {error}" for error in errors[:5]]
+    if moves:
+        lines.append(f"       move: median {median(moves):.2f} s  p95 {p95(moves):.2f} s  "
+                     f"slowest {max(moves):.2f} s")
+        by_page = {name: [s for r in seen for n, s in r.moves if n == name]
+                   for name in tour_order(START)}
+        lines.append("       median per page: " + "  ".join(
+            f"{name} {median(values):.2f}" for name, values in by_page.items() if values))
+    if firsts:
+        lines.append(f"       first page (a fresh kernel): median {median(firsts):.1f} s, "
+                     f"slowest {max(firsts):.1f} s")
+    gone = f"all gone {gone_after:.0f} s after closing" if gone_after is not None else \
+        f"{left_end} still alive after {after:.0f} s"
+    lines.append(f"       kernels: at most {peak.kernels} alive during the tour; kernels per "
+                 f"reader {sorted(set(per_reader))}; {left_5s} alive 5 s after the tabs "
+                 f"closed; {gone}")
+    lines.append(f"       busy answers (HTTP 503): {refused}")
+    move_median = median(moves) if moves else float("nan")
+    lines += [
+        verdict(f"N={count}: median move <= {TARGET_MOVE_S} s",
+                bool(moves) and move_median <= TARGET_MOVE_S and not errors,
+                f"{move_median:.2f} s over {len(moves)} moves, {len(errors)} readers failed"),
+        verdict(f"N={count}: one kernel per reader",
+                peak.kernels <= count and all(n == 1 for n in per_reader),
+                f"at most {peak.kernels} alive for {count} readers; per reader "
+                f"{sorted(set(per_reader))}"),
+        verdict(f"N={count}: no kernel left {after:.0f} s after closing", left_end == 0,
+                gone),
+        verdict(f"N={count}: no busy answer", refused == 0, f"{refused}"),
+    ]
+    return lines
+
+
+def wait_for_no_kernels(server, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while kernels(server) and time.monotonic() < deadline:
+        time.sleep(0.25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog=f"Targets: median move <= {TARGET_MOVE_S} s; at most one kernel per reader "
+               "during the tour and none 90 s after the tabs close; no 'busy' answer.")
+    parser.add_argument("--readers", default="10,30",
+                        help="numbers of simultaneous readers, each on a fresh server "
+                             "(default 10,30)")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a reader pauses before each move, varied +-50%% "
+                             "(default 1.0)")
+    parser.add_argument("--after", type=float, default=90,
+                        help="seconds to watch the kernels after the tabs close (default 90)")
+    parser.add_argument("--no-beacon", action="store_true",
+                        help="close the browser contexts without running unload handlers "
+                             "(a crashed browser or a lost network): only the idle cull of "
+                             "voila.json can end the kernels")
+    add_common_arguments(parser)
+    args = parser.parse_args()
+    print(load_line("before"), flush=True)
+    print(f"tour: {START} → " + " → ".join(tour_order(START)) + " (navigation links)")
+    for count in map(int, args.readers.split(",")):
+        for line in run(count, args.think, args.after, not args.no_beacon, args.voila_arg):
+            print(line, flush=True)
+    print(load_line("after"))
+
+
+if __name__ == "__main__":
+    main()

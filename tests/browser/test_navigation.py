@@ -1,0 +1,286 @@
+"""One kernel per reader: moving between pages switches the view inside the same kernel.
+
+A reader's kernel is the server's cost (``bench/memory.py``), so a reader who visits every
+page must still hold one kernel, and it must go away when they leave. These tests follow the
+navigation bar as a reader does, use the browser's back and forward buttons, open deep links,
+close tabs with and without Voila's shutdown beacon, and kill a kernel under an open page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+from browser_kit import (
+    CHART_PAGES,
+    FIRST_RENDER_MS,
+    PAGES,
+    Session,
+    screenshot,
+    shutdown_kernel,
+)
+from playwright.sync_api import Page, expect
+
+from explorer import query
+from explorer.pages import PAGES as REGISTRY
+
+pytestmark = pytest.mark.browser
+
+KERNEL_ID_JS = """() => JSON.parse(
+  document.getElementById('jupyter-config-data').textContent).kernelId"""
+# A short heartbeat for the lost-connection tests (the page's defaults: 10 s and 25 s).
+SHORT_HEARTBEAT = "window.ctgHeartbeat = {pingMs: 300, lostMs: 1500};"
+LOST_SENTENCE = ("This page has lost its connection to the explorer's server: reload it to "
+                 "open the same view again.")
+FAST_CULL = ["--MappingKernelManager.cull_idle_timeout=5",
+             "--MappingKernelManager.cull_interval=1"]
+
+
+def kernel_alive(server, kernel: str) -> bool:
+    """Whether the server still has the kernel (``GET /api/kernels/<id>``: 200 or 404)."""
+    try:
+        with urllib.request.urlopen(f"{server.base}/api/kernels/{kernel}", timeout=10) as reply:
+            return json.loads(reply.read()).get("id") == kernel
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+
+
+def kernel_processes(server) -> int:
+    """How many kernel processes the server is running."""
+    children = psutil.Process(server.process.pid).children(recursive=True)
+    return sum("ipykernel" in " ".join(_cmdline(child)) for child in children)
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return condition()
+
+
+def follow(page: Page, name: str) -> None:
+    """Click the navigation bar's link to ``name`` and wait until that page is shown."""
+    page.locator(f'.ctg-nav a[href="{name}.ipynb"]').click()
+    shown(page, name)
+
+
+def shown(page: Page, name: str) -> None:
+    """``name`` is the page on show: its content, its chart, its link marked current."""
+    expect(page.locator(f".ctg-page-{name}")).to_be_visible()
+    if name in CHART_PAGES:
+        expect(page.locator(f".ctg-page-{name} .ctg-figure[data-draws]").first).to_be_attached()
+    expect(page.locator(".ctg-nav a[aria-current='page']")).to_have_text(REGISTRY[name].title)
+
+
+def mark_document(page: Page) -> None:
+    """Leave a mark in the document: it survives only if no page load happens."""
+    page.evaluate("() => { window.ctgSameDocument = true; }")
+
+
+def same_document(page: Page) -> bool:
+    return bool(page.evaluate("() => window.ctgSameDocument === true"))
+
+
+def websocket_kernels(session: Session) -> set[str]:
+    """The kernels the session's pages opened a websocket to."""
+    found = (re.search(r"/api/kernels/([0-9a-f-]{36})/channels", url) for url in
+             session.requests)
+    return {match.group(1) for match in found if match}
+
+
+def test_clicking_through_every_page_stays_in_one_kernel(web, voila):
+    """From the overview, the navigation bar reaches every page and back: no page load, one
+    kernel (its id never changes, the server holds no more kernels than before), and the
+    address bar names each page in turn."""
+    page = web.open("overview")
+    kernel = page.evaluate(KERNEL_ID_JS)
+    assert kernel_alive(voila, kernel)
+    before = kernel_processes(voila)
+    mark_document(page)
+
+    for name in [*(n for n in PAGES if n != "overview"), "overview"]:
+        follow(page, name)
+        expect(page).to_have_url(re.compile(rf"/voila/render/{name}\.ipynb$"))
+        expect(page).to_have_title(re.compile(rf"^{re.escape(REGISTRY[name].title)} · "))
+
+    assert same_document(page)
+    assert page.evaluate(KERNEL_ID_JS) == kernel
+    assert websocket_kernels(web) == {kernel}
+    assert kernel_alive(voila, kernel)
+    assert kernel_processes(voila) <= before
+
+
+def test_back_and_forward_restore_the_views_in_the_same_kernel(web, voila, ds):
+    """Each move adds a history entry; back and forward bring back the page and the view the
+    reader left there (its address and its controls), without a page load or a new kernel."""
+    names = query.facet_options(ds, "project")
+    project = list(names)[1]
+    page = web.open("overview")
+    kernel = page.evaluate(KERNEL_ID_JS)
+    mark_document(page)
+
+    follow(page, "matrix")
+    page.locator(".ctg-columns select").select_option(query.COLUMN_KINDS["setting_type"])
+    expect(page).to_have_url(re.compile(r"/matrix\.ipynb\?columns=setting_type$"))
+    follow(page, "story")
+    page.locator(".ctg-project select").select_option(names[project])
+    expect(page).to_have_url(re.compile(rf"/story\.ipynb\?project={project}$"))
+
+    page.go_back()
+    shown(page, "matrix")
+    expect(page).to_have_url(re.compile(r"/matrix\.ipynb\?columns=setting_type$"))
+    expect(page.locator(".ctg-columns select")).to_have_value(
+        query.COLUMN_KINDS["setting_type"])
+    page.go_back()
+    shown(page, "overview")
+    expect(page).to_have_url(re.compile(r"/overview\.ipynb$"))
+    page.go_forward()
+    shown(page, "matrix")
+    expect(page.locator(".ctg-columns select")).to_have_value(
+        query.COLUMN_KINDS["setting_type"])
+    page.go_forward()
+    shown(page, "story")
+    expect(page).to_have_url(re.compile(rf"/story\.ipynb\?project={project}$"))
+    expect(page.locator(".ctg-project select")).to_have_value(names[project])
+
+    assert same_document(page)
+    assert page.evaluate(KERNEL_ID_JS) == kernel
+    assert websocket_kernels(web) == {kernel}
+
+
+def deep_link(name: str, ds) -> str:
+    """A view of ``name`` other than its default, built from its registry parameters."""
+    parameters = REGISTRY[name].parameters
+    identified = [p for p, m in zip(ds.projects.project_id, ds.projects.membership,
+                                    strict=True) if str(m) != "unidentified"]
+    if "columns" in parameters:
+        return "columns=setting_type&strength=evident"
+    if parameters.get("project") == "one":
+        return f"project={identified[-1]}"
+    if parameters.get("project") == "many":
+        return f"project={identified[-1]},{identified[0]}"
+    if "strength" in parameters:
+        return "strength=evident"
+    if "mechanism" in parameters:
+        return f"mechanism={ds.mechanisms.mechanism_id.iloc[-1]}"
+    return "present=1"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_deep_link_opens_its_page_directly(web, ds, name):
+    """A pasted address opens that page and that view in a fresh kernel, and the address
+    bar keeps it."""
+    link = deep_link(name, ds)
+    page = web.open(name, link)
+    shown(page, name)
+    expect(page).to_have_url(re.compile(rf"/{name}\.ipynb\?{re.escape(link)}$"))
+    assert len(websocket_kernels(web)) == 1
+
+
+def test_closing_the_tab_shuts_its_kernel_down_at_once(chromium, voila):
+    """With the default settings, closing a tab after a tour sends Voila's shutdown beacon:
+    the reader's one kernel is gone within seconds, not at the next idle cull."""
+    context = chromium.new_context()
+    page = context.new_page()
+    session = Session(context, voila)
+    session.open("overview", page=page)
+    kernel = page.evaluate(KERNEL_ID_JS)
+    follow(page, "matrix")
+    follow(page, "story")
+    assert kernel_alive(voila, kernel)
+
+    page.close(run_before_unload=True)  # what closing a tab does: unload handlers run
+    try:
+        assert wait_for(lambda: not kernel_alive(voila, kernel), 10)
+    finally:
+        context.close()
+        shutdown_kernel(voila.base, kernel)
+
+
+def test_a_tab_closed_without_its_beacon_loses_its_kernel_to_the_idle_cull(chromium,
+                                                                           voila_factory):
+    """When no beacon arrives (the browser crashed, the network dropped), the idle cull of
+    voila.json ends the kernel; here with a 5 s cull instead of 60 s to keep the test short."""
+    server = voila_factory(None, extra_args=FAST_CULL)
+    context = chromium.new_context()
+    page = context.new_page()
+    Session(context, server).open("overview", page=page)
+    kernel = page.evaluate(KERNEL_ID_JS)
+    follow(page, "flows")
+    assert kernel_alive(server, kernel)
+    assert wait_for(lambda: kernel_processes(server) == 1, 10)  # the start-up check's is gone
+
+    context.close()  # no unload handlers: no beacon
+    assert wait_for(lambda: not kernel_alive(server, kernel), 40)
+    assert wait_for(lambda: kernel_processes(server) == 0, 10)
+
+
+def kill_process_of(kernel: str) -> None:
+    """Kill the kernel's process (its command line names its connection file)."""
+    for process in psutil.process_iter(["cmdline"]):
+        if any(kernel in part for part in process.info["cmdline"] or ()):
+            process.kill()
+            return
+    raise AssertionError(f"no process for kernel {kernel}")
+
+
+@pytest.mark.parametrize("how", ["shutdown", "kill"])
+def test_a_lost_kernel_is_said_in_one_sentence_with_a_reload_button(chromium, voila_factory,
+                                                                    ds, how):
+    """When the reader's kernel is shut down by the server or dies, the page says so in one
+    plain sentence and offers a button that reloads the same address: the same view, in a
+    new kernel. (The heartbeat is shortened for the test; the page's defaults are 10 s/25 s.)"""
+    server = voila_factory(None)
+    context = chromium.new_context()
+    context.add_init_script(SHORT_HEARTBEAT)
+    page = context.new_page()
+    session = Session(context, server)
+    session.open("overview", page=page)
+    project = list(query.facet_options(ds, "project"))[2]
+    follow(page, "story")
+    page.locator(".ctg-project select").select_option(
+        query.facet_options(ds, "project")[project])
+    expect(page).to_have_url(re.compile(rf"/story\.ipynb\?project={project}$"))
+    address = page.url
+    kernel = page.evaluate(KERNEL_ID_JS)
+    expect(page.locator("#ctg-lost")).to_have_count(0)
+
+    if how == "shutdown":
+        shutdown_kernel(server.base, kernel)
+    else:
+        kill_process_of(kernel)
+
+    banner = page.locator("#ctg-lost")
+    expect(banner).to_be_visible(timeout=20_000)
+    expect(banner).to_have_attribute("role", "alert")
+    sentence = banner.locator("span").inner_text().strip()
+    assert sentence == LOST_SENTENCE
+    assert len(re.findall(r"[.!?](\s|$)", sentence)) == 1
+    button = banner.get_by_role("button", name="Reload this page")
+    expect(button).to_be_visible()
+    screenshot(page, f"lost-connection-{how}")
+
+    button.click()
+    expect(page.locator(".ctg-page-story")).to_be_visible(timeout=FIRST_RENDER_MS)
+    assert page.url == address
+    expect(page.locator(".ctg-project select")).to_have_value(
+        query.facet_options(ds, "project")[project])
+    expect(page.locator("#ctg-lost")).to_have_count(0)
+    assert page.evaluate(KERNEL_ID_JS) != kernel
+    session.close()

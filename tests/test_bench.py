@@ -1,0 +1,63 @@
+"""Specifications of the benchmarks' own parts (the benchmarks themselves time nothing here).
+
+The scripts in ``bench/`` print ratios measured in one run; these tests only check that they
+can run: every script explains its flags, every chart page has a control to time, and the
+10×/100× packages ``bench/scale.py`` generates are valid and as big as they claim.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import explorer
+from explorer.pages import PAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py")
+
+sys.path.insert(0, str(BENCH))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_benchmark_explains_its_flags(script):
+    """``python bench/<script> --help`` prints what it measures and its flags."""
+    result = subprocess.run([sys.executable, str(BENCH / script), "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+    assert "-h, --help" in result.stdout
+
+
+def test_every_chart_page_has_a_control_change_to_time(ds):
+    """A new registry page with a chart must say how bench/interaction.py changes its view."""
+    from interaction import changes_for
+
+    changes = changes_for(ds)
+    assert {name for name, spec in PAGES.items() if spec.chart} <= set(changes)
+
+
+def test_a_scaled_package_is_valid_and_has_every_project_k_times(ds, tmp_path):
+    """``scale_package(data, 3)`` loads (validation included) with three times the projects
+    and everything they own, every id unique, references rewritten, ``project_count`` scaled,
+    and the programme-wide rows (no project) kept once."""
+    from scale import scale_package
+
+    scaled = explorer.load(scale_package(ROOT / "data", 3, tmp_path / "x3"))
+    for table in ("projects", "mechanism_evidence", "activities", "contexts", "outcomes",
+                  "mechanism_codings", "project_relationships"):
+        assert len(scaled[table]) == 3 * len(ds[table]), table
+    assert scaled.projects.project_id.is_unique
+    assert scaled.projects.short_name.is_unique
+    assert scaled.programmes.project_count.tolist() == [3 * n for n in
+                                                        ds.programmes.project_count]
+    programme_wide = ds.discrepancies.project_id.isna().sum()
+    assert len(scaled.discrepancies) == 3 * (len(ds.discrepancies) - programme_wide) + \
+        programme_wide
+    copy = scaled.mechanism_evidence[scaled.mechanism_evidence.project_id.str.endswith("-x2")]
+    assert all(a.endswith("-x2") for ids in copy.activity_ids for a in ids)
+    assert set(scaled.sources.source_id) == set(ds.sources.source_id)
