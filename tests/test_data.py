@@ -599,3 +599,25 @@ def test_the_paraphrase_check_would_catch_a_copied_sentence():
 def test_codebook_is_beside_the_data():
     """CODEBOOK.md sits in data/, beside the tables it explains."""
     assert Path(DATA / "CODEBOOK.md").is_file()
+
+
+@pytest.mark.parametrize(("table", "row_id", "present", "absent"), [
+    ("contexts", "shd-ctx-2", "emerging", "drifted"),
+    ("activities", "su-act-1", "advocates", "judged"),
+    ("follow_on", "shd-fo-3", "gathering data", "followed 600"),
+    ("barriers_enablers", "ra-be-2", "reluctant", "unwilling"),
+])
+def test_rows_a_fresh_audit_found_overstated_now_say_only_what_the_source_says(
+        ds, table, row_id, present, absent):
+    """The 30-row audit's corrections hold: an emerging trend is not a settled fact, a clause
+    no source supports is gone, a study under way is not a finished one."""
+    description = str(_row(ds, table, row_id).description)
+    assert present in description and absent not in description
+
+
+def test_ratings_chosen_in_doubt_say_so_as_the_codebook_asks(ds):
+    """Where both coders recorded doubt and the lower level was kept, the rating says so."""
+    evidence = ds.mechanism_evidence.set_index("evidence_id")
+    for row_id in ("shd-ev-culture_environment", "mp-ev-professional_beliefs",
+                   "mp-ev-culture_environment"):
+        assert "Doubt:" in evidence.loc[row_id].explanation, row_id
