@@ -15,9 +15,14 @@ reader's page used (it must be one), "busy" answers (HTTP 503), and the kernels 
 move ≤ 0.5 s; at most one kernel per reader; none left 90 s after closing; no busy answer.
 
 All readers' browsers run on this machine, beside the server: their CPU is the room's own
-laptops' in real life, so the numbers here are pessimistic.
+laptops' in real life, so the numbers here are pessimistic — past about ten readers on two
+cores, Chromium itself is most of the load. ``--simulate`` replaces each browser by
+``bench/protocol.py``: the same page request and the same widget messages a browser sends
+(a click on a navigation link is its ``navigate`` message; a move ends when the kernel says
+the new page is on show), without the drawing, which happens on the reader's own machine.
 
     python bench/tour.py [--readers 10,30] [--think 1.0] [--after 90] [--no-beacon]
+                         [--simulate]
 """
 
 from __future__ import annotations
@@ -100,7 +105,33 @@ async def tour(index: int, chromium, url: str, think: float, beacon: bool) -> Re
     return reader
 
 
-async def readers(url: str, count: int, think: float, beacon: bool) -> list[Reader]:
+async def simulated_tour(index: int, base: str, think: float, beacon: bool) -> Reader:
+    """A reader without a browser (``bench/protocol.py``): the same requests and messages."""
+    from protocol import SimulatedReader
+
+    reader = Reader()
+    simulated = SimulatedReader(base)
+    try:
+        reader.first_load = await simulated.open(START, timeout=TIMEOUT_MS / 1000)
+        reader.kernel_ids.add(simulated.kernel_id)
+        for name in tour_order(START):
+            await asyncio.sleep(think * random.uniform(0.5, 1.5))
+            reader.moves.append((name, await simulated.move(name, timeout=TIMEOUT_MS / 1000)))
+    except Exception as error:
+        text = (str(error).splitlines() or [""])[0]
+        reader.error = f"reader {index}: {type(error).__name__}: {text}"
+    finally:
+        reader.refused = simulated.refused
+        await simulated.close(beacon)
+    return reader
+
+
+async def readers(url: str, count: int, think: float, beacon: bool,
+                  simulate: bool = False) -> list[Reader]:
+    if simulate:
+        base = url.split("/voila/")[0]
+        return await asyncio.gather(*(simulated_tour(i, base, think, beacon)
+                                      for i in range(count)))
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -113,12 +144,12 @@ async def readers(url: str, count: int, think: float, beacon: bool) -> list[Read
             await chromium.close()
 
 
-def run(count: int, think: float, after: float, beacon: bool, extra_args: list[str]
-        ) -> list[str]:
+def run(count: int, think: float, after: float, beacon: bool, extra_args: list[str],
+        simulate: bool = False) -> list[str]:
     with served(extra_args) as server:
         wait_for_no_kernels(server)  # the server's own start-up check leaves one briefly
         with Peak(server) as peak:
-            seen = asyncio.run(readers(server.url(START), count, think, beacon))
+            seen = asyncio.run(readers(server.url(START), count, think, beacon, simulate))
         closed = time.perf_counter()
         left_5s, gone_after = None, None
         while time.perf_counter() - closed < after:
@@ -136,7 +167,8 @@ def run(count: int, think: float, after: float, beacon: bool, extra_args: list[s
     per_reader = [len(reader.kernel_ids) for reader in seen]
     refused = sum(reader.refused for reader in seen)
     firsts = [reader.first_load for reader in seen if reader.first_load == reader.first_load]
-    lines = [f"N={count:<3} readers, {len(moves)} moves, {len(errors)} readers failed"]
+    kind = "simulated readers (protocol)" if simulate else "readers (real browsers)"
+    lines = [f"N={count:<3} {kind}, {len(moves)} moves, {len(errors)} readers failed"]
     lines += [f"       {error}" for error in errors[:5]]
     if moves:
         lines.append(f"       move: median {median(moves):.2f} s  p95 {p95(moves):.2f} s  "
@@ -193,12 +225,17 @@ def main() -> None:
                         help="close the browser contexts without running unload handlers "
                              "(a crashed browser or a lost network): only the idle cull of "
                              "voila.json can end the kernels")
+    parser.add_argument("--simulate", action="store_true",
+                        help="readers without browsers: the page request and widget messages "
+                             "a browser sends (bench/protocol.py), so that many readers do not "
+                             "also mean many Chromiums on the server's cores")
     add_common_arguments(parser)
     args = parser.parse_args()
     print(load_line("before"), flush=True)
     print(f"tour: {START} → " + " → ".join(tour_order(START)) + " (navigation links)")
     for count in map(int, args.readers.split(",")):
-        for line in run(count, args.think, args.after, not args.no_beacon, args.voila_arg):
+        for line in run(count, args.think, args.after, not args.no_beacon, args.voila_arg,
+                        args.simulate):
             print(line, flush=True)
     print(load_line("after"))
 
