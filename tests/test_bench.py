@@ -18,7 +18,9 @@ from explorer.pages import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py")
+# Modules the scripts import, not scripts themselves.
+LIBRARIES = frozenset({"common.py", "protocol.py"})
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name not in LIBRARIES)
 
 sys.path.insert(0, str(BENCH))
 

@@ -284,3 +284,27 @@ def test_a_lost_kernel_is_said_in_one_sentence_with_a_reload_button(chromium, vo
     expect(page.locator("#ctg-lost")).to_have_count(0)
     assert page.evaluate(KERNEL_ID_JS) != kernel
     session.close()
+
+
+def test_the_benchmarks_simulated_reader_moves_like_a_browser(voila):
+    """bench/protocol.py (tour.py --simulate) opens a page, moves by the navigation widget's
+    own message as a click does, and its 'tab close' ends the kernel: the simulation stays
+    faithful to what the pages do."""
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from protocol import SimulatedReader
+
+    async def tour() -> tuple[float, str]:
+        reader = SimulatedReader(voila.base)
+        await reader.open("overview", timeout=120)
+        seconds = await reader.move("matrix", timeout=120)
+        await reader.close(beacon=True)
+        return seconds, reader.kernel_id
+
+    seconds, kernel_id = asyncio.run(tour())
+    assert 0 < seconds < 60
+    assert wait_for(lambda: not kernel_alive(voila, kernel_id), 30), (
+        "the simulated tab's kernel outlived its close")
