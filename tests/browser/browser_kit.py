@@ -18,7 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -214,6 +214,27 @@ def is_local(url: str) -> bool:
     if parts.scheme in INERT_SCHEMES:
         return True
     return (parts.hostname or "") in LOCAL_HOSTS
+
+
+def block_remote(context: BrowserContext,
+                 allowed: Callable[[str], bool] = is_local) -> list[str]:
+    """Abort every request of ``context`` that ``allowed`` refuses, as a cut-off network would.
+
+    Returns:
+        The refused addresses, filled in as pages run (empty when nothing tried to leave).
+    """
+    refused: list[str] = []
+
+    def route(route_) -> None:
+        url = route_.request.url
+        if allowed(url):
+            route_.continue_()
+        else:
+            refused.append(url)
+            route_.abort("internetdisconnected")
+
+    context.route("**/*", route)
+    return refused
 
 
 def assert_only_local(urls: list[str]) -> None:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_kit import ARTIFACTS, VIEWPORT, screenshot
+from browser_kit import ARTIFACTS, VIEWPORT, block_remote, screenshot
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -34,17 +34,8 @@ def files(ds, tmp_path_factory) -> dict[str, Path]:
 def offline(chromium):
     """A page whose every request other than file:// is aborted and recorded."""
     context = chromium.new_context(viewport=VIEWPORT)
-    attempted: list[str] = []
+    attempted = block_remote(context, lambda url: url.startswith("file://"))
     errors: list[str] = []
-
-    def route(route_):
-        if route_.request.url.startswith("file://"):
-            route_.continue_()
-        else:
-            attempted.append(route_.request.url)
-            route_.abort("internetdisconnected")
-
-    context.route("**/*", route)
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page, attempted, errors

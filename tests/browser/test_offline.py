@@ -14,7 +14,7 @@ from browser_kit import (
     CHART_PAGES,
     PAGES,
     assert_no_voila_error,
-    is_local,
+    block_remote,
     query_of,
     table_column,
     tick,
@@ -31,17 +31,7 @@ pytestmark = pytest.mark.browser
 def test_walk_through_every_page_offline(web, ds):
     """With the internet cut off, every page still renders fully, the controls still work, and
     the pages never try to reach another host (no CDN, fonts or trackers)."""
-    blocked: list[str] = []
-
-    def route(route_):
-        url = route_.request.url
-        if is_local(url):
-            route_.continue_()
-        else:
-            blocked.append(url)
-            route_.abort("internetdisconnected")
-
-    web.context.route("**/*", route)
+    blocked = block_remote(web.context)
     names = query.facet_options(ds, "project")
 
     page = web.open("index", chart=False)

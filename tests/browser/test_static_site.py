@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from browser_kit import VIEWPORT, free_port, is_local, screenshot
+from browser_kit import VIEWPORT, block_remote, free_port, screenshot
 from playwright.sync_api import expect
 
 from explorer.load import load
@@ -59,17 +59,8 @@ def test_walk_every_page_of_the_static_site(served, chromium):
     charts, every relative link (and its #anchor) resolves, no request leaves the host."""
     base, folder = served
     context = chromium.new_context(viewport=VIEWPORT)
-    remote: list[str] = []
+    remote = block_remote(context)
     errors: list[str] = []
-
-    def route(route_):
-        if is_local(route_.request.url):
-            route_.continue_()
-        else:
-            remote.append(route_.request.url)
-            route_.abort("internetdisconnected")
-
-    context.route("**/*", route)
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     queue, seen, links_checked = deque(["index.html"]), {"index.html"}, 0
