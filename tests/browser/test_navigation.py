@@ -292,6 +292,7 @@ def test_the_benchmarks_simulated_reader_moves_like_a_browser(voila):
     faithful to what the pages do."""
     import asyncio
     import sys
+    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -304,7 +305,9 @@ def test_the_benchmarks_simulated_reader_moves_like_a_browser(voila):
         await reader.close(beacon=True)
         return seconds, reader.kernel_id
 
-    seconds, kernel_id = asyncio.run(tour())
+    # Playwright's sync API keeps an event loop in this thread: run ours in a worker thread.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        seconds, kernel_id = worker.submit(lambda: asyncio.run(tour())).result()
     assert 0 < seconds < 60
     assert wait_for(lambda: not kernel_alive(voila, kernel_id), 30), (
         "the simulated tab's kernel outlived its close")
