@@ -53,7 +53,10 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 def _figure(data: list[dict[str, Any]], title: str, height: int, **layout: Any) -> Figure:
     """A figure dict with the explorer's common layout (title, font, white background)."""
     base: dict[str, Any] = {
-        "title": {"text": title, "x": 0, "xanchor": "left"},
+        # Pinned to the top of the figure: plotly's default centres the title in the top
+        # margin, where a matrix's top-side column labels would run into its subtitle.
+        "title": {"text": title, "x": 0, "xanchor": "left", "y": 1, "yref": "container",
+                  "yanchor": "top", "pad": {"t": 12}},
         "font": {"family": FONT, "size": 14},
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},

@@ -56,6 +56,27 @@ CLIPPED_JS = """() => [...document.querySelectorAll(
   .filter((el) => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
   .map((el) => (el.textContent || el.value || '').trim().slice(0, 60))"""
 
+# A chart's title and note against its axis labels: plotly centres a title in the top
+# margin by default, where the matrix's top-side column labels also go.
+CHART_COLLISIONS_JS = """() => {
+  const box = (el) => el.getBoundingClientRect();
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const found = [];
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const titles = [...plot.querySelectorAll('text.gtitle, text.gtitle-subtitle')];
+    const ticks = [...plot.querySelectorAll('.xtick text, .ytick text')];
+    for (const title of titles) {
+      for (const tick of ticks) {
+        if (meet(box(title), box(tick))) {
+          found.push(`${title.textContent.slice(0, 30)} / ${tick.textContent.slice(0, 30)}`);
+        }
+      }
+    }
+  }
+  return found;
+}"""
+
 
 @pytest.fixture
 def sized(chromium, voila, request):
@@ -75,7 +96,8 @@ def sized(chromium, voila, request):
                          indirect=True)
 def test_every_page_fits_its_screen(sized):
     """At each size no page runs off the side (only grids, wide tables and charts scroll in
-    their own boxes), and in presentation mode no label is cut off."""
+    their own boxes), no chart's title runs into its axis labels, and in presentation mode no
+    label is cut off."""
     session, layout = sized
     page = session.new_page()
     problems = []
@@ -85,6 +107,9 @@ def test_every_page_fits_its_screen(sized):
         overflow = page.evaluate(OVERFLOW_JS, OWN_SCROLL)
         if overflow["pageScroll"] or overflow["wide"]:
             problems.append(f"{name}: runs off the side: {overflow['wide']}")
+        collisions = page.evaluate(CHART_COLLISIONS_JS)
+        if collisions:
+            problems.append(f"{name}: chart title over axis labels: {collisions}")
         if layout.present:
             clipped = page.evaluate(CLIPPED_JS)
             if clipped:
