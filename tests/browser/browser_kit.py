@@ -145,6 +145,32 @@ class VoilaServer:
         psutil.wait_procs(alive, timeout=5)
 
 
+def kernel_processes(server) -> list[psutil.Process]:
+    """The kernel processes a server is running (none if the server has gone)."""
+    try:
+        children = psutil.Process(server.process.pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    return [child for child in children if "ipykernel" in " ".join(_cmdline(child))]
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` pass; its last answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.25)
+    return condition()
+
+
 def start_voila(log_dir: Path, data: Path | None = None, *,
                 notebook_dir: Path | str = "notebooks/",
                 extra_args: Sequence[str] = ()) -> VoilaServer:

@@ -10,43 +10,23 @@ import contextlib
 import os
 import re
 import signal
-import time
 import urllib.error
 import urllib.request
 
-import psutil
 import pytest
-from browser_kit import FIRST_RENDER_MS, shutdown_kernel, wait_ready
+from browser_kit import (
+    FIRST_RENDER_MS,
+    kernel_processes,
+    shutdown_kernel,
+    wait_for,
+    wait_ready,
+)
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 FAST_CULL = ["--MappingKernelManager.cull_idle_timeout=4",
              "--MappingKernelManager.cull_interval=1"]
-
-
-def kernel_processes(server) -> list[psutil.Process]:
-    try:
-        children = psutil.Process(server.process.pid).children(recursive=True)
-    except psutil.Error:
-        return []
-    return [c for c in children if "ipykernel" in " ".join(_cmdline(c))]
-
-
-def _cmdline(process: psutil.Process) -> list[str]:
-    try:
-        return process.cmdline()
-    except psutil.Error:
-        return []
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return condition()
 
 
 def http_get(url: str) -> tuple[int, str]:

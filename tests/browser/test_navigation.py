@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 
@@ -21,8 +20,10 @@ from browser_kit import (
     FIRST_RENDER_MS,
     PAGES,
     Session,
+    kernel_processes,
     screenshot,
     shutdown_kernel,
+    wait_for,
 )
 from playwright.sync_api import Page, expect
 
@@ -50,28 +51,6 @@ def kernel_alive(server, kernel: str) -> bool:
         if error.code == 404:
             return False
         raise
-
-
-def kernel_processes(server) -> int:
-    """How many kernel processes the server is running."""
-    children = psutil.Process(server.process.pid).children(recursive=True)
-    return sum("ipykernel" in " ".join(_cmdline(child)) for child in children)
-
-
-def _cmdline(process: psutil.Process) -> list[str]:
-    try:
-        return process.cmdline()
-    except psutil.Error:
-        return []
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return condition()
 
 
 def follow(page: Page, name: str) -> None:
@@ -111,7 +90,7 @@ def test_clicking_through_every_page_stays_in_one_kernel(web, voila):
     page = web.open("overview")
     kernel = page.evaluate(KERNEL_ID_JS)
     assert kernel_alive(voila, kernel)
-    before = kernel_processes(voila)
+    before = len(kernel_processes(voila))
     mark_document(page)
 
     for name in [*(n for n in PAGES if n != "overview"), "overview"]:
@@ -123,7 +102,7 @@ def test_clicking_through_every_page_stays_in_one_kernel(web, voila):
     assert page.evaluate(KERNEL_ID_JS) == kernel
     assert websocket_kernels(web) == {kernel}
     assert kernel_alive(voila, kernel)
-    assert kernel_processes(voila) <= before
+    assert len(kernel_processes(voila)) <= before
 
 
 def test_back_and_forward_restore_the_views_in_the_same_kernel(web, voila, ds):
@@ -224,11 +203,11 @@ def test_a_tab_closed_without_its_beacon_loses_its_kernel_to_the_idle_cull(chrom
     kernel = page.evaluate(KERNEL_ID_JS)
     follow(page, "flows")
     assert kernel_alive(server, kernel)
-    assert wait_for(lambda: kernel_processes(server) == 1, 10)  # the start-up check's is gone
+    assert wait_for(lambda: len(kernel_processes(server)) == 1, 10)  # the start-up check's is gone
 
     context.close()  # no unload handlers: no beacon
     assert wait_for(lambda: not kernel_alive(server, kernel), 40)
-    assert wait_for(lambda: kernel_processes(server) == 0, 10)
+    assert wait_for(lambda: not kernel_processes(server), 10)
 
 
 def kill_process_of(kernel: str) -> None:
