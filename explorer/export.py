@@ -59,6 +59,11 @@ __all__ = [
 # and 1,030 high; a chart stays within both so it never splits or runs off the page.
 PRINT_WIDTH = 690
 PRINT_MAX_HEIGHT = 500
+# Of a printed chart's width, what the matrix's row labels (14 characters a line) and
+# margins take, and the width of one character of a 9-pixel column label.
+PRINT_ROW_LABELS = 150
+PRINT_ROW_LABEL_WIDTH = 14
+PRINT_CHARACTER = 5.5
 BRIEFING_CSS = """
 body.ctg-briefing { margin: 1.5em auto; padding: 0 1em; max-width: 760px; }
 .ctg-briefing .ctg-static-figure { margin: 0.6em 0; }
@@ -134,9 +139,21 @@ def fit_for_print(figure: Figure, width: int = PRINT_WIDTH,
     if isinstance(title, dict):
         title["font"] = {**title.get("font", {}), "size": 14}
     if isinstance(layout.get("xaxis"), dict):
-        layout["xaxis"]["tickfont"] = {**layout["xaxis"].get("tickfont", {}), "size": 10}
+        layout["xaxis"]["tickfont"] = {**layout["xaxis"].get("tickfont", {}), "size": 9}
+    if isinstance(layout.get("yaxis"), dict):
+        layout["yaxis"]["tickfont"] = {**layout["yaxis"].get("tickfont", {}), "size": 12}
+    if isinstance(layout.get("legend"), dict):
+        layout["legend"]["font"] = {"size": 11}
+        layout["legend"].setdefault("title", {}).update(font={"size": 11}, side="top")
     layout.pop("annotations", None)
     return fitted
+
+
+def print_label_width(n_columns: int, width: int = PRINT_WIDTH) -> int:
+    """Characters per line of a matrix column's label, so that neighbours do not overlap
+    on a printed page (between 6 and the screen's 14)."""
+    per_column = (width - PRINT_ROW_LABELS) / max(n_columns, 1)
+    return max(6, min(14, int(per_column / PRINT_CHARACTER)))
 
 
 def chart_html(chart_id: str, figure: Figure, description: str, filename: str) -> Markup:
@@ -204,7 +221,10 @@ def _briefing(ds: Dataset, project_ids: list[str], whole: bool, today: date | No
             heading=f"{programme.title}: evidence briefing",
             introduction=programme.text("introduction"), overview=overview,
             matrix_chart=chart_html(
-                "matrix", fit_for_print(figures.matrix_figure(cells, COLUMN_KINDS[columns])),
+                "matrix", fit_for_print(figures.matrix_figure(
+                    cells, COLUMN_KINDS[columns],
+                    label_width=print_label_width(cells.column.nunique()),
+                    row_label_width=PRINT_ROW_LABEL_WIDTH)),
                 figures.describe_matrix(cells, COLUMN_KINDS[columns]), "evidence-matrix"),
             context_table=html.rating_table(
                 by_context, "Mechanisms by context dimension: the strongest rating and the "

@@ -72,12 +72,15 @@ def _text(value: object) -> str:
 
 
 def _wrap(text: str, width: int = 18) -> str:
-    """Escaped text with line breaks every ``width`` characters or so."""
-    return "<br>".join(_text(line) for line in textwrap.wrap(str(text), width)) or _text(text)
+    """Escaped text with line breaks every ``width`` characters or so (a longer word keeps
+    its own line whole)."""
+    lines = textwrap.wrap(str(text), width, break_long_words=False)
+    return "<br>".join(_text(line) for line in lines) or _text(text)
 
 
 def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
-                  title: str | None = None, compact: bool = False) -> Figure:
+                  title: str | None = None, compact: bool = False,
+                  label_width: int = 14, row_label_width: int = 22) -> Figure:
     """The evidence gap map: mechanisms (rows) × columns, strength by colour and shape.
 
     Args:
@@ -86,17 +89,19 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
         title: the chart title; default "Which mechanisms were activated, by <columns>".
         compact: a fixed width of about 170 px per column (for two or three columns side
             by side), instead of the page's full width.
+        label_width, row_label_width: characters per line of a column's and a row's label
+            (narrower for a printed page).
     """
-    columns = [_wrap(c, 14) for c in dict.fromkeys(cells.column)]
-    mechanisms = [_wrap(m, 22) for m in dict.fromkeys(cells.mechanism)]
+    columns = [_wrap(c, label_width) for c in dict.fromkeys(cells.column)]
+    mechanisms = [_wrap(m, row_label_width) for m in dict.fromkeys(cells.mechanism)]
     traces = []
     for strength in (*STRENGTH_ORDER, NO_ROWS):
         part = cells[cells.strength == strength]
         colour, symbol, _, _ = STRENGTH_STYLE[strength]
         traces.append({
             "type": "scatter",
-            "x": [_wrap(c, 14) for c in part.column],
-            "y": [_wrap(m, 22) for m in part.mechanism],
+            "x": [_wrap(c, label_width) for c in part.column],
+            "y": [_wrap(m, row_label_width) for m in part.mechanism],
             "mode": "markers+text",
             "name": STRENGTHS[strength][0],
             "marker": {"color": colour, "symbol": symbol, "size": 28,

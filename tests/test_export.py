@@ -261,3 +261,14 @@ def test_cli_export_to_a_missing_folder_exits_1_with_a_message(tmp_path, capsys)
                  str(tmp_path / "no" / "such" / "x.html")]) == 1
     err = capsys.readouterr().err
     assert "cannot write" in err and "Traceback" not in err
+
+
+def test_a_printed_matrix_narrows_its_column_labels_as_columns_grow():
+    """On A4 a column's label gets fewer characters a line the more columns share the
+    width: the screen's 14 for a few columns, never fewer than 6."""
+    from explorer.export import print_label_width
+
+    widths = [print_label_width(n) for n in (1, 3, 7, 10, 20, 500)]
+    assert widths[:3] == [14, 14, 14]
+    assert widths == sorted(widths, reverse=True)
+    assert 6 < widths[3] < 14 and widths[-1] == 6

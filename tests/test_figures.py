@@ -138,3 +138,16 @@ def test_a_compact_matrix_has_a_fixed_width_for_its_columns(mini):
     cells = query.matrix(mini, "project", Filters(project=("alpha", "beta")))
     layout = valid(figures.matrix_figure(cells, "Projects", compact=True))["layout"]
     assert layout["width"] == 330 + 170 * 2 and layout["autosize"] is False
+
+
+def test_matrix_labels_wrap_at_the_width_asked_and_keep_words_whole(mini):
+    """Column labels break between words at the width asked for; a word longer than the
+    width keeps its own line instead of being cut in two."""
+    cells = query.matrix(mini, "project")
+    long_name = "Staffordshire-haemodialysis services"
+    cells = cells.assign(column=cells.column.where(cells.column != cells.column.iloc[0],
+                                                   long_name))
+    figure = figures.matrix_figure(cells, label_width=8)
+    labels = figure["layout"]["xaxis"]["categoryarray"]
+    assert "Staffordshire-<br>haemodialysis<br>services" in labels
+    assert all(len(line) <= 14 for label in labels for line in label.split("<br>"))

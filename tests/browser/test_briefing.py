@@ -111,3 +111,41 @@ def test_a_printed_project_brief_is_a_few_pages_with_its_chart(files, offline):
     assert "Pathway homeless care (UCLH)" in (reader.pages[0].extract_text() or "")
     printed = " ".join(p.extract_text() or "" for p in reader.pages)
     assert "from context to activities, mechanisms and outcomes" in printed  # the chart
+
+
+# A4 less the 12 mm margins, in CSS pixels: the width a printed briefing is laid out in.
+PRINTED_WIDTH = 703
+PRINT_FIT_JS = """() => {
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const cut = [...document.querySelectorAll('.ctg-table-wrap')]
+    .filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1)
+    .map((wrap) => (wrap.querySelector('caption') || wrap).textContent.slice(0, 60));
+  const collisions = [];
+  const outside = [];
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const edge = plot.querySelector('.main-svg').getBoundingClientRect();
+    const labels = [...plot.querySelectorAll('.xtick text')].map((t) => t.getBoundingClientRect());
+    labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => {
+      if (meet(a, b)) { collisions.push(plot.closest('[data-ctg-figure]').dataset.ctgFigure); }
+    }));
+    for (const text of plot.querySelectorAll('.legendtext, .xtick text')) {
+      if (text.getBoundingClientRect().right > edge.right + 1) { outside.push(text.textContent); }
+    }
+  }
+  return {cut, collisions, outside};
+}"""
+
+
+def test_a_printed_briefing_cuts_nothing_off_and_its_labels_stay_apart(files, offline):
+    """Laid out for A4 paper (print media, the printed width): every table fits the page
+    (paper cannot scroll: the context table's last columns were cut off), no two column
+    labels of a chart overlap, and no legend entry runs past its chart's edge."""
+    page, _, errors = offline
+    page.set_viewport_size({"width": PRINTED_WIDTH, "height": 1000})
+    page.emulate_media(media="print")
+    open_file(page, files["whole"])
+    page.wait_for_timeout(500)
+    found = page.evaluate(PRINT_FIT_JS)
+    assert found == {"cut": [], "collisions": [], "outside": []}
+    assert errors == []
