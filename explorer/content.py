@@ -233,13 +233,17 @@ def flow_tables(links: pd.DataFrame) -> Markup:
                            for stage, source, target, caption in FLOW_STAGES)
 
 
+NO_LINKED_CONTEXT = "no context linked in the evidence"
+
+
 def same_activity_table(same: pd.DataFrame) -> Markup:
     """``query.same_activity_different_mechanisms`` as a table; rows that differ marked."""
     if same.empty:
         return Markup("")
     table = pd.DataFrame({
         "Activity type": same.activity_type, "Project": same.project,
-        "What they did": same.activities, "Context": same.contexts,
+        "What they did": same.activities,
+        "Context": [c or NO_LINKED_CONTEXT for c in same.contexts],
         "Mechanisms activated": [", ".join(m) or "none reported" for m in same.mechanisms]})
     return html.table(table, "Shared activity types",
                       ["differs" if d else "" for d in same.differs])

@@ -474,3 +474,11 @@ def test_the_programme_word_list_would_catch_this_programme(ds):
 
     page = page_html(open_app(ds, "overview")).lower()
     assert sum(word.lower() in page for word in programme_words(ds)) >= 5
+
+
+def test_a_shared_activity_with_no_linked_context_says_so(mini):
+    """A blank context cell would read as missing data: the table says no context is linked."""
+    from explorer import content, query
+
+    same = query.same_activity_different_mechanisms(mini).assign(contexts="")
+    assert content.NO_LINKED_CONTEXT in content.same_activity_table(same)
