@@ -116,7 +116,7 @@ def document_html(ds: Dataset, title: str, body: Markup, *, charts: bool = False
     return str(html.render(
         "document.html.j2", title=title, site_title=programme.text("site_title"),
         version=ds.version, data_as_of=ds.data_as_of, stamp=stamp, body=body,
-        assets=assets, css=html.stylesheet() + extra_css if inline else "",
+        assets=assets, css=html.inline_stylesheet(extra_css) if inline else "",
         nav=list(nav), live=live, body_class=body_class, charts=charts,
         plotly_js=Markup(plotly_js()) if charts and inline else "",
         charts_js=Markup(charts_js()) if charts and inline else "",
@@ -145,6 +145,9 @@ def fit_for_print(figure: Figure, width: int = PRINT_WIDTH,
     if isinstance(layout.get("legend"), dict):
         layout["legend"]["font"] = {"size": 11}
         layout["legend"].setdefault("title", {}).update(font={"size": 11}, side="top")
+    for trace in fitted.get("data", []):
+        if trace.get("type") == "sankey":  # node labels beside each other on a narrow page
+            trace["textfont"] = {**trace.get("textfont", {}), "size": 10}
     layout.pop("annotations", None)
     return fitted
 
@@ -302,7 +305,7 @@ def handout_html(ds: Dataset, query_string: str = "", today: date | None = None)
     }
     return str(html.render(
         "handout.html.j2",
-        css=html.stylesheet(), site_title=programme.text("site_title"),
+        css=html.inline_stylesheet(), site_title=programme.text("site_title"),
         programme_title=programme.title, columns_title=COLUMN_KINDS[columns],
         showing=query.describe_filters(ds, filters), version=ds.version,
         data_as_of=ds.data_as_of, generated=(today or date.today()).isoformat(),

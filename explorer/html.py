@@ -47,6 +47,7 @@ __all__ = [
     "csv_text",
     "data_link",
     "fragment",
+    "inline_stylesheet",
     "is_web_address",
     "render",
     "stylesheet",
@@ -185,6 +186,21 @@ def stylesheet() -> str:
         f"color: {text_colour} !important; }}\n"
         for strength, (colour, _, _, text_colour) in STRENGTH_STYLE.items())
     return css + "\n" + colours
+
+
+def inline_stylesheet(extra: str = "") -> Markup:
+    """``stylesheet()`` (and ``extra``, the caller's own CSS) for a ``<style>`` element.
+
+    CSS is trusted package text, not data, and must reach the page unescaped: escaped, a
+    child selector's ``>`` becomes ``&gt;`` and the browser drops the rule.
+
+    Raises:
+        ValueError: the CSS would end the ``<style>`` element early.
+    """
+    css = stylesheet() + extra
+    if "</style" in css.lower():
+        raise ValueError("CSS for a <style> element cannot contain '</style'")
+    return Markup(css)
 
 
 def table_rows(frame: pd.DataFrame) -> list[list[object]]:

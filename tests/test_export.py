@@ -272,3 +272,30 @@ def test_a_printed_matrix_narrows_its_column_labels_as_columns_grow():
     assert widths[:3] == [14, 14, 14]
     assert widths == sorted(widths, reverse=True)
     assert 6 < widths[3] < 14 and widths[-1] == 6
+
+
+def test_a_standalone_file_carries_the_stylesheet_unescaped(mini):
+    """Briefings, handouts and the lessons download hold the explorer's CSS as written:
+    escaped, a child selector's '>' became '&gt;' and the browser dropped those rules
+    (the framework boxes, wide tables, a measured outcome's later evidence)."""
+    from explorer import html
+    from explorer.dashboards.lessons import download_html
+    from explorer.export import briefing_html
+    from explorer.lessons import Answers
+
+    expected = html.stylesheet()
+    for page in (briefing_html(mini), handout_html(mini, ""),
+                 download_html(mini, Answers(), "lessons.ipynb")):
+        style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+        assert expected in style
+        assert "&gt;" not in style and "&#39;" not in style
+
+
+def test_css_that_would_end_its_style_element_is_refused():
+    """Text that closes the <style> element early cannot be written into a page."""
+    import pytest
+
+    from explorer import html
+
+    with pytest.raises(ValueError, match="cannot contain '</style'"):
+        html.inline_stylesheet("</STYLE><script>")

@@ -248,7 +248,7 @@ def download_html(ds: Dataset, answers: Answers, link: str, today: date | None =
     programme = Programme.of(ds)
     title = f"Lessons for {answers.name}" if answers.name else "Lessons for your project"
     return str(html.render(
-        "lessons_download.html.j2", title=title, css=html.stylesheet(),
+        "lessons_download.html.j2", title=title, css=html.inline_stylesheet(),
         programme_title=programme.title, site_title=programme.text("site_title"),
         generated=(today or date.today()).isoformat(), version=ds.version,
         data_as_of=ds.data_as_of, link=link, results=results_html(ds, answers, links=False),

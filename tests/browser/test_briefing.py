@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,9 @@ def test_the_printed_briefing_starts_each_project_on_a_new_page(ds, files, offli
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "briefing.pdf").write_bytes(pdf)
     reader = PdfReader(io.BytesIO(pdf))
-    first_lines = [next((line.strip() for line in (p.extract_text() or "").splitlines()
+    # NFKC: the PDF's text may hold typographic ligatures ("ﬃ" for "ffi")
+    first_lines = [next((unicodedata.normalize("NFKC", line.strip())
+                         for line in (p.extract_text() or "").splitlines()
                          if line.strip()), "") for p in reader.pages]
     names = query.facet_options(ds, "project")
     matrix = next(i for i, line in enumerate(first_lines) if line.startswith("The matrix"))
