@@ -36,6 +36,7 @@ from browser_kit import (  # noqa: E402
     KERNEL_ID,
     VoilaServer,
     chromium_path,
+    kernel_processes,
     shutdown_kernel,
     start_voila,
 )
@@ -46,7 +47,6 @@ from explorer.pages import PAGES  # noqa: E402
 BASELINE = "minimal"
 # The same plus pandas and every CSV of the data package: the memory baseline.
 DATA_BASELINE = "baseline_data"
-BASELINES = (BASELINE, DATA_BASELINE)
 DASHBOARDS = tuple(PAGES)
 CHART_PAGES = tuple(name for name, spec in PAGES.items() if spec.chart)
 CHARTLESS = frozenset(name for name, spec in PAGES.items() if not spec.chart)
@@ -60,7 +60,6 @@ KERNEL_ID_JS = """() => {
 
 __all__ = [
     "BASELINE",
-    "BASELINES",
     "CHART",
     "CHARTLESS",
     "CHART_PAGES",
@@ -77,7 +76,7 @@ __all__ = [
     "chromium_path",
     "close",
     "first_paint",
-    "kernels",
+    "kernel_processes",
     "load_line",
     "median",
     "memory_mb",
@@ -155,21 +154,6 @@ def close(server: VoilaServer, page) -> None:
     page.context.close()
     if kernel_id:
         shutdown_kernel(server.base, kernel_id)
-
-
-def kernels(server: VoilaServer) -> list[psutil.Process]:
-    """The kernel processes the server has started (its Python children)."""
-    try:
-        children = psutil.Process(server.process.pid).children(recursive=True)
-    except psutil.Error:
-        return []
-    return [c for c in children if _is_kernel(c)]
-
-
-def _is_kernel(process: psutil.Process) -> bool:
-    with contextlib.suppress(psutil.Error):
-        return "ipykernel" in " ".join(process.cmdline())
-    return False
 
 
 def memory_mb(processes: Sequence[psutil.Process]) -> tuple[float, float]:
@@ -274,7 +258,7 @@ class Peak:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            alive = kernels(self.server)
+            alive = kernel_processes(self.server)
             rss, uss = memory_mb(alive)
             self.kernels = max(self.kernels, len(alive))
             self.rss_mb, self.uss_mb = max(self.rss_mb, rss), max(self.uss_mb, uss)

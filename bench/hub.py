@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
-import os
 import statistics
 import sys
 import tempfile
@@ -37,8 +36,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from common import CHART, browser, kernels, median, served  # puts tests/browser on the path
-from hub_kit import Hub, is_kernel, missing_requirements, start_hub
+from browser_kit import is_kernel
+from common import (  # puts tests/browser on the path
+    CHART,
+    browser,
+    kernel_processes,
+    load_line,
+    median,
+    memory_mb,
+    served,
+)
+from hub_kit import Hub, missing_requirements, start_hub
 from room import REQUEST_TIMEOUT_S, fetch
 
 POLL_S = 0.5
@@ -133,49 +141,40 @@ def _summary(results: list) -> tuple[int, list[str], float, float]:
     return len(times), errors, all_served, (median(times) if times else float("nan"))
 
 
-def _memory(process: psutil.Process) -> tuple[int, int]:
-    try:
-        info = process.memory_full_info()
-        return info.rss, info.uss
-    except psutil.Error:
-        return 0, 0
+def _run(setup: str, size: int, results: list, browser_s: str,
+         per_viewer: list[tuple[float, float]], tree_rss_mb: float) -> Run:
+    """A setup's ``Run`` from its viewers' results and the (RSS, USS) MB of each viewer's
+    own processes; ``tree_rss_mb`` is everything the setup runs."""
+    served_count, errors, all_s, median_s = _summary(results)
+    return Run(setup, size, served_count, errors, all_s, median_s, browser_s,
+               statistics.mean(m[0] for m in per_viewer) if per_viewer else 0,
+               statistics.mean(m[1] for m in per_viewer) if per_viewer else 0,
+               tree_rss_mb / max(1, len(per_viewer)), len(per_viewer))
 
 
 def hub_run(size: int, page: str, chromium, state: Path) -> Run:
     hub: Hub = start_hub(state)
     try:
         results, browser_s = crowd(size, hub.url(page), hub_viewer, chromium)
-        per_viewer = []
-        for server in hub.single_user_servers().values():
-            processes = [server, *(p for p in server.children(recursive=True) if is_kernel(p))]
-            memory = [_memory(p) for p in processes]
-            per_viewer.append((sum(m[0] for m in memory), sum(m[1] for m in memory)))
-        tree = [psutil.Process(hub.process.pid), *hub.descendants()]
-        tree_rss = sum(_memory(p)[0] for p in tree)
+        per_viewer = [
+            memory_mb([server, *(p for p in server.children(recursive=True) if is_kernel(p))])
+            for server in hub.single_user_servers().values()]
+        tree_rss_mb = memory_mb([psutil.Process(hub.process.pid), *hub.descendants()])[0]
     finally:
         survivors = hub.stop()
         if survivors:
             print(f"  warning: {len(survivors)} processes outlived the hub (then killed):\n    "
                   + "\n    ".join(hub.survivor_names), flush=True)
-    served_count, errors, all_s, median_s = _summary(results)
-    viewers = max(1, len(per_viewer))
-    return Run("hub", size, served_count, errors, all_s, median_s, browser_s,
-               statistics.mean(m[0] for m in per_viewer) / 2**20 if per_viewer else 0,
-               statistics.mean(m[1] for m in per_viewer) / 2**20 if per_viewer else 0,
-               tree_rss / viewers / 2**20, len(per_viewer))
+    return _run("hub", size, results, browser_s, per_viewer, tree_rss_mb)
 
 
 def voila_run(size: int, page: str, chromium) -> Run:
     with served() as server:
         results, browser_s = crowd(size, server.url(page), fetch, chromium)
-        memory = [_memory(k) for k in kernels(server)]
-        tree_rss = _memory(psutil.Process(server.process.pid))[0] + sum(m[0] for m in memory)
-    served_count, errors, all_s, median_s = _summary(results)
-    viewers = max(1, len(memory))
-    return Run("voila", size, served_count, errors, all_s, median_s, browser_s,
-               statistics.mean(m[0] for m in memory) / 2**20 if memory else 0,
-               statistics.mean(m[1] for m in memory) / 2**20 if memory else 0,
-               tree_rss / viewers / 2**20, len(memory))
+        kernels = kernel_processes(server)
+        per_viewer = [memory_mb([kernel]) for kernel in kernels]
+        tree_rss_mb = memory_mb([psutil.Process(server.process.pid), *kernels])[0]
+    return _run("voila", size, results, browser_s, per_viewer, tree_rss_mb)
 
 
 def _ratio(a: float, b: float) -> str:
@@ -197,8 +196,7 @@ def main() -> None:
     missing = missing_requirements()
     if missing:
         sys.exit(missing)
-    print(f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; load "
-          f"average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}; page "
+    print(f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {load_line('at start')}; page "
           f"{args.page}.ipynb; N HTTP viewers + 1 Chromium viewer each run", flush=True)
     table = []
     with browser() as chromium, tempfile.TemporaryDirectory(prefix="ctg-bench-hub-") as tmp:
@@ -207,8 +205,7 @@ def main() -> None:
             print(hub.row(), flush=True)
             voila = voila_run(size, args.page, chromium)
             print(voila.row(), flush=True)
-            print(f"      load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-                  flush=True)
+            print(f"      {load_line()}", flush=True)
             table.append((hub, voila))
     print("\nN   | all served: hub / voila (s)  | browser first chart: hub / voila (s) | "
           "per viewer, own processes RSS: hub / voila (MB) | USS | all processes RSS")
@@ -223,7 +220,7 @@ def main() -> None:
               f"{_ratio(hub.viewer_uss_mb, voila.viewer_uss_mb)} | "
               f"{hub.tree_rss_mb:4.0f} / {voila.tree_rss_mb:4.0f} "
               f"{_ratio(hub.tree_rss_mb, voila.tree_rss_mb)}")
-    print(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(load_line("at end"))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from common import (
     browser,
     close,
     first_paint,
-    kernels,
+    kernel_processes,
     load_line,
     median,
     memory_mb,
@@ -83,10 +83,10 @@ for step in sys.argv[1:]:
 
 def kernel_memory(server, open_page) -> tuple[float, float]:
     """(RSS, USS) in MB of the kernel that ``open_page()`` starts."""
-    before = {k.pid for k in kernels(server)}
+    before = {k.pid for k in kernel_processes(server)}
     page = open_page()
     time.sleep(SETTLE_S)
-    mine = [k for k in kernels(server) if k.pid not in before]
+    mine = [k for k in kernel_processes(server) if k.pid not in before]
     if len(mine) != 1:
         raise RuntimeError(f"expected one new kernel, found {len(mine)}")
     rss, uss = memory_mb(mine)

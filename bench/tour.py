@@ -41,7 +41,7 @@ from common import (
     Peak,
     add_common_arguments,
     chromium_path,
-    kernels,
+    kernel_processes,
     load_line,
     median,
     p95,
@@ -147,13 +147,12 @@ async def readers(url: str, count: int, think: float, beacon: bool,
 def run(count: int, think: float, after: float, beacon: bool, extra_args: list[str],
         simulate: bool = False) -> list[str]:
     with served(extra_args) as server:
-        wait_for_no_kernels(server)  # the server's own start-up check leaves one briefly
         with Peak(server) as peak:
             seen = asyncio.run(readers(server.url(START), count, think, beacon, simulate))
         closed = time.perf_counter()
         left_5s, gone_after = None, None
         while time.perf_counter() - closed < after:
-            alive = len(kernels(server))
+            alive = len(kernel_processes(server))
             if left_5s is None and time.perf_counter() - closed >= 5:
                 left_5s = alive
             if alive == 0 and gone_after is None:
@@ -161,7 +160,7 @@ def run(count: int, think: float, after: float, beacon: bool, extra_args: list[s
             if gone_after is not None and left_5s is not None:
                 break
             time.sleep(0.5)
-        left_end = len(kernels(server))
+        left_end = len(kernel_processes(server))
     moves = [seconds for reader in seen for _, seconds in reader.moves]
     errors = [reader.error for reader in seen if reader.error]
     per_reader = [len(reader.kernel_ids) for reader in seen]
@@ -200,12 +199,6 @@ def run(count: int, think: float, after: float, beacon: bool, extra_args: list[s
         verdict(f"N={count}: no busy answer", refused == 0, f"{refused}"),
     ]
     return lines
-
-
-def wait_for_no_kernels(server, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while kernels(server) and time.monotonic() < deadline:
-        time.sleep(0.25)
 
 
 def main() -> None:

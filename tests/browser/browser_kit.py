@@ -151,14 +151,20 @@ def kernel_processes(server) -> list[psutil.Process]:
         children = psutil.Process(server.process.pid).children(recursive=True)
     except psutil.Error:
         return []
-    return [child for child in children if "ipykernel" in " ".join(_cmdline(child))]
+    return [child for child in children if is_kernel(child)]
 
 
-def _cmdline(process: psutil.Process) -> list[str]:
+def is_kernel(process: psutil.Process) -> bool:
+    """Whether ``process`` is a Jupyter kernel (false once it has gone)."""
+    return "ipykernel" in command_line(process)
+
+
+def command_line(process: psutil.Process) -> str:
+    """A process's command line as one string; empty once it has gone."""
     try:
-        return process.cmdline()
+        return " ".join(process.cmdline())
     except psutil.Error:
-        return []
+        return ""
 
 
 def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
@@ -217,10 +223,12 @@ def _wait_until_serving(server: VoilaServer) -> bool:
             time.sleep(0.25)
             continue
         if status == 200:
-            # That request started a kernel for a page nobody will open: shut it down.
+            # That request started a kernel for a page nobody will open: shut it down, and
+            # wait until it has gone, so that every server starts with no kernel.
             found = re.search(r'"kernelId": "([0-9a-f-]{36})"', body)
             if found:
                 shutdown_kernel(server.base, found.group(1))
+                wait_for(lambda: not kernel_processes(server), 10)
             return True
         time.sleep(0.25)
     return False

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from browser_kit import command_line
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB_DIR = ROOT / "deploy" / "jupyterhub"
@@ -84,22 +85,11 @@ def free_ports(count: int) -> list[int]:
 
 def describe(process: psutil.Process) -> str:
     """``pid command line`` of a process, for messages."""
-    return f"{process.pid} {_cmdline(process) or '?'}"
-
-
-def _cmdline(process: psutil.Process) -> str:
-    try:
-        return " ".join(process.cmdline())
-    except psutil.Error:
-        return ""
+    return f"{process.pid} {command_line(process) or '?'}"
 
 
 def is_single_user_server(process: psutil.Process) -> bool:
-    return "jupyterhub-singleuser" in _cmdline(process)
-
-
-def is_kernel(process: psutil.Process) -> bool:
-    return "ipykernel" in _cmdline(process)
+    return "jupyterhub-singleuser" in command_line(process)
 
 
 @dataclass
@@ -180,8 +170,7 @@ class Hub:
         return survivors
 
 
-def start_hub(state: Path, *, idle_timeout: int = 600, extra_env: dict[str, str] | None = None
-              ) -> Hub:
+def start_hub(state: Path) -> Hub:
     """Start ``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py`` on free ports.
 
     Raises RuntimeError with what to install when the hub or its proxy is missing, and with
@@ -202,9 +191,8 @@ def start_hub(state: Path, *, idle_timeout: int = 600, extra_env: dict[str, str]
             "EXPLORER_HUB_API_PORT": str(api_port),
             "EXPLORER_HUB_PROXY_API_PORT": str(proxy_api_port),
             "EXPLORER_HUB_STATE": str(state / f"hub-{port}"),
-            "EXPLORER_HUB_IDLE_TIMEOUT": str(idle_timeout),
+            "EXPLORER_HUB_IDLE_TIMEOUT": "600",  # the config's default: nobody is culled mid-run
             "EXPLORER_HUB_MONITOR_TOKEN": token,
-            **(extra_env or {}),
         })
         if proxy_path():
             env["EXPLORER_HUB_PROXY"] = proxy_path()

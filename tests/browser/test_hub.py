@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import psutil
 import pytest
-from browser_kit import DOCUMENT_MS, VIEWPORT, Session, wait_ready
-from hub_kit import Hub, is_kernel, is_single_user_server, missing_requirements, start_hub
+from browser_kit import DOCUMENT_MS, VIEWPORT, Session, is_kernel, wait_ready
+from hub_kit import Hub, is_single_user_server, missing_requirements, start_hub
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

@@ -203,7 +203,7 @@ def test_a_tab_closed_without_its_beacon_loses_its_kernel_to_the_idle_cull(chrom
     kernel = page.evaluate(KERNEL_ID_JS)
     follow(page, "flows")
     assert kernel_alive(server, kernel)
-    assert wait_for(lambda: len(kernel_processes(server)) == 1, 10)  # the start-up check's is gone
+    assert wait_for(lambda: len(kernel_processes(server)) == 1, 10)
 
     context.close()  # no unload handlers: no beacon
     assert wait_for(lambda: not kernel_alive(server, kernel), 40)
