@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from browser_kit import is_kernel
 from common import (  # puts tests/browser on the path
     CHART,
     browser,
+    is_kernel,
     kernel_processes,
     load_line,
     median,
