@@ -196,7 +196,6 @@ def _site(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    from .errors import ExplorerError
     from .release import data_digest, release_problems
 
     folder = data_path(args.path)

@@ -190,14 +190,13 @@ def uncertainties(ds: Dataset) -> list[str]:
     coded = int((ds.mechanism_evidence.basis.astype(str) == "coded").sum())
     items.append(f"{coded} of {len(ds.mechanism_evidence)} mechanism ratings are the curators' "
                  "coding, not a source's own words. " + programme.text("ratings_note"))
-    contested = query.contested_evidence(ds)
     agreement = query.coding_agreement(ds)
     if agreement is not None:
         items.append(
             f"Two coders rated every mechanism independently; they agreed on "
             f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%, Cohen's kappa "
-            f"{agreement.kappa:.2f}). {html.count(len(contested), 'rating')} "
-            f"{'was' if len(contested) == 1 else 'were'} contested and reconciled; they are "
+            f"{agreement.kappa:.2f}). {html.count(agreement.contested, 'rating')} "
+            f"{'was' if agreement.contested == 1 else 'were'} contested and reconciled; they are "
             "marked \"contested\".")
     not_reported = int((ds.mechanism_evidence.strength.astype(str) == "not_reported").sum())
     if not_reported:

@@ -61,6 +61,7 @@ __all__ = [
     "FieldSpec",
     "ForeignKey",
     "ResourceSpec",
+    "decode_text",
     "read_descriptor",
 ]
 
@@ -188,6 +189,13 @@ class ResourceSpec:
         """Column names in declared order."""
         return tuple(spec.name for spec in self.fields)
 
+    @property
+    def references(self) -> tuple[tuple[str, str, str, bool], ...]:
+        """``(column, table, target column, is a ';'-list)`` for every reference this table
+        makes: its foreign keys, then its fields' ``explorer:references``."""
+        return (*((fk.field, fk.resource, fk.target, False) for fk in self.foreign_keys),
+                *((f.name, *f.references, True) for f in self.fields if f.references))
+
     def field(self, name: str) -> FieldSpec:
         """Return the declared field called ``name``."""
         for spec in self.fields:
@@ -217,6 +225,25 @@ class Descriptor:
         raise KeyError(name)
 
 
+def decode_text(data: bytes, path: str, encoding: str, problems: list[Problem]) -> str | None:
+    """A file's text in its declared encoding (a UTF-8 byte-order mark is tolerated); None,
+    with the problem added to ``problems``, when the bytes are not in that encoding."""
+    utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+    if utf8:
+        data = data.removeprefix(UTF8_BOM)
+    try:
+        return data.decode("utf-8" if utf8 else encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        bad = data[error.start : error.end]
+        advice = ("save the file as UTF-8" if utf8 else
+                  f"save the file as {encoding} or declare its encoding in datapackage.json")
+        name = "UTF-8" if utf8 else encoding
+        problems.append(Problem(path, line, None, Rule.ENCODING, repr(bad),
+                                f"not {name} text (byte {bad.hex(' ')}); {advice}"))
+        return None
+
+
 def read_descriptor(folder: Path) -> Descriptor:
     """Parse and check ``folder/datapackage.json``.
 
@@ -229,20 +256,16 @@ def read_descriptor(folder: Path) -> Descriptor:
         raise DataError([_problem(None, Rule.MISSING_FILE, str(path),
                                   "no datapackage.json here; point EXPLORER_DATA at a "
                                   "folder that holds one")], str(folder))
-    data = path.read_bytes().removeprefix(UTF8_BOM)  # a byte-order mark is tolerated
+    problems: list[Problem] = []
+    text = decode_text(path.read_bytes(), DESCRIPTOR_NAME, "utf-8", problems)
+    if text is None:
+        raise DataError(problems, str(folder))
     try:
-        raw = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        bad = data[error.start : error.end]
-        line = data[: error.start].count(b"\n") + 1
-        raise DataError([Problem(DESCRIPTOR_NAME, line, None, Rule.ENCODING, repr(bad),
-                                 f"not UTF-8 text (byte {bad.hex(' ')}); save the file as "
-                                 "UTF-8")], str(folder)) from None
+        raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise DataError([Problem(DESCRIPTOR_NAME, error.lineno, None, Rule.JSON, None,
                                  f"not valid JSON: {error.msg} (column {error.colno})")],
                         str(folder)) from None
-    problems: list[Problem] = []
     descriptor = _build(folder, raw, problems)
     if problems:
         raise DataError.from_problems(problems, str(folder))
@@ -610,9 +633,7 @@ def _check_package_rules(resources: tuple[ResourceSpec, ...], problems: list[Pro
                         needed, Rule.PROVENANCE, spec.name,
                         f"table {spec.name!r} must declare a {needed!r} field: every fact "
                         "needs its sources and basis"))
-        targets = [(fk.field, fk.resource, fk.target) for fk in spec.foreign_keys]
-        targets += [(f.name, *f.references) for f in spec.fields if f.references]
-        for column, table, target in targets:
+        for column, table, target, _ in spec.references:
             if table not in declared:
                 problems.append(_problem(column, Rule.DESCRIPTOR, table,
                                          f"table {spec.name!r} refers to unknown table "

@@ -288,7 +288,7 @@ def agreement_sentence(ds: Dataset) -> str:
     agreement = coding_agreement(ds)
     if agreement is None:
         return ""
-    contested = len(contested_evidence(ds))
+    contested = agreement.contested
     return (f"Every rating was coded twice, independently: the coders agreed on "
             f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%; Cohen's kappa "
             f"{agreement.kappa:.2f}). {count(contested, 'rating')} where they differed "

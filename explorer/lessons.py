@@ -28,7 +28,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from .load import Dataset
-from .query import ACTIVATED, STRENGTHS, Filters, facet_options, matrix
+from .query import ACTIVATED, Filters, facet_options, matrix
 
 __all__ = [
     "FOUNDATION_LEVELS",
@@ -286,8 +286,3 @@ def answers_table(ds: Dataset, answers: Answers) -> pd.DataFrame:
               "Yes" if o.id in answers.recommendations else "No", "")
              for o in questions.recommendations]
     return pd.DataFrame(rows, columns=ANSWER_COLUMNS)
-
-
-def strength_label(strength: str) -> str:
-    """A strength's plain label ('Evident', 'No evidence rows')."""
-    return STRENGTHS[strength][0]

@@ -681,6 +681,11 @@ class Agreement:
     percent: float
     kappa: float
 
+    @property
+    def contested(self) -> int:
+        """Records the two coders rated differently (``contested_evidence`` lists them)."""
+        return self.total - self.agreed
+
 
 def codings(ds: Dataset) -> pd.DataFrame:
     """Each mechanism record's two independent codings side by side, and the reconciled one.

@@ -20,7 +20,6 @@ and otherwise against the current directory when ``data_path`` is called.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
@@ -28,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .descriptor import DESCRIPTOR_NAME, UTF8_BOM, Descriptor, ResourceSpec, read_descriptor
+from .descriptor import DESCRIPTOR_NAME, Descriptor, ResourceSpec, decode_text, read_descriptor
 from .errors import Problem, Rule
 
 __all__ = ["BASE_ENV_VAR", "ENV_VAR", "RawPackage", "RawTable", "data_path", "read_package",
@@ -121,7 +120,7 @@ def read_table(folder: Path, spec: ResourceSpec) -> tuple[RawTable | None, list[
                                 f"the file is missing; datapackage.json declares table "
                                 f"{spec.name!r} here"))
         return None, problems
-    text = _decode(full.read_bytes(), spec, problems)
+    text = decode_text(full.read_bytes(), spec.path, spec.encoding, problems)
     if text is None:
         return None, problems
     if not text.strip():
@@ -152,25 +151,6 @@ def read_table(folder: Path, spec: ResourceSpec) -> tuple[RawTable | None, list[
                      for name, cell in zip(header, record, strict=True)})
         lines.append(line)
     return RawTable(spec, rows, lines), problems
-
-
-def _decode(data: bytes, spec: ResourceSpec, problems: list[Problem]) -> str | None:
-    """The file's text in its declared encoding (a UTF-8 byte-order mark is tolerated)."""
-    utf8 = codecs.lookup(spec.encoding).name in ("utf-8", "utf-8-sig")
-    if utf8:
-        data = data.removeprefix(UTF8_BOM)
-    try:
-        return data.decode("utf-8" if utf8 else spec.encoding)
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        bad = data[error.start : error.end]
-        advice = ("save the file as UTF-8" if utf8 else
-                  f"save the file as {spec.encoding} or declare its encoding in "
-                  "datapackage.json")
-        name = "UTF-8" if utf8 else spec.encoding
-        problems.append(Problem(spec.path, line, None, Rule.ENCODING, repr(bad),
-                                f"not {name} text (byte {bad.hex(' ')}); {advice}"))
-        return None
 
 
 def _records(text: str, spec: ResourceSpec, problems: list[Problem]) -> list[list[str]] | None:

@@ -258,9 +258,7 @@ def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
         table = tables.get(spec.name)
         if table is None:
             continue
-        references = [(fk.field, fk.resource, fk.target, False) for fk in spec.foreign_keys]
-        references += [(f.name, *f.references, True) for f in spec.fields if f.references]
-        for column, target_table, target_column, is_list in references:
+        for column, target_table, target_column, is_list in spec.references:
             targets = lookup(target_table, target_column)
             if targets is None:
                 continue

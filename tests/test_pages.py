@@ -61,3 +61,12 @@ def test_an_unknown_page_is_a_clear_error():
     """Asking for a page that does not exist names the pages that do."""
     with pytest.raises(KeyError, match="no page 'lesson'; pages: index, overview"):
         page_spec("lesson")
+
+
+def test_the_registry_lets_a_page_filter_by_every_facet_the_queries_know():
+    """A facet added to ``query.FACETS`` but not to the registry's URL parameters would be
+    dropped from every link without a word: the two lists name the same facets."""
+    from explorer import query
+    from explorer.pages import FACET_PARAMETERS
+
+    assert list(FACET_PARAMETERS) == list(query.FACETS)
