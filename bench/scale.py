@@ -15,7 +15,7 @@ Then, at each scale, in one run:
   ``same_activity_different_mechanisms``), in-process, median CPU time of repeats after a
   warm-up call;
 - the matrix page's first chart in a real browser (a fresh kernel per load): the default view
-  (projects as columns; beyond ``MAX_CHART_COLUMNS`` the page draws its grid instead of an
+  (projects as columns; beyond ``figures.MAX_CHART_COLUMNS`` the page draws its grid instead of an
   unreadable chart, so that row times the first view) and the settings view, which has a
   chart at every scale. One server per scale; loads interleaved across scales.
 

@@ -325,7 +325,7 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
         "Activity": story.activities.description,
         "Sources": [cite(c) for c in story.activities.source_ids]})
     mechanisms = query.facet_options(ds, "mechanism")
-    definitions = dict(zip(ds.mechanisms.mechanism_id, ds.mechanisms.definition, strict=True))
+    definitions = html.mechanism_definitions(ds)
     contested = query.contested_evidence(ds)
     evidence = pd.DataFrame({
         "Mechanism": [html.term(mechanisms[m], definitions[m])

@@ -29,6 +29,7 @@ from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, STRENGTHS, ro
 Figure = dict[str, Any]
 
 __all__ = [
+    "MAX_CHART_COLUMNS",
     "STRENGTH_STYLE",
     "Figure",
     "describe_flows",
@@ -39,6 +40,9 @@ __all__ = [
     "story_figure",
 ]
 
+# Past this many columns a matrix chart cannot be read: pages and the static site show the
+# grid or table alone.
+MAX_CHART_COLUMNS = 40
 # colour, marker symbol, text symbol, text colour on that colour
 STRENGTH_STYLE = {
     "evident": ("#0072B2", "circle", "●", "#ffffff"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
@@ -43,6 +44,7 @@ __all__ = [
     "foundation_choices",
     "nearest_projects",
     "project_ratings",
+    "questions",
     "recommendation_options",
 ]
 
@@ -101,6 +103,21 @@ def exercise(ds: Dataset) -> Exercise:
         foundations=_options(ds, "foundations", "foundation_id"),
         recommendations=tuple(Option(k, v) for k, v in recommendation_options(ds).items()),
     )
+
+
+
+def questions(ds: Dataset) -> dict[str, Any]:
+    """The exercise's questions and their options, for the form and the worksheet."""
+    questions = exercise(ds)
+
+    def items(options: tuple[Option, ...]) -> list[dict[str, str]]:
+        return [{"id": o.id, "label": o.label, "definition": o.definition} for o in options]
+
+    return {"relationships": items(questions.relationships),
+            "mechanisms": items(questions.mechanisms),
+            "foundations": items(questions.foundations),
+            "recommendations": items(questions.recommendations),
+            "levels": [list(pair) for pair in FOUNDATION_LEVELS.items()]}
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from . import content, figures, html, query
+from . import content, figures, html, lessons, query
 from .errors import ExplorerError
 from .export import chart_html, charts_js, document_html, identified_projects, plotly_js
 from .load import Dataset
@@ -67,8 +67,6 @@ RECORDS_CSV = "evidence-records.csv"
 EXTRA_PAGES: Mapping[str, str] = {
     "findings": "Findings", "discrepancies": "Where sources disagree", "sources": "Sources",
 }
-# The chart of the matrix is left out where it could not be read (as on the dashboard).
-MAX_CHART_COLUMNS = 40
 
 
 class SiteError(ExplorerError):
@@ -256,7 +254,7 @@ class _Builder:
             cells, f"Evidence matrix: mechanisms by {title.lower()}", "Mechanism", cell_href,
             contested)
         chart = Markup("")
-        if cells.column_id.nunique() <= MAX_CHART_COLUMNS:
+        if cells.column_id.nunique() <= figures.MAX_CHART_COLUMNS:
             chart = chart_html(f"matrix-{columns}", figures.matrix_figure(cells, title),
                                figures.describe_matrix(cells, title), "evidence-matrix")
         choices = [{"href": self.href("matrix", columns=key if key != "project" else ""),
@@ -331,10 +329,10 @@ class _Builder:
     def lessons(self) -> _Page:
         """The exercise as a worksheet to print (answers need the live page, which keeps
         them in its address; a static page has nowhere to keep them)."""
-        from .dashboards.lessons import questions
 
         body = html.render(
-            "static_lessons.html.j2", title=PAGES["lessons"].title, questions=questions(self.ds),
+            "static_lessons.html.j2", title=PAGES["lessons"].title,
+            questions=lessons.questions(self.ds),
             live=f"{self.live}/voila/render/lessons.ipynb" if self.live else "",
             mechanisms_heading=self.programme.text("mechanisms_heading"),
             foundations_heading=self.programme.text("foundations_heading"))

@@ -244,7 +244,7 @@ def test_the_grid_sends_strengths_and_counts_for_every_cell(mini):
 def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(mini):
     """However many columns the data has, the grid is one widget; past the chart's limit
     the chart is left out with a note instead of drawn unreadable."""
-    from explorer.dashboards.matrix import MAX_CHART_COLUMNS
+    from explorer.figures import MAX_CHART_COLUMNS
 
     app = open_app(mini, "matrix")
     page = app.current

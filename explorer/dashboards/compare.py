@@ -7,6 +7,7 @@ import ipywidgets as w
 
 from .. import figures, html, query
 from ..content import same_activity_table
+from ..export import identified_projects
 from ..pages import notebook_href
 from ..query import Filters
 from .frame import Page, guarded, html_widget
@@ -24,9 +25,7 @@ class ComparePage(Page):
     def build(self) -> None:
         ds = self.ds
         options = query.facet_options(ds, "project")
-        identified = [k for k, m in zip(ds.projects.project_id, ds.projects.membership,
-                                        strict=True) if str(m) != "unidentified"]
-        chosen = list(self.state.many("project")) or identified[:2]
+        chosen = list(self.state.many("project")) or identified_projects(ds)[:2]
         self.pickers = []
         for index in range(3):
             picker = w.Dropdown(

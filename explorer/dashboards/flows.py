@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from .. import figures, html, query
-from ..content import FLOW_STAGES, flow_tables, stage_table
+from ..content import flow_tables
 from .frame import Page, guarded, html_widget
 from .matrix import FILTER_HELP, facet_choices
 from .widgets import FacetFilters
 
-__all__ = ["FLOW_FACETS", "FLOW_STAGES", "FlowsPage", "stage_table"]
+__all__ = ["FLOW_FACETS", "FlowsPage"]
 
 FLOW_FACETS = ("project", "strength", "activity_type")
 class FlowsPage(Page):

@@ -110,20 +110,6 @@ def form_value(answers: Answers) -> dict[str, Any]:
             "recommendation": list(answers.recommendations)}
 
 
-def questions(ds: Dataset) -> dict[str, Any]:
-    """The exercise's questions and their options, for the form and the worksheet."""
-    questions = lessons.exercise(ds)
-
-    def items(options: tuple[lessons.Option, ...]) -> list[dict[str, str]]:
-        return [{"id": o.id, "label": o.label, "definition": o.definition} for o in options]
-
-    return {"relationships": items(questions.relationships),
-            "mechanisms": items(questions.mechanisms),
-            "foundations": items(questions.foundations),
-            "recommendations": items(questions.recommendations),
-            "levels": [list(pair) for pair in FOUNDATION_LEVELS.items()]}
-
-
 # -- the results, as the page shows them and the download holds them -------------------------
 
 def _names(labels: dict[str, str], ids: tuple[str, ...]) -> str:
@@ -268,7 +254,8 @@ class LessonsPage(Page):
     def build(self) -> None:
         programme = self.programme
         self.answers = lessons.answers_from_values(self.state.values)
-        self.form = LessonsForm(questions=questions(self.ds), value=form_value(self.answers))
+        self.form = LessonsForm(questions=lessons.questions(self.ds),
+                                value=form_value(self.answers))
         self.form.observe(self._on_change, "value")
         self.results = html_widget("", "ctg-lessons")
         self.downloads = html_widget("", "ctg-download-box")

@@ -2,7 +2,7 @@
 
 Rows are the evaluation's mechanisms; columns are what the reader chooses (projects,
 context dimensions, relationship types, settings). The grid is one ``EvidenceGrid`` widget
-at any size; the chart is drawn only while it stays readable (``MAX_CHART_COLUMNS``).
+at any size; the chart is drawn only while it stays readable (``figures.MAX_CHART_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from ..state import to_query
 from .frame import Page, guarded, html_widget
 from .widgets import EvidenceGrid, FacetFilters
 
-__all__ = ["FILTER_HELP", "MAX_CHART_COLUMNS", "MAX_READER_ROWS", "MatrixPage", "facet_choices",
-           "reader_caption"]
+__all__ = ["FILTER_HELP", "MAX_READER_ROWS", "MatrixPage", "facet_choices", "reader_caption"]
 
-MAX_CHART_COLUMNS = 40
 # The reader table on the page lists at most this many records; the CSV always has them all.
 # (At 100× the embedded data, 2,500 rows were 2 MB of HTML and most of the page's first
 # paint; nobody reads that far down a page.)
@@ -142,7 +140,7 @@ class MatrixPage(Page):
         column_title = COLUMN_KINDS[columns]
         n_columns = cells.column_id.nunique()
         # The chart goes out first: the browser draws it while the kernel builds the rest.
-        if n_columns <= MAX_CHART_COLUMNS:
+        if n_columns <= figures.MAX_CHART_COLUMNS:
             self.draw("matrix", figures.matrix_figure(cells, column_title),
                       figures.describe_matrix(cells, column_title))
             note = ""

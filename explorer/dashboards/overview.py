@@ -8,13 +8,12 @@ static site; this page adds the button that prepares the whole-programme briefin
 from __future__ import annotations
 
 from .. import content
-from ..content import GLANCE_MAX_PROJECTS
 from ..export import briefing_filename, briefing_html
 from ..pages import notebook_href
 from .frame import Page, guarded, html_widget
 from .widgets import FileDownload
 
-__all__ = ["GLANCE_MAX_PROJECTS", "OverviewPage"]
+__all__ = ["OverviewPage"]
 
 
 class OverviewPage(Page):
