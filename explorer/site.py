@@ -30,10 +30,12 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pandas as pd
 from markupsafe import Markup
 
 from . import content, figures, html, lessons, query
@@ -177,6 +179,21 @@ class _Builder:
         self.project_names = query.facet_options(ds, "project")
         self._anchors: dict[str, set[str]] = {}
 
+    @cached_property
+    def records(self) -> pd.DataFrame:
+        """Every evidence record as the reader table (each matrix page, and the CSV)."""
+        return query.reader_table(self.ds)
+
+    @cached_property
+    def contested(self) -> frozenset[str]:
+        return query.contested_evidence(self.ds)
+
+    @cached_property
+    def records_table(self) -> Markup:
+        """The table of every evidence record, the same under each matrix page."""
+        return html.evidence_table(self.ds, self.records, html.count(
+            len(self.records), "evidence record"), self.contested)
+
     def anchors(self, columns: str) -> set[str]:
         """The cells of a matrix page that have evidence (and so a section to link to)."""
         if columns not in self._anchors:
@@ -229,8 +246,8 @@ class _Builder:
         ds = self.ds
         cells = query.matrix(ds, columns)
         title = COLUMN_KINDS[columns]
-        contested = query.contested_evidence(ds)
-        everything = query.reader_table(ds)
+        contested = self.contested
+        everything = self.records
         sections = []
         for r in content.rows(cells):
             if not len(r.evidence_ids):
@@ -244,7 +261,7 @@ class _Builder:
                 "table": html.evidence_table(ds, records, html.count(len(records), "record"),
                                              contested),
             })
-        anchors = {section["anchor"] for section in sections}
+        anchors = self.anchors(columns)
 
         def cell_href(mechanism_id: str, column_id: str) -> str:
             anchor = _cell_anchor(mechanism_id, column_id)
@@ -265,8 +282,7 @@ class _Builder:
             choices=choices, table=table, chart=chart, sections=sections,
             legend=html.fragment("legend", self.programme.text("ratings_note")),
             agreement=html.agreement_sentence(ds), csv=RECORDS_CSV,
-            records=html.evidence_table(ds, everything, html.count(
-                len(everything), "evidence record"), contested))
+            records=self.records_table)
         return _Page(static_path(ds, "matrix", columns=columns),
                      f"{PAGES['matrix'].title}: {title.lower()}", "matrix", body,
                      notebook_href("matrix", columns=columns if columns != "project" else ""),
@@ -423,7 +439,7 @@ def build_site(ds: Dataset, folder: Path, live: str = "",
         (staging / "assets" / "explorer.css").write_text(html.stylesheet(), encoding="utf-8")
         (staging / "assets" / "plotly.min.js").write_text(plotly_js(), encoding="utf-8")
         (staging / "assets" / "charts.js").write_text(charts_js(), encoding="utf-8")
-        (staging / RECORDS_CSV).write_text(html.csv_text(query.reader_table(ds)),
+        (staging / RECORDS_CSV).write_text(html.csv_text(builder.records),
                                            encoding="utf-8")
         for page in pages:
             (staging / page.path).write_text(builder.document(page), encoding="utf-8")
