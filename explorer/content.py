@@ -86,15 +86,20 @@ def glance_columns(ds: Dataset) -> str:
     return "project" if len(ds.projects) <= GLANCE_MAX_PROJECTS else "setting_type"
 
 
-def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
-    """Everything the overview shows, as template context (links made by ``href``)."""
+def overview_context(ds: Dataset, href: Href, kind: str = "live") -> dict[str, Any]:
+    """Everything the overview shows, as template context (links made by ``href``).
+
+    Args:
+        kind: the output (``live``, ``static``, ``handout`` or ``briefing``). A briefing has
+            sections of its own for findings and disagreements, and no page list.
+    """
     programme = Programme.of(ds)
     findings = ds.findings.sort_values("display_order")
     columns = glance_columns(ds)
     cells = query.matrix(ds, columns)
     glance = html.rating_table(
-        cells, "Strongest rating per mechanism and "
-        + query.COLUMN_KINDS[columns].lower()[:-1], "Mechanism",
+        ds, cells, "Strongest rating per mechanism and "
+        + query.facet_title(ds, columns).lower(), "Mechanism",
         lambda m, c: href("matrix", columns=columns if columns != "project" else "",
                           cell=f"{m}:{c}"),
         query.contested_evidence(ds), definitions=html.mechanism_definitions(ds))
@@ -107,8 +112,8 @@ def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
         rels = ", ".join(relationships[r] for r in targeted.get(p.project_id, []))
         projects.append({
             "project_id": p.project_id, "short_name": p.short_name, "membership": membership,
-            "membership_term": html.term(membership.capitalize(),
-                                         query.MEMBERSHIP_HELP.get(membership, "")),
+            "membership_term": html.term(*query.term(ds, "projects", "membership",
+                                                     membership)),
             "lead": p.lead_organisation, "setting": p.setting, "region": p.region,
             "relationships": rels or None, "membership_basis": p.membership_basis,
             "story": (href("story", project=p.project_id)
@@ -120,9 +125,9 @@ def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
         "headlines": cited(ds, findings[findings.kind == "headline"]),
         "glance": glance,
         "glance_help": ("Rows are the evaluation's enabling mechanisms; columns are the "
-                        + query.COLUMN_KINDS[columns].lower() + ". Each mark is the strongest "
+                        + query.column_kinds(ds)[columns].lower() + ". Each mark is the strongest "
                         "rating of the evidence records behind it (colour, symbol and word)."),
-        "legend": html.fragment("legend", programme.text("ratings_note")),
+        "legend": html.legend(ds, programme.text("ratings_note")),
         "uncertain": uncertainties(ds),
         "projects": projects,
         "membership_line": (f"{int(counts.get('confirmed', 0))} confirmed, "
@@ -132,10 +137,12 @@ def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
         "foundations": list(ds.foundations.sort_values("display_order").itertuples()),
         "mechanisms": list(ds.mechanisms.sort_values("display_order").itertuples()),
         "relationships": list(ds.relationship_types.sort_values("display_order").itertuples()),
-        "findings": finding_groups(ds),
-        "discrepancies": discrepancy_items(ds, ds.discrepancies),
+        "findings": finding_groups(ds) if kind != "briefing" else [],
+        "discrepancies": (discrepancy_items(ds, ds.discrepancies) if kind != "briefing"
+                          else []),
         "pages": [{"href": href(spec.name), "title": spec.title, "purpose": spec.purpose}
-                  for spec in PAGES.values() if spec.name not in ("index", "overview")],
+                  for spec in PAGES.values() if spec.name not in ("index", "overview")
+                  and (spec.live or kind == "static")] if kind in ("live", "static") else [],
     }
 
 
@@ -168,9 +175,9 @@ def all_finding_groups(ds: Dataset, exclude: tuple[str, ...] = ()) -> list[dict[
     return finding_groups(ds, groups)
 
 
-def overview_html(ds: Dataset, href: Href) -> Markup:
+def overview_html(ds: Dataset, href: Href, kind: str = "live") -> Markup:
     """The whole overview as trusted markup (links made by ``href``)."""
-    return html.render("overview.html.j2", **overview_context(ds, href))
+    return html.render("overview.html.j2", **overview_context(ds, href, kind))
 
 
 def uncertainties(ds: Dataset) -> list[str]:
@@ -222,7 +229,7 @@ def stage_table(links: pd.DataFrame, stage: str, source: str, target: str) -> pd
     """One stage of the flows diagram as a reader table (one stage per table, never mixed)."""
     part = links[links.stage == stage].sort_values(["source", "target"], kind="stable")
     return pd.DataFrame({source: part.source, target: part.target,
-                         "Strength": [query.STRENGTHS[s][0] for s in part.strength],
+                         "Strength": part.strength_label,
                          "Records": part["count"]})
 
 
@@ -282,8 +289,7 @@ def summary_html(ds: Dataset, story: query.ProjectStory, unidentified_note: str,
         ("Title", p["title"]), ("Lead organisation", p["lead_organisation"]),
         ("Partners", p["partners"]), ("Region", p["region"]), ("Setting", p["setting"]),
         ("Population", p["population"]), ("Dates", dates), ("Grant", grant),
-        ("Membership", html.term(str(p["membership"]).capitalize(),
-                                 query.MEMBERSHIP_HELP.get(str(p["membership"]), ""))
+        ("Membership", html.term(*query.term(ds, "projects", "membership", p["membership"]))
          + Markup(" — ") + p["membership_basis"]),
         ("Relationships targeted", ", ".join(story.relationships) or None),
         ("Sources", html.citations(ds, p["source_ids"])),
@@ -315,10 +321,10 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
     """
     cite = lambda cited_ids: html.citations(ds, cited_ids)  # noqa: E731
     contexts = pd.DataFrame({
-        "Dimension": [html.term(query.humanise(d), query.CONTEXT_HELP.get(str(d), ""))
+        "Dimension": [html.term(*query.term(ds, "contexts", "dimension", d))
                       for d in story.contexts.dimension],
         "Context": story.contexts.description,
-        "Basis": [html.term(str(b), query.BASIS_TERMS[str(b)]) for b in story.contexts.basis],
+        "Basis": [html.basis_term(ds, "contexts", b) for b in story.contexts.basis],
         "Sources": [cite(c) for c in story.contexts.source_ids]})
     activities = pd.DataFrame({
         "Type": [query.humanise(t) for t in story.activities.activity_type],
@@ -330,7 +336,7 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
     evidence = pd.DataFrame({
         "Mechanism": [html.term(mechanisms[m], definitions[m])
                       for m in story.evidence.mechanism_id],
-        "Strength": [html.fragment("badge", str(s))
+        "Strength": [html.badge(ds, s)
                      + (Markup(' <span class="ctg-contested">contested</span>')
                         if e in contested else "")
                      for s, e in zip(story.evidence.strength, story.evidence.evidence_id,
@@ -360,7 +366,7 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
         level=level,
         contexts=html.table(contexts, "Context factors"),
         activities=html.table(activities, "What the project did"),
-        legend=html.fragment("legend", ratings_note),
+        legend=html.legend(ds, ratings_note),
         evidence=html.table(evidence, "Mechanism ratings"),
         numbers=[outcome(r) for r in outcomes[outcomes.kind == "quantitative"].itertuples()],
         words=[outcome(r) for r in outcomes[outcomes.kind == "qualitative"].itertuples()],

@@ -10,8 +10,9 @@ Each does one job in the browser that stock ipywidgets do badly or slowly:
 - ``EvidenceGrid``: the mechanism × column matrix as one keyboard-usable table of buttons,
   at any size;
 - ``FacetFilters``: checkbox filters with counts and removable chips;
-- ``FileDownload``: a button that fetches a file built on request (briefings) as one binary
-  message and saves it.
+- ``FileDownload``: a button that fetches a file built on request (briefings, CSVs) as one
+  binary message and saves it;
+- ``LessonsForm``: the lessons exercise as a real HTML form.
 
 The JavaScript is read from ``js/`` once per process and sent with each widget; nothing is
 fetched from outside the server. ``js/plotly_loader.js`` (plotly.js from Voila's own plotly
@@ -30,7 +31,9 @@ from typing import Any
 import anywidget
 import traitlets
 
-__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "Navigation"]
+from ..state import MAX_TEXT_LENGTH
+
+__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "LessonsForm", "Navigation"]
 
 JS = Path(__file__).resolve().parent / "js"
 
@@ -152,3 +155,19 @@ class FileDownload(anywidget.AnyWidget):
         else:
             self.send({"type": "file", "filename": self.filename, "mimetype": self.mimetype,
                        "size": len(data)}, [data])
+
+
+class LessonsForm(anywidget.AnyWidget):
+    """The exercise as an HTML form; ``value`` is what the room answered.
+
+    ``questions`` holds ``relationships``, ``mechanisms``, ``foundations`` and
+    ``recommendations`` (lists of ``{id, label, definition}``) and ``levels`` (the
+    foundation answers, ``[id, label]`` pairs). ``value`` is ``{name, relationship_type,
+    mechanism, how, foundation, recommendation}``; the kernel sets it only to restore
+    answers, never while the room types. ``max_text`` is the longest answer a link keeps.
+    """
+
+    _esm = _esm("lessons.js")
+    questions = traitlets.Dict().tag(sync=True)
+    value = traitlets.Dict().tag(sync=True)
+    max_text = traitlets.Int(MAX_TEXT_LENGTH).tag(sync=True)
