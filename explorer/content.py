@@ -277,11 +277,9 @@ def summary_html(ds: Dataset, story: query.ProjectStory, unidentified_note: str,
     p = story.project
     grant = None
     if not pd.isna(p["grant_gbp"]):
-        grant = Markup("{} <span class='ctg-help'>({})</span>").format(
-            f"£{p['grant_gbp']:,.0f}", p["grant_note"])
+        grant = html.fragment("with_note", f"£{p['grant_gbp']:,.0f}", p["grant_note"])
     elif isinstance(p["grant_note"], str):
-        grant = Markup("{} <span class='ctg-help'>({})</span>").format(
-            html.fragment("not_found"), p["grant_note"])
+        grant = html.fragment("with_note", html.fragment("not_found"), p["grant_note"])
     start, end = p["start_date"], p["end_date"]
     dates = (None if str(start) == html.NOT_FOUND and str(end) == html.NOT_FOUND
              else f"{start} to {end}")
@@ -289,8 +287,9 @@ def summary_html(ds: Dataset, story: query.ProjectStory, unidentified_note: str,
         ("Title", p["title"]), ("Lead organisation", p["lead_organisation"]),
         ("Partners", p["partners"]), ("Region", p["region"]), ("Setting", p["setting"]),
         ("Population", p["population"]), ("Dates", dates), ("Grant", grant),
-        ("Membership", html.term(*query.term(ds, "projects", "membership", p["membership"]))
-         + Markup(" — ") + p["membership_basis"]),
+        ("Membership", html.fragment(
+            "with_reason", html.term(*query.term(ds, "projects", "membership",
+                                                  p["membership"])), p["membership_basis"])),
         ("Relationships targeted", ", ".join(story.relationships) or None),
         ("Sources", html.citations(ds, p["source_ids"])),
     ]
@@ -336,9 +335,8 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
     evidence = pd.DataFrame({
         "Mechanism": [html.term(mechanisms[m], definitions[m])
                       for m in story.evidence.mechanism_id],
-        "Strength": [html.badge(ds, s)
-                     + (Markup(' <span class="ctg-contested">contested</span>')
-                        if e in contested else "")
+        "Strength": [html.badge(ds, s) + (html.fragment("contested") if e in contested
+                                          else "")
                      for s, e in zip(story.evidence.strength, story.evidence.evidence_id,
                                      strict=True)],
         "Why this rating": story.evidence.explanation.fillna(""),

@@ -25,8 +25,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup
-
 from . import html
 from .document import (
     PRINT_WIDTH,
@@ -206,5 +204,5 @@ def handout_html(ds: Dataset, query_string: str = "", today: date | None = None,
         link=PAGES[page].notebook + to_query(state),
         notes=" ".join(state.notes), ratings_note=programme.text("ratings_note"),
         body=rendered.body)
-    return document_html(ds, content.heading, Markup(body), charts=rendered.charts,
+    return document_html(ds, content.heading, body, charts=rendered.charts,
                          extra_css=BRIEFING_CSS, body_class="ctg-briefing ctg-handout-page")

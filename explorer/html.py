@@ -319,7 +319,7 @@ def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
     ids = list(records["Record"])
     shown["Strength"] = [
         badge(ds, evidence[r][0])
-        + (Markup(' <span class="ctg-contested">contested</span>') if r in contested else "")
+        + (fragment("contested") if r in contested else "")
         for r in ids]
     shown["Sources"] = [citations(ds, evidence[r][1]) for r in ids]
     if "Basis" in shown.columns:

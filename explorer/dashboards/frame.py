@@ -47,8 +47,29 @@ STRICT_ENV = "EXPLORER_STRICT"
 HANDOUT_LABEL = "Download a printable handout of this view (HTML)"
 HANDOUT_HELP = ("One self-contained page of exactly what is on screen, with its sources, to "
                 "print or share. It opens without a server or internet.")
+BUILD_MESSAGE = ("Something went wrong while building this page. The server log has the "
+                 "details.")
 CALM_MESSAGE = ("Something went wrong while updating this view. The previous view is kept; "
                 "please reload the page.")
+
+
+def explain(error: Exception, strict: bool, doing: str, calm: str) -> str:
+    """The one way the explorer turns an error into what a reader reads.
+
+    In strict mode (tests, analysts) the error is raised again. Otherwise bad data becomes
+    its list of problems (without where the data lives on the server), any other
+    ``ExplorerError`` (an unknown id) its plain message, and anything else is logged on the
+    server and reported as ``calm``, one sentence with no details.
+    """
+    if strict:
+        raise error
+    if isinstance(error, DataError):
+        log.warning("%s", error)
+        return str(DataError(error.problems))
+    if isinstance(error, ExplorerError):
+        return str(error)
+    log.error("%s failed", doing, exc_info=error)
+    return calm
 
 
 def strict_default() -> bool:
@@ -83,7 +104,7 @@ class App:
         self.handout = FileDownload(self._handout, label=HANDOUT_LABEL, mimetype="text/html",
                                     help=HANDOUT_HELP)
         self.handout.add_class("ctg-handout")
-        self.root = w.VBox([html_widget(f"<style>{html.stylesheet()}</style>"),
+        self.root = w.VBox([html_widget(_style_element()),
                             self.navigation, self.presenter.widget, self.readonly,
                             self.slot, self.handout])
         self.root.add_class("ctg-root")
@@ -160,24 +181,14 @@ class App:
             "utf-8"), page)
 
     def calmly(self, action: Callable[[], R], page: LivePage) -> R | None:
-        """Run a reader's action so that no failure shows a traceback in the browser.
-
-        An ``ExplorerError`` (an unknown id, bad data) becomes its plain message on
-        ``page``; any other failure is logged on the server and reported in one calm
-        sentence. In strict mode (tests, analysts) both are raised instead. This is the one
-        place the explorer turns an error into a message.
-        """
+        """Run a reader's action so that no failure shows a traceback in the browser: a
+        failure becomes a message on ``page`` (see ``explain``)."""
         try:
             return action()
-        except ExplorerError as error:
-            if self.strict:
-                raise
-            page.show_message(str(error))
-        except Exception:
-            if self.strict:
-                raise
-            log.exception("a reader's action on page %r failed", page.name)
-            page.show_message(CALM_MESSAGE)
+        except Exception as error:
+            page.show_message(explain(error, self.strict,
+                                      f"a reader's action on page {page.name!r}",
+                                      CALM_MESSAGE))
         return None
 
     # -- presentation mode and the address bar ---------------------------------------------
@@ -212,13 +223,42 @@ class App:
             self.navigation.query = to_query(page.state)
             self.navigation.title = f"{page.spec.title} · {site}"
             self.navigation.presenting = self.presenting
-            self.navigation.citation = (
-                f"{site}. {title}. Dataset version {self.ds.version}, data as of "
-                f"{self.ds.data_as_of}.")
+            self.navigation.citation = citation(self.ds, page, title)
+            self.navigation.static_address = _static_address(self.ds, page.state)
             self.handout.filename = f"{page.name}-handout.html"
             self.readonly.value = str(_readonly_link(self.ds, page.state))
             self.readonly.layout.display = None if self.readonly.value else "none"
         self.presenter.sync(page, to_query(page.state))
+
+
+def _style_element() -> str:
+    """The explorer's stylesheet as a ``<style>`` element for the page."""
+    return str(html.render("style_element.html.j2", css=html.inline_stylesheet()))
+
+
+def citation(ds: Dataset, page: LivePage, title: str) -> str:
+    """'Cite this view' without its address: what the view says (one sentence), whose
+    coding it is, and the reference (authors, site, page and view, dataset version and
+    date). The browser adds the address and the date it was read."""
+    programme = Programme.of(ds)
+    statement = page.view.statement(ds, page.state)
+    authors = " and ".join(ds.descriptor.contributors) or programme.text("site_title")
+    caveat = (f"The ratings are the coding of the {authors}, not findings of "
+              f"{programme.evaluator}.")
+    return " ".join(part for part in (
+        statement, caveat,
+        f"{authors}. {programme.text('site_title')}: {title}. Dataset version "
+        f"{ds.version}, data as of {ds.data_as_of}.") if part)
+
+
+def _static_address(ds: Dataset, state: ViewState) -> str:
+    """The read-only site's absolute address of this view, when one is configured ('' when
+    not): a citation can name it instead of a local address nobody else can open."""
+    base = static_url()
+    if not base.startswith(("http://", "https://")):
+        return ""
+    parameters = {name: values[0] for name, values in state.values.items() if len(values) == 1}
+    return base + static_href(ds, state.view, **parameters)
 
 
 def _readonly_link(ds: Dataset, state: ViewState) -> str:
@@ -236,7 +276,7 @@ class ErrorPage:
 
     def __init__(self, message: str) -> None:
         self.message = message
-        self.root = w.VBox([html_widget(f"<style>{html.stylesheet()}</style>"),
+        self.root = w.VBox([html_widget(_style_element()),
                             html_widget(html.render("data_error.html.j2", message=message))])
         self.root.add_class("ctg-root")
 
@@ -284,19 +324,5 @@ def build(name: str, query_string: str | None = None, ds: Dataset | None = None,
         if query_string is None:
             query_string = page_query_string()
         return App(dataset, name, query_string, strict=strict)
-    except DataError as error:
-        if strict:
-            raise
-        # The page lists the problems but not where the data lives on the server.
-        log.warning("%s", error)
-        return ErrorPage(str(DataError(error.problems)))
-    except ExplorerError as error:
-        if strict:
-            raise
-        return ErrorPage(str(error))
-    except Exception:
-        if strict:
-            raise
-        log.exception("building page %r failed", name)
-        return ErrorPage("Something went wrong while building this page. The server log "
-                         "has the details.")
+    except Exception as error:
+        return ErrorPage(explain(error, strict, f"building page {name!r}", BUILD_MESSAGE))

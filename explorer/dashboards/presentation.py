@@ -169,7 +169,7 @@ class StepBar(anywidget.AnyWidget):
     sends ``{type: "go", step}`` and ``{type: "qr", href}``.
     """
 
-    _esm = _esm("presentation.js")
+    _esm = _esm("dom.js", "presentation.js")
     captions = traitlets.List(traitlets.Unicode()).tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     last = traitlets.Int(0).tag(sync=True)

@@ -40,7 +40,17 @@ from ..parameters import Parameter
 from ..state import ViewState
 
 __all__ = ["Block", "Chart", "Choice", "Content", "Download", "FacetFilter", "Form", "Grid",
-           "Html", "Links", "View"]
+           "Html", "Links", "View", "rating_summary"]
+
+
+def rating_summary(ds: Dataset, strengths: Iterable[object]) -> str:
+    """How many ratings of each strength, strongest first: '2 evident, 1 sources silent'."""
+    from .. import query
+
+    found = [str(s) for s in strengths]
+    parts = [f"{found.count(s)} {query.strength_label(ds, s).lower()}"
+             for s in query.STRENGTH_ORDER if s in found]
+    return ", ".join(parts) or "no ratings"
 
 
 class Links(Protocol):
@@ -201,6 +211,11 @@ class View:
 
     def describe(self, ds: Dataset, state: ViewState) -> str:
         """What the view shows, in words (for a citation and a document's title)."""
+        return ""
+
+    def statement(self, ds: Dataset, state: ViewState) -> str:
+        """What the view says, as one citable sentence (the claim, not the page's name);
+        '' when the page makes no claim of its own."""
         return ""
 
     def parameters(self, ds: Dataset) -> dict[str, Parameter]:

@@ -44,6 +44,18 @@ class CompareView(View):
         names = query.facet_options(ds, "project")
         return " and ".join(names[p] for p in self.chosen(ds, state))
 
+    def statement(self, ds: Dataset, state: ViewState) -> str:
+        """On how many mechanisms the chosen projects' ratings differ."""
+        chosen = self.chosen(ds, state)
+        if len(chosen) < 2:
+            return ""
+        cells = query.matrix(ds, "project", Filters(project=tuple(chosen)))
+        differ = sum(part.strength.nunique() > 1
+                     for _, part in cells.groupby("mechanism_id", sort=False))
+        total = cells.mechanism_id.nunique()
+        return (f"{self.describe(ds, state)}: their ratings differ on {differ} of "
+                f"{total} mechanisms.")
+
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         chosen = self.chosen(ds, state)
         names = query.facet_options(ds, "project")

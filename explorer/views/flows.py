@@ -31,6 +31,14 @@ class FlowsView(View):
     def describe(self, ds: Dataset, state: ViewState) -> str:
         return query.describe_filters(ds, state.filters(ds))
 
+    def statement(self, ds: Dataset, state: ViewState) -> str:
+        """How many activity types lead to how many mechanisms with these filters."""
+        links = query.activity_mechanism_links(ds, state.filters(ds))
+        first = links[links.stage == query.ACTIVITY_TO_MECHANISM]
+        return (f"{html.count(first.source.nunique(), 'kind')} of activity linked to "
+                f"{html.count(first.target.nunique(), 'mechanism')} in the evidence "
+                f"({query.describe_filters(ds, state.filters(ds)).lower()}).")
+
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         filters = state.filters(ds)
         links_table = query.activity_mechanism_links(ds, filters)

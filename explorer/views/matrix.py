@@ -22,7 +22,19 @@ from ..parameters import Cell, Ids, Parameter, facet_parameters
 from ..programme import Programme
 from ..query import Filters
 from ..state import ViewState
-from .base import Block, Chart, Choice, Content, Download, FacetFilter, Grid, Html, Links, View
+from .base import (
+    Block,
+    Chart,
+    Choice,
+    Content,
+    Download,
+    FacetFilter,
+    Grid,
+    Html,
+    Links,
+    View,
+    rating_summary,
+)
 
 __all__ = ["FILTER_HELP", "MAX_READER_ROWS", "VIEW", "MatrixView", "facet_choices",
            "reader_caption"]
@@ -132,6 +144,31 @@ class MatrixView(View):
             parts.append("evidence for " + self.cell_label(ds, state, mechanism_id, column_id))
         return "; ".join(parts)
 
+    def statement(self, ds: Dataset, state: ViewState) -> str:
+        """The chosen cell's rating in a sentence, or how the records the view keeps are
+        rated."""
+        mechanism_id, column_id = self.selected(ds, state)
+        columns = state.get("columns", "project")
+        if mechanism_id and column_id:
+            cells = query.matrix(ds, columns, state.filters(ds))
+            hit = cells[(cells.mechanism_id == mechanism_id) & (cells.column_id == column_id)]
+            if len(hit):
+                cell = hit.iloc[0]
+                counted = html.count_text(int(cell["count"]), int(cell["rows"]))
+                contested = ", contested by the independent coders" if cell.contested else ""
+                return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: rated "
+                        f"{cell.strength_label.lower()}"
+                        + (f" ({counted}{contested})" if counted else "") + ".")
+        records = self.chosen_records(ds, state)
+        strengths = dict(zip(ds.mechanism_evidence.evidence_id,
+                             ds.mechanism_evidence.strength.astype(str), strict=True))
+        what = (self.cell_label(ds, state, mechanism_id, column_id)
+                if mechanism_id or column_id
+                else "Evidence shown (" + query.describe_filters(ds, state.filters(ds)).lower()
+                + ")")
+        return (f"{what}: {html.count(len(records), 'record')} "
+                f"({rating_summary(ds, (strengths[r] for r in records['Record']))}).")
+
     def chosen_records(self, ds: Dataset, state: ViewState) -> pd.DataFrame:
         """Exactly what the view has chosen: the selected cell's records, or every record
         the filters keep."""
@@ -175,12 +212,14 @@ class MatrixView(View):
         elif links.kind == "static":
             blocks.append(Html("sections", self._sections(ds, cells, contested)))
         labels = query.strength_labels(ds)
-        printed = {} if links.kind in ("live", "static") else {
-            "label_width": figures.print_label_width(n_columns),
-            "row_label_width": figures.PRINT_ROW_LABEL_WIDTH}
+        on_paper = links.kind not in ("live", "static")
+        widths = ((figures.print_label_width(n_columns), figures.PRINT_ROW_LABEL_WIDTH)
+                  if on_paper else (14, 22))
         blocks += [
             Html("chart-heading", html.render("chart_heading.html.j2", chart=readable)),
-            Chart("matrix", figures.matrix_figure(cells, column_title, labels=labels, **printed)
+            Chart("matrix", figures.matrix_figure(cells, column_title, labels=labels,
+                                                  label_width=widths[0],
+                                                  row_label_width=widths[1])
                   if readable else None,
                   figures.describe_matrix(cells, column_title, labels) if readable else "",
                   "evidence-matrix"),

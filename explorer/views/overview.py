@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from .. import content
 from ..load import Dataset
 from ..state import ViewState
-from .base import Block, Content, Download, Html, Links, View
+from .base import Block, Content, Download, Html, Links, View, rating_summary
 
 __all__ = ["VIEW", "OverviewView"]
 
@@ -21,6 +21,16 @@ class OverviewView(View):
     """The programme on one screen, leading with the answer."""
 
     name = "overview"
+
+    def statement(self, ds: Dataset, state: ViewState) -> str:
+        """The programme's evidence in one sentence: projects identified, ratings held."""
+        from .. import html
+        from ..programme import Programme
+
+        identified = int((ds.projects.membership.astype(str) != "unidentified").sum())
+        return (f"{Programme.of(ds).title}: {identified} of {len(ds.projects)} projects "
+                f"identified; {html.count(len(ds.mechanism_evidence), 'mechanism rating')} "
+                f"({rating_summary(ds, ds.mechanism_evidence.strength)}).")
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         from ..export import briefing_filename, briefing_html

@@ -11,7 +11,7 @@ from ..load import Dataset
 from ..parameters import FacetIds, Parameter
 from ..programme import Programme
 from ..state import ViewState
-from .base import Block, Chart, Choice, Content, Download, Html, Links, View
+from .base import Block, Chart, Choice, Content, Download, Html, Links, View, rating_summary
 
 __all__ = ["VIEW", "StoryView", "identified_projects"]
 
@@ -53,6 +53,15 @@ class StoryView(View):
 
     def describe(self, ds: Dataset, state: ViewState) -> str:
         return query.facet_options(ds, "project")[self.project(ds, state)]
+
+    def statement(self, ds: Dataset, state: ViewState) -> str:
+        """How the project's mechanisms are rated, or that it is not identified."""
+        story = query.project_story(ds, self.project(ds, state))
+        name = story.project["short_name"]
+        if not story.is_identified:
+            return f"{name} could not be identified from any readable source."
+        return (f"{name}: {html.count(len(story.evidence), 'mechanism rating')} "
+                f"({rating_summary(ds, story.evidence.strength)}).")
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         from ..export import briefing_filename, project_brief_html
