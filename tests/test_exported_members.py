@@ -21,6 +21,7 @@ EXPLORER_API = [
 ]
 QUERY_API = [
     "COLUMN_KINDS", "FACETS", "STRENGTHS", "STRENGTH_ORDER", "Agreement", "Filters",
+    "PairAgreement",
     "ProjectStory", "activity_mechanism_links", "cell_records", "citation_text",
     "coding_agreement", "codings", "compare_projects", "contested_evidence",
     "describe_filters", "evidence_records", "facet_counts", "facet_options", "humanise",
