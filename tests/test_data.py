@@ -385,6 +385,40 @@ def test_titles_written_by_the_curators_are_flagged_in_a_declared_field(ds):
     assert flags["bpost-mid-staffs-grant"] and not flags["opm-2014-dear-doctor"]
 
 
+def test_every_source_has_a_kind_and_an_independence_each_with_its_reason(ds):
+    """Source appraisal is data: both codes from declared vocabularies, both explained."""
+    sources = ds.sources
+    spec = ds.descriptor.resource("sources")
+    for column in ("kind", "independence"):
+        assert sources[column].notna().all(), column
+        assert set(sources[column].astype(str)) <= set(spec.field(column).enum), column
+        reasons = sources[f"{column}_explanation"]
+        assert reasons.notna().all() and (reasons.str.len() > 20).all(), column
+
+
+@pytest.mark.parametrize(("source_id", "independence"), [
+    ("hewett-2016-pathway-rct", "project_team"),     # its authors include Pathway's founders
+    ("opm-2014-evaluation-report", "commissioned_by_funder"),
+    ("opm-2014-dear-doctor", "commissioned_by_funder"),
+    ("hf-pathway-page", "funder"),                   # the funder on its own grantee
+    ("hsj-mp-article", "project_team"),              # written by a project partner
+    ("bpost-mid-staffs-grant", "independent"),
+])
+def test_sources_are_appraised_as_the_fact_base_and_codebook_say(ds, source_id, independence):
+    """The trial is not independent (fact base, corrected 2026-12-01); OPM is independent
+    of the projects but commissioned by the funder; a funder's page is the funder's word."""
+    row = ds.sources.set_index("source_id").loc[source_id]
+    assert str(row.independence) == independence
+    if independence == "commissioned_by_funder":
+        assert "commissioned" in row.independence_explanation
+
+
+def test_no_funder_page_is_coded_as_anything_but_the_funders_word(ds):
+    """Every funder_page source has independence funder."""
+    funder = ds.sources[ds.sources.kind == "funder_page"]
+    assert set(funder.independence.astype(str)) == {"funder"}
+
+
 def test_the_evaluation_report_does_not_reuse_its_landing_pages_address(ds):
     """The report's own file address was not found, so it is left empty and said so."""
     sources = ds.sources.set_index("source_id")
