@@ -273,14 +273,14 @@ def test_mums_power_is_curated_as_fully_as_its_sources_allow(ds, table, count):
     assert (ds[table].project_id == "mums-power").sum() == count
 
 
-def test_mums_power_has_exactly_one_double_coded_row_per_mechanism(ds):
-    """One mp-ev-<mechanism> row each, coded, with its two codings (no provisional rows)."""
+def test_mums_power_has_exactly_one_coded_row_per_mechanism(ds):
+    """One mp-ev-<mechanism> row each, coded, with its three codings (no provisional rows)."""
     ev = ds.mechanism_evidence[ds.mechanism_evidence.project_id == "mums-power"]
     assert sorted(ev.evidence_id) == sorted(f"mp-ev-{m}" for m in MECHANISMS)
     assert set(ev.basis.astype(str)) == {"coded"}
     assert not ev.explanation.str.contains("Provisional").any()
     codings = ds.mechanism_codings
-    assert (codings.evidence_id.isin(ev.evidence_id)).sum() == 2 * len(ev)
+    assert (codings.evidence_id.isin(ev.evidence_id)).sum() == 3 * len(ev)
 
 
 def test_mums_power_grant_is_uclhs_stated_400000(ds):
@@ -461,12 +461,12 @@ def test_codebook_worked_examples_cite_no_evidence_row(ds):
     assert not bold & set(ds.mechanism_evidence.evidence_id)
 
 
-def test_every_mechanism_rating_has_two_independent_codings_and_a_reconciliation(ds):
-    """Each record is coded by both coders, and says how its rating was reached."""
+def test_every_mechanism_rating_has_three_independent_codings_and_a_reconciliation(ds):
+    """Each record is coded by all three coders, and says how its rating was reached."""
     codings = ds.mechanism_codings
     per_record = codings.groupby("evidence_id", observed=True).coder.agg(lambda c: sorted(c))
     assert set(per_record.index) == set(ds.mechanism_evidence.evidence_id)
-    assert all(coders == ["coder-1", "coder-2"] for coders in per_record)
+    assert all(coders == ["coder-1", "coder-2", "coder-3"] for coders in per_record)
     assert set(codings.basis.astype(str)) == {"coded"}
     assert (ds.mechanism_evidence.reconciliation.str.len() > 20).all()
 
@@ -475,25 +475,32 @@ def test_a_rating_is_its_coders_reading_or_says_why_it_departs(ds):
     """Agreed records keep the coders' strength and contested ones take one of their
     readings, except where the curators changed a rating after an audit: then the
     reconciliation says that the rating departs from the codings."""
-    pairs = query.codings(ds).set_index("evidence_id")
+    table = query.codings(ds).set_index("evidence_id")
     reconciliation = ds.mechanism_evidence.set_index("evidence_id").reconciliation
     departures = set()
-    for evidence_id, row in pairs.iterrows():
+    for evidence_id, row in table.iterrows():
+        readings = {row[c] for c in ("first", "second", "third")}
         if row.contested:
             assert "differed" in reconciliation[evidence_id], evidence_id
-        if row.reconciled not in (row["first"], row["second"]):
+        if row.reconciled not in readings:
             assert "departs from" in reconciliation[evidence_id], evidence_id
             departures.add(evidence_id)
     assert departures == {"shd-ev-professional_beliefs", "pw-ev-culture_environment"}
 
 
 def test_the_contested_ratings_and_how_they_were_settled(ds):
-    """Pins the outcome of the double coding and of the 0.3.0 re-reconciliation."""
+    """Pins the outcome of the three codings and of the 0.3.0 re-reconciliation: the same
+    two records are not unanimous, and each takes the reading two of three coders gave."""
     assert query.contested_evidence(ds) == {"pw-ev-systems_processes",
                                             "ps-ev-systems_processes"}
     strengths = ds.mechanism_evidence.set_index("evidence_id").strength.astype(str)
     assert strengths["pw-ev-systems_processes"] == "partial"
     assert strengths["ps-ev-systems_processes"] == "partial"
+    table = query.codings(ds).set_index("evidence_id")
+    for evidence_id in query.contested_evidence(ds):
+        row = table.loc[evidence_id]
+        readings = [row["first"], row["second"], row["third"]]
+        assert readings.count(row.reconciled) == 2, evidence_id
 
 
 def test_codebook_data_as_of_is_the_packages_created_date(ds):
