@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
+import explorer.agreement
 from explorer import query
 
 from conftest import DATA, ROOT
@@ -440,23 +441,32 @@ def test_codebook_treats_a_change_phrased_as_a_possibility_as_not_reported():
     assert "is **not** partial: it is `not_reported`." in text
 
 
-def test_codebook_reports_the_agreement_computed_from_the_two_codings(ds):
-    """The codebook's agreement line is what explorer.query computes from mechanism_codings."""
+def test_codebook_reports_the_agreement_computed_from_the_codings(ds):
+    """The codebook's agreement line is what explorer computes from mechanism_codings: the
+    unanimous share, Krippendorff's alpha with its interval, and every pairwise kappa."""
     agreement = query.coding_agreement(ds)
-    line = re.search(r"AGREEMENT: the two codings agreed on (\d+) of (\d+) records "
-                     r"\((\d+)%; Cohen's kappa (\d\.\d\d)\)", _codebook())
+    reliability = explorer.agreement.reliability(ds)
+    line = re.search(r"AGREEMENT: the three codings agreed on (\d+) of (\d+) records "
+                     r"\((\d+)%\), before reconciliation; Krippendorff's alpha \(ordinal\) "
+                     r"(\d\.\d\d), 95% interval (\d\.\d\d) to (\d\.\d\d) \((\d+) bootstrap "
+                     r"resamples of records, seed (\d+)\); Cohen's kappa (.*?)\.(?: |$)",
+                     _codebook())
     assert line, "the codebook's AGREEMENT line is missing"
-    agreed, total, percent, kappa = line.groups()
+    agreed, total, percent, alpha, low, high, resamples, seed, kappas = line.groups()
     assert (int(agreed), int(total)) == (agreement.agreed, agreement.total)
     assert int(percent) == round(agreement.percent)
-    assert kappa == f"{agreement.kappa:.2f}"
+    assert (alpha, low, high) == (f"{reliability.alpha:.2f}", f"{reliability.low:.2f}",
+                                  f"{reliability.high:.2f}")
+    assert (int(resamples), int(seed)) == (reliability.resamples, reliability.seed)
+    assert kappas == ", ".join(f"{p.first} and {p.second} {p.kappa:.2f}"
+                               for p in agreement.pairs)
 
 
 def test_codebook_worked_examples_cite_no_evidence_row(ds):
     """Worked examples (sections 1-8) never cite a mechanism record: an example that rates
     a real record would decide it in advance for the coders."""
     text = (DATA / "CODEBOOK.md").read_text()
-    rules = text[:text.index("## 9. Double coding")]
+    rules = text[:text.index("## 9. Independent coding")]
     bold = set(re.findall(r"\*\*([a-z0-9][a-z0-9_-]*)\*\*", rules))
     assert not bold & set(ds.mechanism_evidence.evidence_id)
 
