@@ -89,7 +89,7 @@ add_row("projects", project_id="example-clinic", programme_id="closing-the-gap",
 # %% [markdown]
 # What the project did, which relationship it targeted, and one mechanism rating. A
 # rating is always `coded`, so it explains itself; in a real package every rating is
-# coded twice, independently, and `reconciliation` says how the two were settled
+# coded more than once, independently, and `reconciliation` says how they were settled
 # (`data/CODEBOOK.md`, section 9).
 
 # %%
