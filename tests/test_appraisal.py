@@ -9,6 +9,7 @@ every cell of every matrix is either rated (with a level) or a named kind of gap
 
 from __future__ import annotations
 
+import re
 from itertools import product
 
 import pandas as pd
@@ -17,6 +18,8 @@ import pytest
 import explorer
 from explorer import appraisal, query
 from explorer.load import Citation, Dataset
+
+from conftest import DATA
 
 KINDS = ["evaluation_report", "evaluation_article", "journal_study", "journal_article",
          "project_report", "project_page", "funder_page", "organisation_news", "press",
@@ -325,3 +328,23 @@ def test_an_unknown_record_is_a_query_error(mini):
     """Asking for a record the data does not have says so."""
     with pytest.raises(explorer.QueryError, match="unknown evidence record 'nope'"):
         appraisal.appraise(mini, "nope")
+
+
+def test_the_codebook_reports_the_confidence_computed_from_the_data(ds):
+    """CODEBOOK.md's CONFIDENCE line is what explorer.appraisal computes."""
+    text = " ".join((DATA / "CODEBOOK.md").read_text(encoding="utf-8").split())
+    line = re.search(r"CONFIDENCE: of (\d+) rated records, (\d+) are high, (\d+) moderate, "
+                     r"(\d+) low and (\d+) very low; of the (\d+) cells of the project matrix, "
+                     r"(\d+) are rated, (\d+) contested, (\d+) sources silent and (\d+) project "
+                     r"not identified, and the (\d+) with a level are (\d+) high, (\d+) "
+                     r"moderate, (\d+) low and (\d+) very low\.", text)
+    assert line, "the codebook's CONFIDENCE line is missing"
+    numbers = [int(n) for n in line.groups()]
+    counts = appraisal.confidence_counts(ds)
+    cells = appraisal.cell_kinds(ds, query.matrix(ds, "project"))
+    kinds = cells.kind.value_counts()
+    assert numbers == [
+        int(counts.records.sum()), *counts.records, len(cells),
+        *(int(kinds.get(k, 0)) for k in ("rated", "contested", "sources_silent",
+                                         "project_not_identified")),
+        int(counts.cells.sum()), *counts.cells]
