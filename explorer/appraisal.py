@@ -358,6 +358,12 @@ def cell_confidence(ds: Dataset, evidence_ids: Iterable[str]) -> str | None:
     A cell shows its strongest rating (CODEBOOK.md section 10), so its confidence is that
     of the records giving it that strength: the highest level among them. A cell whose
     strongest rating is ``not_reported``, or that has no records, has no level (a gap).
+
+    Args:
+        evidence_ids: the cell's records (``query.matrix``'s ``evidence_ids``).
+
+    Returns:
+        One of ``LEVELS``, or None for a gap.
     """
     return _cell_level(_appraisals(ds), _strengths(ds), tuple(evidence_ids))
 
@@ -445,6 +451,9 @@ def cell_kinds(ds: Dataset, cells: pd.DataFrame, columns: str = "project") -> pd
 
 def confidence_counts(ds: Dataset, columns: str = "project") -> pd.DataFrame:
     """How many rated records, and how many cells of the matrix, sit at each level.
+
+    Args:
+        columns: the matrix's column kind for the cell counts (default: projects).
 
     Returns:
         Index ``LEVELS`` (high first); columns ``records`` (rated evidence records) and
