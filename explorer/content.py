@@ -19,6 +19,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from . import html, query
+from .agreement import figures as agreement_figures
 from .load import Dataset
 from .pages import PAGES
 from .programme import Programme
@@ -200,9 +201,8 @@ def uncertainties(ds: Dataset) -> list[str]:
     agreement = query.coding_agreement(ds)
     if agreement is not None:
         items.append(
-            f"Two coders rated every mechanism independently; they agreed on "
-            f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%, Cohen's kappa "
-            f"{agreement.kappa:.2f}). {html.count(agreement.contested, 'rating')} "
+            f"Every mechanism rating was coded independently: {agreement_figures(ds)}. "
+            f"{html.count(agreement.contested, 'rating')} "
             f"{'was' if agreement.contested == 1 else 'were'} contested and reconciled; they are "
             "marked \"contested\".")
     not_reported = int((ds.mechanism_evidence.strength.astype(str) == "not_reported").sum())

@@ -29,6 +29,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from .agreement import figures as agreement_figures
 from .derived import derived
 from .figures import STRENGTH_STYLE
 from .load import Citation, Dataset
@@ -336,15 +337,15 @@ def _evidence_index(ds: Dataset) -> dict[str, tuple[str, Any]]:
 
 
 def agreement_sentence(ds: Dataset) -> str:
-    """How far two independent codings of the mechanism ratings agreed, in one sentence;
-    empty when the package has no codings. Computed from the codings, never typed in."""
+    """How far the independent codings of the mechanism ratings agreed, in one sentence;
+    empty when the package has no codings. Computed from the codings, never typed in
+    (``explorer.agreement.figures``)."""
     agreement = coding_agreement(ds)
     if agreement is None:
         return ""
     contested = agreement.contested
-    return (f"Every rating was coded twice, independently: the coders agreed on "
-            f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%; Cohen's kappa "
-            f"{agreement.kappa:.2f}). {count(contested, 'rating')} where they differed "
+    return (f"Every rating was coded {len(agreement.coders)} times, independently: "
+            f"{agreement_figures(ds)}. {count(contested, 'rating')} where they differed "
             f"{'is' if contested == 1 else 'are'} marked \"contested\" and show the "
             "reconciled rating.")
 

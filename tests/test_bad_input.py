@@ -225,6 +225,12 @@ CASES = {
         ['mechanism_evidence.csv, line 4, column "explanation": a value is required when basis '
          "is 'coded' [explanation]"],
     ),
+    "confidence-override-without-reason": (
+        lambda pkg: pkg.set_cell("mechanism_evidence", 2, "confidence_override", "high"),
+        ['mechanism_evidence.csv, line 2, column "confidence_override_reason": a value is '
+         "required when confidence_override is set (to 'high'): say why it replaces the "
+         "computed value [override-reason]"],
+    ),
     "quantitative-without-unit": (
         lambda pkg: pkg.set_cell("outcomes", 2, "unit", ""),
         ['outcomes.csv, line 2, column "unit": a value is required when kind is '

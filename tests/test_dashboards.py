@@ -375,12 +375,20 @@ def test_presentation_mode_is_a_class_and_part_of_the_link_on_every_page(mini):
     assert open_app(mini, "overview", "present=1").navigation.presenting is True
 
 
-def test_the_citation_names_the_site_page_view_and_dataset_version(ds):
-    """'Cite this view' gets everything but the address, which only the browser knows."""
-    app = open_app(ds, "story", "project=pathway")
+def test_the_citation_says_what_the_view_shows_and_whose_coding_it_is(ds):
+    """'Cite this view' gets everything but the address, which only the browser knows:
+    the view's claim in one sentence, the caveat that the ratings are the curators' coding
+    and not the evaluator's, the authors, the site, page and view, the dataset version."""
+    app = open_app(ds, "matrix", "columns=setting_type&cell=culture_environment:acute_hospital")
     citation = app.navigation.citation
-    assert citation.startswith("Closing the Gap evidence explorer. Project story: Pathway")
-    assert f"Dataset version {ds.version}, data as of {ds.data_as_of}." in citation
+    assert citation.startswith("Organisational culture and environment × Acute hospital: rated ")
+    assert ("The ratings are the coding of the Closing the Gap evidence explorer curators, not "
+            "findings of OPM (Office for Public Management).") in citation
+    assert "Closing the Gap evidence explorer curators. Closing the Gap evidence explorer: " \
+           "Mechanisms × contexts: columns: settings" in citation
+    assert citation.endswith(f"Dataset version {ds.version}, data as of {ds.data_as_of}.")
+    story = open_app(ds, "story", "project=pathway").navigation.citation
+    assert story.startswith("Pathway homeless care (UCLH): 4 mechanism ratings (")
 
 
 def test_story_of_an_unidentified_project_says_so(mini):

@@ -121,7 +121,7 @@ def test_the_briefing_has_every_section_in_order(ds, briefing):
     overview = briefing[positions[0]:positions[1]]
     assert overview.index("What the evaluation found") < overview.index(
         "The evidence at a glance") < overview.index("What is uncertain")
-    assert "Dataset version 0.2.0, data as of 2026-11-27" in briefing
+    assert f"Dataset version {ds.version}, data as of {ds.data_as_of}" in briefing
     assert "made 2026-11-27" in briefing
 
 

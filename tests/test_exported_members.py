@@ -20,7 +20,8 @@ EXPLORER_API = [
     "QueryError", "StateError", "data_path", "load", "query", "validate",
 ]
 QUERY_API = [
-    "STRENGTH_ORDER", "Agreement", "Filters", "ProjectStory", "activity_mechanism_links",
+    "STRENGTH_ORDER", "Agreement", "Filters", "PairAgreement", "ProjectStory",
+    "activity_mechanism_links",
     "cell_records", "citation_text", "coding_agreement", "codings", "column_kinds",
     "compare_projects", "contested_evidence", "describe_filters", "evidence_records",
     "facet_counts", "facet_help", "facet_options", "facet_title", "facets", "humanise",

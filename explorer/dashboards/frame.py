@@ -242,7 +242,9 @@ def citation(ds: Dataset, page: LivePage, title: str) -> str:
     date). The browser adds the address and the date it was read."""
     programme = Programme.of(ds)
     statement = page.view.statement(ds, page.state)
-    authors = " and ".join(ds.descriptor.contributors) or programme.text("site_title")
+    # The curators of this programme's explorer (the other programme's package names its
+    # own site, so the authors follow its data, not this package's metadata).
+    authors = f"{programme.text('site_title')} curators"
     caveat = (f"The ratings are the coding of the {authors}, not findings of "
               f"{programme.evaluator}.")
     return " ".join(part for part in (

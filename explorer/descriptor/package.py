@@ -90,7 +90,6 @@ class Descriptor:
     licenses: tuple[JSONObject, ...]
     resources: tuple[ResourceSpec, ...] = ()
     facets: tuple[FacetSpec, ...] = ()
-    contributors: tuple[str, ...] = ()
 
     def resource(self, name: str) -> ResourceSpec:
         """Return the declared resource called ``name``."""
@@ -184,7 +183,6 @@ def _build(folder: Path, raw: object, problems: list[Problem]) -> Descriptor:
                  {(spec.name, column): table for spec in resources
                   for column, table, _, _ in spec.references}, problems)
     licenses = package.get("licenses")
-    contributors = package.get("contributors")
     return Descriptor(
         folder=folder,
         name=str(package.get("name", "")),
@@ -196,9 +194,6 @@ def _build(folder: Path, raw: object, problems: list[Problem]) -> Descriptor:
         if isinstance(licenses, list) else (),
         resources=resources,
         facets=facets,
-        contributors=tuple(str(item.get("title")) for item in contributors
-                           if isinstance(item, dict) and isinstance(item.get("title"), str))
-        if isinstance(contributors, list) else (),
     )
 
 

@@ -26,7 +26,14 @@ from .across import (
     compare_projects,
     same_activity_different_mechanisms,
 )
-from .agreement import CODINGS_TABLE, Agreement, coding_agreement, codings, contested_evidence
+from .agreement import (
+    CODINGS_TABLE,
+    Agreement,
+    PairAgreement,
+    coding_agreement,
+    codings,
+    contested_evidence,
+)
 from .facets import (
     ACTIVATED,
     NO_ROWS,
@@ -61,6 +68,7 @@ from .records import (
     evidence_records,
     facet_column,
     facet_counts,
+    projects_by_value,
     reader_table,
 )
 from .story import ProjectStory, project_chains, project_story
@@ -69,6 +77,7 @@ __all__ = [
     "STRENGTH_ORDER",
     "Agreement",
     "Filters",
+    "PairAgreement",
     "ProjectStory",
     "activity_mechanism_links",
     "cell_records",
@@ -103,4 +112,4 @@ __all__ = [
 _INTERNAL = (ACTIVATED, ACTIVITY_TO_MECHANISM, CODINGS_TABLE, MECHANISM_TO_OUTCOME, NO_ROWS,
              NO_ROWS_LABEL,
              READER_COLUMNS, RECORDS_TABLE, ROW_FACET, apply_filters, check_columns,
-             check_filters, check_ids, facet_column, facet_spec)
+             check_filters, check_ids, facet_column, facet_spec, projects_by_value)

@@ -20,6 +20,7 @@ from .facets import (
     check_filters,
     check_ids,
     facet_options,
+    facet_spec,
     facets,
     reference,
     strength_label,
@@ -33,6 +34,7 @@ __all__ = [
     "evidence_records",
     "facet_column",
     "facet_counts",
+    "projects_by_value",
     "reader_table",
 ]
 
@@ -73,14 +75,15 @@ def _walk(ds: Dataset, path: tuple[tuple[str, str], ...]) -> list[tuple[str, ...
     table, column = path[0]
     values = [_as_ids(v) for v in ds[table][column]]
     for step_table, step_column in path[1:]:
-        target = reference(ds, table, column)
+        # Where the previous field points: the table it refers to, or (a key) its own table.
+        pointed = reference(ds, table, column) or (table, column)
         frame = ds[step_table]
         mapping: dict[str, list[str]] = {}
-        if target is not None and target[0] == step_table:
-            keys = frame[target[1]].astype(str)
+        if pointed[0] == step_table:
+            keys = frame[pointed[1]].astype(str)
         else:  # a table whose own reference points where the previous field points
             via = next(name for name, refers, _, _ in ds.descriptor.resource(
-                step_table).references if target is not None and refers == target[0])
+                step_table).references if refers == pointed[0])
             keys = frame[via].astype(str)
         for key, value in zip(keys, frame[step_column], strict=True):
             mapping.setdefault(key, []).extend(_as_ids(value))
@@ -88,6 +91,33 @@ def _walk(ds: Dataset, path: tuple[tuple[str, str], ...]) -> list[tuple[str, ...
                   for ids in values]
         table, column = step_table, step_column
     return values
+
+
+@derived()
+def projects_by_value(ds: Dataset, facet: str) -> dict[str, set[str]]:
+    """Which projects have each value of ``facet``, read from the project's own data (its
+    setting, contexts, relationships), whether or not any evidence record cites it: what
+    sits in a matrix column that has no records.
+
+    Raises:
+        QueryError: the package declares no such facet.
+    """
+    spec = facet_spec(ds, facet)
+    start = reference(ds, *spec.path[0]) or spec.path[0]
+    projects_table = (reference(ds, RECORDS_TABLE, "project_id") or ("projects", ""))[0]
+    frame = ds[start[0]]
+    if start[0] == projects_table:
+        owners = frame[start[1]].astype(str)
+    else:
+        via = next(name for name, refers, _, _ in ds.descriptor.resource(start[0]).references
+                   if refers == projects_table)
+        owners = frame[via].astype(str)
+    values = _walk(ds, (start, *spec.path[1:]))
+    found: dict[str, set[str]] = {}
+    for owner, ids in zip(owners, values, strict=True):
+        for value in ids:
+            found.setdefault(value, set()).add(owner)
+    return found
 
 
 @derived()
