@@ -18,6 +18,7 @@ import pytest
 import explorer
 from explorer import appraisal, query
 from explorer.load import Citation, Dataset
+from explorer.query import confidence
 
 from conftest import DATA
 
@@ -299,21 +300,21 @@ def test_concerns_step_the_level_down_half_one_or_two_levels(concerns, level):
     """Start at high; minor ½, moderate 1, serious 2 steps; whole steps count."""
     parts = [appraisal.ComponentAppraisal(c, appraisal.Concern(k), "r")
              for c, k in zip(appraisal.COMPONENTS, concerns, strict=True)]
-    assert appraisal._combine(parts, []) == level
+    assert confidence._combine(parts, []) == level
 
 
 def test_a_cap_holds_a_high_level_at_moderate():
     """With no concern at all, a cap still gives moderate."""
     parts = [appraisal.ComponentAppraisal(c, appraisal.Concern.NO, "r")
              for c in appraisal.COMPONENTS]
-    assert appraisal._combine(parts, ["a cap"]) == "moderate"
+    assert confidence._combine(parts, ["a cap"]) == "moderate"
 
 
 # -- words for readers come from the data ----------------------------------------------------
 
 @pytest.mark.parametrize(("vocabulary", "expected"), [
     ("confidence", appraisal.LEVELS), ("component", appraisal.COMPONENTS),
-    ("concern", tuple(appraisal.STEPS))])
+    ("concern", tuple(confidence.STEPS))])
 def test_every_term_the_rule_uses_has_a_label_and_a_plain_sentence_in_the_data(
         ds, vocabulary, expected):
     """appraisal_terms explains every level, component and concern the code uses."""

@@ -20,7 +20,9 @@ the rows of the table it refers to (labelled by that table's ``labels`` field, d
 ``label``), or its enum (labelled by the field's ``explorer:values`` titles).
 
 ``column`` facets can be the matrix's columns; ``plural`` names them there (default: the
-title with an ``s``). Nothing else in the explorer lists facets.
+title with an ``s``). A facet whose values are computed from the data by a rule of the
+codebook (each rating's confidence) declares ``"computed": "confidence"`` instead of a path.
+Nothing else in the explorer lists facets.
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ from dataclasses import dataclass
 from ..errors import Problem, Rule
 from .common import _object, _problem, _unknown_keys
 
-FACET_KEYS = frozenset({"name", "title", "plural", "description", "path", "labels", "column"})
+FACET_KEYS = frozenset({"name", "title", "plural", "description", "path", "labels", "column",
+                        "computed"})
+#: Facets whose values the explorer computes from the data by a rule the codebook writes
+#: down, instead of reading them along a path: a facet declares ``"computed": <name>``.
+COMPUTED_FACETS = ("confidence",)
 FACET_NAME = re.compile(r"[a-z][a-z0-9_]*")
 DEFAULT_LABELS = "label"
 
@@ -48,11 +54,12 @@ class FacetSpec:
     path: tuple[tuple[str, str], ...]
     labels: str = DEFAULT_LABELS
     column: bool = False
+    computed: str = ""
 
     @property
     def table(self) -> str:
-        """The records table the path starts from."""
-        return self.path[0][0]
+        """The records table the path starts from ('' for a computed facet)."""
+        return self.path[0][0] if self.path else ""
 
 
 def read_facets(raw: object, problems: list[Problem]) -> tuple[FacetSpec, ...]:
@@ -82,7 +89,15 @@ def read_facets(raw: object, problems: list[Problem]) -> tuple[FacetSpec, ...]:
         if not isinstance(title, str) or not title:
             problems.append(_problem(None, Rule.DESCRIPTOR, name, f"{where} needs a 'title'"))
             continue
-        if not steps or not isinstance(path, list) or len(steps) != len(path) or any(
+        computed = item.get("computed", "")
+        if computed:
+            if computed not in COMPUTED_FACETS or "path" in item:
+                problems.append(_problem(None, Rule.DESCRIPTOR, str(computed),
+                                         f"{where}: 'computed' must be one of "
+                                         f"{', '.join(COMPUTED_FACETS)}, without a 'path'"))
+                continue
+            steps = []
+        elif not steps or not isinstance(path, list) or len(steps) != len(path) or any(
                 not table or not dot or not column for table, dot, column in steps):
             problems.append(_problem(None, Rule.DESCRIPTOR, name,
                                      f"{where} needs a 'path': a list of 'table.field' steps"))
@@ -97,7 +112,8 @@ def read_facets(raw: object, problems: list[Problem]) -> tuple[FacetSpec, ...]:
             continue
         facets.append(FacetSpec(name, title, str(texts["plural"]), str(texts["description"]),
                                 tuple((table, column) for table, _, column in steps),
-                                str(texts["labels"]), bool(item.get("column", False))))
+                                str(texts["labels"]), bool(item.get("column", False)),
+                                str(computed)))
     return tuple(facets)
 
 
@@ -113,7 +129,7 @@ def check_facets(facets: tuple[FacetSpec, ...], fields: Mapping[str, Mapping[str
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         problems.append(_problem(None, Rule.DESCRIPTOR, duplicate,
                                  f"explorer:facets declares {duplicate!r} more than once"))
-    tables = {facet.table for facet in facets}
+    tables = {facet.table for facet in facets if facet.path}
     if len(tables) > 1:
         problems.append(_problem(None, Rule.DESCRIPTOR, ", ".join(sorted(tables)),
                                  "every facet's path must start at the same records table"))

@@ -163,6 +163,10 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 @derived()
 def _vocabulary(ds: Dataset, facet: str) -> tuple[dict[str, str], dict[str, str]]:
     spec = facet_spec(ds, facet)
+    if spec.computed:
+        from .confidence import facet_vocabulary
+
+        return facet_vocabulary(ds)
     table, column = spec.path[-1]
     target = reference(ds, table, column)
     if target is not None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..derived import derived
 from ..load import Dataset
+from .confidence import facet_values as computed_values
 from .facets import (
     RECORDS_TABLE,
     Filters,
@@ -146,7 +147,8 @@ def evidence_records(ds: Dataset) -> pd.DataFrame:
         "source_ids": ev.source_ids,
     })
     for spec in facets(ds):
-        records[facet_column(spec.name)] = _walk(ds, spec.path)
+        records[facet_column(spec.name)] = (computed_values(ds, spec.computed)
+                                            if spec.computed else _walk(ds, spec.path))
     return records
 
 
