@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import html, query
+from . import appraisal, html, query, trail
 from .agreement import figures as agreement_figures
 from .load import Dataset
 from .pages import PAGES
@@ -205,10 +205,23 @@ def uncertainties(ds: Dataset) -> list[str]:
             f"{html.count(agreement.contested, 'rating')} "
             f"{'was' if agreement.contested == 1 else 'were'} contested and reconciled; they are "
             "marked \"contested\".")
+    counts = appraisal.confidence_counts(ds, glance_columns(ds))
+    levels = appraisal.terms(ds, "confidence")
+    rated = int(counts.records.sum())
+    if rated:
+        by_level = ", ".join(f"{int(counts.records[level])} {levels[level][0].lower()}"
+                             for level in counts.index)
+        cells = ", ".join(f"{int(counts.cells[level])} {levels[level][0].lower()}"
+                          for level in counts.index)
+        items.append(f"How far to trust each rating is computed by the codebook's rule "
+                     f"(who wrote the sources, whether they agree, whether the coders "
+                     f"agreed): of {html.count(rated, 'rating')} with a level, {by_level}. "
+                     f"In the evidence at a glance: {cells}.")
     not_reported = int((ds.mechanism_evidence.strength.astype(str) == "not_reported").sum())
     if not_reported:
-        items.append(f"{not_reported} ratings are 'not reported': the readable sources are "
-                     "silent, which is a gap in the record, not evidence that nothing changed.")
+        items.append(f"{html.count(not_reported, 'rating')} say 'sources silent': the "
+                     "readable sources say nothing either way, which is a gap in the record, "
+                     "not evidence that nothing changed; they have no confidence level.")
     if len(ds.discrepancies):
         items.append(f"Sources disagree in {html.count(len(ds.discrepancies), 'place')}; "
                      "see 'Where sources disagree' below.")
@@ -239,7 +252,7 @@ def flow_tables(links: pd.DataFrame) -> Markup:
                            for stage, source, target, caption in FLOW_STAGES)
 
 
-NO_LINKED_CONTEXT = "no context linked in the evidence"
+NO_LINKED_CONTEXT = query.NO_CONTEXT
 
 
 def same_activity_table(same: pd.DataFrame) -> Markup:
@@ -312,7 +325,7 @@ def _later(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
 
 
 def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
-                 level: int = 2) -> Markup:
+                 level: int = 2, open_trails: bool = False) -> Markup:
     """Everything below the chart: contexts, activities, ratings, outcomes, sources.
 
     Args:
@@ -332,6 +345,7 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
     mechanisms = query.facet_options(ds, "mechanism")
     definitions = html.mechanism_definitions(ds)
     contested = query.contested_evidence(ds)
+    found = query.confidence.appraisals(ds)
     evidence = pd.DataFrame({
         "Mechanism": [html.term(mechanisms[m], definitions[m])
                       for m in story.evidence.mechanism_id],
@@ -339,6 +353,8 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
                                           else "")
                      for s, e in zip(story.evidence.strength, story.evidence.evidence_id,
                                      strict=True)],
+        "Confidence": [html.confidence_badge(ds, c.level) if (c := found[e]) is not None
+                       else html.fragment("no_level") for e in story.evidence.evidence_id],
         "Why this rating": story.evidence.explanation.fillna(""),
         "Sources": [cite(c) for c in story.evidence.source_ids]})
     later = _later(ds)
@@ -365,7 +381,8 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
         contexts=html.table(contexts, "Context factors"),
         activities=html.table(activities, "What the project did"),
         legend=html.legend(ds, ratings_note),
-        evidence=html.table(evidence, "Mechanism ratings"),
+        evidence=html.table(evidence, "Mechanism ratings")
+        + trail.record_trails(ds, story.evidence.evidence_id, open_=open_trails),
         numbers=[outcome(r) for r in outcomes[outcomes.kind == "quantitative"].itertuples()],
         words=[outcome(r) for r in outcomes[outcomes.kind == "qualitative"].itertuples()],
         barriers=html.table(barriers, "Barriers and enablers"),

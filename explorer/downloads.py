@@ -2,9 +2,10 @@
 
 A CSV leaves the explorer and is read without it, in a spreadsheet or a briefing's annex, so
 each one says what it holds in plain columns (project, setting, context, mechanism, rating,
-whether the rating was contested, the sources' titles and addresses) and where it came from
-(the dataset's version and date on every row). Ids come last, for analysts who join tables.
-Every cell goes through ``html.csv_text``, which keeps spreadsheet formulas inert.
+whether the rating was contested, its confidence and why, the sources' titles and addresses)
+and where it came from (the dataset's version and date on every row). Ids come last, for
+analysts who join tables. Every cell goes through ``html.csv_text``, which keeps
+spreadsheet formulas inert.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from . import html, query
 from .derived import derived
 from .load import Dataset
 
-__all__ = ["NO_CONTEXT", "provenance_columns", "records_csv", "records_frame", "table_csv"]
-
-NO_CONTEXT = "no context linked in the evidence"
+__all__ = ["provenance_columns", "records_csv", "records_frame", "table_csv"]
 
 
 @derived()
@@ -34,6 +33,10 @@ def _record_details(ds: Dataset) -> dict[str, dict[str, Any]]:
     dimension = query.facet_options(ds, "context_dimension")
     activity = dict(zip(ds.activities.activity_id, ds.activities.description, strict=True))
     sources = ds.sources.set_index("source_id")
+    found = query.confidence.appraisals(ds)
+    levels = query.confidence.terms(ds, "confidence")
+    components = query.confidence.terms(ds, "component")
+    concerns = query.confidence.terms(ds, "concern")
     details = {}
     dimensions = records[query.facet_column("context_dimension")]
     for row, row_dimensions in zip(query.rows(records), dimensions, strict=True):
@@ -42,11 +45,16 @@ def _record_details(ds: Dataset) -> dict[str, dict[str, Any]]:
             "Project": row.project,
             "Setting": settings.get(setting_of[row.project_id], ""),
             "Context": "; ".join(str(context[c]).rstrip(". ") for c in row.context_ids)
-                       or NO_CONTEXT,
+                       or query.NO_CONTEXT,
             "Context dimensions": "; ".join(dimension[d] for d in row_dimensions),
             "Mechanism": row.mechanism,
             "Rating": query.strength_label(ds, row.strength),
             "Contested": "yes" if row.evidence_id in contested else "no",
+            "Confidence": (levels[c.level][0] if (c := found[row.evidence_id]) is not None
+                           else "No level: the sources are silent"),
+            "Why this confidence": "; ".join(
+                f"{components[p.component][0]}: {concerns[str(p.concern)][0].lower()} "
+                f"({p.reason})" for p in (c.components if c is not None else ())),
             "Why this rating": "" if pd.isna(row.explanation) else str(row.explanation),
             "Basis": query.term(ds, query.RECORDS_TABLE, "basis", row.basis)[0],
             "Activities": "; ".join(str(activity[a]).rstrip(". ") for a in row.activity_ids),

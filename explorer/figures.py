@@ -118,7 +118,8 @@ def _wrap(text: str, width: int = 18) -> str:
 def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
                   title: str | None = None, compact: bool = False,
                   label_width: int = 14, row_label_width: int = 22,
-                  labels: Mapping[str, str] | None = None) -> Figure:
+                  labels: Mapping[str, str] | None = None,
+                  levels: Mapping[str, str] | None = None) -> Figure:
     """The evidence gap map: mechanisms (rows) × columns, strength by colour and shape.
 
     Args:
@@ -131,6 +132,8 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
             (narrower for a printed page).
         labels: each strength's name (``query.strength_labels``); default: as ``cells``
             names the strengths it holds.
+        levels: each confidence level's name; when given and ``cells`` has a
+            ``confidence`` column (``appraisal.cell_kinds``), each cell's hover says it.
     """
     columns = [_wrap(c, label_width) for c in dict.fromkeys(cells.column)]
     mechanisms = [_wrap(m, row_label_width) for m in dict.fromkeys(cells.mechanism)]
@@ -151,9 +154,9 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
             "textposition": "middle right",
             "textfont": {"size": 15},
             "hovertext": [f"{_text(m)} × {_text(c)}: {labels.get(strength, strength)}, "
-                          f"{n} record(s)"
-                          for m, c, n in zip(part.mechanism, part.column, part["count"],
-                                             strict=True)],
+                          f"{n} record(s){_level(levels, v)}"
+                          for m, c, n, v in zip(part.mechanism, part.column, part["count"],
+                                                _confidences(part), strict=True)],
             "hoverinfo": "text",
             "showlegend": not part.empty,
         })
@@ -181,8 +184,22 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
     return figure
 
 
+def _confidences(cells: pd.DataFrame) -> list[object]:
+    """Each cell's confidence level (None where ``cells`` has none)."""
+    return (list(cells.confidence) if "confidence" in cells.columns
+            else [None] * len(cells))
+
+
+def _level(levels: Mapping[str, str] | None, level: object) -> str:
+    """', low confidence' for a hover or a text alternative ('' without one)."""
+    if not levels or not isinstance(level, str) or level not in levels:
+        return ""
+    return f", {levels[level].lower()}"
+
+
 def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects",
-                    labels: Mapping[str, str] | None = None) -> str:
+                    labels: Mapping[str, str] | None = None,
+                    levels: Mapping[str, str] | None = None) -> str:
     """A text alternative to ``matrix_figure``: one sentence per mechanism."""
     if cells.empty:
         return "No evidence records match the current filters."
@@ -191,7 +208,10 @@ def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects",
     for mechanism, part in cells.groupby("mechanism", sort=False):
         by_strength = []
         for strength in (*STRENGTH_ORDER, NO_ROWS):
-            names = list(part[part.strength == strength].column)
+            chosen = part[part.strength == strength]
+            names = [f"{name}{_level(levels, level)}".replace(", ", " (", 1) + ")"
+                     if _level(levels, level) else str(name)
+                     for name, level in zip(chosen.column, _confidences(chosen), strict=True)]
             if names:
                 by_strength.append(f"{labels[strength].lower()}: {', '.join(names)}")
         sentences.append(f"{mechanism} — " + "; ".join(by_strength) + ".")

@@ -39,12 +39,15 @@ from .query import (
     RECORDS_TABLE,
     STRENGTH_ORDER,
     coding_agreement,
+    confidence,
     contested_evidence,
+    facet_options,
     humanise,
     rows,
     strength_help,
     strength_label,
 )
+from .query import column_kinds as query_column_kinds
 from .query import term as declared_term
 
 __all__ = [
@@ -158,9 +161,34 @@ def badge(ds: Dataset, strength: object) -> Markup:
 
 
 def legend(ds: Dataset, ratings_note: str) -> Markup:
-    """The key to the strengths, with what each means and whose ratings they are."""
+    """The key: each strength, each confidence level and each kind of gap in one plain
+    sentence, and whose ratings they are."""
     styles = strength_styles(ds)
-    return fragment("legend", [styles[s] for s in STRENGTH_ORDER], ratings_note)
+    gaps = [confidence.CELL_KIND_TERMS[kind] for kind in confidence.CELL_KINDS
+            if kind != "rated"]
+    return fragment("legend", [styles[s] for s in STRENGTH_ORDER], ratings_note,
+                    list(confidence_styles(ds).values()), gaps)
+
+
+#: Confidence drawn as a shape as well as a word: filled marks out of four (like the EEF
+#: Toolkit's padlocks), so the level never rests on colour alone.
+CONFIDENCE_MARKS = {"high": "●●●●", "moderate": "●●●○", "low": "●●○○", "very_low": "●○○○"}
+
+
+@derived()
+def confidence_styles(ds: Dataset) -> dict[str, dict[str, str]]:
+    """Each confidence level as the pages draw it: ``{level, label, help, marks}``; label
+    and plain meaning from the data (``appraisal_terms``)."""
+    return {level: {"level": level, "label": label, "help": meaning,
+                    "marks": CONFIDENCE_MARKS[level]}
+            for level, (label, meaning) in confidence.terms(ds, "confidence").items()}
+
+
+def confidence_badge(ds: Dataset, level: object) -> Markup:
+    """A confidence level as marks and words, its meaning on hover and focus; '' for none."""
+    if not isinstance(level, str) or level not in CONFIDENCE_MARKS:
+        return Markup("")
+    return fragment("confidence", confidence_styles(ds)[level])
 
 
 def basis_term(ds: Dataset, table: str, basis: object) -> Markup:
@@ -290,15 +318,25 @@ def rating_table(ds: Dataset, cells: pd.DataFrame, caption: str, corner: str,
     """
     columns = list(dict.fromkeys(cells.column))
     styles = strength_styles(ds)
+    levels = confidence_styles(ds)
+    if "kind" not in cells.columns:
+        from .appraisal import cell_kinds
+
+        cells = cell_kinds(ds, cells, _column_kind(ds, cells))
     table_body = []
     for mechanism, part in cells.groupby("mechanism", sort=False):
         row_cells = [{
-            "strength": r.strength, "style": styles[r.strength],
-            "count": count_text(int(r.count), int(r.rows)),
+            "strength": r.strength, "count": count_text(int(r.count), int(r.rows)),
+            "style": (dict(styles[r.strength], label=confidence.CELL_KIND_TERMS[r.kind][0],
+                           help=confidence.CELL_KIND_TERMS[r.kind][1])
+                      if r.kind == "project_not_identified" else styles[r.strength]),
             "href": href(r.mechanism_id, r.column_id),
             "contested": bool(contested.intersection(r.evidence_ids)),
-            "title": f"{mechanism} × {r.column}: {styles[r.strength]['label']}. "
-                     "Choose to read the evidence.",
+            "confidence": levels.get(r.confidence) if isinstance(r.confidence, str) else None,
+            "title": f"{mechanism} × {r.column}: {styles[r.strength]['label']}"
+                     + (f", {levels[r.confidence]['label'].lower()}"
+                        if isinstance(r.confidence, str) else "")
+                     + ". Choose to read the evidence.",
         } for r in rows(part)]
         differs = mark_differences and len({c["strength"] for c in row_cells}) > 1
         mechanism_id = str(part.mechanism_id.iloc[0])
@@ -306,6 +344,13 @@ def rating_table(ds: Dataset, cells: pd.DataFrame, caption: str, corner: str,
                          if definitions and mechanism_id in definitions else mechanism)
         table_body.append({"label": label, "cells": row_cells, "differs": differs})
     return fragment("rating_table", caption, corner, columns, table_body, css_class)
+
+
+def _column_kind(ds: Dataset, cells: pd.DataFrame) -> str:
+    """Which facet a matrix's columns show, read from the cells' own column ids."""
+    ids = set(cells.column_id)
+    return next((kind for kind in query_column_kinds(ds)
+                 if ids <= set(facet_options(ds, kind))), "project")
 
 
 def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
@@ -325,7 +370,11 @@ def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
     shown["Sources"] = [citations(ds, evidence[r][1]) for r in ids]
     if "Basis" in shown.columns:
         shown["Basis"] = [basis_term(ds, RECORDS_TABLE, b) for b in shown["Basis"]]
-    return table(shown, caption)
+    found = confidence.appraisals(ds)
+    shown.insert(list(shown.columns).index("Strength") + 1, "Confidence", [
+        confidence_badge(ds, c.level) if (c := found[r]) is not None
+        else fragment("no_level") for r in ids])
+    return table(shown.drop(columns="Record"), caption) + fragment("record_ids", ids)
 
 
 @derived()

@@ -165,7 +165,8 @@ def test_later_evidence_cutting_against_the_ratings_outcome_lowers_coherence(min
     after = appraisal.appraise(_later(mini_copy, "cuts_against"), "a-ev-1")
     coherence = {c.component: c for c in after.components}["coherence"]
     assert str({c.component: c for c in before.components}["coherence"].concern) == "no"
-    assert str(coherence.concern) == "moderate" and "a-le-1" in coherence.reason
+    assert str(coherence.concern) == "moderate" and "cuts against it" in coherence.reason
+    assert "a-le-1" not in coherence.reason  # named in words, never by its id
     assert ORDER[after.level] >= ORDER[before.level]
 
 
@@ -181,7 +182,8 @@ def test_pathways_bed_day_rating_meets_the_trial_and_the_figures_dispute(ds):
     confidence = appraisal.appraise(ds, "pw-ev-systems_processes")
     coherence = {c.component: c for c in confidence.components}["coherence"]
     assert str(coherence.concern) == "serious"
-    assert "pw-le-1" in coherence.reason and "disc-pathway-figures" in coherence.reason
+    assert "a later randomised controlled trial (2016" in coherence.reason
+    assert "sources disagree on 'Which bed-day and savings figures" in coherence.reason
 
 
 # -- overrides -------------------------------------------------------------------------------

@@ -239,7 +239,7 @@ def test_matrix_cell_choice_lists_its_records_and_is_linkable(mini):
     select(app, "professional_beliefs:alpha")
     assert app.navigation.query == "?cell=professional_beliefs:alpha"
     assert grid_of(app).selected == "professional_beliefs:alpha"
-    shown = re.findall(r"<td>(a-ev-\d)</td>", widget(app, "records").value)
+    shown = re.findall(r"<code>(a-ev-\d)</code>", widget(app, "records").value)
     expected = query.cell_records(mini, "project", "professional_beliefs", "alpha")
     assert shown == list(expected["Record"]) == ["a-ev-2", "a-ev-3"]
 
@@ -251,7 +251,8 @@ def test_the_grid_sends_strengths_and_counts_for_every_cell(mini):
     grid = grid_of(open_app(mini, "matrix"))
     rows, columns = grid.grid["rows"], grid.grid["columns"]
     assert len(grid.grid["cells"]) == len(rows) * len(columns)
-    assert grid.grid["cells"][0] == ["evident", 1, 1, 0]
+    assert grid.grid["cells"][0][:5] == ["evident", 1, 1, 0, "rated"]
+    assert grid.grid["cells"][0][5] in grid.grid["levels"]  # a confidence level, in words
     assert grid.styles["partial"] == ["Partial", "◐"]
     assert grid.styles["no_rows"] == ["No records", "–"]
 

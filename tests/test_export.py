@@ -16,7 +16,7 @@ def test_the_handout_holds_the_records_the_view_shows(mini):
     """The handout lists exactly the view's records, their count, the date and the view's link."""
     page = handout_html(mini, "strength=partial", today=date(2026, 11, 26))
     expected = list(query.reader_table(mini, Filters(strength=("partial",)))["Record"])
-    assert re.findall(r"<td>([ab]-ev-\d)</td>", page) == expected == ["b-ev-1", "a-ev-3"]
+    assert re.findall(r"<code>([ab]-ev-\d)</code>", page) == expected == ["b-ev-1", "a-ev-3"]
     assert "The evidence records (2 records)" in page
     assert "handout made 2026-11-26" in page
     assert "matrix.ipynb?strength=partial" in page
@@ -25,7 +25,7 @@ def test_the_handout_holds_the_records_the_view_shows(mini):
 def test_the_handout_of_a_chosen_cell_holds_only_its_records(mini):
     """A handout follows the reader's choice: a chosen cell prints that cell's records."""
     page = handout_html(mini, "cell=professional_beliefs:alpha")
-    assert re.findall(r"<td>([ab]-ev-\d)</td>", page) == ["a-ev-2", "a-ev-3"]
+    assert re.findall(r"<code>([ab]-ev-\d)</code>", page) == ["a-ev-2", "a-ev-3"]
     assert "evidence for professional beliefs × Alpha" in page
 
 

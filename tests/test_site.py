@@ -138,7 +138,7 @@ def test_matrix_cells_link_to_the_evidence_behind_them(ds, site):
         with_records += 1
         start = text.index(f'id="{anchor}"')
         section = text[start:text.index("</section>", start)]
-        shown = re.findall(r"<td>([a-z0-9_-]+-ev-[a-z0-9_-]+)</td>", section)
+        shown = re.findall(r"<code>([a-z0-9_-]+-ev-[a-z0-9_-]+)</code>", section)
         assert shown == list(records["Record"])
     assert with_records > 3
 
@@ -241,7 +241,7 @@ def test_cli_site_writes_the_site_and_reports_its_size(tmp_path, capsys):
     """site --out writes the site and reports its pages, files and size."""
     assert main(["site", "--out", str(tmp_path / "s"), "--live", LIVE]) == 0
     out = capsys.readouterr().out
-    assert re.match(r"wrote 19 pages to .*: 30 files, 5\.\d MB", out)
+    assert re.match(r"wrote 19 pages to .*: 30 files, \d\.\d MB", out)
 
 
 def test_cli_site_with_a_bad_live_address_exits_2_and_writes_nothing(tmp_path, capsys):

@@ -61,6 +61,7 @@ from .facets import (
 )
 from .matrix import matrix, strongest
 from .records import (
+    NO_CONTEXT,
     READER_COLUMNS,
     apply_filters,
     cell_records,
@@ -109,7 +110,7 @@ __all__ = [
 ]
 
 # Names the explorer's own modules use, not promised to analysts.
-_INTERNAL = (ACTIVATED, ACTIVITY_TO_MECHANISM, CODINGS_TABLE, MECHANISM_TO_OUTCOME, NO_ROWS,
-             NO_ROWS_LABEL,
-             READER_COLUMNS, RECORDS_TABLE, ROW_FACET, apply_filters, check_columns,
-             check_filters, check_ids, facet_column, facet_spec, projects_by_value)
+_INTERNAL = (ACTIVATED, ACTIVITY_TO_MECHANISM, CODINGS_TABLE, MECHANISM_TO_OUTCOME,
+             NO_CONTEXT, NO_ROWS, NO_ROWS_LABEL, READER_COLUMNS, RECORDS_TABLE, ROW_FACET,
+             apply_filters, check_columns, check_filters, check_ids, facet_column,
+             facet_spec, projects_by_value)

@@ -188,7 +188,7 @@ def _coherence(against: list[str]) -> ComponentAppraisal:
         concern = Concern.SERIOUS
     reason = ("no recorded disagreement or later evidence against the outcomes it rests on"
               if not against else
-              "disagreement or later evidence against its outcomes: " + ", ".join(against))
+              "against the outcomes it rests on: " + "; ".join(against))
     return ComponentAppraisal("coherence", concern, reason)
 
 
@@ -246,17 +246,20 @@ def _context(ds: Dataset) -> _Context:
     sources = {str(s): (str(k), str(i)) for s, k, i in zip(
         ds.sources.source_id, ds.sources.kind, ds.sources.independence, strict=True)}
     against: dict[str, list[str]] = {}
-    for disc_id, outcome_ids in zip(ds.discrepancies.discrepancy_id,
-                                    ds.discrepancies.outcome_ids, strict=True):
+    # Named as a reader knows them (the disagreement's topic, the later study's year and
+    # design), never by their ids.
+    for topic, outcome_ids in zip(ds.discrepancies.topic, ds.discrepancies.outcome_ids,
+                                  strict=True):
         for outcome_id in outcome_ids:
-            against.setdefault(outcome_id, []).append(str(disc_id))
+            against.setdefault(outcome_id, []).append(f"sources disagree on '{topic}'")
     later = ds.later_evidence
-    for later_id, outcome_ids, direction in zip(later.later_evidence_id, later.outcome_ids,
-                                                later.bearing_direction.astype(str),
-                                                strict=True):
+    for published, design, outcome_ids, direction in zip(
+            later.published, later.design.astype(str), later.outcome_ids,
+            later.bearing_direction.astype(str), strict=True):
         if direction == "cuts_against":
             for outcome_id in outcome_ids:
-                against.setdefault(outcome_id, []).append(str(later_id))
+                against.setdefault(outcome_id, []).append(
+                    f"a later {humanise(design).lower()} ({published}) cuts against it")
     codings = ds[CODINGS_TABLE]
     codes: dict[str, list[str]] = {}
     for evidence_id, strength in zip(codings.evidence_id, codings.strength.astype(str),

@@ -28,6 +28,7 @@ from .facets import (
 )
 
 __all__ = [
+    "NO_CONTEXT",
     "READER_COLUMNS",
     "apply_filters",
     "cell_records",
@@ -38,6 +39,10 @@ __all__ = [
     "projects_by_value",
     "reader_table",
 ]
+
+#: What a record's context cell says when its evidence links no context (a blank would read
+#: as missing data).
+NO_CONTEXT = "no context linked in the evidence"
 
 READER_COLUMNS = {
     "evidence_id": "Record",
@@ -204,7 +209,7 @@ def _reader_all(ds: Dataset) -> pd.DataFrame:
         "mechanism": records.mechanism,
         "strength_label": [strength_label(ds, s) for s in records.strength],
         "activities": [_join(activity[a] for a in ids) for ids in records.activity_ids],
-        "contexts": [_join(context[c] for c in ids) for ids in records.context_ids],
+        "contexts": [_join(context[c] for c in ids) or NO_CONTEXT for ids in records.context_ids],
         "explanation": records.explanation.fillna(""),
         "basis": records.basis.astype(str),
         "sources": [citation_text(c) for c in records.source_ids],

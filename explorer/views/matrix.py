@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 from markupsafe import Markup
 
-from .. import content, figures, html, query
+from .. import appraisal, content, figures, html, query, trail
 from ..derived import derived
 from ..downloads import records_csv
 from ..load import Dataset
@@ -185,7 +185,7 @@ class MatrixView(View):
         columns = state.get("columns", "project")
         kinds = query.column_kinds(ds)
         column_title = kinds[columns]
-        cells = query.matrix(ds, columns, filters)
+        cells = appraisal.cell_kinds(ds, query.matrix(ds, columns, filters), columns)
         contested = query.contested_evidence(ds)
         n_columns = cells.column_id.nunique()
         readable = n_columns <= figures.MAX_CHART_COLUMNS
@@ -212,6 +212,8 @@ class MatrixView(View):
         elif links.kind == "static":
             blocks.append(Html("sections", self._sections(ds, cells, contested)))
         labels = query.strength_labels(ds)
+        levels = {level: style["label"] for level, style in
+                  html.confidence_styles(ds).items()}
         on_paper = links.kind not in ("live", "static")
         widths = ((figures.print_label_width(n_columns), figures.PRINT_ROW_LABEL_WIDTH)
                   if on_paper else (14, 22))
@@ -219,9 +221,10 @@ class MatrixView(View):
             Html("chart-heading", html.render("chart_heading.html.j2", chart=readable)),
             Chart("matrix", figures.matrix_figure(cells, column_title, labels=labels,
                                                   label_width=widths[0],
-                                                  row_label_width=widths[1])
+                                                  row_label_width=widths[1], levels=levels)
                   if readable else None,
-                  figures.describe_matrix(cells, column_title, labels) if readable else "",
+                  figures.describe_matrix(cells, column_title, labels, levels)
+                  if readable else "",
                   "evidence-matrix"),
             Html("chart-note", html.render("chart_note.html.j2", columns=n_columns,
                                            shown=readable)),
@@ -258,7 +261,8 @@ class MatrixView(View):
         cited = {c.source_id for r in records["Record"] for c in citations[r]}
         return html.render("chosen_records.html.j2",
                            count=html.count(len(records), "record"),
-                           table=html.evidence_table(ds, records, "Evidence records"),
+                           table=html.evidence_table(ds, records, "Evidence records")
+                           + trail.record_trails(ds, records["Record"], open_=True),
                            sources=content.source_rows(ds, cited, show_url=True))
 
     def _grid(self, ds: Dataset, cells: pd.DataFrame, column_title: str) -> dict[str, object]:
@@ -268,9 +272,14 @@ class MatrixView(View):
         return {
             "columns": [list(c) for c in columns],
             "rows": [[key, label, definitions.get(key, "")] for key, label in rows],
-            "cells": [[s, int(n), int(r), int(c)] for s, n, r, c in zip(
-                cells.strength, cells["count"], cells["rows"], cells["contested"],
-                strict=True)],
+            "cells": [[s, int(n), int(r), int(c), k, v if isinstance(v, str) else ""]
+                      for s, n, r, c, k, v in zip(
+                          cells.strength, cells["count"], cells["rows"], cells["contested"],
+                          cells.kind, cells.confidence, strict=True)],
+            "levels": {level: [style["label"], style["marks"]]
+                       for level, style in html.confidence_styles(ds).items()},
+            "kinds": {kind: label for kind, (label, _) in
+                      appraisal.CELL_KIND_TERMS.items()},
             "corner": "Mechanism",
             "caption": f"Evidence matrix: mechanisms by {column_title.lower()}",
         }
@@ -282,7 +291,8 @@ class MatrixView(View):
         table = self.chosen_records(ds, state)
         return html.render(
             "records.html.j2", title=self.cell_label(ds, state, mechanism_id, column_id),
-            table=html.evidence_table(ds, table, html.count(len(table), "record")))
+            table=html.evidence_table(ds, table, html.count(len(table), "record"))
+            + trail.record_trails(ds, table["Record"]))
 
     def _static_table(self, ds: Dataset, state: ViewState, cells: pd.DataFrame,
                       column_title: str, links: Links, contested: frozenset[str]) -> Markup:
@@ -312,7 +322,8 @@ class MatrixView(View):
                 "title": f"{r.mechanism} × {r.column}",
                 "badge": html.badge(ds, r.strength),
                 "table": html.evidence_table(ds, records, html.count(len(records), "record"),
-                                             contested),
+                                             contested)
+                + trail.record_trails(ds, records["Record"]),
             })
         return html.render("cell_sections.html.j2", sections=sections)
 

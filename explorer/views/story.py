@@ -95,7 +95,8 @@ class StoryView(View):
                                    lambda: project_brief_html(ds, project_id).encode("utf-8"),
                                    help=BRIEF_HELP))
         blocks.append(Html("details", content.details_html(
-            ds, story, programme.text("ratings_note"), level=3 if briefing else 2)
+            ds, story, programme.text("ratings_note"), level=3 if briefing else 2,
+            open_trails=links.kind in ("briefing", "handout"))
             if story.is_identified else Markup("")))
         return Content(f"{self.title}: {name}", tuple(blocks), name)
 

@@ -6,8 +6,8 @@
 // the arrow keys, Home and End move between cells and headings; Enter or Space lists the
 // evidence (a hint under the grid says so, and the table points to it for screen readers).
 // Each cell says its rating in words and symbol, what its count counts ("1 rated of 2
-// records"), and "contested" when the independent coders disagreed; its accessible name
-// says the same. A choice is sent to the kernel as {type: "select", key: "mechanism:column"}.
+// records"), "contested" when the independent coders disagreed, its confidence (marks out
+// of four and words) and, for a gap, which kind; its accessible name says the same. A choice is sent to the kernel as {type: "select", key: "mechanism:column"}.
 
 let gridCount = 0;
 const HINT = "Keyboard: Tab reaches the grid; the arrow keys, Home and End move between " +
@@ -68,18 +68,28 @@ function render({ model, el }) {
       const tr = h("tr", {}, h("th", { attrs: { scope: "row" } }, rowNode));
       const line = [rowNode];
       columns.forEach(([columnId, columnLabel], c) => {
-        const [strength, rated, records, contested] =
-          values[r * columns.length + c] || ["no_rows", 0, 0, 0];
-        const [label, symbol] = styles[strength] || [strength, ""];
+        const [strength, rated, records, contested, kind, level] =
+          values[r * columns.length + c] || ["no_rows", 0, 0, 0, "", ""];
+        const [strengthLabel, symbol] = styles[strength] || [strength, ""];
+        // A cell with no records says which kind of gap it is (project not identified).
+        const label = kind === "project_not_identified" ? (grid.kinds || {})[kind] || strengthLabel
+          : strengthLabel;
         const counted = countText(rated, records === undefined ? rated : records);
+        const [levelLabel, marks] = (grid.levels || {})[level] || ["", ""];
         const text = [h("span", { className: "ctg-cell-rating", text: `${symbol} ${label}` })];
         if (counted) { text.push(h("span", { className: "ctg-count", text: ` (${counted})` })); }
         if (contested) {
           text.push(h("span", { className: "ctg-contested", text: " contested" }));
         }
+        if (levelLabel) {
+          text.push(h("span", { className: `ctg-cell-confidence ctg-confidence-${level}` },
+            h("span", { className: "ctg-marks", text: marks, attrs: { "aria-hidden": "true" } }),
+            ` ${levelLabel}`));
+        }
         const spoken = `${rowLabel} × ${columnLabel}: ${label}` +
           (counted ? `, ${counted}` : ", no records") +
           (contested ? "; contested: the independent coders rated it differently" : "") +
+          (levelLabel ? `; ${levelLabel.toLowerCase()}` : "") +
           ". Choose to list the evidence.";
         const node = button(text, `${rowId}:${columnId}`,
           `ctg-cell ctg-strength-${strength}${contested ? " ctg-cell-contested" : ""}`, spoken);
