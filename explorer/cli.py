@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        # Everything after ``serve`` is Voila's own command line (see explorer.server).
+        from .server import main as serve
+
+        serve(argv[1:])
+        return 0
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "export":

@@ -29,11 +29,11 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 __all__ = [
+    "AnswerError",
     "DataError",
     "ExplorerError",
     "Problem",
     "ProvenanceError",
-    "AnswerError",
     "QueryError",
     "RoomError",
     "RoomFull",
