@@ -37,6 +37,7 @@ __all__ = [
     "describe_sankey",
     "flows_figure",
     "matrix_figure",
+    "room_matrix_figure",
     "story_figure",
 ]
 
@@ -140,6 +141,30 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
     figure["layout"]["title"]["subtitle"] = {
         "text": f"Columns: {_text(column_title)}. Number = records rated other than "
                 "'not reported'.", "font": {"size": 12, "color": "#333333"}}
+    return figure
+
+
+def room_matrix_figure(cells: pd.DataFrame, room_label: str = "This room") -> Figure:
+    """The evidence matrix with a live room as one more column, marked by a shaded band.
+
+    Args:
+        cells: ``query.matrix`` rows with the room's column (``rooms.profile.room_cells``)
+            last, labelled ``room_label``.
+    """
+    figure = matrix_figure(cells, "Projects and this room",
+                           title="The room's answers beside the projects' evidence")
+    columns = list(dict.fromkeys(cells.column))
+    if room_label in columns:
+        where = columns.index(room_label)
+        figure["layout"]["shapes"] = [{
+            "type": "rect", "xref": "x", "yref": "paper", "x0": where - 0.5, "x1": where + 0.5,
+            "y0": 0, "y1": 1, "fillcolor": "#CC79A7", "opacity": 0.12, "layer": "below",
+            "line": {"width": 0}}]
+    figure["layout"]["title"]["subtitle"]["text"] = (
+        f"Last column: {_text(room_label)}, the level most participants chose for their own "
+        "setting (clearly = evident, partly = partial, not yet = not evident, don't know = "
+        "not reported). Number = participants or records other than 'don't know' or 'not "
+        "reported'.")
     return figure
 
 

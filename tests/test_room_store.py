@@ -84,6 +84,16 @@ def test_a_new_room_shows_its_first_question_hidden_unlocked_for_a_day(room_stor
 
 
 @backends
+def test_a_presenter_finds_their_room_again_by_its_key(room_store, ds):
+    """The key given at opening finds the room (after a reload); another key finds none."""
+    room = room_store.create_room(deck(ds), presenter_key="secret-key-1")
+    assert room_store.room_for_key("secret-key-1").code == room.code
+    for wrong in ("secret-key-2", ""):
+        with pytest.raises(RoomNotFound, match=re.escape(NO_ROOM)):
+            room_store.room_for_key(wrong)
+
+
+@backends
 def test_two_rooms_get_different_codes(room_store, ds):
     """Every room has its own code."""
     codes = {room_store.create_room(deck(ds)).code for _ in range(5)}
@@ -297,7 +307,8 @@ def test_nothing_personal_is_stored(room_store, ds, store_url):
 
 @backends
 def test_a_store_of_the_first_schema_is_migrated_when_opened(store_url, ds):
-    """A version-1 store (no cap column) opened today: version 2, its rooms kept, cap 200."""
+    """A version-1 store (no cap, no presenter key) opened today: brought to the current
+    version, its rooms kept, with a cap of 200."""
     engine = create_engine(store_url)
     with engine.begin() as conn:
         assert migrate(conn, upto=1) == [1]
@@ -305,7 +316,7 @@ def test_a_store_of_the_first_schema_is_migrated_when_opened(store_url, ds):
                           "revealed, locked) VALUES ('ABCDEFG', :deck, 0, 4e9, 0, false, "
                           "false)"), {"deck": json.dumps(deck(ds).as_dict())})
     store = RoomStore(store_url)
-    assert store.migrate() == [2]
+    assert store.migrate() == [2, 3]
     assert store.room("ABCDEFG").max_participants == 200
     with engine.connect() as conn:
         assert conn.execute(select(schema_version.c.version)).scalar() == SCHEMA_VERSION
@@ -317,7 +328,7 @@ def test_a_store_of_the_first_schema_is_migrated_when_opened(store_url, ds):
 def test_opening_an_up_to_date_store_applies_nothing(store_url):
     """Migrations run once: a second opening finds the store at the current version."""
     first = RoomStore(store_url)
-    assert first.migrate() == [1, 2]
+    assert first.migrate() == [1, 2, 3]
     first.close_store()
     second = RoomStore(store_url)
     assert second.migrate() == []

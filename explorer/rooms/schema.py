@@ -4,7 +4,7 @@ The tables (SQLAlchemy Core, the same on SQLite and PostgreSQL):
 
 - ``rooms``: one row per open room: its code, its questions (``deck``, JSON), when it
   expires, which question is on show, whether the tally is revealed or answers are locked,
-  and its cap on participants;
+  its cap on participants and a hash of its presenter's key;
 - ``participants``: one row per participant of a room, keyed by a hash of the random token
   in their cookie (no name, no address, nothing else about them);
 - ``responses``: that a participant answered a question, and when (one per question:
@@ -21,6 +21,7 @@ date when it is opened. A migration is never edited once released: a change is a
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -50,9 +51,11 @@ TOKEN = 64
 NAME = 64
 
 
-def _tables(metadata: MetaData, with_cap: bool) -> tuple[Table, Table, Table, Table]:
-    """The four room tables; ``with_cap`` adds version 2's ``max_participants``."""
-    cap = [Column("max_participants", Integer, nullable=False, server_default="200")]
+def _tables(metadata: MetaData, version: int) -> tuple[Table, Table, Table, Table]:
+    """The four room tables as schema ``version`` has them (2 adds ``max_participants``,
+    3 ``presenter_key``)."""
+    added: list[Column[Any]] = [Column("max_participants", Integer, nullable=False, server_default="200"),
+             Column("presenter_key", String(TOKEN), nullable=False, server_default="")]
     rooms = Table(
         "rooms", metadata,
         Column("code", String(CODE), primary_key=True),
@@ -62,7 +65,7 @@ def _tables(metadata: MetaData, with_cap: bool) -> tuple[Table, Table, Table, Ta
         Column("question", Integer, nullable=False, server_default="0"),
         Column("revealed", Boolean, nullable=False, server_default=text("false")),
         Column("locked", Boolean, nullable=False, server_default=text("false")),
-        *(cap if with_cap else []),
+        *added[:version - 1],
     )
     participants = Table(
         "participants", metadata,
@@ -99,16 +102,16 @@ def _tables(metadata: MetaData, with_cap: bool) -> tuple[Table, Table, Table, Ta
 
 
 metadata = MetaData()
-rooms, participants, responses, answer_items = _tables(metadata, with_cap=True)
+SCHEMA_VERSION = 3
+rooms, participants, responses, answer_items = _tables(metadata, SCHEMA_VERSION)
 schema_version = Table("schema_version", metadata,
                        Column("version", Integer, nullable=False))
-SCHEMA_VERSION = 2
 
 
 def _v1(conn: Connection) -> None:
     """Version 1: rooms, participants, responses and answer items (no cap per room)."""
     first = MetaData()
-    _tables(first, with_cap=False)
+    _tables(first, version=1)
     first.create_all(conn)
 
 
@@ -120,8 +123,16 @@ def _v2(conn: Connection) -> None:
     Index("ix_rooms_expires_at", rooms.c.expires_at).create(conn)
 
 
+def _v3(conn: Connection) -> None:
+    """Version 3: a hash of the presenter's key, so only the explorer page that opened a
+    room (or a link holding its key) can steer it; rooms opened before have none."""
+    conn.execute(text("ALTER TABLE rooms ADD COLUMN presenter_key VARCHAR(64) NOT NULL "
+                      "DEFAULT ''"))
+    Index("ix_rooms_presenter_key", rooms.c.presenter_key).create(conn)
+
+
 # (version, what it does). Append only.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
 
 
 def current_version(conn: Connection) -> int:

@@ -261,8 +261,14 @@ class RoomStore:
 
     # -- rooms ---------------------------------------------------------------------------
     def create_room(self, deck: Deck, *, ttl_s: float = DEFAULT_TTL_S,
-                    max_participants: int = DEFAULT_MAX_PARTICIPANTS) -> Room:
-        """Open a room with a new code; expired rooms are deleted first."""
+                    max_participants: int = DEFAULT_MAX_PARTICIPANTS,
+                    presenter_key: str = "") -> Room:
+        """Open a room with a new code; expired rooms are deleted first.
+
+        ``presenter_key`` (a secret the presenter's page keeps in its address) lets
+        ``room_for_key`` find the room again after a reload or a restart; only its hash is
+        stored.
+        """
         self.purge_expired()
         now = self.clock()
         for _attempt in range(20):
@@ -273,7 +279,8 @@ class RoomStore:
                 conn.execute(insert(rooms).values(
                     code=code, deck=json.dumps(deck.as_dict()), created_at=now,
                     expires_at=now + ttl_s, question=0, revealed=False, locked=False,
-                    max_participants=max_participants))
+                    max_participants=max_participants,
+                    presenter_key=participant_key(presenter_key) if presenter_key else ""))
             return self.room(code)
         raise StoreUnavailable(UNREACHABLE)  # pragma: no cover - 20 collisions in 34 bits
 
@@ -299,6 +306,21 @@ class RoomStore:
         """
         with self._read() as conn:
             return self._get(conn, code)
+
+    def room_for_key(self, presenter_key: str) -> Room:
+        """The open room a presenter's key was given to.
+
+        Raises:
+            RoomNotFound: no open room has this key (closed, expired, or never opened).
+        """
+        if not presenter_key:
+            raise RoomNotFound(NO_ROOM)
+        with self._read() as conn:
+            code = conn.execute(select(rooms.c.code).where(
+                rooms.c.presenter_key == participant_key(presenter_key))).scalar()
+            if code is None:
+                raise RoomNotFound(NO_ROOM)
+            return self._get(conn, str(code))
 
     def open_rooms(self) -> list[Room]:
         """Every room not yet expired, newest first."""
