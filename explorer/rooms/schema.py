@@ -54,8 +54,9 @@ NAME = 64
 def _tables(metadata: MetaData, version: int) -> tuple[Table, Table, Table, Table]:
     """The four room tables as schema ``version`` has them (2 adds ``max_participants``,
     3 ``presenter_key``)."""
-    added: list[Column[Any]] = [Column("max_participants", Integer, nullable=False, server_default="200"),
-             Column("presenter_key", String(TOKEN), nullable=False, server_default="")]
+    added: list[Column[Any]] = [
+        Column("max_participants", Integer, nullable=False, server_default="200"),
+        Column("presenter_key", String(TOKEN), nullable=False, server_default="")]
     rooms = Table(
         "rooms", metadata,
         Column("code", String(CODE), primary_key=True),
