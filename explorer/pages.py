@@ -25,8 +25,10 @@ FACET_PARAMETERS: Mapping[str, str] = MappingProxyType({
     facet: "many" for facet in ("project", "mechanism", "strength", "relationship_type",
                                 "context_dimension", "setting_type", "activity_type")
 })
-# Parameters every page understands: presentation mode and its guided step.
-COMMON_PARAMETERS: Mapping[str, str] = MappingProxyType({"present": "one", "step": "one"})
+# Parameters every page understands: presentation mode, its guided step, and the key of the
+# live room the presenter opened (so a reload or a restart finds the room again).
+COMMON_PARAMETERS: Mapping[str, str] = MappingProxyType({"present": "one", "step": "one",
+                                                         "room": "key"})
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ class PageSpec:
         parameters: the URL parameters the page reads: name → ``one`` (an id), ``many``
             (comma-separated ids), ``text`` (one short free text) or ``text:<facet>``
             (one short free text per id of that facet, written ``<name>.<id>``, e.g.
-            ``how.patient_beliefs``); ``COMMON_PARAMETERS`` come on top.
+            ``how.patient_beliefs``) or ``key`` (a random key of 16 to 64 URL-safe
+            characters, e.g. a live room's presenter key); ``COMMON_PARAMETERS`` come on top.
         class_name: the page class in ``explorer.dashboards.<name>``.
         chart: True when the page's default view draws a chart.
     """

@@ -39,9 +39,11 @@ MAX_TEXT_LENGTH = 300
 # so each free text a page reads widens its longest acceptable link by that much.
 ENCODED_CHARACTER = 12
 TEXT = "text"
+KEY = "key"
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _WHITESPACE = re.compile(r"\s+")
 _NOUNS = {"columns": "column choice", "cell": "matrix cell", "present": "presentation setting",
-          "step": "presentation step", "foundation": "foundation answer",
+          "step": "presentation step", "room": "room key", "foundation": "foundation answer",
           "recommendation": "recommendation", "name": "project name", "how": "answer",
           **{facet: label.lower() for facet, label in FACETS.items()}}
 
@@ -189,6 +191,12 @@ def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
             continue
         if name in values:
             notes.append(f"Ignored a repeated {_shown(name)}; the first one is used.")
+            continue
+        if kind == KEY:
+            if _KEY.fullmatch(raw):
+                values[name] = (raw,)
+            else:
+                notes.append(f"Ignored {_shown(raw)}: it is not a {_NOUNS.get(name, name)}.")
             continue
         if kind == TEXT:
             text, problem = clean_text(raw)
