@@ -261,8 +261,10 @@ def test_next_lock_clear_and_close_steer_the_room(state_dir, ds):
     app = started(ds)
     code = app.room.code
     store = RoomStore()
-    act = lambda action: app.room.controls._handle(None, {"type": "act", "action": action},
-                                                   None)
+
+    def act(action: str) -> None:
+        app.room.controls._handle(None, {"type": "act", "action": action}, None)
+
     act("next")
     act("lock")
     assert (store.room(code).question, store.room(code).locked) == (1, True)
