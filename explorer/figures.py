@@ -162,9 +162,9 @@ def room_matrix_figure(cells: pd.DataFrame, room_label: str = "This room") -> Fi
             "line": {"width": 0}}]
     figure["layout"]["title"]["subtitle"]["text"] = (
         f"Last column: {_text(room_label)}, the level most participants chose for their own "
-        "setting (clearly = evident, partly = partial, not yet = not evident, don't know = "
-        "not reported). Number = participants or records other than 'don't know' or 'not "
-        "reported'.")
+        "setting<br>(clearly = evident, partly = partial, not yet = not evident, don't know = "
+        "not reported). Number = participants or records, not counting don't know or not "
+        "reported.")
     return figure
 
 
