@@ -18,7 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -114,6 +114,7 @@ class VoilaServer:
     @property
     def room_db(self) -> str:
         """The server's room store (a SQLite file in its own state folder)."""
+        assert self.state is not None, "a server started by start_voila has a state folder"
         return f"sqlite:///{self.state / 'rooms.sqlite'}"
 
     @property
@@ -188,7 +189,8 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
 
 def start_voila(log_dir: Path, data: Path | None = None, *,
                 notebook_dir: Path | str = "notebooks/",
-                extra_args: Sequence[str] = ()) -> VoilaServer:
+                extra_args: Sequence[str] = (),
+                environment: Mapping[str, str] | None = None) -> VoilaServer:
     """Start the server as ``make serve`` does (``python -m explorer serve notebooks/``: Voila
     and the rooms' join page) on a free port; wait until it serves.
 
@@ -201,6 +203,7 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
         notebook_dir: the folder to serve (it must hold an ``index.ipynb``); the server still
             runs from the repository root, so ``voila.json`` applies.
         extra_args: command-line overrides, e.g. a short culling time for a test.
+        environment: extra environment variables, e.g. ``EXPLORER_ROOM_DB``.
     """
     env = {k: v for k, v in os.environ.items()
            if k not in ("EXPLORER_DATA", "EXPLORER_STRICT", "EXPLORER_DATA_BASE",
@@ -212,6 +215,7 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
         port = free_port()
         log_path = log_dir / f"voila-{port}.log"
         env["EXPLORER_STATE"] = str(log_dir / f"state-{port}")
+        env.update(environment or {})
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [*SERVE, str(notebook_dir), f"--port={port}", "--Voila.port_retries=0",
