@@ -153,6 +153,7 @@ def room_matrix_figure(cells: pd.DataFrame, room_label: str = "This room") -> Fi
     """
     figure = matrix_figure(cells, "Projects and this room",
                            title="The room's answers beside the projects' evidence")
+    figure["layout"]["margin"]["t"] = 160  # room for the two-line note above the labels
     columns = list(dict.fromkeys(cells.column))
     if room_label in columns:
         where = columns.index(room_label)
