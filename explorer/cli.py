@@ -111,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     opening.add_argument("--max", type=int, default=200,
                          help="most participants (default 200)")
     actions.add_parser("list", help="list the open rooms")
+    serving = actions.add_parser("serve", help="serve only the join page (no Voila, no "
+                                 "kernels), e.g. as a JupyterHub service")
+    serving.add_argument("--ip", default="127.0.0.1", help="address to listen on")
+    serving.add_argument("--port", type=int, default=8867, help="port (default 8867)")
+    serving.add_argument("--base-url", default=None, help="address prefix, ending in / "
+                         "(default: $JUPYTERHUB_SERVICE_PREFIX, else /)")
     for name, text in (("export", "write a room's answers as CSV"),
                        ("close", "delete a room and its answers now")):
         action = actions.add_parser(name, help=text)

@@ -8,9 +8,10 @@ front of Voila's own. Voila standalone builds its tornado application in ``start
 subclass is the supported place to add routes; everything else — ``voila.json``, the
 command-line flags, the kernels — is Voila's.
 
-On a Jupyter server (JupyterHub's single-user servers) the same handlers come from the
-server extension this module also is (``_load_jupyter_server_extension``), enabled in
-``deploy/jupyterhub/singleuser/jupyter_server_config.py``.
+Where Voila runs inside someone else's server (JupyterHub's single-user servers, each behind
+the hub's sign-in), participants could not reach a join page there; ``serve_join_page``
+(``python -m explorer room serve``) runs the same handlers alone, as a JupyterHub service
+(``deploy/jupyterhub/jupyterhub_config.py``) sharing the store with every presenter.
 
 A participant's phone therefore costs one HTTP request per page and a few rows in the
 store, never a kernel.
@@ -18,13 +19,16 @@ store, never a kernel.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
+from tornado import web
 from voila.app import Voila
 
 from .rooms.web import room_handlers
 
-__all__ = ["ExplorerVoila", "main"]
+__all__ = ["ExplorerVoila", "main", "serve_join_page"]
 
 
 class ExplorerVoila(Voila):
@@ -43,11 +47,17 @@ def main(argv: list[str] | None = None) -> None:
     ExplorerVoila.launch_instance(argv=argv)
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "explorer.server"}]
+def serve_join_page(port: int, ip: str = "127.0.0.1", base_url: str = "/") -> None:
+    """Serve only the join page (``<base_url>room/…``) until interrupted: no Voila, no
+    kernels. JupyterHub runs it as the ``room`` service (``base_url`` =
+    ``$JUPYTERHUB_SERVICE_PREFIX``)."""
+    logging.basicConfig(level=logging.INFO, format="[explorer room %(levelname)s] %(message)s")
 
+    async def run() -> None:
+        app = web.Application(room_handlers(base_url))
+        app.listen(port, ip)
+        logging.getLogger("explorer.rooms").info("join page at http://%s:%d%sroom/join", ip,
+                                                 port, base_url)
+        await asyncio.Event().wait()
 
-def _load_jupyter_server_extension(serverapp: Any) -> None:
-    """Add the join page to a Jupyter server (a JupyterHub single-user server)."""
-    base = serverapp.web_app.settings.get("base_url", "/")
-    serverapp.web_app.add_handlers(".*$", room_handlers(base))
+    asyncio.run(run())

@@ -352,3 +352,43 @@ def test_the_shell_says_when_a_room_is_unknown_or_not_a_code(shell_env):
     assert (wrong.returncode, wrong.stderr.strip()) == (
         2, "explorer room: 'nope' is not a room code")
     assert "Traceback" not in missing.stderr + wrong.stderr
+
+
+def test_a_relative_public_address_is_read_from_the_presenters_page(state_dir, ds,
+                                                                    monkeypatch):
+    """On JupyterHub, EXPLORER_ROOM_URL=/services/room/ names the hub's join page service."""
+    monkeypatch.setenv("EXPLORER_ROOM_URL", "/services/room/")
+    app = build("matrix", "present=1", ds=ds, strict=True)
+    app.room.controls._handle(None, {"type": "start", "href": "https://hub.example.org/user/"
+                                     "ab12/voila/render/matrix.ipynb?present=1"}, None)
+    status = app.room.controls.status
+    assert status["join"] == f"https://hub.example.org/services/room/room/{status['code']}"
+
+
+def test_the_join_page_serves_alone_as_a_hub_service(shell_env):
+    """`room serve --base-url /services/room/` answers the join page there, with no Voila."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "explorer", "room", "serve", f"--port={port}",
+         "--base-url", "/services/room/"], cwd=ROOT, env=shell_env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, body = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and not body:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/services/room/room/join",
+                                            timeout=5) as response:
+                    body = response.read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert 'name="code"' in body
+        assert 'action="/services/room/room/join"' in body
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

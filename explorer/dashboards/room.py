@@ -56,13 +56,15 @@ ACTIONS = frozenset({"reveal", "hide", "lock", "unlock", "next", "previous", "cl
 def join_address(page_href: str, code: str) -> str:
     """The address participants open for room ``code``.
 
-    ``$EXPLORER_ROOM_URL`` (the server's public address, e.g. ``http://192.168.1.20:8866/``)
-    when set; otherwise the same server as the presenter's page, whose address is
-    ``<base>voila/render/<page>.ipynb``.
+    ``$EXPLORER_ROOM_URL`` when set: the join page's server as the room reaches it, e.g.
+    ``http://192.168.1.20:8866/``, or an address relative to the presenter's page (on
+    JupyterHub, ``/services/room/``); otherwise the same server as the presenter's page,
+    whose address is ``<base>voila/render/<page>.ipynb``.
     """
     base = os.environ.get(ROOM_URL_ENV, "").strip()
     if base:
-        return urljoin(base if base.endswith("/") else base + "/", f"room/{code}")
+        root = urljoin(page_href, base if base.endswith("/") else base + "/")
+        return urljoin(root, f"room/{code}")
     return urljoin(page_href, f"../../room/{code}")
 
 
