@@ -17,7 +17,13 @@ from sqlalchemy import create_engine, inspect, select, text
 from explorer.errors import AnswerError, RoomFull, RoomLocked, RoomNotFound, StoreUnavailable
 from explorer.rooms import RoomStore, deck, normalise_code
 from explorer.rooms.schema import SCHEMA_VERSION, migrate, participants, schema_version
-from explorer.rooms.store import CODE_ALPHABET, CODE_LENGTH, DEFAULT_TTL_S, participant_key
+from explorer.rooms.store import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    DEFAULT_TTL_S,
+    PURGE_EVERY_S,
+    participant_key,
+)
 
 from conftest import STORE_BACKENDS
 
@@ -259,6 +265,24 @@ def test_an_expired_room_is_refused_then_deleted_with_its_answers(store_url, ds)
     assert store.purge_expired() == 1
     with pytest.raises(RoomNotFound, match=re.escape("There is no open room")):
         store.room(code)
+    store.close_store()
+
+
+@backends
+def test_an_expired_room_goes_even_if_no_new_room_is_opened(store_url, ds):
+    """A store in use (a presenter's poll, the join page) deletes expired rooms on its own."""
+    clock = Clock()
+    store = RoomStore(store_url, clock=clock)
+    old = store.create_room(deck(ds), ttl_s=60).code
+    current = store.create_room(deck(ds)).code
+    answer_all(store, old, "p", deck(ds))
+    clock.now += PURGE_EVERY_S
+    store.tally(current)
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT code FROM rooms").scalars().all() == [current]
+        assert conn.exec_driver_sql("SELECT count(*) FROM answer_items").scalar() == 0
+    engine.dispose()
     store.close_store()
 
 

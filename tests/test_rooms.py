@@ -248,11 +248,15 @@ def test_answers_show_up_once_revealed_with_the_room_beside_the_evidence(state_d
         answer(store, code, token, "person_system", {"patient_beliefs": "clearly"})
     app.room.refresh()
     assert app.room.controls.status["joined"] == 2
-    assert app.room.tally_html.value == "" and app.room.chart.figure == {}
+    assert app.room.tally_html.value == "" and app.room.chart is None
+    assert app.room.widget.children == (app.room.controls,)
     app.room.controls._handle(None, {"type": "act", "action": "reveal"}, None)
     assert "Person and the wider health system" in app.room.tally_html.value
     assert app.room.chart.figure["layout"]["xaxis"]["categoryarray"][-1] == "This room"
     assert "Nearest to this room" in app.room.nearest.value
+    assert app.room.chart in app.room.widget.children
+    app.room.controls._handle(None, {"type": "act", "action": "hide"}, None)
+    assert app.room.widget.children == (app.room.controls,) and app.room.chart is None
     store.close_store()
 
 

@@ -117,9 +117,11 @@ class RoomPanel:
                                      status={"open": False})
         self.tally_html = w.HTML("")
         self.tally_html.add_class("ctg-room-tally")
-        self.chart = Chart(filename="room-beside-the-evidence")
+        # The chart joins the page only once answers are revealed: a page holds the charts
+        # it shows, each with its text alternative, and no empty one.
+        self.chart: Chart | None = None
         self.nearest = w.HTML("")
-        self.widget = w.VBox([self.controls, self.tally_html, self.chart, self.nearest])
+        self.widget = w.VBox([self.controls])
         self.widget.add_class("ctg-room")
         self._seen: object = None
         self._task: asyncio.Task[None] | None = None
@@ -182,9 +184,7 @@ class RoomPanel:
             self._task.cancel()
             self._task = None
         self.controls.status = {"open": False}
-        self.tally_html.value = ""
-        self.chart.figure = {}
-        self.nearest.value = ""
+        self._hide_results()
         self._on_key(None)
 
     # -- the presenter's buttons ---------------------------------------------------------
@@ -254,20 +254,30 @@ class RoomPanel:
                 "prompt": question.prompt, "joined": tally.joined, "answered": answered,
                 "revealed": room.revealed, "locked": room.locked}
         if not room.revealed:
-            self.tally_html.value = ""
-            self.chart.figure = {}
-            self.nearest.value = ""
+            self._hide_results()
             return
         self.tally_html.value = str(html.render(
             "room_tally.html.j2", rows=question_counts(tally, question), answered=answered,
             title=question.title))
         cells = matrix_with_room(self.ds, tally, ROOM_LABEL)
+        if self.chart is None:
+            self.chart = Chart(filename="room-beside-the-evidence")
         with self.chart.hold_sync():
             self.chart.description = describe_matrix(cells, "Projects and this room")
             self.chart.figure = room_matrix_figure(cells, ROOM_LABEL)
         nearest = room_nearest(self.ds, tally)
         self.nearest.value = str(html.render(
             "room_nearest.html.j2", projects=list(nearest.project[nearest.nearest])))
+        self.widget.children = (self.controls, self.tally_html, self.chart, self.nearest)
+
+    def _hide_results(self) -> None:
+        """Take the tally, the chart and the nearest projects off the page."""
+        self.widget.children = (self.controls,)
+        self.tally_html.value = ""
+        self.nearest.value = ""
+        if self.chart is not None:
+            self.chart.close()
+            self.chart = None
 
     def _watch(self) -> None:
         """Poll the store about once a second while a room is open (in the kernel's loop)."""
@@ -292,5 +302,6 @@ class RoomPanel:
         """Stop polling (the room itself stays open in the store)."""
         if self._task is not None:
             self._task.cancel()
+        self._hide_results()
         with contextlib.suppress(Exception):
             self.store.close_store()

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import secrets
 import time
@@ -38,22 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..errors import AnswerError, RoomFull, RoomLocked, RoomNotFound, StoreUnavailable
+from .engine import make_engine
 from .questions import Deck
 from .schema import answer_items, migrate, participants, responses, rooms
 
@@ -76,7 +65,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 7
 DEFAULT_TTL_S = 24 * 3600
 DEFAULT_MAX_PARTICIPANTS = 200
-BUSY_TIMEOUT_S = 15.0
+PURGE_EVERY_S = 300.0
 STATE_ENV = "EXPLORER_STATE"
 DB_ENV = "EXPLORER_ROOM_DB"
 STATE_DEFAULT = ".explorer-state"
@@ -162,42 +151,6 @@ def _room(row: Any) -> Room:
                 int(row.max_participants))
 
 
-def _sqlite_engine(url: str) -> Engine:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        # A folder that cannot be made shows as an unreachable store at the first use.
-        with contextlib.suppress(OSError):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        # pysqlite's own BEGIN is off: each transaction says which kind it wants (below).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        # A writer takes the lock at BEGIN, so it waits (busy timeout) rather than failing
-        # when it later finds another writer got there first.
-        immediate = conn.get_execution_options().get("write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
-
-
-def _engine(url: str) -> Engine:
-    if make_url(url).get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=20,
-                         pool_timeout=BUSY_TIMEOUT_S, connect_args={"connect_timeout": 5})
-
-
 class RoomStore:
     """Rooms, participants and answers in one SQL database (see the module docstring).
 
@@ -209,10 +162,11 @@ class RoomStore:
     def __init__(self, url: str | None = None, *,
                  clock: Callable[[], float] = time.time) -> None:
         self.url = url or database_url()
-        self.engine = _engine(self.url)
+        self.engine = make_engine(self.url)
         self.clock = clock
         self.is_postgresql = self.engine.dialect.name == "postgresql"
         self._migrated = False
+        self._purged_at = float("-inf")
 
     def __repr__(self) -> str:
         return f"RoomStore({make_url(self.url).render_as_string(hide_password=True)!r})"
@@ -263,12 +217,14 @@ class RoomStore:
     def create_room(self, deck: Deck, *, ttl_s: float = DEFAULT_TTL_S,
                     max_participants: int = DEFAULT_MAX_PARTICIPANTS,
                     presenter_key: str = "") -> Room:
-        """Open a room with a new code; expired rooms are deleted first.
+        """Open a room with a new code; expired rooms are deleted first (whenever a room is
+        opened, and every ``PURGE_EVERY_S`` seconds of the store's use).
 
         ``presenter_key`` (a secret the presenter's page keeps in its address) lets
         ``room_for_key`` find the room again after a reload or a restart; only its hash is
         stored.
         """
+        self._purged_at = self.clock()
         self.purge_expired()
         now = self.clock()
         for _attempt in range(20):
@@ -297,6 +253,15 @@ class RoomStore:
         if room.expires_at <= self.clock():
             raise RoomNotFound(EXPIRED)
         return room
+
+    def _maybe_purge(self) -> None:
+        """Delete expired rooms at most every ``PURGE_EVERY_S`` seconds of this store's use
+        (the presenter's poll calls it; the join page keeps telling a late participant
+        that their room has expired until then), so a room past its time goes with
+        its answers even if no new room is ever opened."""
+        if self.clock() - self._purged_at >= PURGE_EVERY_S:
+            self._purged_at = self.clock()
+            self.purge_expired()
 
     def room(self, code: str) -> Room:
         """The open room with this code.
@@ -459,6 +424,7 @@ class RoomStore:
 
     def tally(self, code: str) -> Tally:
         """The room and its answers counted (one read transaction: a consistent view)."""
+        self._maybe_purge()
         with self._read() as conn:
             room = self._get(conn, code)
             joined = conn.execute(select(func.count()).select_from(participants).where(
@@ -493,7 +459,3 @@ class RoomStore:
                 for p, q, i, v, t in found]
         return sorted(rows, key=lambda r: (r[0], r[1], r[2]))
 
-
-def seconds_left(room: Room, now: float) -> int:
-    """Whole seconds until ``room`` expires (0 once it has)."""
-    return max(0, math.ceil(room.expires_at - now))
