@@ -297,3 +297,12 @@ def test_sixty_phones_answering_at_once_through_the_page_lose_nothing(served, ro
     tally = room_store.tally(room.code)
     assert tally.joined == 60
     assert tally.respondents == {"relationship": 60, "mechanisms": 60, "foundations": 60}
+
+
+def test_the_xsrf_cookie_stays_on_the_join_pages_own_path(served, room):
+    """The join page's _xsrf cookie is for room/ only, so it never shadows the cookie of the
+    server it sits beside (Voila's, JupyterHub's)."""
+    phone = Phone(served.base)
+    phone.get(f"/room/{room.code}")
+    cookie = next(c for c in phone.cookies if c.name == "_xsrf")
+    assert cookie.path == "/room/"

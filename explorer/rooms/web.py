@@ -109,6 +109,15 @@ class RoomHandler(web.RequestHandler):
         self.pool = pool
         self.throttle = throttle
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The application's settings, with the XSRF cookie kept to the join page's own
+        path: beside JupyterHub or Voila, another ``_xsrf`` cookie for ``/`` would shadow
+        theirs."""
+        return {**self.application.settings, "xsrf_cookie_kwargs": {
+            "path": getattr(self, "base", "/") + "room/", "httponly": True,
+            "samesite": "Lax"}}
+
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
