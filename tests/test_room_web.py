@@ -33,6 +33,10 @@ UNREACHABLE = ("The room&#39;s answers cannot be reached just now, so nothing wa
 CHOOSE_ONE = "Choose one answer, then send it."
 NOT_FOUND = ("There is no page here. Open the address the facilitator gave you, or type the "
              "room&#39;s code.")
+BAD_FORM = ("That answer could not be read, so nothing was saved. Reload the page and answer "
+            "again.")
+METHOD = "That is not something this page does."
+OTHER = "Something went wrong on the server, so nothing was saved. Please try again."
 TRACEBACK = re.compile(r"Traceback|File \"|line \d+, in ")
 
 
@@ -88,14 +92,6 @@ def test_an_unknown_room_says_so_and_stores_nothing(served, room_store):
     assert reply.status == 404
     assert message(reply.body) == NO_ROOM
     assert not TRACEBACK.search(reply.body)
-
-
-def test_an_address_that_is_no_room_code_is_not_found(served):
-    """room/<not a code> and deeper addresses: 404 with a plain message."""
-    for path in ("/room/%3Cscript%3E", "/room/ABCDEFG/extra"):
-        reply = Phone(served.base).get(path)
-        assert reply.status == 404
-        assert message(reply.body) in (BAD_CODE, NOT_FOUND)
 
 
 def test_a_json_client_gets_the_message_as_json(served):
@@ -306,3 +302,47 @@ def test_the_xsrf_cookie_stays_on_the_join_pages_own_path(served, room):
     phone.get(f"/room/{room.code}")
     cookie = next(c for c in phone.cookies if c.name == "_xsrf")
     assert cookie.path == "/room/"
+
+
+def test_an_address_that_is_not_a_code_or_a_page_is_not_found(served):
+    """room/<not a code> says what a code is; a deeper address says there is no page."""
+    bad = Phone(served.base).get("/room/%3Cscript%3E")
+    assert (bad.status, message(bad.body)) == (404, BAD_CODE)
+    deeper = Phone(served.base).get("/room/ABCDEFG/extra")
+    assert (deeper.status, message(deeper.body)) == (404, NOT_FOUND)
+
+
+def test_a_form_that_cannot_be_read_is_refused(served, room, room_store):
+    """Bytes that are not UTF-8: 400, nothing stored."""
+    phone = Phone(served.base)
+    phone.get(f"/room/{room.code}")
+    body = f"_xsrf={phone.xsrf}&question=relationship&choice=%FF%FE".encode()
+    reply = phone.request(f"/room/{room.code}", data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert (reply.status, message(reply.body)) == (400, BAD_FORM)
+    assert room_store.tally(room.code).respondents == {}
+
+
+def test_a_method_the_page_does_not_take_is_refused(served, room):
+    """PUT or DELETE on a room: 405 and a sentence."""
+    for method in ("PUT", "DELETE"):
+        reply = Phone(served.base).request(f"/room/{room.code}", data=b"x", method=method)
+        assert (reply.status, message(reply.body)) == (405, METHOD)
+
+
+class BrokenStore(RoomStore):
+    """A store with a fault no one planned for."""
+
+    def room(self, code):
+        raise RuntimeError("disk on fire at /srv/secret/path")
+
+
+def test_an_unexpected_fault_is_one_calm_sentence(tmp_path):
+    """Any other failure: 500 with a sentence; no traceback, no server detail."""
+    server = RoomServer(BrokenStore(f"sqlite:///{tmp_path / 'rooms.sqlite'}"))
+    try:
+        reply = Phone(server.base).get("/room/ABCDEFG")
+    finally:
+        server.stop()
+    assert (reply.status, message(reply.body)) == (500, OTHER)
+    assert "/srv/secret" not in reply.body and not TRACEBACK.search(reply.body)

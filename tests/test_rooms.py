@@ -396,3 +396,39 @@ def test_the_join_page_serves_alone_as_a_hub_service(shell_env):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_question_of_an_unknown_kind_takes_no_answer():
+    """A deck with a kind the join page does not know (a newer explorer's) refuses answers."""
+    with pytest.raises(AnswerError) as caught:
+        check_answer(Question("q", "free_text", "Q", "Say anything", ()), {"text": ["hi"]})
+    assert str(caught.value) == "This question cannot be answered here."
+
+
+def test_a_page_address_that_cannot_be_joined_opens_no_room(state_dir, ds):
+    """Start from an address that is no web address: a sentence, no room."""
+    app = build("matrix", "present=1", ds=ds, strict=True)
+    app.room.controls._handle(None, {"type": "start", "href": "file:///tmp/x.html"}, None)
+    assert app.room.controls.message == ("This page's address cannot be turned into a join "
+                                         "address.")
+    assert app.room.controls.status == {"open": False}
+
+
+def test_a_room_closed_elsewhere_is_said_on_the_presenters_panel(state_dir, ds):
+    """Closed from a shell while presenting: the next poll says so and forgets the room."""
+    app = started(ds)
+    store = RoomStore()
+    store.close(app.room.code)
+    store.close_store()
+    assert app.room.refresh() is False
+    assert app.room.controls.message == "This room has closed or expired. Start a new one."
+    assert app.room.controls.status == {"open": False}
+
+
+def test_the_shell_refuses_a_room_with_no_time_or_no_room_for_anyone(shell_env):
+    """--hours 0 or --max 0: exit 2 and what is wrong; no room opened."""
+    for flags in (("--hours", "0"), ("--max", "0")):
+        result = run("room", "open", *flags, env=shell_env)
+        assert (result.returncode, result.stderr.strip()) == (
+            2, "explorer room: --hours and --max must be above 0")
+    assert run("room", "list", env=shell_env).stdout == ""
