@@ -346,3 +346,27 @@ def test_an_unexpected_fault_is_one_calm_sentence(tmp_path):
         server.stop()
     assert (reply.status, message(reply.body)) == (500, OTHER)
     assert "/srv/secret" not in reply.body and not TRACEBACK.search(reply.body)
+
+
+@pytest.mark.parametrize("store_url", STORE_BACKENDS, indirect=True)
+def test_a_phone_back_after_a_lost_connection_and_a_restart_finds_its_answer(store_url, ds):
+    """Answer, lose the connection, the server restarts: the same phone sees its saved answer
+    (the store keeps it; the cookie says who they are)."""
+    first = RoomServer(RoomStore(store_url))
+    questions = deck(ds)
+    code = first.store.create_room(questions).code
+    phone = Phone(first.base)
+    chosen = questions[0].choices[1]
+    assert phone.answer(code, "relationship", [("choice", chosen.id)]).status == 303
+    first.stop()
+    first.store.close_store()
+    second = RoomServer(RoomStore(store_url))
+    try:
+        phone.base = second.base
+        page = phone.get(f"/room/{code}")
+        assert page.status == 200
+        assert "Your answer" in page.body and chosen.label in page.body
+        assert second.store.tally(code).joined == 1
+    finally:
+        second.stop()
+        second.store.close_store()
