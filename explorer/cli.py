@@ -157,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         return _digest(args)
     if args.command == "notebooks":
         return _notebooks(args)
+    if args.command == "room" and args.action == "serve":
+        import os
+
+        from .server import serve_join_page
+
+        base = args.base_url or os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
+        serve_join_page(args.port, args.ip, base if base.endswith("/") else base + "/")
+        return 0
     if args.command == "room":
         from .rooms.cli import room_command
 

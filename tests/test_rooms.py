@@ -432,3 +432,18 @@ def test_the_shell_refuses_a_room_with_no_time_or_no_room_for_anyone(shell_env):
         assert (result.returncode, result.stderr.strip()) == (
             2, "explorer room: --hours and --max must be above 0")
     assert run("room", "list", env=shell_env).stdout == ""
+
+
+@pytest.mark.parametrize("module", sorted(p.stem for p in (ROOT / "explorer" / "rooms")
+                                          .glob("*.py")))
+def test_the_rooms_import_nothing_downstream(module):
+    """explorer.rooms (store, questions, join page…) never imports the dashboards or the
+    server, at the top or inside a function: the data flows one way."""
+    import ast
+
+    tree = ast.parse((ROOT / "explorer" / "rooms" / f"{module}.py").read_text())
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+    assert not {m for m in imported if "dashboards" in m or m.endswith("server")
+                or m in ("voila", "ipywidgets", "anywidget")}

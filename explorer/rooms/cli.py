@@ -1,4 +1,7 @@
-"""``python -m explorer room open|list|export|close|serve``: live rooms from a shell.
+"""``python -m explorer room open|list|export|close``: live rooms from a shell.
+
+(``room serve``, the join page alone, is started by ``explorer.cli`` from ``explorer.server``:
+nothing in ``explorer.rooms`` imports the server or the dashboards.)
 
 Exit codes as the rest of the command line: 0 done, 1 the room or the store could not be
 used (a sentence on stderr, never a traceback), 2 the command was used wrongly.
@@ -7,7 +10,6 @@ used (a sentence on stderr, never a traceback), 2 the command was used wrongly.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, datetime
 from urllib.parse import urljoin
@@ -39,12 +41,6 @@ def export_csv(store: RoomStore, code: str) -> str:
 
 def room_command(args: argparse.Namespace) -> int:
     """Run ``room <action>``; the exit code."""
-    if args.action == "serve":
-        from ..server import serve_join_page
-
-        base = args.base_url or os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
-        serve_join_page(args.port, args.ip, base if base.endswith("/") else base + "/")
-        return 0
     store = RoomStore()
     try:
         return _run(store, args)
