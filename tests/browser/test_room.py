@@ -60,8 +60,9 @@ def check_phone_page(page) -> None:
 
 
 def test_a_room_from_start_to_reveal_and_lock(web, chromium, voila):
-    """Start a room; five phones join by the QR code and answer; Reveal shows 5; after Lock a
-    sixth answer is refused with the message; nothing is fetched from outside the host."""
+    """Start a room; five phones join by the QR code and answer; Reveal shows 5; Next
+    question reaches a phone by itself; after Lock a sixth answer is refused with the
+    message; nothing is fetched from outside the host."""
     presenter = web.open("matrix", "present=1")
     presenter.get_by_role("button", name="Start a room").click()
     code = presenter.locator(".ctg-room-code")
@@ -95,6 +96,17 @@ def test_a_room_from_start_to_reveal_and_lock(web, chromium, voila):
     expect(presenter.locator(".ctg-nearest")).to_be_visible()
     screenshot(presenter, "room-presenter")
 
+    # Next question: a phone that has answered moves on by itself (its page refreshes).
+    presenter.get_by_role("button", name="Next question →").click()
+    _, first, _, _ = phones[0]
+    expect(first.get_by_text("Question 2 of 3")).to_be_visible(timeout=ROOM_MS)
+    check_phone_page(first)
+    for group in first.locator("fieldset").all():
+        group.locator("label.ctg-option").nth(1).click()
+    first.get_by_role("button", name="Send my answer").click()
+    expect(first.get_by_text("Your answer is saved.")).to_be_visible()
+    expect(counts).to_contain_text("1 answered", timeout=ROOM_MS)
+
     presenter.get_by_role("button", name="Lock").click()
     expect(counts).to_contain_text("locked", timeout=ROOM_MS)
     _, sixth, _, _ = phones[5]
@@ -106,7 +118,8 @@ def test_a_room_from_start_to_reveal_and_lock(web, chromium, voila):
     check_phone_page(sixth)
     store = RoomStore(voila.room_db)
     try:
-        assert store.tally(code.inner_text()).respondents == {"relationship": 5}
+        assert store.tally(code.inner_text()).respondents == {"relationship": 5,
+                                                              "mechanisms": 1}
     finally:
         store.close_store()
     for context, _page, requests, refused in phones:
