@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python >= 3.11:
 #   make serve   set up .venv if needed, check the data, serve the dashboards with Voila
+#                (and the live rooms' join page: python -m explorer serve)
 #   make test    set up .venv if needed, run the whole suite (lint, types, unit, data,
 #                notebooks, browser)
 # and, for analysts, a third:
@@ -50,7 +51,7 @@ install: $(DEV_STAMP)
 
 serve: $(SERVE_STAMP)
 	$(BIN)/python -m explorer validate
-	$(BIN)/voila notebooks/ --port=$(PORT)
+	$(BIN)/python -m explorer serve notebooks/ --port=$(PORT)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy
@@ -61,10 +62,12 @@ types: $(DEV_STAMP)
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
 test: lint types hub-deps
 	@sh scripts/ensure-chromium
+	@sh scripts/ensure-postgresql
 	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
 
 # The quick loop while working: everything but the browser suite.
 test-fast: lint types
+	@sh scripts/ensure-postgresql
 	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks analysis
 
 $(LAB_STAMP): $(DEV_STAMP)

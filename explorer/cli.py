@@ -6,6 +6,12 @@
   the handout of the matrix view a dashboard link's query string describes.
 - ``python -m explorer site --out DIR [--live URL] [--data PATH]``: the static read-only site.
 - ``python -m explorer notebooks [--out DIR]``: write the Voila notebooks from the registry.
+- ``python -m explorer room open|close|export|list``: live rooms from a shell (see
+  ``explorer.rooms``): open one and print its code and join address; ``export CODE`` writes
+  its answers as CSV (formulas inert); ``close CODE [--export FILE]`` writes the CSV first,
+  if asked, then deletes the room and its answers.
+- ``python -m explorer serve [VOILA ARGS]``: the dashboards and the rooms' join page (Voila
+  plus ``explorer.server``'s handlers), as ``make serve`` runs it.
 - ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
   files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
   files (see ``explorer.release``).
@@ -90,6 +96,37 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--check", action="store_true",
                         help="check that the newest CHANGELOG.md entry records the version "
                         "and date in datapackage.json and this digest; exit 1 if not")
+    room = commands.add_parser(
+        "room",
+        help="open, list, export or close a live room",
+        description="Live rooms from a shell, in the store the server uses ($EXPLORER_ROOM_DB, "
+        "else rooms.sqlite in $EXPLORER_STATE, default .explorer-state/).",
+    )
+    actions = room.add_subparsers(dest="action", required=True)
+    opening = actions.add_parser("open", help="open a room; print its code and join address")
+    opening.add_argument("--data", help="data package the questions come from (default: "
+                         "$EXPLORER_DATA, else the embedded data)")
+    opening.add_argument("--base", default="http://127.0.0.1:8866/",
+                         help="the server's address as participants reach it (default: "
+                         "http://127.0.0.1:8866/)")
+    opening.add_argument("--hours", type=float, default=24.0,
+                         help="hours until the room expires and is deleted (default 24)")
+    opening.add_argument("--max", type=int, default=200,
+                         help="most participants (default 200)")
+    actions.add_parser("list", help="list the open rooms")
+    serving = actions.add_parser("serve", help="serve only the join page (no Voila, no "
+                                 "kernels), e.g. as a JupyterHub service")
+    serving.add_argument("--ip", default="127.0.0.1", help="address to listen on")
+    serving.add_argument("--port", type=int, default=8867, help="port (default 8867)")
+    serving.add_argument("--base-url", default=None, help="address prefix, ending in / "
+                         "(default: $JUPYTERHUB_SERVICE_PREFIX, else /)")
+    for name, text in (("export", "write a room's answers as CSV"),
+                       ("close", "delete a room and its answers now")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("code", help="the room's code")
+        action.add_argument("--out" if name == "export" else "--export", metavar="FILE",
+                            help="CSV file to write" + (" first" if name == "close" else
+                                                        " (default: room-<CODE>.csv)"))
     notebooks = commands.add_parser(
         "notebooks",
         help="write the Voila notebooks, one per page of the registry",
@@ -104,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        # Everything after ``serve`` is Voila's own command line (see explorer.server).
+        from .server import main as serve
+
+        serve(argv[1:])
+        return 0
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "export":
@@ -116,6 +160,18 @@ def main(argv: list[str] | None = None) -> int:
         return _digest(args)
     if args.command == "notebooks":
         return _notebooks(args)
+    if args.command == "room" and args.action == "serve":
+        import os
+
+        from .server import serve_join_page
+
+        base = args.base_url or os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
+        serve_join_page(args.port, args.ip, base if base.endswith("/") else base + "/")
+        return 0
+    if args.command == "room":
+        from .rooms.cli import room_command
+
+        return room_command(args)
     folder = data_path(args.path)
     problems = validate(folder)
     if args.format == "json":

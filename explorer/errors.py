@@ -5,8 +5,14 @@ Catch ``ExplorerError`` to handle anything this package raises on purpose::
     ExplorerError
     ├── DataError            the data package cannot be used; ``.problems`` lists every problem
     │   └── ProvenanceError  ... and every problem is about sources or basis
-    └── QueryError           a request names something the data does not have (e.g. unknown id)
-        └── StateError       a URL query string could not be turned into a view
+    ├── QueryError           a request names something the data does not have (e.g. unknown id)
+    │   └── StateError       a URL query string could not be turned into a view
+    └── RoomError            a live room cannot take this request (``status``: its HTTP code)
+        ├── RoomNotFound     no open room has that code (never opened, closed or expired)
+        ├── RoomLocked       the facilitator has stopped answers for now
+        ├── RoomFull         the room has its most participants already
+        ├── AnswerError      an answer does not fit its question (an unknown option...)
+        └── StoreUnavailable the room store cannot be reached; nothing was written
 
 Validation never stops at the first problem: it collects every ``Problem`` (file, line,
 column, rule, value) and raises one ``DataError``. Dashboards catch ``ExplorerError`` and
@@ -23,13 +29,19 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 __all__ = [
+    "AnswerError",
     "DataError",
     "ExplorerError",
     "Problem",
     "ProvenanceError",
     "QueryError",
+    "RoomError",
+    "RoomFull",
+    "RoomLocked",
+    "RoomNotFound",
     "Rule",
     "StateError",
+    "StoreUnavailable",
 ]
 
 
@@ -159,3 +171,42 @@ class QueryError(ExplorerError, ValueError):
 
 class StateError(QueryError):
     """A view state (e.g. from a URL) cannot be applied."""
+
+
+class RoomError(ExplorerError):
+    """A live room cannot take a request; the message is written for a participant.
+
+    ``status`` is the HTTP status the join page answers with.
+    """
+
+    status = 400
+
+
+class RoomNotFound(RoomError):
+    """No open room has this code: it was never opened, or was closed, or has expired."""
+
+    status = 404
+
+
+class RoomLocked(RoomError):
+    """The facilitator has locked the room: answers are not taken for now."""
+
+    status = 409
+
+
+class RoomFull(RoomError):
+    """The room already has its most participants."""
+
+    status = 403
+
+
+class AnswerError(RoomError):
+    """A submitted answer does not fit its question (unknown option, level or item)."""
+
+    status = 400
+
+
+class StoreUnavailable(RoomError):
+    """The room store (SQLite file or PostgreSQL server) cannot be reached just now."""
+
+    status = 503

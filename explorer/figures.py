@@ -42,6 +42,7 @@ __all__ = [
     "flows_figure",
     "matrix_figure",
     "print_label_width",
+    "room_matrix_figure",
     "story_figure",
 ]
 
@@ -97,7 +98,8 @@ def _strength_labels(frame: pd.DataFrame,
                      labels: Mapping[str, str] | None = None) -> dict[str, str]:
     """``strength → plain label``: ``labels`` (``query.strength_labels``), else as the query
     result names the strengths it holds (its ``strength_label``), else the humanised id."""
-    found = (dict(zip(frame.strength.astype(str), frame.strength_label, strict=True))
+    found = ({str(s): label for s, label in zip(frame.strength, frame.strength_label,
+                                                 strict=True) if isinstance(label, str)}
              if "strength_label" in frame.columns else {})
     return {s: (labels or {}).get(s) or found.get(s) or humanise(s)
             for s in (*STRENGTH_ORDER, NO_ROWS)}
@@ -195,6 +197,31 @@ def _level(levels: Mapping[str, str] | None, level: object) -> str:
     if not levels or not isinstance(level, str) or level not in levels:
         return ""
     return f", {levels[level].lower()}"
+
+
+def room_matrix_figure(cells: pd.DataFrame, room_label: str = "This room") -> Figure:
+    """The evidence matrix with a live room as one more column, marked by a shaded band.
+
+    Args:
+        cells: ``query.matrix`` rows with the room's column (``rooms.profile.room_cells``)
+            last, labelled ``room_label``.
+    """
+    figure = matrix_figure(cells, "Projects and this room",
+                           title="The room's answers beside the projects' evidence")
+    figure["layout"]["margin"]["t"] = 160  # room for the two-line note above the labels
+    columns = list(dict.fromkeys(cells.column))
+    if room_label in columns:
+        where = columns.index(room_label)
+        figure["layout"]["shapes"] = [{
+            "type": "rect", "xref": "x", "yref": "paper", "x0": where - 0.5, "x1": where + 0.5,
+            "y0": 0, "y1": 1, "fillcolor": "#CC79A7", "opacity": 0.12, "layer": "below",
+            "line": {"width": 0}}]
+    figure["layout"]["title"]["subtitle"]["text"] = (
+        f"Last column: {_text(room_label)}, the level most participants chose for their own "
+        "setting<br>(clearly = evident, partly = partial, not yet = not evident, don't know = "
+        "not reported). Number = participants or records, not counting don't know or not "
+        "reported.")
+    return figure
 
 
 def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,41 @@ def mini_copy(tmp_path) -> PackageCopy:
 def data_copy(tmp_path) -> PackageCopy:
     """An editable copy of the embedded data."""
     return PackageCopy(_assemble(DATA, tmp_path / "package"))
+
+
+# -- the room store: SQLite and a real PostgreSQL server ------------------------------------
+
+STORE_BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throw-away PostgreSQL server for the session (see ``tests/postgres_kit.py``)."""
+    from postgres_kit import start_postgres
+
+    try:
+        server = start_postgres()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def store_url(request, tmp_path) -> str:
+    """An empty room store: a SQLite file of this test, or a new PostgreSQL database."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'rooms.sqlite'}"
+    server = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:20]}")
+
+
+@pytest.fixture
+def room_store(store_url):
+    """A ``RoomStore`` over ``store_url``, its connections released afterwards."""
+    from explorer.rooms import RoomStore
+
+    store = RoomStore(store_url)
+    yield store
+    store.close_store()

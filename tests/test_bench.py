@@ -7,6 +7,7 @@ can run: every script explains its flags, every chart page has a control to time
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,18 @@ def test_a_scaled_package_is_valid_and_has_every_project_k_times(ds, tmp_path):
     copy = scaled.mechanism_evidence[scaled.mechanism_evidence.project_id.str.endswith("-x2")]
     assert all(a.endswith("-x2") for ids in copy.activity_ids for a in ids)
     assert set(scaled.sources.source_id) == set(ds.sources.source_id)
+
+
+def test_the_live_room_benchmark_runs_on_both_stores():
+    """``bench/live_room.py`` at a small size: both stores measured, every answer stored, a
+    verdict line for each target (the figures themselves are not judged here)."""
+    result = subprocess.run([sys.executable, str(BENCH / "live_room.py"), "--sizes", "3"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert out.startswith("load average before:") and "load average after:" in out
+    for store in ("sqlite", "postgresql"):
+        assert f"VERDICT {store} 3: every answer stored: PASS (9/9, 0 errors)" in out
+        for target in ("all joined and answered within 10 s", "p95 answer→tally <= 2 s",
+                       "memory per participant <= 10 MB, no kernel"):
+            assert re.search(rf"VERDICT {store} 3: {re.escape(target)}: (PASS|FAIL)", out)

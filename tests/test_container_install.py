@@ -56,6 +56,7 @@ def test_the_image_runs_the_install_script():
     assert re.search(r"^USER (?!root\b)\S+", text, re.MULTILINE), "runs as a non-root user"
     assert re.search(r"^HEALTHCHECK ", text, re.MULTILINE)
     assert "8866" in text
+    assert re.search(r'^CMD \["python", "-m", "explorer", "serve"', text, re.MULTILINE)
 
 
 def test_the_site_is_laid_out_as_in_the_repository(installed):
@@ -82,13 +83,14 @@ def test_the_installed_site_serves_the_matrix(installed):
     venv, site = installed
     port = _free_port()
     process = subprocess.Popen(
-        [str(venv / "bin" / "voila"), "notebooks/", f"--port={port}", "--no-browser",
-         "--Voila.port_retries=0"],
+        [str(venv / "bin" / "python"), "-m", "explorer", "serve", "notebooks/",
+         f"--port={port}", "--no-browser", "--Voila.port_retries=0"],
         cwd=site, env={"PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}",
-                       "HOME": str(site)},
+                       "HOME": str(site), "EXPLORER_STATE": str(site / "state")},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         body = _get_when_up(f"http://127.0.0.1:{port}/voila/render/matrix.ipynb", process)
+        join = _get_when_up(f"http://127.0.0.1:{port}/room/join", process)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         log = process.communicate(timeout=30)[0].decode("utf-8", "replace")
@@ -97,6 +99,7 @@ def test_the_installed_site_serves_the_matrix(installed):
     assert "import build" not in body  # sources stripped: voila.json applied
     # The explorer's offline template, not Voila's stock one (which links Font Awesome).
     assert "cdn.jsdelivr.net" not in body and "fontawesome" not in body.lower()
+    assert 'name="code"' in join  # the live rooms' join page, beside Voila
 
 
 def _get_when_up(url: str, process: subprocess.Popen) -> str:

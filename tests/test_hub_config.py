@@ -170,7 +170,7 @@ def test_the_npm_proxy_version_is_locked():
 
 def test_a_monitoring_token_is_read_only(hub_config):
     """A monitor service exists only with EXPLORER_HUB_MONITOR_TOKEN, and its scopes only read."""
-    assert [s["name"] for s in hub_config().JupyterHub.services] == ["idle-culler"]
+    assert [s["name"] for s in hub_config().JupyterHub.services] == ["idle-culler", "room"]
     c = hub_config(EXPLORER_HUB_MONITOR_TOKEN="t0ken")
     (monitor,) = [s for s in c.JupyterHub.services if s["name"] == "monitor"]
     assert monitor["api_token"] == "t0ken"
@@ -266,3 +266,19 @@ def test_the_kubernetes_values_make_the_same_choices(hub_config):
     assert values["cull"]["enabled"] is True
     assert values["cull"]["users"] is True
     assert f"--timeout={values['cull']['timeout']}" in culler
+
+
+def test_the_join_page_is_a_hub_service_sharing_the_presenters_store(hub_config, tmp_path):
+    """Participants reach the join page as the hub service `room` (no sign-in, no kernel);
+    presenters' servers point there and use the same store."""
+    c = hub_config(EXPLORER_HUB_ROOM_PORT="8123")
+    (room,) = [s for s in c.JupyterHub.services if s["name"] == "room"]
+    assert room["url"] == "http://127.0.0.1:8123"
+    assert room["command"][1:] == ["-m", "explorer", "room", "serve", "--port=8123"]
+    env = c.Spawner.environment
+    assert env["EXPLORER_ROOM_URL"] == "/services/room/"
+    assert env["EXPLORER_STATE"] == room["environment"]["EXPLORER_STATE"]
+    shared = hub_config(EXPLORER_ROOM_DB="postgresql+psycopg://hub@db/rooms")
+    (room,) = [s for s in shared.JupyterHub.services if s["name"] == "room"]
+    assert room["environment"]["EXPLORER_ROOM_DB"] == \
+        shared.Spawner.environment["EXPLORER_ROOM_DB"] == "postgresql+psycopg://hub@db/rooms"

@@ -34,6 +34,15 @@ Settings (environment variables; defaults in brackets):
                                  [deploy/jupyterhub/node_modules/.bin/..., then $PATH]
     EXPLORER_VOILA_CONFIG        the Voila settings every viewer's server applies [voila.json]
     EXPLORER_HUB_MONITOR_TOKEN   if set, a read-only API token (service "monitor") [unset]
+    EXPLORER_HUB_ROOM_PORT       the live rooms' join page, a hub service [8002]
+    EXPLORER_ROOM_DB             the rooms' store for presenters and join page alike
+                                 [SQLite in <state>/rooms]; PostgreSQL across machines
+
+Live rooms: a presenter's kernel runs in their own single-user server, behind the hub's
+sign-in, where participants' phones cannot reach; the join page therefore runs as the hub
+service ``room`` (``python -m explorer room serve``, no kernels) at ``/services/room/``, and
+every server's presenter panel points there (``EXPLORER_ROOM_URL``) and writes to the same
+store.
 
 Limits: ``mem_limit``/``cpu_limit`` are *stated* here but the local process spawner does not
 enforce them (JupyterHub passes them to the server only as ``MEM_LIMIT``/``CPU_LIMIT``).
@@ -133,6 +142,12 @@ c.Spawner.environment = {
 }
 if os.environ.get("EXPLORER_DATA"):  # another data package, as for `make serve`
     c.Spawner.environment["EXPLORER_DATA"] = os.environ["EXPLORER_DATA"]
+# Live rooms: one store for every presenter's kernel and the join page (the `room` service).
+ROOMS = {"EXPLORER_STATE": str(STATE / "rooms")}
+if os.environ.get("EXPLORER_ROOM_DB"):
+    ROOMS["EXPLORER_ROOM_DB"] = os.environ["EXPLORER_ROOM_DB"]
+ROOM_PORT = int(setting("ROOM_PORT", "8002"))
+c.Spawner.environment.update(ROOMS, EXPLORER_ROOM_URL="/services/room/")
 # A room arriving at once starts many servers on few cores: give them time.
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
@@ -164,6 +179,16 @@ c.JupyterHub.load_roles = [{
                "admin:users"],
     "services": ["idle-culler"],
 }]
+
+# -- the live rooms' join page: no sign-in, no kernel, one store -----------------------------
+
+c.JupyterHub.services.append({
+    "name": "room",
+    "url": f"http://127.0.0.1:{ROOM_PORT}",
+    "command": [sys.executable, "-m", "explorer", "room", "serve", f"--port={ROOM_PORT}"],
+    "environment": ROOMS,
+    "display": False,
+})
 
 # -- optional: a read-only token for monitoring (the tests and bench/hub.py use it) -----------
 

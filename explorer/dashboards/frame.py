@@ -35,6 +35,7 @@ from ..programme import Programme
 from ..state import ViewState, parse_query, to_query
 from .live import LivePage, close_tree, html_widget
 from .presentation import Presenter
+from .room import RoomPanel
 from .widgets import FileDownload, Navigation
 
 __all__ = ["CALM_MESSAGE", "App", "ErrorPage", "LivePage", "build", "close_tree", "html_widget",
@@ -97,6 +98,8 @@ class App:
         )
         self.navigation.observe(self._on_present, "presenting")
         self.presenter = Presenter(ds, self._on_navigate)  # guided steps, "Join this session"
+        self.room_key: str | None = None  # the live room this page steers, kept in the address
+        self.room = RoomPanel(ds, self._on_room_key)
         self.slot = w.Box(layout=w.Layout(display="block"))
         # "Read-only version" link to the static site, when $EXPLORER_STATIC_URL is set.
         self.readonly = html_widget("", "ctg-readonly-box")
@@ -105,8 +108,8 @@ class App:
                                     help=HANDOUT_HELP)
         self.handout.add_class("ctg-handout")
         self.root = w.VBox([html_widget(_style_element()),
-                            self.navigation, self.presenter.widget, self.readonly,
-                            self.slot, self.handout])
+                            self.navigation, self.presenter.widget, self.room.widget,
+                            self.readonly, self.slot, self.handout])
         self.root.add_class("ctg-root")
         self._pages: dict[str, LivePage] = {}
         self.page: LivePage | None = None
@@ -149,7 +152,14 @@ class App:
         """
         if name not in PAGES or not PAGES[name].live:
             raise StateError(f"There is no page called {name!r}.")
-        state = self.presenter.follow(parse_query(self.ds, name, query_string))
+        parsed = parse_query(self.ds, name, query_string)
+        key = parsed.get("room")
+        if key and key != self.room_key:
+            self.room_key = key
+            if not self.room.resume(key):
+                self.room_key = None
+            self.presenter.set_room(self.room_key is not None)
+        state = self.presenter.follow(parsed)
         name = state.view
         if state.presenting:
             self.presenting = True
@@ -192,9 +202,16 @@ class App:
         return None
 
     # -- presentation mode and the address bar ---------------------------------------------
+    def _on_room_key(self, key: str | None) -> None:
+        """A room opened (its key) or closed (None): the address and the steps follow."""
+        self.room_key = key
+        self.presenter.set_room(key is not None)
+        self.sync()
+
     def _with_present(self, state: ViewState) -> ViewState:
-        """``state`` with the explorer's presentation mode (its notes kept)."""
-        changed = state.with_values(present="1" if self.presenting else None)
+        """``state`` with the explorer's presentation mode and live room (its notes kept)."""
+        changed = state.with_values(present="1" if self.presenting else None,
+                                    room=self.room_key)
         return dataclasses.replace(changed, notes=state.notes)
 
     def _on_present(self, change: dict[str, Any]) -> None:

@@ -12,6 +12,9 @@ data (``guided_steps``), so any programme's package gets a sensible walk:
    different mechanisms (compare), or the flows page when no such pair exists;
 5. lessons for the room's own project.
 
+While a live room is open (``dashboards.room``), a step before the lessons shows the room's
+answers beside the projects' evidence.
+
 A step is an ordinary view plus ``present=1&step=N``; moving between steps is the in-kernel
 navigation (``App.open``), so the browser's back button works and any step's address can be
 shared. ``?present=1&step=N`` on its own, or on another page than step N's, opens step N.
@@ -49,7 +52,7 @@ __all__ = ["MAX_ADDRESS_LENGTH", "Presenter", "Step", "StepBar", "guided_steps",
 MAX_ADDRESS_LENGTH = 2000
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                 "ten")
-STEP_PARAMETERS = frozenset({"present", "step"})
+STEP_PARAMETERS = frozenset({"present", "step", "room"})
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,12 @@ def _activity_contrast(ds: Dataset) -> tuple[str, tuple[str, ...]] | None:
     return min(choices, key=lambda c: len(c[1]))
 
 
-def guided_steps(ds: Dataset) -> tuple[Step, ...]:
-    """The steps of the guided presentation for this package (at most ``MAX_STEP``)."""
+ROOM_STEP = "This room's answers beside the projects' evidence"
+
+
+def guided_steps(ds: Dataset, room: bool = False) -> tuple[Step, ...]:
+    """The steps of the guided presentation for this package (at most ``MAX_STEP``); with
+    ``room`` (a live room is open), the room beside the evidence comes before the lessons."""
     programme = Programme.of(ds)
     mechanisms = query.facet_options(ds, "mechanism")
     busiest = _busiest_mechanism(ds)
@@ -122,6 +129,8 @@ def guided_steps(ds: Dataset) -> tuple[Step, ...]:
     else:
         steps.append(Step("flows", (), "Activities are not mechanisms: the same kind of "
                                        "activity, different mechanisms"))
+    if room:
+        steps.append(Step("matrix", (("columns", "project"),), ROOM_STEP))
     steps.append(Step("lessons", (), PAGES["lessons"].title))
     return tuple(steps[:MAX_STEP])
 
@@ -203,6 +212,13 @@ class Presenter:
         self._navigate = navigate
         self.widget = StepBar(self.go, captions=[s.caption for s in self.steps])
         self.widget.add_class("ctg-presenter")
+
+    def set_room(self, room: bool) -> None:
+        """Add (or take away) the live room's step."""
+        steps = guided_steps(self.ds, room=room)
+        if steps != self.steps:
+            self.steps = steps
+            self.widget.captions = [s.caption for s in steps]
 
     def follow(self, state: ViewState) -> ViewState:
         """The view a link opens: step N's view when it names step N (see

@@ -18,7 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -34,6 +34,9 @@ from explorer.pages import live_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+# What `make serve` runs: Voila plus the live rooms' join page (explorer.server).
+SERVE = (str(PYTHON), "-m", "explorer", "serve")
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 
@@ -107,6 +110,13 @@ class VoilaServer:
     process: subprocess.Popen
     log_path: Path
     data: Path | None = None
+    state: Path | None = None
+
+    @property
+    def room_db(self) -> str:
+        """The server's room store (a SQLite file in its own state folder)."""
+        assert self.state is not None, "a server started by start_voila has a state folder"
+        return f"sqlite:///{self.state / 'rooms.sqlite'}"
 
     @property
     def base(self) -> str:
@@ -180,8 +190,13 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
 
 def start_voila(log_dir: Path, data: Path | None = None, *,
                 notebook_dir: Path | str = "notebooks/",
-                extra_args: Sequence[str] = ()) -> VoilaServer:
-    """Start ``voila notebooks/`` as ``make serve`` does, on a free port; wait until it serves.
+                extra_args: Sequence[str] = (),
+                environment: Mapping[str, str] | None = None) -> VoilaServer:
+    """Start the server as ``make serve`` does (``python -m explorer serve notebooks/``: Voila
+    and the rooms' join page) on a free port; wait until it serves.
+
+    Rooms go to a SQLite store in a folder of its own beside the log (``$EXPLORER_STATE``),
+    so two runs of the suite on one machine never share one.
 
     Args:
         log_dir: where the server's output goes (``voila-<port>.log``).
@@ -189,22 +204,26 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
         notebook_dir: the folder to serve (it must hold an ``index.ipynb``); the server still
             runs from the repository root, so ``voila.json`` applies.
         extra_args: command-line overrides, e.g. a short culling time for a test.
+        environment: extra environment variables, e.g. ``EXPLORER_ROOM_DB``.
     """
     env = {k: v for k, v in os.environ.items()
-           if k not in ("EXPLORER_DATA", "EXPLORER_STRICT", "EXPLORER_DATA_BASE")}
+           if k not in ("EXPLORER_DATA", "EXPLORER_STRICT", "EXPLORER_DATA_BASE",
+                        "EXPLORER_ROOM_DB", "EXPLORER_ROOM_URL", "EXPLORER_STATE")}
     if data is not None:
         env["EXPLORER_DATA"] = str(data)
     last_log = ""
     for _attempt in range(3):  # the free port can be taken in between: try another
         port = free_port()
         log_path = log_dir / f"voila-{port}.log"
+        env["EXPLORER_STATE"] = str(log_dir / f"state-{port}")
+        env.update(environment or {})
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [str(VOILA), str(notebook_dir), f"--port={port}", "--Voila.port_retries=0",
+                [*SERVE, str(notebook_dir), f"--port={port}", "--Voila.port_retries=0",
                  *extra_args],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
-        server = VoilaServer(port, process, log_path, data)
+        server = VoilaServer(port, process, log_path, data, Path(env["EXPLORER_STATE"]))
         if _wait_until_serving(server):
             return server
         last_log = server.log()

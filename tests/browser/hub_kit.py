@@ -183,13 +183,15 @@ def start_hub(state: Path) -> Hub:
     token = secrets.token_hex(16)
     last_log = ""
     for _attempt in range(3):  # a free port can be taken in between: try others
-        port, api_port, proxy_api_port = free_ports(3)
+        port, api_port, proxy_api_port, room_port = free_ports(4)
         env = {k: v for k, v in os.environ.items() if not k.startswith("EXPLORER_HUB_")}
-        env.pop("EXPLORER_DATA", None)
+        for name in ("EXPLORER_DATA", "EXPLORER_ROOM_DB", "EXPLORER_ROOM_URL", "EXPLORER_STATE"):
+            env.pop(name, None)
         env.update({
             "EXPLORER_HUB_PORT": str(port),
             "EXPLORER_HUB_API_PORT": str(api_port),
             "EXPLORER_HUB_PROXY_API_PORT": str(proxy_api_port),
+            "EXPLORER_HUB_ROOM_PORT": str(room_port),  # the join page's service
             "EXPLORER_HUB_STATE": str(state / f"hub-{port}"),
             "EXPLORER_HUB_IDLE_TIMEOUT": "600",  # the config's default: nobody is culled mid-run
             "EXPLORER_HUB_MONITOR_TOKEN": token,

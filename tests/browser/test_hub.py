@@ -10,6 +10,7 @@ explorer's matrix page; then stopping the hub must leave no process behind.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -101,6 +102,30 @@ def test_three_anonymous_viewers_each_get_their_own_server_and_the_explorers_mat
         for session, _ in viewers:
             with contextlib.suppress(Exception):
                 session.context.close()
+
+
+def test_a_presenter_on_the_hub_opens_a_room_that_phones_join_without_signing_in(
+        chromium, hub):
+    """On the hub the join page is the `room` service: the presenter's panel gives its
+    address, and a phone with no hub account opens the room's first question there."""
+    session, tab = open_viewers(chromium, hub, "matrix", 1)[0]
+    phone = chromium.new_context(viewport={"width": 360, "height": 640})
+    try:
+        tab.goto(tab.url + ("&" if "?" in tab.url else "?") + "present=1")
+        wait_ready(tab, chart=True)
+        tab.get_by_role("button", name="Start a room").click()
+        code = tab.locator(".ctg-room-code")
+        expect(code).to_have_text(re.compile(r"^[2-9A-Z]{7}$"))
+        address = tab.locator(".ctg-room-address").inner_text().strip()
+        assert address == f"{hub.base}/services/room/room/{code.inner_text()}"
+        page = phone.new_page()
+        page.goto(address)
+        expect(page.get_by_text("Question 1 of 3")).to_be_visible()
+        assert "/hub/login" not in page.url
+    finally:
+        phone.close()
+        with contextlib.suppress(Exception):
+            session.context.close()
 
 
 def test_stopping_the_hub_leaves_no_process_behind(chromium, hub):

@@ -1,0 +1,461 @@
+"""The room store: the one module that reads and writes a live room's answers.
+
+Everything about a room goes through ``RoomStore``: the presenter's kernel, the join page's
+handler, the command line and the benchmarks. It is SQLAlchemy Core over
+
+- **SQLite** by default: the file ``rooms.sqlite`` in the state folder (``state_dir()``:
+  ``$EXPLORER_STATE``, default ``.explorer-state/`` in the current directory), in WAL mode
+  with a busy timeout, every write transaction started with ``BEGIN IMMEDIATE`` so that many
+  processes writing at once queue for the lock instead of failing;
+- **PostgreSQL** when ``$EXPLORER_ROOM_DB`` holds a database address
+  (``postgresql+psycopg://user@host/db``), so several servers or a hub share rooms; writes
+  lock the room row (``FOR UPDATE``/``FOR SHARE``) so a lock, the cap and answers cannot
+  interleave.
+
+Every change is one transaction: a participant's answer replaces their earlier answer to
+that question whole, or not at all. A store that cannot be reached raises
+``StoreUnavailable`` (nothing half-written). Nothing personal is kept: a participant is a
+SHA-256 hash of the random token in their cookie; no name, no address, no browser details.
+Rooms expire (``DEFAULT_TTL_S``, 24 hours) and are deleted with their answers; ``close``
+deletes at once.
+
+Codes are ``CODE_LENGTH`` characters drawn with ``secrets`` from ``CODE_ALPHABET``, which
+leaves out characters that are easily confused (0/O, 1/I/L, U/V): 30 symbols, 7 characters,
+34 bits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from ..errors import AnswerError, RoomFull, RoomLocked, RoomNotFound, StoreUnavailable
+from .engine import make_engine
+from .questions import Deck
+from .schema import answer_items, migrate, participants, responses, rooms
+
+__all__ = [
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "DEFAULT_MAX_PARTICIPANTS",
+    "DEFAULT_TTL_S",
+    "Room",
+    "RoomStore",
+    "Tally",
+    "database_url",
+    "normalise_code",
+    "participant_key",
+    "state_dir",
+]
+
+# Digits and capitals without 0, 1, I, L, O and U.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 7
+DEFAULT_TTL_S = 24 * 3600
+DEFAULT_MAX_PARTICIPANTS = 200
+PURGE_EVERY_S = 300.0
+STATE_ENV = "EXPLORER_STATE"
+DB_ENV = "EXPLORER_ROOM_DB"
+STATE_DEFAULT = ".explorer-state"
+
+UNREACHABLE = ("The room's answers cannot be reached just now, so nothing was saved. "
+               "Please try again in a moment.")
+NO_ROOM = "There is no open room with that code. Check the code with the facilitator."
+EXPIRED = "This room has expired (rooms last a day). Ask the facilitator for a new code."
+NO_QUESTION = "That question is not one of this room's questions."
+LOCKED = ("Answers are closed for now: the facilitator has locked the room. Your earlier "
+          "answers are kept.")
+
+
+def state_dir() -> Path:
+    """The folder for the explorer's state: ``$EXPLORER_STATE``, else ``.explorer-state/``
+    in the current directory (``make serve`` runs from the repository root)."""
+    return Path(os.environ.get(STATE_ENV) or STATE_DEFAULT).resolve()
+
+
+def database_url() -> str:
+    """The store's address: ``$EXPLORER_ROOM_DB``, else SQLite in ``state_dir()``."""
+    configured = os.environ.get(DB_ENV, "").strip()
+    if configured:
+        return configured
+    return f"sqlite:///{state_dir() / 'rooms.sqlite'}"
+
+
+def normalise_code(raw: object) -> str | None:
+    """A typed or linked room code in canonical form (upper case, no spaces or hyphens);
+    None when it cannot be a code."""
+    if not isinstance(raw, str) or len(raw) > 4 * CODE_LENGTH:
+        return None
+    code = "".join(raw.split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def participant_key(token: str) -> str:
+    """What the store keeps of a participant: a hash of their cookie's random token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Room:
+    """A room as stored: its code, questions and state."""
+
+    code: str
+    deck: Deck
+    created_at: float
+    expires_at: float
+    question: int
+    revealed: bool
+    locked: bool
+    max_participants: int
+
+    @property
+    def current(self) -> str:
+        """The id of the question on show."""
+        return self.deck[min(self.question, len(self.deck) - 1)].id
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A room's answers, counted: what the presenter's view shows.
+
+    Attributes:
+        room: the room and its state.
+        joined: participants who opened the join page.
+        respondents: ``question_id → participants who answered it``.
+        counts: ``(question_id, item, value) → participants``.
+    """
+
+    room: Room
+    joined: int
+    respondents: Mapping[str, int] = field(default_factory=dict)
+    counts: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+
+
+def _room(row: Any) -> Room:
+    return Room(str(row.code), Deck.from_dict(json.loads(row.deck)), float(row.created_at),
+                float(row.expires_at), int(row.question), bool(row.revealed), bool(row.locked),
+                int(row.max_participants))
+
+
+class RoomStore:
+    """Rooms, participants and answers in one SQL database (see the module docstring).
+
+    Args:
+        url: a SQLAlchemy address; default ``database_url()``.
+        clock: seconds since the epoch (tests pass their own to reach expiry).
+    """
+
+    def __init__(self, url: str | None = None, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.url = url or database_url()
+        self.engine = make_engine(self.url)
+        self.clock = clock
+        self.is_postgresql = self.engine.dialect.name == "postgresql"
+        self._migrated = False
+        self._purged_at = float("-inf")
+
+    def __repr__(self) -> str:
+        return f"RoomStore({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    def close_store(self) -> None:
+        """Release the store's connections."""
+        self.engine.dispose()
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _transaction(self, write: bool) -> Iterator[Connection]:
+        """One transaction; a store that cannot be reached becomes ``StoreUnavailable``."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(write=write)
+                with conn.begin():
+                    yield conn
+        except (OperationalError, InterfaceError) as error:
+            # The server is down or unreachable, the file cannot be opened, or the lock
+            # was not granted within the busy timeout: the transaction was rolled back.
+            raise StoreUnavailable(UNREACHABLE) from error
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        self.migrate()
+        with self._transaction(write=True) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        self.migrate()
+        with self._transaction(write=False) as conn:
+            yield conn
+
+    def migrate(self) -> list[int]:
+        """Bring the store's schema up to date (once per process); the versions applied."""
+        if self._migrated:
+            return []
+        with self._transaction(write=True) as conn:
+            if self.is_postgresql:
+                # Two servers opening a new database at once: one migrates, the other waits.
+                conn.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+            applied = migrate(conn)
+        self._migrated = True
+        return applied
+
+    # -- rooms ---------------------------------------------------------------------------
+    def create_room(self, deck: Deck, *, ttl_s: float = DEFAULT_TTL_S,
+                    max_participants: int = DEFAULT_MAX_PARTICIPANTS,
+                    presenter_key: str = "") -> Room:
+        """Open a room with a new code; expired rooms are deleted first (whenever a room is
+        opened, and every ``PURGE_EVERY_S`` seconds of the store's use).
+
+        ``presenter_key`` (a secret the presenter's page keeps in its address) lets
+        ``room_for_key`` find the room again after a reload or a restart; only its hash is
+        stored.
+        """
+        self._purged_at = self.clock()
+        self.purge_expired()
+        now = self.clock()
+        for _attempt in range(20):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            with self._write() as conn:
+                if conn.execute(select(rooms.c.code).where(rooms.c.code == code)).first():
+                    continue
+                conn.execute(insert(rooms).values(
+                    code=code, deck=json.dumps(deck.as_dict()), created_at=now,
+                    expires_at=now + ttl_s, question=0, revealed=False, locked=False,
+                    max_participants=max_participants,
+                    presenter_key=participant_key(presenter_key) if presenter_key else ""))
+            return self.room(code)
+        raise StoreUnavailable(UNREACHABLE)  # pragma: no cover - 20 collisions in 34 bits
+
+    def _get(self, conn: Connection, code: str, lock: str = "") -> Room:
+        query = select(rooms).where(rooms.c.code == code)
+        if lock == "update":
+            query = query.with_for_update()
+        elif lock == "share":
+            query = query.with_for_update(read=True)
+        row = conn.execute(query).first()
+        if row is None:
+            raise RoomNotFound(NO_ROOM)
+        room = _room(row)
+        if room.expires_at <= self.clock():
+            raise RoomNotFound(EXPIRED)
+        return room
+
+    def _maybe_purge(self) -> None:
+        """Delete expired rooms at most every ``PURGE_EVERY_S`` seconds of this store's use
+        (the presenter's poll calls it; the join page keeps telling a late participant
+        that their room has expired until then), so a room past its time goes with
+        its answers even if no new room is ever opened."""
+        if self.clock() - self._purged_at >= PURGE_EVERY_S:
+            self._purged_at = self.clock()
+            self.purge_expired()
+
+    def room(self, code: str) -> Room:
+        """The open room with this code.
+
+        Raises:
+            RoomNotFound: no such room, or it has expired.
+        """
+        with self._read() as conn:
+            return self._get(conn, code)
+
+    def room_for_key(self, presenter_key: str) -> Room:
+        """The open room a presenter's key was given to.
+
+        Raises:
+            RoomNotFound: no open room has this key (closed, expired, or never opened).
+        """
+        if not presenter_key:
+            raise RoomNotFound(NO_ROOM)
+        with self._read() as conn:
+            code = conn.execute(select(rooms.c.code).where(
+                rooms.c.presenter_key == participant_key(presenter_key))).scalar()
+            if code is None:
+                raise RoomNotFound(NO_ROOM)
+            return self._get(conn, str(code))
+
+    def open_rooms(self) -> list[Room]:
+        """Every room not yet expired, newest first."""
+        with self._read() as conn:
+            found = conn.execute(select(rooms).where(rooms.c.expires_at > self.clock())
+                                 .order_by(rooms.c.created_at.desc())).all()
+        return [_room(row) for row in found]
+
+    def update_room(self, code: str, *, question: int | None = None,
+                    revealed: bool | None = None, locked: bool | None = None) -> Room:
+        """Change what the room shows or takes: the question on show (clamped to the
+        deck), whether the tally is revealed, whether answers are locked."""
+        with self._write() as conn:
+            room = self._get(conn, code, lock="update")
+            values: dict[str, Any] = {}
+            if question is not None:
+                values["question"] = max(0, min(question, len(room.deck) - 1))
+            if revealed is not None:
+                values["revealed"] = revealed
+            if locked is not None:
+                values["locked"] = locked
+            if values:
+                conn.execute(update(rooms).where(rooms.c.code == code).values(**values))
+        return self.room(code)
+
+    def clear(self, code: str) -> None:
+        """Delete every answer in the room (participants stay joined); hide the tally."""
+        with self._write() as conn:
+            self._get(conn, code, lock="update")
+            conn.execute(delete(answer_items).where(answer_items.c.room_code == code))
+            conn.execute(delete(responses).where(responses.c.room_code == code))
+            conn.execute(update(rooms).where(rooms.c.code == code).values(revealed=False))
+
+    def close(self, code: str) -> bool:
+        """Delete the room and everything in it at once; False if there was no such room."""
+        with self._write() as conn:
+            return self._delete(conn, [code]) > 0
+
+    @staticmethod
+    def _delete(conn: Connection, codes: list[str]) -> int:
+        if not codes:
+            return 0
+        conn.execute(delete(answer_items).where(answer_items.c.room_code.in_(codes)))
+        conn.execute(delete(responses).where(responses.c.room_code.in_(codes)))
+        conn.execute(delete(participants).where(participants.c.room_code.in_(codes)))
+        return conn.execute(delete(rooms).where(rooms.c.code.in_(codes))).rowcount or 0
+
+    def purge_expired(self) -> int:
+        """Delete every expired room with its participants and answers; how many."""
+        with self._write() as conn:
+            codes = list(conn.execute(select(rooms.c.code).where(
+                rooms.c.expires_at <= self.clock())).scalars())
+            return self._delete(conn, codes)
+
+    # -- participants and answers --------------------------------------------------------
+    def join(self, code: str, token: str) -> bool:
+        """Let a participant in; True if they are new to the room, False if they were in.
+
+        Raises:
+            RoomNotFound: no open room has this code.
+            RoomFull: the room has ``max_participants`` already.
+        """
+        key = participant_key(token)
+        with self._write() as conn:
+            return self._admit(conn, self._get(conn, code, lock="update"), key)
+
+    def _admit(self, conn: Connection, room: Room, key: str) -> bool:
+        """Add a participant to a room whose row this transaction has locked for update."""
+        if self._known(conn, room.code, key):
+            return False
+        joined = conn.execute(select(func.count()).select_from(participants).where(
+            participants.c.room_code == room.code)).scalar_one()
+        if joined >= room.max_participants:
+            raise RoomFull(f"This room is full: it takes at most {room.max_participants} "
+                           "people. Please tell the facilitator.")
+        conn.execute(insert(participants).values(room_code=room.code, participant=key,
+                                                 joined_at=self.clock()))
+        return True
+
+    @staticmethod
+    def _known(conn: Connection, code: str, key: str) -> bool:
+        return conn.execute(select(participants.c.participant).where(
+            participants.c.room_code == code, participants.c.participant == key)).first() \
+            is not None
+
+    def answer(self, code: str, token: str, question_id: str, items: Mapping[str, str]
+               ) -> None:
+        """Store a participant's answer to one question, replacing any earlier one.
+
+        ``items`` comes from ``questions.check_answer``. A participant not yet in the room
+        joins first (the cap applies).
+
+        Raises:
+            RoomNotFound, RoomLocked, RoomFull, AnswerError: the room cannot take it (an
+                unknown question); nothing is written.
+        """
+        key = participant_key(token)
+        with self._write() as conn:
+            known = self._known(conn, code, key)
+            # Answers from known participants may run side by side; letting someone in
+            # counts against the cap, so it holds the room's row alone.
+            room = self._get(conn, code, lock="share" if known else "update")
+            if room.locked:
+                raise RoomLocked(LOCKED)
+            if room.deck.get(question_id) is None:
+                raise AnswerError(NO_QUESTION)
+            if not known:
+                self._admit(conn, room, key)
+            where = ((responses.c.room_code == code) & (responses.c.participant == key)
+                     & (responses.c.question_id == question_id))
+            conn.execute(delete(answer_items).where(
+                (answer_items.c.room_code == code) & (answer_items.c.participant == key)
+                & (answer_items.c.question_id == question_id)))
+            conn.execute(delete(responses).where(where))
+            conn.execute(insert(responses).values(room_code=code, participant=key,
+                                                  question_id=question_id,
+                                                  answered_at=self.clock()))
+            if items:
+                conn.execute(insert(answer_items), [
+                    {"room_code": code, "participant": key, "question_id": question_id,
+                     "item": item, "value": value} for item, value in items.items()])
+
+    def my_answer(self, code: str, token: str, question_id: str) -> dict[str, str] | None:
+        """A participant's stored answer to one question (None if they have not answered)."""
+        key = participant_key(token)
+        with self._read() as conn:
+            answered = conn.execute(select(responses.c.answered_at).where(
+                responses.c.room_code == code, responses.c.participant == key,
+                responses.c.question_id == question_id)).first()
+            if answered is None:
+                return None
+            found = conn.execute(select(answer_items.c.item, answer_items.c.value).where(
+                answer_items.c.room_code == code, answer_items.c.participant == key,
+                answer_items.c.question_id == question_id)).all()
+        return {str(item): str(value) for item, value in found}
+
+    def tally(self, code: str) -> Tally:
+        """The room and its answers counted (one read transaction: a consistent view)."""
+        self._maybe_purge()
+        with self._read() as conn:
+            room = self._get(conn, code)
+            joined = conn.execute(select(func.count()).select_from(participants).where(
+                participants.c.room_code == code)).scalar_one()
+            respondents = {str(q): int(n) for q, n in conn.execute(
+                select(responses.c.question_id, func.count()).where(
+                    responses.c.room_code == code).group_by(responses.c.question_id))}
+            counts = {(str(q), str(i), str(v)): int(n) for q, i, v, n in conn.execute(
+                select(answer_items.c.question_id, answer_items.c.item, answer_items.c.value,
+                       func.count()).where(answer_items.c.room_code == code).group_by(
+                    answer_items.c.question_id, answer_items.c.item, answer_items.c.value))}
+        return Tally(room, int(joined), respondents, counts)
+
+    def answers(self, code: str) -> list[tuple[int, str, str, str, float]]:
+        """Every stored answer item for an export: ``(participant number, question_id,
+        item, value, answered_at)``; participants are numbered 1, 2… in the order they
+        joined, so the export carries no token."""
+        with self._read() as conn:
+            self._get(conn, code)
+            order = {str(p): n for n, p in enumerate(conn.execute(
+                select(participants.c.participant).where(participants.c.room_code == code)
+                .order_by(participants.c.joined_at, participants.c.participant)).scalars(),
+                start=1)}
+            found = conn.execute(
+                select(answer_items.c.participant, answer_items.c.question_id,
+                       answer_items.c.item, answer_items.c.value, responses.c.answered_at)
+                .join(responses, (responses.c.room_code == answer_items.c.room_code)
+                      & (responses.c.participant == answer_items.c.participant)
+                      & (responses.c.question_id == answer_items.c.question_id))
+                .where(answer_items.c.room_code == code)).all()
+        rows = [(order.get(str(p), 0), str(q), str(i), str(v), float(t))
+                for p, q, i, v, t in found]
+        return sorted(rows, key=lambda r: (r[0], r[1], r[2]))
+

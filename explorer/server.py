@@ -1,0 +1,63 @@
+"""The explorer's server: Voila with the rooms' join page beside it, without a kernel.
+
+``python -m explorer serve [VOILA ARGS]`` (what ``make serve``, the container image and the
+browser tests run) starts ``ExplorerVoila``: Voila 0.5's standalone app, unchanged except
+that ``init_handlers`` puts the join page's tornado handlers (``explorer.rooms.web``) in
+front of Voila's own. Voila standalone builds its tornado application in ``start`` from
+``init_settings`` and ``init_handlers`` and loads no Jupyter server extensions, so a
+subclass is the supported place to add routes; everything else — ``voila.json``, the
+command-line flags, the kernels — is Voila's.
+
+Where Voila runs inside someone else's server (JupyterHub's single-user servers, each behind
+the hub's sign-in), participants could not reach a join page there; ``serve_join_page``
+(``python -m explorer room serve``) runs the same handlers alone, as a JupyterHub service
+(``deploy/jupyterhub/jupyterhub_config.py``) sharing the store with every presenter.
+
+A participant's phone therefore costs one HTTP request per page and a few rows in the
+store, never a kernel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from tornado import web
+from voila.app import Voila
+
+from .rooms.web import room_handlers
+
+__all__ = ["ExplorerVoila", "main", "serve_join_page"]
+
+
+class ExplorerVoila(Voila):
+    """Voila plus the rooms' join page (``room/join``, ``room/<CODE>``)."""
+
+    description = "Voila serving the explorer's dashboards, plus the live rooms' join page."
+
+    def init_handlers(self) -> list[Any]:
+        """Voila's handlers, with the join page's in front (they match ``room/`` only)."""
+        handlers = super().init_handlers()
+        return [*room_handlers(self.server_url or self.base_url), *handlers]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the server with Voila's command line (e.g. ``notebooks/ --port=8866``)."""
+    ExplorerVoila.launch_instance(argv=argv)
+
+
+def serve_join_page(port: int, ip: str = "127.0.0.1", base_url: str = "/") -> None:
+    """Serve only the join page (``<base_url>room/…``) until interrupted: no Voila, no
+    kernels. JupyterHub runs it as the ``room`` service (``base_url`` =
+    ``$JUPYTERHUB_SERVICE_PREFIX``)."""
+    logging.basicConfig(level=logging.INFO, format="[explorer room %(levelname)s] %(message)s")
+
+    async def run() -> None:
+        app = web.Application(room_handlers(base_url))
+        app.listen(port, ip)
+        logging.getLogger("explorer.rooms").info("join page at http://%s:%d%sroom/join", ip,
+                                                 port, base_url)
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
