@@ -5,6 +5,8 @@
 // federated module, loaded from this server); nothing is fetched from anywhere else.
 // `plotly()` comes from plotly_loader.js, which widgets.py puts in front of this module.
 
+const PRINT_WIDTH_PX = 690;
+
 function render({ model, el }) {
   el.classList.add("ctg-figure");
   const plot = h("div", { className: "ctg-plot" });
@@ -33,6 +35,10 @@ function render({ model, el }) {
       const Plotly = await plotly();
       await Plotly.react(plot, figure.data, figure.layout || {}, config());
       drawn = true;
+      // A printed page is about 700 CSS pixels wide: the print stylesheet zooms the chart
+      // by this much so that it fits (a chart drawn for a wide screen would be cut off).
+      const width = plot.getBoundingClientRect().width || PRINT_WIDTH_PX;
+      el.style.setProperty("--ctg-print-zoom", String(Math.min(1, PRINT_WIDTH_PX / width)));
       // How many figures this slot has drawn (plotly_afterplot has fired for each): tests
       // and benchmarks wait for this to change instead of guessing from the SVG.
       draws += 1;
