@@ -281,6 +281,15 @@ def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None 
                     row_classes or [], empty, len(frame.columns) >= 5)
 
 
+def records_table(frame: pd.DataFrame, caption: str = "") -> Markup:
+    """A table of evidence records for readers: the ``Record`` ids (for analysts) are folded
+    away under it instead of filling a column."""
+    if "Record" not in frame.columns:
+        return table(frame, caption)
+    return table(frame.drop(columns="Record"), caption) + fragment(
+        "record_ids", list(frame["Record"]))
+
+
 def slug(value: str) -> str:
     """A safe fragment for ids and class names: lowercase letters, digits and hyphens."""
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
