@@ -425,7 +425,7 @@ def test_the_evaluation_report_does_not_reuse_its_landing_pages_address(ds):
     sources = ds.sources.set_index("source_id")
     report = sources.loc["opm-2014-evaluation-report"]
     assert report.url is pd.NA or report.url != sources.loc["hf-evaluation-page"].url
-    assert "url is left empty" in report.access_note
+    assert "no address is given for it" in report.access_note
 
 
 # -- codebook ------------------------------------------------------------------------
