@@ -4,8 +4,9 @@
 #                notebooks, browser)
 # and, for analysts, a third:
 #   make lab     open the analysis notebooks in JupyterLab (installs it on first use)
-# and, to serve many live viewers:
-#   make hub     JupyterHub (deploy/jupyterhub), installing what it needs
+# and, past one laptop (README "Deploying"):
+#   make serve-replicas   live readers: REPLICAS Voila replicas (default 2) behind HAProxy
+#   make hub              analysts: JupyterHub with JupyterLab (deploy/jupyterhub)
 # and for contributors: make test-fast (no browser), make docs (API reference in docs/api/).
 #
 # Installs come from the lock files in requirements/ (tested versions, with hashes);
@@ -15,6 +16,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8866
+# What serves the dashboards: `make serve` runs it, and so does each of `make serve-replicas`'
+# replicas (deploy/proxy/replicas.py appends --port=<p>). Change it here, in one place.
+SERVE  ?= $(BIN)/voila notebooks/
+REPLICAS ?= 2
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 # A relative EXPLORER_DATA means the same to every command and page: relative to here.
 export EXPLORER_DATA_BASE := $(CURDIR)
@@ -31,7 +36,7 @@ PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/
 LOCK_FLAGS  := --quiet --generate-hashes --universal --python-version 3.11 --no-header
 
 .PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean \
-        hub hub-deps bench-hub image
+        hub hub-deps bench-hub image serve-replicas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +55,15 @@ install: $(DEV_STAMP)
 
 serve: $(SERVE_STAMP)
 	$(BIN)/python -m explorer validate
-	$(BIN)/voila notebooks/ --port=$(PORT)
+	$(SERVE) --port=$(PORT)
+
+# Live readers past one Voila process: REPLICAS copies of $(SERVE) behind HAProxy on PORT
+# (cookie affinity, health checks); EXPLORER_ROOM_DB and EXPLORER_DATA reach every replica.
+serve-replicas: $(SERVE_STAMP)
+	@sh scripts/ensure-haproxy
+	$(BIN)/python -m explorer validate
+	$(BIN)/python deploy/proxy/replicas.py --replicas $(REPLICAS) --port $(PORT) \
+	    --serve "$(SERVE)"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy
@@ -61,6 +74,7 @@ types: $(DEV_STAMP)
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
 test: lint types hub-deps
 	@sh scripts/ensure-chromium
+	@sh scripts/ensure-haproxy
 	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
 
 # The quick loop while working: everything but the browser suite.
