@@ -152,8 +152,8 @@ class Replicas:
         serve: the command each replica runs, ``--port=<p>`` appended.
         bind: the proxy's address (replicas always listen on 127.0.0.1).
         replica_ports: the replicas' ports (default ``port+1 ... port+count``).
-        env: extra environment for every replica (e.g. ``EXPLORER_ROOM_DB``), on top of this
-            process's own.
+        env: environment for every replica on top of this process's own (e.g.
+            ``EXPLORER_ROOM_DB``); a name given None is removed.
         cwd: where the replicas run (default the repository root, so voila.json applies).
     """
 
@@ -163,7 +163,7 @@ class Replicas:
     serve: str = SERVE_COMMAND
     bind: str = "127.0.0.1"
     replica_ports: Sequence[int] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str | None] = field(default_factory=dict)
     cwd: Path = ROOT
     replicas: list[Replica] = field(default_factory=list)
     proxy: subprocess.Popen | None = None
@@ -172,6 +172,10 @@ class Replicas:
     def base(self) -> str:
         host = "127.0.0.1" if self.bind in ("0.0.0.0", "*", "") else self.bind
         return f"http://{host}:{self.port}"
+
+    def url(self, page: str, query: str = "") -> str:
+        """A dashboard's address through the proxy, e.g. ``url("story", "project=pathway")``."""
+        return f"{self.base}/voila/render/{page}.ipynb" + (f"?{query}" if query else "")
 
     @property
     def config_path(self) -> Path:
@@ -200,7 +204,8 @@ class Replicas:
         ports = list(self.replica_ports) or [self.port + 1 + i for i in range(self.count)]
         if len(ports) != self.count:
             raise ValueError(f"{self.count} replicas need {self.count} ports, not {ports}")
-        env = {**os.environ, **self.env}
+        env = {name: value for name, value in {**os.environ, **self.env}.items()
+               if value is not None}
         command = shlex.split(self.serve)
         try:
             for index, replica_port in enumerate(ports):
