@@ -332,24 +332,35 @@ def test_seeding_from_a_folder_without_notebooks_says_so(tmp_path):
 # -- Kubernetes: the same choices --------------------------------------------------------------
 
 def test_the_kubernetes_values_make_the_same_choices(hub_config):
-    """The Kubernetes values make the local hub's choices: login, landing page, limits, culling."""
+    """Zero to JupyterHub's values make the local hub's choices: the sign-in and its pages,
+    JupyterLab, a persistent home seeded before each start, limits, culling without deleting
+    accounts; the chart's schema is checked in tests/test_kubernetes.py."""
     import yaml
 
     values = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "values.yaml").read_text())
     c = hub_config()
     hub = values["hub"]["config"]
     assert hub["JupyterHub"]["authenticator_class"] == c.JupyterHub.authenticator_class
-    assert hub["TmpAuthenticator"]["auto_login"] is True
-    assert hub["Authenticator"]["allow_all"] is True
+    assert hub["NativeAuthenticator"]["open_signup"] is c.NativeAuthenticator.open_signup
+    assert hub["Authenticator"]["allow_all"] is c.Authenticator.allow_all
+    assert hub["Authenticator"]["admin_users"], "somebody must approve sign-ups"
+    assert "TmpAuthenticator" not in hub
+    templates = values["hub"]["extraConfig"]["nativeauthenticator-templates"]
+    assert "c.JupyterHub.template_paths" in templates
     single = values["singleuser"]
     assert single["defaultUrl"] == c.Spawner.default_url
     assert single["memory"]["limit"] == c.Spawner.mem_limit
-    assert float(single["cpu"]["limit"]) == c.Spawner.cpu_limit
     assert single["uid"] != 0
-    assert single["storage"]["type"] == "none"
+    home = single["storage"]["homeMountPath"]
+    assert single["storage"]["type"] == "dynamic"
+    assert hub["Spawner"]["notebook_dir"] == home
+    # The image's site (install.sh's layout) seeds the home on each start.
+    assert single["lifecycleHooks"]["postStart"]["exec"]["command"] == [
+        "/opt/explorer/venv/bin/python", "/srv/explorer/deploy/jupyterhub/seed_home.py",
+        "/srv/explorer", home]
     assert single["extraEnv"]["JUPYTER_CONFIG_PATH"] == (
-        "/srv/explorer/deploy/jupyterhub/singleuser")  # install.sh's layout
+        "/srv/explorer/deploy/jupyterhub/singleuser")
     culler = next(s for s in c.JupyterHub.services if s["name"] == "idle-culler")["command"]
     assert values["cull"]["enabled"] is True
-    assert values["cull"]["users"] is True
+    assert values["cull"]["users"] is False
     assert f"--timeout={values['cull']['timeout']}" in culler
