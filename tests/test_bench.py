@@ -2,7 +2,8 @@
 
 The scripts in ``bench/`` print ratios measured in one run; these tests only check that they
 can run: every script explains its flags, every chart page has a control to time, and the
-10×/100× packages ``bench/scale.py`` generates are valid and as big as they claim.
+10×/100× packages ``bench/scale.py`` generates are valid and as big as they claim, and the
+two tiers' benchmarks (replicas.py, hub.py) run end to end at a tiny size.
 """
 
 from __future__ import annotations
@@ -63,3 +64,17 @@ def test_a_scaled_package_is_valid_and_has_every_project_k_times(ds, tmp_path):
     copy = scaled.mechanism_evidence[scaled.mechanism_evidence.project_id.str.endswith("-x2")]
     assert all(a.endswith("-x2") for ids in copy.activity_ids for a in ids)
     assert set(scaled.sources.source_id) == set(ds.sources.source_id)
+
+
+@pytest.mark.browser  # real servers for tens of seconds: kept out of `make test-fast`
+@pytest.mark.parametrize(("script", "size"), [("replicas.py", "2"), ("hub.py", "1")])
+def test_the_tier_benchmarks_run_end_to_end_at_a_tiny_size(script, size):
+    """replicas.py (two replicas behind HAProxy vs one Voila) and hub.py (analysts in
+    JupyterLab vs Voila readers) run at a tiny size and every verdict they print passes."""
+    result = subprocess.run([sys.executable, str(BENCH / script), "--sizes", size], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    verdicts = [line for line in result.stdout.splitlines() if line.startswith("VERDICT ")]
+    assert verdicts, result.stdout[-3000:]
+    assert all(": PASS" in line for line in verdicts), "\n".join(verdicts)
+    assert "load average" in result.stdout

@@ -311,6 +311,14 @@ class Analyst:
         """The address of this analyst's single-user server."""
         return f"{self.hub.base}/user/{self.name}"
 
+    def open_lab(self) -> bool:
+        """GET their JupyterLab page as a browser's first request does (through the hub's
+        sign-in hand-over); whether JupyterLab's page came back."""
+        with self.opener.open(f"{self.server}/lab", timeout=SPAWN_TIMEOUT_S) as response:
+            body = response.read().decode("utf-8", "replace")
+            return response.status == 200 and "/user/" in response.geturl() and (
+                "jupyter-config-data" in body)
+
     def start_server(self) -> None:
         """Start this analyst's server (if it is not running) and wait until it is ready."""
         with contextlib.suppress(urllib.error.HTTPError):  # 400: already running
@@ -367,11 +375,11 @@ def admin_of(hub: Hub) -> Analyst:
     return admin
 
 
-def run_notebook(analyst: Analyst, path: str) -> list[str]:
+def run_notebook(analyst: Analyst, path: str, keep: bool = False) -> list[str]:
     """Run every code cell of ``path`` (in the analyst's home) in a new kernel of their server,
     as JupyterLab does: a session for the notebook, then its cells over the kernel's
-    websocket. Returns the errors (``ename: evalue`` of each failed cell); the kernel is shut
-    down afterwards."""
+    websocket. Returns the errors (``ename: evalue`` of each failed cell). The kernel is shut
+    down afterwards unless ``keep`` (as an open notebook keeps it)."""
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
@@ -386,8 +394,9 @@ def run_notebook(analyst: Analyst, path: str) -> list[str]:
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, _execute(analyst, kernel_id, cells)).result()
     finally:
-        with contextlib.suppress(urllib.error.URLError):
-            analyst.api("DELETE", f"sessions/{session['id']}")
+        if not keep:
+            with contextlib.suppress(urllib.error.URLError):
+                analyst.api("DELETE", f"sessions/{session['id']}")
 
 
 async def _execute(analyst: Analyst, kernel_id: str, cells: list[str]) -> list[str]:
