@@ -136,7 +136,6 @@ hub: hub-deps
 	$(BIN)/jupyterhub -f $(HUB_DIR)/jupyterhub_config.py
 
 bench-hub: $(DEV_STAMP) hub-deps
-	@sh scripts/ensure-chromium
 	$(BIN)/python bench/hub.py
 
 # The container image (deploy/container), built with podman; see README "Deploying".
