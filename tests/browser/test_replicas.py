@@ -177,17 +177,20 @@ def test_a_stopped_replicas_readers_are_told_and_a_reload_brings_them_back(
         assert banner.locator("span").inner_text().strip() == LOST_SENTENCE
     assert wait_for(lambda: replicas.status().get(stopped) == "DOWN", 30)
 
-    for reader in victims:
-        address, gone = reader.page.url, reader.kernel
+    gone = {}
+    for reader in victims:  # all reload at once, as a room would
+        gone[id(reader)] = (reader.page.url, reader.kernel)
         reader.answered_by.clear()
         reader.page.locator("#ctg-lost").get_by_role("button", name="Reload this page").click()
+    for reader in victims:
+        address, gone_kernel = gone[id(reader)]
         expect(reader.page.locator(".ctg-page-story")).to_be_visible(timeout=45_000)
         assert reader.page.url == address
         expect(reader.page.locator(".ctg-project select")).to_have_value(labels[reader.project])
         expect(reader.page.locator("#ctg-lost")).to_have_count(0)
         # The old page's last requests for its gone kernel were answered elsewhere (404).
-        assert reader.replica(ignore=gone) != stopped
-        assert replica_holding(replicas, reader.kernel) == reader.replica(ignore=gone)
+        assert reader.replica(ignore=gone_kernel) != stopped
+        assert replica_holding(replicas, reader.kernel) == reader.replica(ignore=gone_kernel)
 
     for reader in others:
         url, kernel, replica = before[id(reader)]
