@@ -2,9 +2,9 @@
 
 One pair of real Voila replicas behind a real HAProxy serves the module (started by
 ``deploy/proxy/replicas.py``, the launcher ``make serve-replicas`` runs). Four readers, each
-in a browser context of their own, open a project's story through the proxy. Each must land
-on a replica, both replicas must get readers, and everything a reader does (the page, its
-files, its kernel's websocket, moves between pages and redraws) must stay on the replica
+in a browser context of their own, open a project's story through the proxy at once. Each
+must land on a replica, both replicas must get readers, and everything a reader does (its
+page, files, kernel's websocket, moves between pages and redraws) must stay on the replica
 that runs their kernel. Then one replica is stopped: its readers' pages say so in the
 explorer's one sentence, a reload brings each back at the same address and view on the other
 replica, and the other readers notice nothing.
@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 import pytest
 from browser_kit import (
     CHART_PAGES,
+    FIRST_RENDER_MS,
     VIEWPORT,
     Session,
     kernel_processes,
     wait_for,
+    wait_ready,
 )
 from playwright.sync_api import Page, expect
 from replica_kit import (
@@ -102,7 +104,8 @@ def follow(page: Page, name: str) -> None:
     expect(page.locator(".ctg-nav a[aria-current='page']")).to_have_text(REGISTRY[name].title)
 
 
-def open_reader(chromium, replicas: Replicas, project: str) -> Reader:
+def new_reader(chromium, replicas: Replicas, project: str) -> Reader:
+    """A reader's own browser context, noting which replica answers each request."""
     context = chromium.new_context(viewport=VIEWPORT)
     context.add_init_script(HEARTBEAT)
     session = Session(context, replicas)
@@ -112,16 +115,22 @@ def open_reader(chromium, replicas: Replicas, project: str) -> Reader:
         (response.headers.get(REPLICA_HEADER.lower(), "none"), response.url))
         if response.url.startswith(replicas.base)
         and response.request.resource_type in ASKED_OF_THE_SERVER else None)
-    session.open("story", f"project={project}", page=page)
     return reader
 
 
 @pytest.fixture(scope="module")
 def readers(chromium, replicas, ds) -> Iterator[list[Reader]]:
-    """Four readers, one after another, each on another project's story."""
+    """Four readers arriving together, each on another project's story."""
     projects = list(query.facet_options(ds, "project"))
-    opened = [open_reader(chromium, replicas, projects[i % len(projects)])
+    opened = [new_reader(chromium, replicas, projects[i % len(projects)])
               for i in range(READERS)]
+    for reader in opened:  # all ask at once; each page is sent once its kernel has run it
+        reader.page.goto(replicas.url("story", f"project={reader.project}"),
+                         wait_until="commit", timeout=FIRST_RENDER_MS)
+    for reader in opened:
+        reader.page.wait_for_function("() => document.readyState !== 'loading'",
+                                      timeout=FIRST_RENDER_MS)
+        wait_ready(reader.page, chart=True)
     yield opened
     for reader in opened:
         with contextlib.suppress(Exception):
