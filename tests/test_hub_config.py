@@ -41,7 +41,7 @@ def hub_config(tmp_path, monkeypatch):
     """Load jupyterhub_config.py with a state folder in tmp_path and any proxy executable."""
     def _load(**env):
         env = {"EXPLORER_HUB_STATE": str(tmp_path / "state"),
-               "EXPLORER_HUB_PROXY": sys.executable, **env}
+               "EXPLORER_HUB_PROXY": sys.executable, "EXPLORER_HUB_ADMINS": "lead", **env}
         return load(HUB_DIR, "jupyterhub_config.py", monkeypatch, **env)
     return _load
 
@@ -74,12 +74,22 @@ def test_analysts_sign_in_with_an_account_an_admin_approved(hub_config):
 
 def test_admins_and_pre_approved_names_come_from_the_environment(hub_config):
     """EXPLORER_HUB_ADMINS and EXPLORER_HUB_ALLOWED_USERS name admins and pre-approved analysts."""
-    c = hub_config()
-    assert c.Authenticator.admin_users == set()
-    assert c.Authenticator.allowed_users == set()
-    c = hub_config(EXPLORER_HUB_ADMINS="lead", EXPLORER_HUB_ALLOWED_USERS=" ann, bob ,")
-    assert c.Authenticator.admin_users == {"lead"}
+    c = hub_config(EXPLORER_HUB_ADMINS="lead, deputy", EXPLORER_HUB_ALLOWED_USERS=" ann, bob ,")
+    assert c.Authenticator.admin_users == {"lead", "deputy"}
     assert c.Authenticator.allowed_users == {"ann", "bob"}
+    c = hub_config(EXPLORER_HUB_ADMINS="", EXPLORER_HUB_ALLOWED_USERS="ann")
+    assert (c.Authenticator.admin_users, c.Authenticator.allowed_users) == (set(), {"ann"})
+
+
+def test_a_hub_nobody_could_sign_in_to_stops_and_says_what_to_set(hub_config):
+    """Without admins or pre-approved names the hub stops, naming both settings."""
+    with pytest.raises(SystemExit) as stopped:
+        hub_config(EXPLORER_HUB_ADMINS="")
+    assert str(stopped.value) == (
+        "Nobody could sign in: set EXPLORER_HUB_ADMINS to the user names of the hub's admins "
+        "(e.g. EXPLORER_HUB_ADMINS=lead make hub), who sign up at /hub/signup and approve the "
+        "others at /hub/authorize, or EXPLORER_HUB_ALLOWED_USERS to the names approved as "
+        "they sign up.")
 
 
 def test_analysts_land_on_jupyterlab_in_a_home_of_their_own(hub_config, tmp_path):

@@ -30,6 +30,7 @@ Settings (environment variables; defaults in brackets):
     EXPLORER_HUB_STATE           database, cookie secret, analysts' homes [deploy/jupyterhub/state]
     EXPLORER_HUB_ADMINS          comma-separated admin user names (they approve sign-ups) [none]
     EXPLORER_HUB_ALLOWED_USERS   comma-separated names approved as they sign up [none]
+                                 (one of the two must be set, or nobody could sign in)
     EXPLORER_HUB_IDLE_TIMEOUT    seconds idle before an analyst's server is stopped [3600]
     EXPLORER_HUB_CULL_EVERY      seconds between the culler's checks [timeout / 4, 5..60]
     EXPLORER_HUB_MEM_LIMIT       memory per analyst [2G]  (see "Limits" below)
@@ -134,6 +135,12 @@ c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "
 c.NativeAuthenticator.open_signup = False  # an admin approves each sign-up...
 c.Authenticator.allowed_users = names("ALLOWED_USERS")  # ...except these names, approved at once
 c.Authenticator.admin_users = names("ADMINS")
+if not (c.Authenticator.admin_users or c.Authenticator.allowed_users):
+    raise SystemExit(
+        "Nobody could sign in: set EXPLORER_HUB_ADMINS to the user names of the hub's admins "
+        "(e.g. EXPLORER_HUB_ADMINS=lead make hub), who sign up at /hub/signup and approve the "
+        "others at /hub/authorize, or EXPLORER_HUB_ALLOWED_USERS to the names approved as "
+        "they sign up.")
 # NativeAuthenticator admits only approved users itself; JupyterHub >= 5 admits nobody unless
 # told to leave that decision to the authenticator.
 c.Authenticator.allow_all = True
