@@ -36,7 +36,7 @@ PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/
 LOCK_FLAGS  := --quiet --generate-hashes --universal --python-version 3.11 --no-header
 
 .PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean \
-        hub hub-deps bench-hub image serve-replicas
+        hub hub-deps bench-hub image serve-replicas bench-replicas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -137,6 +137,10 @@ hub: hub-deps
 
 bench-hub: $(DEV_STAMP) hub-deps
 	$(BIN)/python bench/hub.py
+
+bench-replicas: $(DEV_STAMP)
+	@sh scripts/ensure-haproxy
+	$(BIN)/python bench/replicas.py
 
 # The container image (deploy/container), built with podman; see README "Deploying".
 image:
