@@ -264,15 +264,19 @@ def test_one_analyst_gets_a_few_kernels_not_a_rooms_worth(single_user_config):
 
 
 def test_analysts_get_jupyterlab_with_jupytext_and_the_dashboards_in_voila(single_user_config):
-    """JupyterLab, jupytext pairing and Voila run in each server, over writable files."""
+    """JupyterLab, jupytext pairing and Voila run in each server, over writable files, and
+    nothing in it reaches for the internet."""
     c = single_user_config()
     extensions = c.ServerApp.jpserver_extensions
     assert extensions["jupyterlab"] is True
     assert extensions["jupyterlab_jupytext"] is True
     assert extensions["voila.server_extension"] is True
     assert "contents_manager_class" not in c.ServerApp  # Jupyter's own: analysts save files
-    # Dashboards stay offline as under `make serve`: no MathJax from a CDN.
+    # Nothing asked of the internet: no MathJax from a CDN for the dashboards (as under
+    # `make serve`), no PyPI search by the extension manager, no language-server probing.
     assert c.ServerApp.tornado_settings["mathjax_url"] is None
+    assert c.LabApp.extension_manager == "readonly"
+    assert extensions["jupyter_lsp"] is False
 
 
 def test_an_analysts_idle_kernel_lasts_an_hour_not_a_minute(single_user_config):

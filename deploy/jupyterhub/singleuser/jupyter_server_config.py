@@ -20,7 +20,10 @@ Then what differs for an analyst, on purpose:
   one server serves one analyst's notebooks and dashboards, not a room;
 - a kernel left without a tab is stopped after an hour, not voila.json's minute: an analyst's
   notebook state is worth keeping while they step away;
-- no MathJax URL, as under ``voila`` (otherwise a dashboard would load MathJax from a CDN).
+- no MathJax URL, as under ``voila`` (otherwise a dashboard would load MathJax from a CDN);
+- nothing asked of the internet: JupyterLab's extension manager is read-only (it would search
+  PyPI), and jupyter-lsp is off (no language server is installed; it would only probe for
+  them, running npm, at every start).
 
 The voila.json applied is ``$EXPLORER_VOILA_CONFIG``, else the repository's (three folders up).
 """
@@ -52,9 +55,10 @@ c.ServerApp.tornado_settings = {"mathjax_url": None, "mathjax_config": None}
 c.ThrottledKernelManager.max_kernels = int(os.environ.get("EXPLORER_HUB_KERNELS_PER_USER")
                                            or 8)
 c.MappingKernelManager.cull_idle_timeout = ANALYST_KERNEL_IDLE_S
+c.LabApp.extension_manager = "readonly"
 c.ServerApp.jpserver_extensions = {
     "jupyterlab": True,
     "jupyterlab_jupytext": True,
     "voila.server_extension": True,
-    "notebook": False, "nbclassic": False,
+    "notebook": False, "nbclassic": False, "jupyter_lsp": False,
 }
