@@ -99,7 +99,8 @@ lock: | $(BIN)/python
 # committed; open docs/api/index.html). DOCS_OUT=dir builds it elsewhere.
 DOCS_OUT    ?= docs/api
 # `explorer` brings the submodules its __all__ names (query, load, validate); these are the rest.
-API_MODULES := explorer explorer.descriptor explorer.read explorer.figures explorer.dashboards \
+API_MODULES := explorer explorer.descriptor explorer.read explorer.appraisal explorer.agreement \
+               explorer.figures explorer.dashboards \
                explorer.pages explorer.state explorer.programme explorer.html explorer.export \
                explorer.release explorer.errors explorer.cli
 

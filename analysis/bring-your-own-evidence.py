@@ -60,13 +60,18 @@ def add_row(table: str, **cells: str) -> None:
 
 # %% [markdown]
 # Every fact cites a source, so the source comes first: one row in `sources.csv`. A real
-# source needs enough for a reader to find it (title, publisher, date, address) and its
-# licence.
+# source needs enough for a reader to find it (title, publisher, date, address), its
+# licence, and what kind of document it is and whose word it is, each with a reason (how far
+# the ratings resting on it can be trusted depends on these: codebook section 14).
 
 # %%
 add_row("sources", source_id="example-report", title="Example clinic: final project report",
         title_supplied="false", publisher="Example clinic (fictional)", published="2014-03",
-        accessed="2026-11-27", kind="project_report", licence="CC-BY-4.0",
+        accessed="2026-11-27", kind="project_report",
+        kind_explanation="The clinic's own report of its project.",
+        independence="project_team",
+        independence_explanation="Written by the clinic that ran the project: its own account.",
+        licence="CC-BY-4.0",
         access_note="A fictional source, made up for the bring-your-own-evidence notebook.")
 
 # %% [markdown]
@@ -89,7 +94,7 @@ add_row("projects", project_id="example-clinic", programme_id="closing-the-gap",
 # %% [markdown]
 # What the project did, which relationship it targeted, and one mechanism rating. A
 # rating is always `coded`, so it explains itself; in a real package every rating is
-# coded twice, independently, and `reconciliation` says how the two were settled
+# coded more than once, independently, and `reconciliation` says how they were settled
 # (`data/CODEBOOK.md`, section 9).
 
 # %%

@@ -153,12 +153,12 @@ not_found[not_found.not_found > 0].sort_values("not_found", ascending=False)
 sources_of("mechanism_evidence", gaps.evidence_id)
 
 # %% [markdown]
-# ## 4. How the two independent codings compare
+# ## 4. How the independent codings compare
 #
-# Every rating was coded twice, independently, by the codebook's rules, then reconciled.
-# `query.codings` puts the two codings and the reconciled rating side by side;
-# `query.coding_agreement` gives the share agreed and Cohen's kappa (agreement beyond
-# chance).
+# Every rating was coded three times, independently, by the codebook's rules, then reconciled.
+# `query.codings` puts the codings and the reconciled rating side by side;
+# `query.coding_agreement` gives the share all coders agreed on and Cohen's kappa for each
+# pair of coders (agreement beyond chance).
 
 # %%
 agreement = query.coding_agreement(ds)

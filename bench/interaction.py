@@ -117,7 +117,8 @@ def changes_for(ds: explorer.Dataset) -> dict[str, Change]:
     return {
         BASELINE: Change("", "select", ".widget-dropdown select", ("b", "a")),
         "matrix": Change("", "select", ".ctg-columns select",
-                         (query.COLUMN_KINDS["setting_type"], query.COLUMN_KINDS["project"])),
+                         (query.column_kinds(ds)["setting_type"],
+                          query.column_kinds(ds)["project"])),
         "story": Change(f"project={first}", "select", ".ctg-project select",
                         (labels[second], labels[first])),
         "compare": Change(f"project={first},{second}", "select", ".ctg-pick-2 select",

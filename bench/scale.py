@@ -190,7 +190,7 @@ def query_times(path: Path) -> dict[str, float]:
     project = next(p for p, m in zip(ds.projects.project_id, ds.projects.membership,
                                      strict=True) if str(m) != "unidentified")
     pair = list(ds.projects.project_id[:2])
-    for kind in query.COLUMN_KINDS:
+    for kind in query.column_kinds(ds):
         times[f"matrix({kind})"] = timed(lambda kind=kind: query.matrix(ds, kind))
     times["reader_table"] = timed(lambda: query.reader_table(ds))
     times["facet_counts"] = timed(lambda: query.facet_counts(ds))

@@ -51,14 +51,17 @@ def _parser() -> argparse.ArgumentParser:
         "internet and prints cleanly. By default: the whole programme's briefing (overview, "
         "matrix, one section per identified project with its chart, findings, "
         "disagreements, sources). --project ID: one project's brief. --matrix or --query Q: "
-        "the matrix view a dashboard link's query string describes (e.g. "
-        "'columns=setting_type&strength=evident'), with every matching record.",
+        "the handout of the view a dashboard link's query string describes (e.g. "
+        "'columns=setting_type&strength=evident'), on --page (default: matrix), exactly as "
+        "the page shows it.",
     )
     what = export.add_mutually_exclusive_group()
     what.add_argument("--project", metavar="ID", help="one identified project's brief")
     what.add_argument("--matrix", action="store_true", help="the matrix handout")
-    export.add_argument("--query", help="the matrix view, as in a dashboard link "
-                        "(implies --matrix)")
+    export.add_argument("--query", help="the view, as in a dashboard link (a handout; "
+                        "implies --matrix for the matrix page)")
+    export.add_argument("--page", default="matrix", help="the page of --query's view "
+                        "(default: matrix)")
     export.add_argument("--out", help="file to write (default: <programme>-briefing.html, "
                         "<programme>-<project>.html or <programme>-matrix.html)")
     export.add_argument("--data", help="data package folder (default: $EXPLORER_DATA, "
@@ -146,8 +149,8 @@ def _export(args: argparse.Namespace) -> int:
         return 1
     try:
         if args.matrix or args.query is not None:
-            document = handout_html(ds, args.query or "")
-            out = args.out or briefing_filename(ds, "matrix")
+            document = handout_html(ds, args.query or "", page=args.page)
+            out = args.out or briefing_filename(ds, args.page)
         elif args.project is not None:
             document = project_brief_html(ds, args.project)
             out = args.out or briefing_filename(ds, args.project)

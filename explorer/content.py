@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from . import html, query
+from . import appraisal, html, query, trail
+from .agreement import figures as agreement_figures
 from .load import Dataset
 from .pages import PAGES
 from .programme import Programme
@@ -86,15 +87,20 @@ def glance_columns(ds: Dataset) -> str:
     return "project" if len(ds.projects) <= GLANCE_MAX_PROJECTS else "setting_type"
 
 
-def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
-    """Everything the overview shows, as template context (links made by ``href``)."""
+def overview_context(ds: Dataset, href: Href, kind: str = "live") -> dict[str, Any]:
+    """Everything the overview shows, as template context (links made by ``href``).
+
+    Args:
+        kind: the output (``live``, ``static``, ``handout`` or ``briefing``). A briefing has
+            sections of its own for findings and disagreements, and no page list.
+    """
     programme = Programme.of(ds)
     findings = ds.findings.sort_values("display_order")
     columns = glance_columns(ds)
     cells = query.matrix(ds, columns)
     glance = html.rating_table(
-        cells, "Strongest rating per mechanism and "
-        + query.COLUMN_KINDS[columns].lower()[:-1], "Mechanism",
+        ds, cells, "Strongest rating per mechanism and "
+        + query.facet_title(ds, columns).lower(), "Mechanism",
         lambda m, c: href("matrix", columns=columns if columns != "project" else "",
                           cell=f"{m}:{c}"),
         query.contested_evidence(ds), definitions=html.mechanism_definitions(ds))
@@ -107,8 +113,8 @@ def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
         rels = ", ".join(relationships[r] for r in targeted.get(p.project_id, []))
         projects.append({
             "project_id": p.project_id, "short_name": p.short_name, "membership": membership,
-            "membership_term": html.term(membership.capitalize(),
-                                         query.MEMBERSHIP_HELP.get(membership, "")),
+            "membership_term": html.term(*query.term(ds, "projects", "membership",
+                                                     membership)),
             "lead": p.lead_organisation, "setting": p.setting, "region": p.region,
             "relationships": rels or None, "membership_basis": p.membership_basis,
             "story": (href("story", project=p.project_id)
@@ -120,9 +126,9 @@ def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
         "headlines": cited(ds, findings[findings.kind == "headline"]),
         "glance": glance,
         "glance_help": ("Rows are the evaluation's enabling mechanisms; columns are the "
-                        + query.COLUMN_KINDS[columns].lower() + ". Each mark is the strongest "
+                        + query.column_kinds(ds)[columns].lower() + ". Each mark is the strongest "
                         "rating of the evidence records behind it (colour, symbol and word)."),
-        "legend": html.fragment("legend", programme.text("ratings_note")),
+        "legend": html.legend(ds, programme.text("ratings_note")),
         "uncertain": uncertainties(ds),
         "projects": projects,
         "membership_line": (f"{int(counts.get('confirmed', 0))} confirmed, "
@@ -132,10 +138,12 @@ def overview_context(ds: Dataset, href: Href) -> dict[str, Any]:
         "foundations": list(ds.foundations.sort_values("display_order").itertuples()),
         "mechanisms": list(ds.mechanisms.sort_values("display_order").itertuples()),
         "relationships": list(ds.relationship_types.sort_values("display_order").itertuples()),
-        "findings": finding_groups(ds),
-        "discrepancies": discrepancy_items(ds, ds.discrepancies),
+        "findings": finding_groups(ds) if kind != "briefing" else [],
+        "discrepancies": (discrepancy_items(ds, ds.discrepancies) if kind != "briefing"
+                          else []),
         "pages": [{"href": href(spec.name), "title": spec.title, "purpose": spec.purpose}
-                  for spec in PAGES.values() if spec.name not in ("index", "overview")],
+                  for spec in PAGES.values() if spec.name not in ("index", "overview")
+                  and (spec.live or kind == "static")] if kind in ("live", "static") else [],
     }
 
 
@@ -168,9 +176,9 @@ def all_finding_groups(ds: Dataset, exclude: tuple[str, ...] = ()) -> list[dict[
     return finding_groups(ds, groups)
 
 
-def overview_html(ds: Dataset, href: Href) -> Markup:
+def overview_html(ds: Dataset, href: Href, kind: str = "live") -> Markup:
     """The whole overview as trusted markup (links made by ``href``)."""
-    return html.render("overview.html.j2", **overview_context(ds, href))
+    return html.render("overview.html.j2", **overview_context(ds, href, kind))
 
 
 def uncertainties(ds: Dataset) -> list[str]:
@@ -193,15 +201,27 @@ def uncertainties(ds: Dataset) -> list[str]:
     agreement = query.coding_agreement(ds)
     if agreement is not None:
         items.append(
-            f"Two coders rated every mechanism independently; they agreed on "
-            f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%, Cohen's kappa "
-            f"{agreement.kappa:.2f}). {html.count(agreement.contested, 'rating')} "
+            f"Every mechanism rating was coded independently: {agreement_figures(ds)}. "
+            f"{html.count(agreement.contested, 'rating')} "
             f"{'was' if agreement.contested == 1 else 'were'} contested and reconciled; they are "
             "marked \"contested\".")
+    counts = appraisal.confidence_counts(ds, glance_columns(ds))
+    levels = appraisal.terms(ds, "confidence")
+    rated = int(counts.records.sum())
+    if rated:
+        by_level = ", ".join(f"{int(counts.records[level])} {levels[level][0].lower()}"
+                             for level in counts.index)
+        cells = ", ".join(f"{int(counts.cells[level])} {levels[level][0].lower()}"
+                          for level in counts.index)
+        items.append(f"How far to trust each rating is computed by the codebook's rule "
+                     f"(who wrote the sources, whether they agree, whether the coders "
+                     f"agreed): of {html.count(rated, 'rating')} with a level, {by_level}. "
+                     f"In the evidence at a glance: {cells}.")
     not_reported = int((ds.mechanism_evidence.strength.astype(str) == "not_reported").sum())
     if not_reported:
-        items.append(f"{not_reported} ratings are 'not reported': the readable sources are "
-                     "silent, which is a gap in the record, not evidence that nothing changed.")
+        items.append(f"{html.count(not_reported, 'rating')} say 'sources silent': the "
+                     "readable sources say nothing either way, which is a gap in the record, "
+                     "not evidence that nothing changed; they have no confidence level.")
     if len(ds.discrepancies):
         items.append(f"Sources disagree in {html.count(len(ds.discrepancies), 'place')}; "
                      "see 'Where sources disagree' below.")
@@ -222,7 +242,7 @@ def stage_table(links: pd.DataFrame, stage: str, source: str, target: str) -> pd
     """One stage of the flows diagram as a reader table (one stage per table, never mixed)."""
     part = links[links.stage == stage].sort_values(["source", "target"], kind="stable")
     return pd.DataFrame({source: part.source, target: part.target,
-                         "Strength": [query.STRENGTHS[s][0] for s in part.strength],
+                         "Strength": part.strength_label,
                          "Records": part["count"]})
 
 
@@ -232,7 +252,7 @@ def flow_tables(links: pd.DataFrame) -> Markup:
                            for stage, source, target, caption in FLOW_STAGES)
 
 
-NO_LINKED_CONTEXT = "no context linked in the evidence"
+NO_LINKED_CONTEXT = query.NO_CONTEXT
 
 
 def same_activity_table(same: pd.DataFrame) -> Markup:
@@ -270,11 +290,9 @@ def summary_html(ds: Dataset, story: query.ProjectStory, unidentified_note: str,
     p = story.project
     grant = None
     if not pd.isna(p["grant_gbp"]):
-        grant = Markup("{} <span class='ctg-help'>({})</span>").format(
-            f"£{p['grant_gbp']:,.0f}", p["grant_note"])
+        grant = html.fragment("with_note", f"£{p['grant_gbp']:,.0f}", p["grant_note"])
     elif isinstance(p["grant_note"], str):
-        grant = Markup("{} <span class='ctg-help'>({})</span>").format(
-            html.fragment("not_found"), p["grant_note"])
+        grant = html.fragment("with_note", html.fragment("not_found"), p["grant_note"])
     start, end = p["start_date"], p["end_date"]
     dates = (None if str(start) == html.NOT_FOUND and str(end) == html.NOT_FOUND
              else f"{start} to {end}")
@@ -282,9 +300,9 @@ def summary_html(ds: Dataset, story: query.ProjectStory, unidentified_note: str,
         ("Title", p["title"]), ("Lead organisation", p["lead_organisation"]),
         ("Partners", p["partners"]), ("Region", p["region"]), ("Setting", p["setting"]),
         ("Population", p["population"]), ("Dates", dates), ("Grant", grant),
-        ("Membership", html.term(str(p["membership"]).capitalize(),
-                                 query.MEMBERSHIP_HELP.get(str(p["membership"]), ""))
-         + Markup(" — ") + p["membership_basis"]),
+        ("Membership", html.fragment(
+            "with_reason", html.term(*query.term(ds, "projects", "membership",
+                                                  p["membership"])), p["membership_basis"])),
         ("Relationships targeted", ", ".join(story.relationships) or None),
         ("Sources", html.citations(ds, p["source_ids"])),
     ]
@@ -307,7 +325,7 @@ def _later(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
 
 
 def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
-                 level: int = 2) -> Markup:
+                 level: int = 2, open_trails: bool = False) -> Markup:
     """Everything below the chart: contexts, activities, ratings, outcomes, sources.
 
     Args:
@@ -315,10 +333,10 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
     """
     cite = lambda cited_ids: html.citations(ds, cited_ids)  # noqa: E731
     contexts = pd.DataFrame({
-        "Dimension": [html.term(query.humanise(d), query.CONTEXT_HELP.get(str(d), ""))
+        "Dimension": [html.term(*query.term(ds, "contexts", "dimension", d))
                       for d in story.contexts.dimension],
         "Context": story.contexts.description,
-        "Basis": [html.term(str(b), query.BASIS_TERMS[str(b)]) for b in story.contexts.basis],
+        "Basis": [html.basis_term(ds, "contexts", b) for b in story.contexts.basis],
         "Sources": [cite(c) for c in story.contexts.source_ids]})
     activities = pd.DataFrame({
         "Type": [query.humanise(t) for t in story.activities.activity_type],
@@ -327,14 +345,16 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
     mechanisms = query.facet_options(ds, "mechanism")
     definitions = html.mechanism_definitions(ds)
     contested = query.contested_evidence(ds)
+    found = query.confidence.appraisals(ds)
     evidence = pd.DataFrame({
         "Mechanism": [html.term(mechanisms[m], definitions[m])
                       for m in story.evidence.mechanism_id],
-        "Strength": [html.fragment("badge", str(s))
-                     + (Markup(' <span class="ctg-contested">contested</span>')
-                        if e in contested else "")
+        "Strength": [html.badge(ds, s) + (html.fragment("contested") if e in contested
+                                          else "")
                      for s, e in zip(story.evidence.strength, story.evidence.evidence_id,
                                      strict=True)],
+        "Confidence": [html.confidence_badge(ds, c.level) if (c := found[e]) is not None
+                       else html.fragment("no_level") for e in story.evidence.evidence_id],
         "Why this rating": story.evidence.explanation.fillna(""),
         "Sources": [cite(c) for c in story.evidence.source_ids]})
     later = _later(ds)
@@ -360,8 +380,9 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
         level=level,
         contexts=html.table(contexts, "Context factors"),
         activities=html.table(activities, "What the project did"),
-        legend=html.fragment("legend", ratings_note),
-        evidence=html.table(evidence, "Mechanism ratings"),
+        legend=html.legend(ds, ratings_note),
+        evidence=html.table(evidence, "Mechanism ratings")
+        + trail.record_trails(ds, story.evidence.evidence_id, open_=open_trails),
         numbers=[outcome(r) for r in outcomes[outcomes.kind == "quantitative"].itertuples()],
         words=[outcome(r) for r in outcomes[outcomes.kind == "qualitative"].itertuples()],
         barriers=html.table(barriers, "Barriers and enablers"),

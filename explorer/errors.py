@@ -71,12 +71,14 @@ class Rule(StrEnum):
     SAME_PROJECT = "same-project"            # an id that belongs to another project
     # validate: evidence rules
     EXPLANATION = "explanation"              # a coded row without its explanation
+    OVERRIDE_REASON = "override-reason"      # a confidence level set by hand without its reason
     QUANTITATIVE_OUTCOME = "quantitative-outcome"
     PLAUSIBILITY = "plausibility"
 
 
 PROVENANCE_RULES = frozenset({
     Rule.PROVENANCE, Rule.SOURCE_REFERENCE, Rule.CITATION_SYNTAX, Rule.EXPLANATION,
+    Rule.OVERRIDE_REASON,
 })
 
 

@@ -1,46 +1,44 @@
 """Handouts: self-contained HTML files to print, email or open without a server.
 
-Three kinds, all written by ``python -m explorer export`` and offered by the dashboards:
+All are written by ``python -m explorer export`` and offered by the dashboards, and all are
+built from the pages' own content (``explorer.views``), so a file says exactly what the page
+said:
 
-- the **briefing** of the whole programme (``briefing_html``): the overview (headlines, the
-  evidence at a glance, what is uncertain, the projects, the framework), the matrix, one
-  section per identified project (its story chart, ratings, outcomes with later evidence,
-  barriers, follow-on, disagreements and sources), then every finding, every disagreement
-  and every source. Printed, each project starts a page.
-- a project's **brief** (``project_brief_html``): one project's section on its own.
-- the **matrix handout** (``handout_html``): the matrix view a dashboard link describes,
-  with every matching record; no scripts at all.
+- the **briefing** of the whole programme (``briefing_html``): every page's
+  ``briefing_states`` in registry order — the overview, the matrix, one section per
+  identified project (its story chart, ratings, outcomes with later evidence, barriers,
+  follow-on, disagreements and sources), then every finding, disagreement and source.
+  Printed, each section starts a page.
+- a project's **brief** (``project_brief_html``): one project's story on its own.
+- the **handout** of any view (``handout_html``): the page a live address describes, e.g.
+  the matrix with its filters and chosen cell, with the records behind it.
 
-A briefing draws its charts with a copy of plotly.js written once inside the file (from the
-plotly package) and the figure dicts of ``explorer.figures``; it requests nothing from
-anywhere, so it works from ``file://`` on a locked-down laptop. All markup comes from the
-autoescaped templates (``document.html.j2``, ``briefing.html.j2`` and the fragments).
-
-The matrix view is described by the same query string a dashboard link uses, so the handout
-of ``matrix.ipynb?columns=setting_type&strength=evident`` is exactly what that page shows::
+A file draws its charts with a copy of plotly.js written once inside it and requests
+nothing from anywhere, so it works from ``file://`` on a locked-down laptop::
 
     python -m explorer export --query "columns=setting_type&strength=evident" --out h.html
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Mapping
 from datetime import date
-from functools import cache
-from importlib.resources import files
 from typing import Any
+from urllib.parse import urlencode
 
-from markupsafe import Markup
-
-from . import content, figures, html, query
-from .content import source_rows
+from . import html
+from .document import (
+    PRINT_WIDTH,
+    blocks_html,
+    charts_js,
+    document_html,
+    plotly_js,
+)
 from .errors import StateError
-from .figures import Figure
 from .load import Dataset
+from .pages import PAGES, notebook_href, page_spec, page_view
 from .programme import Programme
-from .query import COLUMN_KINDS
 from .state import parse_query, to_query
+from .views.story import identified_projects
 
 __all__ = [
     "PRINT_WIDTH",
@@ -52,18 +50,8 @@ __all__ = [
     "identified_projects",
     "plotly_js",
     "project_brief_html",
-    "source_rows",
 ]
 
-# A chart's size in a briefing: A4 portrait less 12 mm margins is about 700 CSS pixels wide
-# and 1,030 high; a chart stays within both so it never splits or runs off the page.
-PRINT_WIDTH = 690
-PRINT_MAX_HEIGHT = 500
-# Of a printed chart's width, what the matrix's row labels (14 characters a line) and
-# margins take, and the width of one character of a 9-pixel column label.
-PRINT_ROW_LABELS = 150
-PRINT_ROW_LABEL_WIDTH = 14
-PRINT_CHARACTER = 5.5
 BRIEFING_CSS = """
 body.ctg-briefing { margin: 1.5em auto; padding: 0 1em; max-width: 760px; }
 .ctg-briefing .ctg-static-figure { margin: 0.6em 0; }
@@ -77,121 +65,38 @@ body.ctg-briefing { margin: 1.5em auto; padding: 0 1em; max-width: 760px; }
 """
 
 
-@cache
-def plotly_js() -> str:
-    """plotly.js from the installed plotly package (about 4.8 MB), for writing into files.
+class BriefingLinks:
+    """Links inside a briefing: to the section that holds the view, or none."""
 
-    Raises:
-        RuntimeError: the script could end an HTML ``<script>`` element early.
-    """
-    from plotly.offline import get_plotlyjs
+    kind = "briefing"
 
-    script = get_plotlyjs()
-    if "</script" in script.lower():  # pragma: no cover - a plotly release would have to add it
-        raise RuntimeError("plotly.js contains '</script' and cannot be written inline")
-    return script
+    def __init__(self, sections: dict[str, str], projects: set[str]) -> None:
+        self.sections = sections
+        self.projects = projects
 
-
-@cache
-def charts_js() -> str:
-    """The few lines that draw a document's charts from the JSON figures beside them."""
-    return files("explorer").joinpath("templates", "charts.js").read_text(encoding="utf-8")
+    def href(self, page: str, **parameters: str) -> str:
+        """The anchor of the section that shows ``page`` (a project's for its story or its
+        matrix cells), or '' when the briefing has none."""
+        project = parameters.get("project") or parameters.get("cell", "").partition(":")[2]
+        if page in ("story", "matrix") and project in self.projects:
+            return f"#project-{project}"
+        return f"#{self.sections[page]}" if page in self.sections else ""
 
 
-def document_html(ds: Dataset, title: str, body: Markup, *, charts: bool = False,
-                  assets: str = "", nav: Iterable[Mapping[str, Any]] = (), live: str = "",
-                  stamp: str = "", extra_css: str = "", body_class: str = "") -> str:
-    """One standalone HTML document around ``body``.
+class HandoutLinks:
+    """Links in a handout of one view: to the live explorer's pages, by relative address."""
 
-    Args:
-        charts: the body holds ``chart`` fragments: add plotly.js and the drawing script.
-        assets: where a static site keeps ``explorer.css``, ``plotly.min.js`` and
-            ``charts.js`` (a relative folder ending in ``/``); empty = write them inline.
-        nav: ``{href, title, current}`` links of a static site's navigation bar.
-        live: the address of the same view in the live explorer, if there is one.
-        stamp: a sentence after the dataset's version and date (e.g. when it was made).
-    """
-    programme = Programme.of(ds)
-    inline = not assets
-    return str(html.render(
-        "document.html.j2", title=title, site_title=programme.text("site_title"),
-        version=ds.version, data_as_of=ds.data_as_of, stamp=stamp, body=body,
-        assets=assets, css=html.inline_stylesheet(extra_css) if inline else "",
-        nav=list(nav), live=live, body_class=body_class, charts=charts,
-        plotly_js=Markup(plotly_js()) if charts and inline else "",
-        charts_js=Markup(charts_js()) if charts and inline else "",
-    )) + "\n"
+    kind = "handout"
 
-
-def fit_for_print(figure: Figure, width: int = PRINT_WIDTH,
-                  max_height: int = PRINT_MAX_HEIGHT) -> Figure:
-    """A copy of ``figure`` with a fixed size that fits an A4 page.
-
-    Its title and axis labels get smaller type so they fit the narrower width, and notes
-    placed under the plot (which the page's own text repeats) are left out, because the
-    legend wraps onto them.
-    """
-    fitted = copy.deepcopy(figure)
-    layout = fitted.setdefault("layout", {})
-    layout.update(width=width, autosize=False,
-                  height=min(int(layout.get("height", 450)), max_height))
-    title = layout.get("title")
-    if isinstance(title, dict):
-        title["font"] = {**title.get("font", {}), "size": 14}
-    if isinstance(layout.get("xaxis"), dict):
-        layout["xaxis"]["tickfont"] = {**layout["xaxis"].get("tickfont", {}), "size": 9}
-    if isinstance(layout.get("yaxis"), dict):
-        layout["yaxis"]["tickfont"] = {**layout["yaxis"].get("tickfont", {}), "size": 12}
-    if isinstance(layout.get("legend"), dict):
-        layout["legend"]["font"] = {"size": 11}
-        layout["legend"].setdefault("title", {}).update(font={"size": 11}, side="top")
-    for trace in fitted.get("data", []):
-        if trace.get("type") == "sankey":  # node labels beside each other on a narrow page
-            trace["textfont"] = {**trace.get("textfont", {}), "size": 10}
-    layout.pop("annotations", None)
-    return fitted
-
-
-def print_label_width(n_columns: int, width: int = PRINT_WIDTH) -> int:
-    """Characters per line of a matrix column's label, so that neighbours do not overlap
-    on a printed page (between 6 and the screen's 14)."""
-    per_column = (width - PRINT_ROW_LABELS) / max(n_columns, 1)
-    return max(6, min(14, int(per_column / PRINT_CHARACTER)))
-
-
-def chart_html(chart_id: str, figure: Figure, description: str, filename: str) -> Markup:
-    """A figure as a ``chart`` fragment (drawn by the document's plotly.js)."""
-    return html.fragment("chart", chart_id, figure, description, filename)
-
-
-def identified_projects(ds: Dataset) -> list[str]:
-    """The ids of the projects a source identifies, in the data's order."""
-    return [str(p) for p, m in zip(ds.projects.project_id, ds.projects.membership,
-                                   strict=True) if str(m) != "unidentified"]
+    def href(self, page: str, **parameters: str) -> str:
+        """The live page's relative address (the handout says where the explorer is)."""
+        return notebook_href(page, **parameters)
 
 
 def briefing_filename(ds: Dataset, project_id: str | None = None) -> str:
     """``<programme>-briefing.html`` or ``<programme>-<project>.html`` (ids are slugs)."""
     programme = html.slug(Programme.of(ds).programme_id) or "programme"
     return f"{programme}-{html.slug(project_id) if project_id else 'briefing'}.html"
-
-
-def _project_section(ds: Dataset, project_id: str, programme: Programme) -> dict[str, Any]:
-    story = query.project_story(ds, project_id)
-    chart = Markup("")
-    if not story.chains.empty:
-        chart = chart_html(f"story-{project_id}",
-                           fit_for_print(figures.story_figure(
-                               story.chains, str(story.project["short_name"]))),
-                           figures.describe_sankey(story.chains), f"story-{project_id}")
-    return {
-        "project_id": project_id,
-        "title": str(story.project["short_name"]),
-        "summary": content.summary_html(ds, story, programme.text("unidentified_note"),
-                                        level=2, anchor=f"project-{project_id}-h"),
-        "chart": chart,
-        "details": content.details_html(ds, story, programme.text("ratings_note"), level=3),
-    }
 
 
 def _check_project(ds: Dataset, project_id: str) -> None:
@@ -203,73 +108,65 @@ def _check_project(ds: Dataset, project_id: str) -> None:
                          "the whole-programme briefing says what is known about it.")
 
 
-def _briefing(ds: Dataset, project_ids: list[str], whole: bool, today: date | None) -> str:
+def _sections(ds: Dataset, only_project: str | None) -> list[tuple[str, str, dict[str, str]]]:
+    """``(page, anchor, parameters)`` of every section, in registry order."""
+    sections = []
+    for name, spec in PAGES.items():
+        for parameters in spec.view().briefing_states(ds):
+            project = parameters.get("project")
+            if only_project is not None and project != only_project:
+                continue
+            anchor = f"project-{project}" if name == "story" and project else name
+            sections.append((name, anchor, dict(parameters)))
+    return sections
+
+
+def _briefing(ds: Dataset, only_project: str | None, today: date | None) -> str:
     programme = Programme.of(ds)
-    projects = [_project_section(ds, p, programme) for p in project_ids]
-    context: dict[str, Any] = {
-        "whole": whole, "site_title": programme.text("site_title"),
-        "generated": (today or date.today()).isoformat(), "version": ds.version,
-        "data_as_of": ds.data_as_of, "ratings_note": programme.text("ratings_note"),
-        "agreement": html.agreement_sentence(ds), "projects": projects,
-    }
-    contents = [{"anchor": f"project-{p['project_id']}", "title": p["title"]} for p in projects]
-    if whole:
-        overview = content.overview_context(
-            ds, lambda name, **params: _anchor(name, params, set(project_ids)))
-        columns = content.glance_columns(ds)
-        cells = query.matrix(ds, columns)
-        by_context = query.matrix(ds, "context_dimension")
-        cited_ids = set(ds.citations().source_id)
-        context.update(
-            heading=f"{programme.title}: evidence briefing",
-            introduction=programme.text("introduction"), overview=overview,
-            matrix_chart=chart_html(
-                "matrix", fit_for_print(figures.matrix_figure(
-                    cells, COLUMN_KINDS[columns],
-                    label_width=print_label_width(cells.column.nunique()),
-                    row_label_width=PRINT_ROW_LABEL_WIDTH)),
-                figures.describe_matrix(cells, COLUMN_KINDS[columns]), "evidence-matrix"),
-            context_table=html.rating_table(
-                by_context, "Mechanisms by context dimension: the strongest rating and the "
-                "number of records", "Mechanism", lambda m, c: ""),
-            findings=content.all_finding_groups(ds, exclude=("headline",)),
-            discrepancies=content.discrepancy_items(ds, ds.discrepancies),
-            sources=source_rows(ds, cited_ids, show_url=True),
-        )
-        contents = [{"anchor": "overview", "title": "Overview"},
-                    {"anchor": "matrix", "title": "The matrix"}, *contents,
-                    {"anchor": "findings", "title": "Findings and recommendations"},
-                    {"anchor": "discrepancies", "title": "Where sources disagree"},
-                    {"anchor": "sources", "title": "Sources"}]
+    sections = _sections(ds, only_project)
+    links = BriefingLinks({page: anchor for page, anchor, _ in sections if page != "story"},
+                          {p.get("project", "") for page, _, p in sections if page == "story"})
+    body: list[dict[str, Any]] = []
+    charts = False
+    for page, anchor, parameters in sections:
+        view = page_view(page)
+        state = parse_query(ds, page, to_query_pairs(parameters))
+        content = view.content(ds, state, links)
+        rendered = blocks_html(ds, content, links, page, prefix=f"chart-{anchor}-",
+                               printed=True)
+        charts = charts or rendered.charts
+        title = content.describe if page == "story" else page_spec(page).title
+        body.append({"anchor": anchor, "title": title, "body": rendered.body,
+                     "project": page == "story"})
+    if only_project is None:
+        heading = f"{programme.title}: evidence briefing"
+        introduction = programme.text("introduction")
         title = "Evidence briefing"
     else:
-        name = projects[0]["title"]
-        context.update(heading=f"{name}: project brief",
-                       introduction=f"One project of {programme.title}: {name}, from its "
-                                    "context through activities and mechanisms to outcomes, "
-                                    "with the source behind every claim.",
-                       overview={}, findings=[], discrepancies=[], sources=[],
-                       matrix_chart="", context_table="")
-        title = f"{name}: project brief"
-    context["contents"] = contents
-    body = html.render("briefing.html.j2", **context)
-    return document_html(ds, title, body, charts=True, extra_css=BRIEFING_CSS,
+        name = body[0]["title"]
+        heading = f"{name}: project brief"
+        introduction = (f"One project of {programme.title}: {name}, from its context "
+                        "through activities and mechanisms to outcomes, with the source "
+                        "behind every claim.")
+        title = heading
+    document = html.render(
+        "briefing.html.j2", heading=heading, introduction=introduction,
+        site_title=programme.text("site_title"),
+        generated=(today or date.today()).isoformat(), version=ds.version,
+        data_as_of=ds.data_as_of, ratings_note=programme.text("ratings_note"),
+        agreement=html.agreement_sentence(ds), sections=body)
+    return document_html(ds, title, document, charts=charts, extra_css=BRIEFING_CSS,
                          body_class="ctg-briefing")
 
 
-def _anchor(name: str, params: Mapping[str, str], projects: set[str]) -> str:
-    """Where a link of the overview goes inside a briefing."""
-    if name == "story" and params.get("project") in projects:
-        return f"#project-{params['project']}"
-    if name == "matrix":
-        project = str(params.get("cell", "")).partition(":")[2]
-        return f"#project-{project}" if project in projects else "#matrix"
-    return ""
+def to_query_pairs(parameters: dict[str, str]) -> str:
+    """The query string of a view's parameters."""
+    return urlencode(parameters, safe=",:")
 
 
 def briefing_html(ds: Dataset, today: date | None = None) -> str:
     """The whole programme's briefing as one self-contained HTML document."""
-    return _briefing(ds, identified_projects(ds), whole=True, today=today)
+    return _briefing(ds, None, today)
 
 
 def project_brief_html(ds: Dataset, project_id: str, today: date | None = None) -> str:
@@ -279,42 +176,33 @@ def project_brief_html(ds: Dataset, project_id: str, today: date | None = None) 
         StateError: no project has that id, or the project is not identified.
     """
     _check_project(ds, project_id)
-    return _briefing(ds, [project_id], whole=False, today=today)
+    return _briefing(ds, project_id, today)
 
 
-def handout_html(ds: Dataset, query_string: str = "", today: date | None = None) -> str:
-    """The handout for the matrix view a query string describes, as one HTML document.
+def handout_html(ds: Dataset, query_string: str = "", today: date | None = None,
+                 page: str = "matrix") -> str:
+    """The handout of one view, as one self-contained HTML document to print.
 
-    Unknown or hostile parameters are dropped, as on the dashboard, and the handout says so.
+    The view is what a live address describes (``page`` and its query string). Unknown or
+    hostile parameters are dropped, as on the page, and the handout says so.
+
+    Raises:
+        StateError: ``page`` is not a page of the explorer.
     """
-    state = parse_query(ds, "matrix", query_string)
+    if page not in PAGES:
+        raise StateError(f"There is no page called {page!r}.")
     programme = Programme.of(ds)
-    columns = state.get("columns") or "project"
-    filters = state.filters()
-    cells = query.matrix(ds, columns, filters)
-    records = query.reader_table(ds, filters)
-    cited_by: dict[str, Any] = dict(zip(ds.mechanism_evidence.evidence_id,
-                                        ds.mechanism_evidence.source_ids, strict=True))
-    cited_ids = {c.source_id for r in records["Record"] for c in cited_by[r]}
-    matrix = {
-        "columns": list(dict.fromkeys(cells.column)),
-        "rows": [{"label": mechanism,
-                  "cells": [{"strength": r.strength, "count": int(r.count)}
-                            for r in content.rows(part)]}
-                 for mechanism, part in cells.groupby("mechanism", sort=False)],
-    }
-    return str(html.render(
-        "handout.html.j2",
-        css=html.inline_stylesheet(), site_title=programme.text("site_title"),
-        programme_title=programme.title, columns_title=COLUMN_KINDS[columns],
-        showing=query.describe_filters(ds, filters), version=ds.version,
-        data_as_of=ds.data_as_of, generated=(today or date.today()).isoformat(),
-        link="matrix.ipynb" + to_query(state),
-        notes=" ".join(state.notes), matrix=matrix,
-        ratings_note=programme.text("ratings_note"),
-        unidentified_note=programme.text("unidentified_note"),
-        agreement=html.agreement_sentence(ds),
-        records_count=len(records),
-        records=html.evidence_table(ds, records, "Evidence records"),
-        sources=source_rows(ds, cited_ids, show_url=True),
-    )) + "\n"
+    state = parse_query(ds, page, query_string)
+    links = HandoutLinks()
+    content = page_view(page).content(ds, state, links)
+    rendered = blocks_html(ds, content, links, page, printed=True, draw_charts=False)
+    body = html.render(
+        "handout.html.j2", site_title=programme.text("site_title"),
+        programme_title=programme.title, heading=content.heading,
+        showing=content.describe, version=ds.version, data_as_of=ds.data_as_of,
+        generated=(today or date.today()).isoformat(),
+        link=PAGES[page].notebook + to_query(state),
+        notes=" ".join(state.notes), ratings_note=programme.text("ratings_note"),
+        body=rendered.body)
+    return document_html(ds, content.heading, body, charts=rendered.charts,
+                         extra_css=BRIEFING_CSS, body_class="ctg-briefing ctg-handout-page")

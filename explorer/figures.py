@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, STRENGTHS, rows
+from .query import ACTIVITY_TO_MECHANISM, NO_ROWS, STRENGTH_ORDER, humanise, rows
 
 Figure = dict[str, Any]
 
 __all__ = [
     "MAX_CHART_COLUMNS",
+    "PRINT_MAX_HEIGHT",
+    "PRINT_ROW_LABEL_WIDTH",
+    "PRINT_WIDTH",
     "STRENGTH_STYLE",
     "Figure",
     "describe_flows",
@@ -37,8 +41,27 @@ __all__ = [
     "describe_sankey",
     "flows_figure",
     "matrix_figure",
+    "print_label_width",
     "story_figure",
 ]
+
+# A chart's size in a briefing: A4 portrait less 12 mm margins is about 700 CSS pixels wide
+# and 1,030 high; a chart stays within both so it never splits or runs off the page.
+PRINT_WIDTH = 690
+PRINT_MAX_HEIGHT = 500
+# Of a printed chart's width, what the matrix's row labels (14 characters a line) and
+# margins take, and the width of one character of a 9-pixel column label.
+PRINT_ROW_LABELS = 150
+PRINT_ROW_LABEL_WIDTH = 14
+PRINT_CHARACTER = 5.5
+
+
+def print_label_width(n_columns: int, width: int = PRINT_WIDTH) -> int:
+    """Characters per line of a matrix column's label, so that neighbours do not overlap
+    on a printed page (between 6 and the screen's 14)."""
+    per_column = (width - PRINT_ROW_LABELS) / max(n_columns, 1)
+    return max(6, min(14, int(per_column / PRINT_CHARACTER)))
+
 
 # Past this many columns a matrix chart cannot be read: pages and the static site show the
 # grid or table alone.
@@ -70,6 +93,16 @@ def _figure(data: list[dict[str, Any]], title: str, height: int, **layout: Any) 
     return {"data": data, "layout": {**base, **layout}}
 
 
+def _strength_labels(frame: pd.DataFrame,
+                     labels: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``strength → plain label``: ``labels`` (``query.strength_labels``), else as the query
+    result names the strengths it holds (its ``strength_label``), else the humanised id."""
+    found = (dict(zip(frame.strength.astype(str), frame.strength_label, strict=True))
+             if "strength_label" in frame.columns else {})
+    return {s: (labels or {}).get(s) or found.get(s) or humanise(s)
+            for s in (*STRENGTH_ORDER, NO_ROWS)}
+
+
 def _text(value: object) -> str:
     """Data text made safe for plotly's HTML-like labels."""
     return html.escape(str(value), quote=False)
@@ -84,7 +117,9 @@ def _wrap(text: str, width: int = 18) -> str:
 
 def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
                   title: str | None = None, compact: bool = False,
-                  label_width: int = 14, row_label_width: int = 22) -> Figure:
+                  label_width: int = 14, row_label_width: int = 22,
+                  labels: Mapping[str, str] | None = None,
+                  levels: Mapping[str, str] | None = None) -> Figure:
     """The evidence gap map: mechanisms (rows) × columns, strength by colour and shape.
 
     Args:
@@ -95,9 +130,14 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
             by side), instead of the page's full width.
         label_width, row_label_width: characters per line of a column's and a row's label
             (narrower for a printed page).
+        labels: each strength's name (``query.strength_labels``); default: as ``cells``
+            names the strengths it holds.
+        levels: each confidence level's name; when given and ``cells`` has a
+            ``confidence`` column (``appraisal.cell_kinds``), each cell's hover says it.
     """
     columns = [_wrap(c, label_width) for c in dict.fromkeys(cells.column)]
     mechanisms = [_wrap(m, row_label_width) for m in dict.fromkeys(cells.mechanism)]
+    labels = _strength_labels(cells, labels)
     traces = []
     for strength in (*STRENGTH_ORDER, NO_ROWS):
         part = cells[cells.strength == strength]
@@ -107,15 +147,16 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
             "x": [_wrap(c, label_width) for c in part.column],
             "y": [_wrap(m, row_label_width) for m in part.mechanism],
             "mode": "markers+text",
-            "name": STRENGTHS[strength][0],
+            "name": labels.get(strength, strength),
             "marker": {"color": colour, "symbol": symbol, "size": 28,
                        "line": {"color": "#333333", "width": 1.5}},
             "text": [str(n) if n else "" for n in part["count"]],
             "textposition": "middle right",
             "textfont": {"size": 15},
-            "hovertext": [f"{_text(m)} × {_text(c)}: {STRENGTHS[strength][0]}, {n} record(s)"
-                          for m, c, n in zip(part.mechanism, part.column, part["count"],
-                                             strict=True)],
+            "hovertext": [f"{_text(m)} × {_text(c)}: {labels.get(strength, strength)}, "
+                          f"{n} record(s){_level(levels, v)}"
+                          for m, c, n, v in zip(part.mechanism, part.column, part["count"],
+                                                _confidences(part), strict=True)],
             "hoverinfo": "text",
             "showlegend": not part.empty,
         })
@@ -143,17 +184,36 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
     return figure
 
 
-def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects") -> str:
+def _confidences(cells: pd.DataFrame) -> list[object]:
+    """Each cell's confidence level (None where ``cells`` has none)."""
+    return (list(cells.confidence) if "confidence" in cells.columns
+            else [None] * len(cells))
+
+
+def _level(levels: Mapping[str, str] | None, level: object) -> str:
+    """', low confidence' for a hover or a text alternative ('' without one)."""
+    if not levels or not isinstance(level, str) or level not in levels:
+        return ""
+    return f", {levels[level].lower()}"
+
+
+def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects",
+                    labels: Mapping[str, str] | None = None,
+                    levels: Mapping[str, str] | None = None) -> str:
     """A text alternative to ``matrix_figure``: one sentence per mechanism."""
     if cells.empty:
         return "No evidence records match the current filters."
     sentences = []
+    labels = _strength_labels(cells, labels)
     for mechanism, part in cells.groupby("mechanism", sort=False):
         by_strength = []
         for strength in (*STRENGTH_ORDER, NO_ROWS):
-            names = list(part[part.strength == strength].column)
+            chosen = part[part.strength == strength]
+            names = [f"{name}{_level(levels, level)}".replace(", ", " (", 1) + ")"
+                     if _level(levels, level) else str(name)
+                     for name, level in zip(chosen.column, _confidences(chosen), strict=True)]
             if names:
-                by_strength.append(f"{STRENGTHS[strength][0].lower()}: {', '.join(names)}")
+                by_strength.append(f"{labels[strength].lower()}: {', '.join(names)}")
         sentences.append(f"{mechanism} — " + "; ".join(by_strength) + ".")
     n_columns = cells.column.nunique()
     return (f"Matrix of {cells.mechanism.nunique()} mechanisms by {n_columns} "
@@ -167,7 +227,7 @@ NODE_TITLES = {"context": "Context", "activity": "Activity", "mechanism": "Mecha
 
 
 def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float, str]],
-            title: str, height: int) -> Figure:
+            labels: dict[str, str], title: str, height: int) -> Figure:
     sankey = {
         "type": "sankey",
         "arrangement": "snap",
@@ -186,7 +246,7 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
             "target": [t for _, t, _, _ in links],
             "value": [v for _, _, v, _ in links],
             "color": [_fade(STRENGTH_STYLE[strength][0]) for *_, strength in links],
-            "customdata": [STRENGTHS[strength][0] for *_, strength in links],
+            "customdata": [labels.get(strength, strength) for *_, strength in links],
             "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
                              "strength: %{customdata}<extra></extra>",
         },
@@ -235,7 +295,7 @@ def story_figure(chains: pd.DataFrame, project_name: str) -> Figure:
         for r in rows(chains)
     ]
     height = max(360, 56 * max(len(nodes), 1))
-    return _sankey(nodes, links,
+    return _sankey(nodes, links, _strength_labels(chains),
                    f"{_text(project_name)}: from context to activities, mechanisms and outcomes",
                    min(height, 1100))
 
@@ -244,9 +304,10 @@ def describe_sankey(chains: pd.DataFrame) -> str:
     """A text alternative to ``story_figure``: each link in words."""
     if chains.empty:
         return "No chain: the sources do not link this project's activities to mechanisms."
+    labels = _strength_labels(chains)
     parts = [f"{NODE_TITLES[r.source_kind]} '{r.source}' leads to "
              f"{NODE_TITLES[r.target_kind].lower()} '{r.target}' "
-             f"({STRENGTHS[r.strength][0].lower()})"
+             f"({labels[r.strength].lower()})"
              for r in rows(chains)]
     return f"{len(parts)} links. " + "; ".join(parts) + "."
 
@@ -270,7 +331,8 @@ def flows_figure(links: pd.DataFrame) -> Figure:
         else:
             edges.append((node("mechanism", row.source), node("outcome", row.target),
                           float(row.count), row.strength))
-    return _sankey(nodes, edges, "Activity types → enabling mechanisms → outcome domains",
+    return _sankey(nodes, edges, _strength_labels(links),
+                   "Activity types → enabling mechanisms → outcome domains",
                    max(420, 30 * len(nodes)))
 
 
@@ -278,6 +340,7 @@ def describe_flows(links: pd.DataFrame) -> str:
     """A text alternative to ``flows_figure``."""
     if links.empty:
         return "No activity is linked to a mechanism with the current filters."
-    parts = [f"{r.source} → {r.target}: {r.count} ({STRENGTHS[r.strength][0].lower()})"
+    labels = _strength_labels(links)
+    parts = [f"{r.source} → {r.target}: {r.count} ({labels[r.strength].lower()})"
              for r in rows(links)]
     return "; ".join(parts) + "."

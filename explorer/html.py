@@ -29,16 +29,26 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from .agreement import figures as agreement_figures
+from .derived import derived
 from .figures import STRENGTH_STYLE
 from .load import Citation, Dataset
 from .query import (
-    BASIS_TERMS,
-    STRENGTHS,
+    NO_ROWS,
+    NO_ROWS_LABEL,
+    RECORDS_TABLE,
+    STRENGTH_ORDER,
     coding_agreement,
+    confidence,
     contested_evidence,
+    facet_options,
     humanise,
     rows,
+    strength_help,
+    strength_label,
 )
+from .query import column_kinds as query_column_kinds
+from .query import term as declared_term
 
 __all__ = [
     "BASIS_HELP",
@@ -126,22 +136,74 @@ def csv_link(frame: pd.DataFrame, filename: str, label: str) -> Markup:
     return data_link(csv_text(frame), "text/csv", filename, label)
 
 
+# -- strengths -------------------------------------------------------------------------------
+
+NO_ROWS_HELP = "No evidence record matches this cell with the current filters."
+
+
+@derived()
+def strength_styles(ds: Dataset) -> dict[str, dict[str, str]]:
+    """Each strength (and ``no_rows``) as a badge draws it: ``{strength, label, help,
+    colour, symbol, text_colour}``; labels and help from the package's declaration."""
+    styles = {}
+    for strength in (*STRENGTH_ORDER, NO_ROWS):
+        colour, _, symbol, text_colour = STRENGTH_STYLE[strength]
+        label, help_text = ((NO_ROWS_LABEL, NO_ROWS_HELP) if strength == NO_ROWS
+                            else (strength_label(ds, strength), strength_help(ds, strength)))
+        styles[strength] = {"strength": strength, "label": label, "help": help_text,
+                            "colour": colour, "symbol": symbol, "text_colour": text_colour}
+    return styles
+
+
+def badge(ds: Dataset, strength: object) -> Markup:
+    """A strength as a badge: colour, symbol and word, with its meaning on hover."""
+    return fragment("badge", strength_styles(ds)[str(strength)])
+
+
+def legend(ds: Dataset, ratings_note: str) -> Markup:
+    """The key: each strength, each confidence level and each kind of gap in one plain
+    sentence, and whose ratings they are."""
+    styles = strength_styles(ds)
+    gaps = [confidence.CELL_KIND_TERMS[kind] for kind in confidence.CELL_KINDS
+            if kind != "rated"]
+    return fragment("legend", [styles[s] for s in STRENGTH_ORDER], ratings_note,
+                    list(confidence_styles(ds).values()), gaps)
+
+
+#: Confidence drawn as a shape as well as a word: filled marks out of four (like the EEF
+#: Toolkit's padlocks), so the level never rests on colour alone.
+CONFIDENCE_MARKS = {"high": "●●●●", "moderate": "●●●○", "low": "●●○○", "very_low": "●○○○"}
+
+
+@derived()
+def confidence_styles(ds: Dataset) -> dict[str, dict[str, str]]:
+    """Each confidence level as the pages draw it: ``{level, label, help, marks}``; label
+    and plain meaning from the data (``appraisal_terms``)."""
+    return {level: {"level": level, "label": label, "help": meaning,
+                    "marks": CONFIDENCE_MARKS[level]}
+            for level, (label, meaning) in confidence.terms(ds, "confidence").items()}
+
+
+def confidence_badge(ds: Dataset, level: object) -> Markup:
+    """A confidence level as marks and words, its meaning on hover and focus; '' for none."""
+    if not isinstance(level, str) or level not in CONFIDENCE_MARKS:
+        return Markup("")
+    return fragment("confidence", confidence_styles(ds)[level])
+
+
+def basis_term(ds: Dataset, table: str, basis: object) -> Markup:
+    """'Stated' or 'Coded', explained where it appears."""
+    return term(*declared_term(ds, table, "basis", basis))
+
+
 # -- sources and citations -----------------------------------------------------------------
 
-_SOURCE_INDEX: dict[int, tuple[Dataset, dict[str, tuple[str, object]]]] = {}
-
-
+@derived()
 def _sources(ds: Dataset) -> dict[str, tuple[str, object]]:
     """``source_id → (title, url)``, built once per dataset."""
-    cached = _SOURCE_INDEX.get(id(ds))
-    if cached is None or cached[0] is not ds:
-        frame = ds.sources
-        index = {str(s): (str(t), u) for s, t, u in zip(frame.source_id, frame.title,
-                                                         frame.url, strict=True)}
-        if len(_SOURCE_INDEX) > 8:
-            _SOURCE_INDEX.clear()
-        cached = _SOURCE_INDEX[id(ds)] = (ds, index)
-    return cached[1]
+    frame = ds.sources
+    return {str(s): (str(t), u) for s, t, u in zip(frame.source_id, frame.title, frame.url,
+                                                     strict=True)}
 
 
 def citations(ds: Dataset, cited: Iterable[Citation]) -> Markup:
@@ -160,7 +222,7 @@ def environment() -> Environment:
                       keep_trailing_newline=False)
     env.filters.update(text=text, humanise=humanise)
     env.globals.update(
-        STRENGTHS=STRENGTHS, STRENGTH_STYLE=STRENGTH_STYLE, BASIS_HELP=BASIS_HELP,
+        BASIS_HELP=BASIS_HELP,
         count=count, is_web_address=is_web_address, text=text, humanise=humanise,
     )
     return env
@@ -230,7 +292,17 @@ def term(label: str, explanation: str) -> Markup:
 
 
 
-def rating_table(cells: pd.DataFrame, caption: str, corner: str,
+def count_text(rated: int, records: int) -> str:
+    """What a cell's count counts, in words: '2 records', '1 rated of 2 records' (the
+    other is silent), '' for a cell with no records."""
+    if not records:
+        return ""
+    if rated in (0, records):
+        return count(records, "record")
+    return f"{rated} rated of {count(records, 'record')}"
+
+
+def rating_table(ds: Dataset, cells: pd.DataFrame, caption: str, corner: str,
                  href: Callable[[str, str], str], contested: frozenset[str] = frozenset(),
                  mark_differences: bool = False, css_class: str = "",
                  definitions: Mapping[str, str] | None = None) -> Markup:
@@ -245,14 +317,26 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
             explained where it appears (a hover and keyboard-focus note).
     """
     columns = list(dict.fromkeys(cells.column))
+    styles = strength_styles(ds)
+    levels = confidence_styles(ds)
+    if "kind" not in cells.columns:
+        from .appraisal import cell_kinds
+
+        cells = cell_kinds(ds, cells, _column_kind(ds, cells))
     table_body = []
     for mechanism, part in cells.groupby("mechanism", sort=False):
         row_cells = [{
-            "strength": r.strength, "count": int(r.count), "href": href(r.mechanism_id,
-                                                                          r.column_id),
+            "strength": r.strength, "count": count_text(int(r.count), int(r.rows)),
+            "style": (dict(styles[r.strength], label=confidence.CELL_KIND_TERMS[r.kind][0],
+                           help=confidence.CELL_KIND_TERMS[r.kind][1])
+                      if r.kind == "project_not_identified" else styles[r.strength]),
+            "href": href(r.mechanism_id, r.column_id),
             "contested": bool(contested.intersection(r.evidence_ids)),
-            "title": f"{mechanism} × {r.column}: {STRENGTHS[r.strength][0]}. "
-                     "Choose to read the evidence.",
+            "confidence": levels.get(r.confidence) if isinstance(r.confidence, str) else None,
+            "title": f"{mechanism} × {r.column}: {styles[r.strength]['label']}"
+                     + (f", {levels[r.confidence]['label'].lower()}"
+                        if isinstance(r.confidence, str) else "")
+                     + ". Choose to read the evidence.",
         } for r in rows(part)]
         differs = mark_differences and len({c["strength"] for c in row_cells}) > 1
         mechanism_id = str(part.mechanism_id.iloc[0])
@@ -262,40 +346,60 @@ def rating_table(cells: pd.DataFrame, caption: str, corner: str,
     return fragment("rating_table", caption, corner, columns, table_body, css_class)
 
 
+def _column_kind(ds: Dataset, cells: pd.DataFrame) -> str:
+    """Which facet a matrix's columns show, read from the cells' own column ids."""
+    ids = set(cells.column_id)
+    return next((kind for kind in query_column_kinds(ds)
+                 if ids <= set(facet_options(ds, kind))), "project")
+
+
 def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
                    contested: frozenset[str] | None = None) -> Markup:
     """``query.reader_table`` rows with strength badges, linked citations and a note on
     ratings whose two independent codings disagreed (``contested``: computed when not
     given)."""
-    evidence = ds.mechanism_evidence.set_index("evidence_id")
+    evidence = _evidence_index(ds)
     if contested is None:
         contested = contested_evidence(ds)
     shown = records.copy()
     ids = list(records["Record"])
     shown["Strength"] = [
-        fragment("badge", str(evidence.at[r, "strength"]))
-        + (Markup(' <span class="ctg-contested">contested</span>') if r in contested else "")
+        badge(ds, evidence[r][0])
+        + (fragment("contested") if r in contested else "")
         for r in ids]
-    shown["Sources"] = [citations(ds, cast(Any, evidence.at[r, "source_ids"])) for r in ids]
+    shown["Sources"] = [citations(ds, evidence[r][1]) for r in ids]
     if "Basis" in shown.columns:
-        shown["Basis"] = [term(str(b), BASIS_TERMS.get(str(b), "")) for b in shown["Basis"]]
-    return table(shown, caption)
+        shown["Basis"] = [basis_term(ds, RECORDS_TABLE, b) for b in shown["Basis"]]
+    found = confidence.appraisals(ds)
+    shown.insert(list(shown.columns).index("Strength") + 1, "Confidence", [
+        confidence_badge(ds, c.level) if (c := found[r]) is not None
+        else fragment("no_level") for r in ids])
+    return table(shown.drop(columns="Record"), caption) + fragment("record_ids", ids)
+
+
+@derived()
+def _evidence_index(ds: Dataset) -> dict[str, tuple[str, Any]]:
+    """``evidence_id → (strength, citations)``, built once per dataset."""
+    frame = ds[RECORDS_TABLE]
+    return {str(e): (str(s), c) for e, s, c in zip(frame.evidence_id, frame.strength,
+                                                     frame.source_ids, strict=True)}
 
 
 def agreement_sentence(ds: Dataset) -> str:
-    """How far two independent codings of the mechanism ratings agreed, in one sentence;
-    empty when the package has no codings. Computed from the codings, never typed in."""
+    """How far the independent codings of the mechanism ratings agreed, in one sentence;
+    empty when the package has no codings. Computed from the codings, never typed in
+    (``explorer.agreement.figures``)."""
     agreement = coding_agreement(ds)
     if agreement is None:
         return ""
     contested = agreement.contested
-    return (f"Every rating was coded twice, independently: the coders agreed on "
-            f"{agreement.agreed} of {agreement.total} ({agreement.percent:.0f}%; Cohen's kappa "
-            f"{agreement.kappa:.2f}). {count(contested, 'rating')} where they differed "
+    return (f"Every rating was coded {len(agreement.coders)} times, independently: "
+            f"{agreement_figures(ds)}. {count(contested, 'rating')} where they differed "
             f"{'is' if contested == 1 else 'are'} marked \"contested\" and show the "
             "reconciled rating.")
 
 
+@derived()
 def mechanism_definitions(ds: Dataset) -> dict[str, str]:
     """``mechanism_id → definition``, for explaining mechanisms where they appear."""
     return {str(k): str(v) for k, v in zip(ds.mechanisms.mechanism_id, ds.mechanisms.definition,

@@ -263,7 +263,8 @@ def project_ratings(ds: Dataset, project_id: str) -> pd.DataFrame:
     Returns:
         One row per mechanism in display order: ``mechanism_id, mechanism, strength``
         (``no_rows`` when the project has no record for it), ``count`` (records rated other
-        than not reported), ``evidence_ids`` and ``explanations`` (the records' own
+        than not reported), ``rows`` (all its records), ``evidence_ids`` and
+        ``explanations`` (the records' own
         explanations, in record order).
 
     Raises:
@@ -274,7 +275,8 @@ def project_ratings(ds: Dataset, project_id: str) -> pd.DataFrame:
                            strict=True))
     return pd.DataFrame({
         "mechanism_id": cells.mechanism_id, "mechanism": cells.mechanism,
-        "strength": cells.strength, "count": cells["count"], "evidence_ids": cells.evidence_ids,
+        "strength": cells.strength, "count": cells["count"], "rows": cells["rows"],
+        "evidence_ids": cells.evidence_ids,
         "explanations": [tuple(str(explanation[e]) for e in ids if not pd.isna(explanation[e]))
                          for ids in cells.evidence_ids],
     })

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
@@ -46,11 +46,15 @@ class Citation(NamedTuple):
 class Dataset:
     """A loaded data package: its declaration plus one typed DataFrame per table.
 
-    Tables are attributes (``ds.projects``) and items (``ds["projects"]``).
+    Tables are attributes (``ds.projects``) and items (``ds["projects"]``). A dataset never
+    changes once loaded; tables derived from it are computed once and kept in
+    ``derived_cache`` (see ``explorer.derived``).
     """
 
     descriptor: Descriptor
     tables: dict[str, pd.DataFrame] = field(repr=False)
+    derived_cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False,
+                                          compare=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables: dict[str, pd.DataFrame] = self.__dict__.get("tables", {})

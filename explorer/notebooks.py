@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .pages import PAGES, PageSpec
+from .pages import PageSpec, live_pages
 
 __all__ = ["notebook_text", "write_notebooks"]
 
@@ -45,10 +45,11 @@ def notebook_text(spec: PageSpec) -> str:
 
 
 def write_notebooks(folder: Path) -> list[Path]:
-    """Write one notebook per registered page into ``folder``; return their paths."""
+    """Write one notebook per live page of the registry into ``folder``; return their
+    paths."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for spec in PAGES.values():
+    for spec in live_pages():
         path = folder / spec.notebook
         path.write_text(notebook_text(spec), encoding="utf-8")
         written.append(path)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from .derived import derived
 from .load import Dataset
 
 __all__ = ["FALLBACK_TEXTS", "Programme"]
@@ -56,6 +57,10 @@ class Programme:
     @classmethod
     def of(cls, ds: Dataset) -> Programme:
         """The package's programme; a package describes one (its first row is used)."""
+        return _programme(ds)
+
+    @classmethod
+    def _read(cls, ds: Dataset) -> Programme:
         row = ds.programmes.iloc[0]
         programme_id = str(row["programme_id"])
         texts: dict[str, str] = {}
@@ -85,3 +90,8 @@ class Programme:
         if supplied:
             return supplied
         return FALLBACK_TEXTS[text_id].format(title=self.title, summary=self.summary)
+
+
+@derived()
+def _programme(ds: Dataset) -> Programme:
+    return Programme._read(ds)

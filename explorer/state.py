@@ -22,28 +22,22 @@ from dataclasses import dataclass, field
 from typing import overload
 from urllib.parse import parse_qsl, urlencode
 
-from .lessons import foundation_choices, recommendation_options
 from .load import Dataset
-from .pages import PAGES
-from .query import COLUMN_KINDS, FACETS, Filters, facet_options
+from .pages import page_parameters
+from .parameters import MAX_STEP, Parameter, TextFamily
+from .query import Filters, facets
 
 __all__ = ["MAX_STEP", "MAX_TEXT_LENGTH", "ViewState", "clean_text", "parse_query", "to_query"]
 
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 64
 MAX_NOTE_VALUE = 40
-MAX_STEP = 20
 MAX_FIELDS = 50
 MAX_TEXT_LENGTH = 300
 # A character can take 12 characters of a link once percent-encoded (4 UTF-8 bytes as %XX),
 # so each free text a page reads widens its longest acceptable link by that much.
 ENCODED_CHARACTER = 12
-TEXT = "text"
 _WHITESPACE = re.compile(r"\s+")
-_NOUNS = {"columns": "column choice", "cell": "matrix cell", "present": "presentation setting",
-          "step": "presentation step", "foundation": "foundation answer",
-          "recommendation": "recommendation", "name": "project name", "how": "answer",
-          **{facet: label.lower() for facet, label in FACETS.items()}}
 
 
 @dataclass(frozen=True)
@@ -53,6 +47,7 @@ class ViewState:
     view: str
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    order: tuple[str, ...] = field(default=(), compare=False)
 
     @overload
     def get(self, name: str) -> str | None: ...
@@ -74,9 +69,9 @@ class ViewState:
         """True when the page should use presentation mode (``?present=1``)."""
         return self.get("present") == "1"
 
-    def filters(self) -> Filters:
-        """The facet filters this state holds."""
-        return Filters(**{facet: self.many(facet) for facet in FACETS})
+    def filters(self, ds: Dataset) -> Filters:
+        """The facet filters this state holds (every facet ``ds`` declares)."""
+        return Filters(**{spec.name: self.many(spec.name) for spec in facets(ds)})
 
     def with_values(self, **changes: tuple[str, ...] | str | None) -> ViewState:
         """A copy with some parameters changed (None or empty removes one); notes cleared."""
@@ -86,34 +81,25 @@ class ViewState:
                 values.pop(name, None)
             else:
                 values[name] = (value,) if isinstance(value, str) else tuple(value)
-        return ViewState(self.view, values, ())
+        return ViewState(self.view, values, (), self.order)
 
 
-def _parameters(view: str) -> dict[str, str]:
-    """The parameters ``view`` reads (its own plus the common ones); none for unknown views."""
-    spec = PAGES.get(view)
-    return spec.all_parameters() if spec is not None else {}
-
-
-def _is_text(kind: str) -> bool:
-    return kind == TEXT or kind.startswith(TEXT + ":")
-
-
-def _kind(ds: Dataset, parameters: dict[str, str], name: str) -> str | None:
-    """The kind of parameter ``name`` (``how.<id>`` belongs to a ``text:<facet>`` family)."""
-    if name in parameters:
-        return None if parameters[name].startswith(TEXT + ":") else parameters[name]
+def _family(parameters: dict[str, Parameter], ds: Dataset,
+            name: str) -> tuple[str, Parameter] | None:
+    """The parameter ``name`` belongs to: itself, or a ``TextFamily`` (``how.<id>``)."""
+    if name in parameters and not isinstance(parameters[name], TextFamily):
+        return name, parameters[name]
     family, dot, key = name.partition(".")
-    kind = parameters.get(family, "")
-    if dot and kind.startswith(TEXT + ":") and key in facet_options(ds, kind[len(TEXT) + 1:]):
-        return TEXT
+    member = parameters.get(family)
+    if dot and isinstance(member, TextFamily) and key in member.keys(ds):
+        return family, member
     return None
 
 
-def _text_slots(ds: Dataset, parameters: dict[str, str]) -> int:
+def _text_slots(ds: Dataset, parameters: dict[str, Parameter]) -> int:
     """How many free texts a view can hold."""
-    return sum(1 if kind == TEXT else len(facet_options(ds, kind[len(TEXT) + 1:]))
-               for kind in parameters.values() if _is_text(kind))
+    return sum(len(p.keys(ds)) if isinstance(p, TextFamily) else 1
+               for p in parameters.values() if p.is_text)
 
 
 def clean_text(value: str) -> tuple[str, str]:
@@ -134,22 +120,6 @@ def clean_text(value: str) -> tuple[str, str]:
     return text, ""
 
 
-def _allowed_values(ds: Dataset, name: str) -> dict[str, str]:
-    if name == "columns":
-        return dict(COLUMN_KINDS)
-    if name == "present":
-        return {"1": "on"}
-    if name == "step":
-        return {str(n): str(n) for n in range(1, MAX_STEP + 1)}
-    if name == "cell":
-        return {}  # checked separately: mechanism_id:column_id
-    if name == "foundation":
-        return foundation_choices(ds)
-    if name == "recommendation":
-        return recommendation_options(ds)
-    return facet_options(ds, name)
-
-
 def _shown(value: str) -> str:
     printable = "".join(ch if ch.isprintable() else "?" for ch in value)
     if len(printable) > MAX_NOTE_VALUE:
@@ -160,6 +130,9 @@ def _shown(value: str) -> str:
 def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
     """Turn a URL query string into a ``ViewState`` for ``view``; never raises on input.
 
+    Each parameter is read by the kind its page declares (``explorer.parameters``): this
+    function knows no page.
+
     Args:
         query_string: the part after ``?`` (a leading ``?`` is ignored).
 
@@ -168,69 +141,61 @@ def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
         ignored and why. Notes are plain text that may quote the hostile input (made
         printable and shortened): whoever shows them must escape them.
     """
-    parameters = _parameters(view)
+    parameters = page_parameters(ds, view)
+    order = tuple(parameters)
     notes: list[str] = []
     query_string = (query_string or "").lstrip("?")
     texts = _text_slots(ds, parameters)
     if len(query_string) > MAX_QUERY_LENGTH + texts * MAX_TEXT_LENGTH * ENCODED_CHARACTER:
         return ViewState(view, {}, ("The link's address was too long to read, so the default "
-                                    "view is shown.",))
+                                    "view is shown.",), order)
     values: dict[str, tuple[str, ...]] = {}
     try:
         pairs = parse_qsl(query_string, keep_blank_values=True,
                           max_num_fields=MAX_FIELDS + texts)
     except ValueError:  # more fields than any view has
         return ViewState(view, {}, ("The link had too many settings to read, so the default "
-                                    "view is shown.",))
+                                    "view is shown.",), order)
     for name, raw in pairs:
-        kind = _kind(ds, parameters, name)
-        if kind is None:
+        found = _family(parameters, ds, name)
+        if found is None:
             notes.append(f"Ignored the unknown setting {_shown(name)}.")
             continue
+        _, parameter = found
         if name in values:
             notes.append(f"Ignored a repeated {_shown(name)}; the first one is used.")
             continue
-        if kind == TEXT:
+        if parameter.is_text:
             text, problem = clean_text(raw)
             if problem:
-                notes.append(f"Ignored the {_NOUNS.get(name.partition('.')[0], 'answer')} in "
-                             f"the link: {problem}.")
+                notes.append(f"Ignored the {parameter.noun_for(ds)} in the link: {problem}.")
             elif text:
                 values[name] = (text,)
             continue
-        items = [v.strip() for v in raw.split(",")] if kind == "many" else [raw]
-        items = [v for v in items if v]
-        kept = []
-        allowed = _allowed_values(ds, name)
-        for item in items:
-            if len(item) <= MAX_VALUE_LENGTH and (item in allowed or (
-                    name == "cell" and _valid_cell(ds, item))):
+        items = [v.strip() for v in raw.split(",")] if parameter.many else [raw]
+        kept: list[str] = []
+        for item in (v for v in items if v):
+            if len(item) <= MAX_VALUE_LENGTH and parameter.accepts(ds, item):
                 if item not in kept:
                     kept.append(item)
             else:
-                notes.append(f"Ignored {_shown(item)}: it is not a known {_NOUNS.get(name, name)}.")
-        if kept:
-            values[name] = tuple(kept)
-    if view == "compare" and "project" in values and not 2 <= len(values["project"]) <= 3:
-        notes.append("Compare needs two or three projects; the default pair is shown.")
-        values.pop("project")
-    return ViewState(view, values, tuple(notes))
-
-
-def _valid_cell(ds: Dataset, item: str) -> bool:
-    mechanism, _, column = item.partition(":")
-    if mechanism not in facet_options(ds, "mechanism"):
-        return False
-    return any(column in facet_options(ds, kind) for kind in COLUMN_KINDS)
+                notes.append(f"Ignored {_shown(item)}: it is not a known "
+                             f"{parameter.noun_for(ds)}.")
+        settled, note = parameter.settle(ds, tuple(kept))
+        if note:
+            notes.append(note)
+        if settled:
+            values[name] = settled
+    return ViewState(view, values, tuple(notes), order)
 
 
 def to_query(state: ViewState) -> str:
-    """The query string (with ``?``, or empty) that reopens ``state``."""
-    pairs = []
-    for name, kind in _parameters(state.view).items():
-        if kind.startswith(TEXT + ":"):
-            pairs += [(key, chosen[0]) for key, chosen in state.values.items()
-                      if key.startswith(name + ".") and chosen]
-        elif state.values.get(name):
-            pairs.append((name, ",".join(state.values[name])))
+    """The query string (with ``?``, or empty) that reopens ``state``.
+
+    Parameters come in the page's declared order (a family's members, ``how.<id>``, in the
+    order they were set), then any others in the order they were set.
+    """
+    rank = {name: index for index, name in enumerate(state.order)}
+    names = sorted(state.values, key=lambda name: (rank.get(name.partition(".")[0], len(rank)),))
+    pairs = [(name, ",".join(state.values[name])) for name in names if state.values[name]]
     return "?" + urlencode(pairs, safe=",:") if pairs else ""

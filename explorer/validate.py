@@ -15,7 +15,8 @@ Checks, in order (each from the declaration, never from a second copy of it in c
 2. references: foreign keys, ``;``-separated id lists, citations ``id[locator]`` that
    resolve in ``sources``, and ids that must belong to the same project as the row;
 3. evidence rules: a ``coded`` row explains itself; a quantitative outcome has a value and
-   a unit; programme years and project counts are plausible.
+   a unit; a confidence level set by hand says why; programme years and project counts are
+   plausible.
 
 A cell that breaks a rule is reported once (for the first rule it breaks) and is not
 followed into other tables, so one mistake gives one problem.
@@ -49,9 +50,13 @@ SHOWN_VALUE_LIMIT = 80
 
 # Rules that tie one column's value to another's; the schema standard cannot declare them.
 CONDITIONAL_REQUIREMENTS = (
-    # (table, column, value that triggers, columns then required, rule)
+    # (table, column, value that triggers (None: any value), columns then required, rule)
     ("*", "basis", "coded", ("explanation",), Rule.EXPLANATION),
     ("outcomes", "kind", "quantitative", ("value", "unit"), Rule.QUANTITATIVE_OUTCOME),
+    # The confidence in a rating is computed (explorer.appraisal); replacing it is allowed
+    # only with the reason written down, so nothing is typed in unexplained.
+    ("mechanism_evidence", "confidence_override", None, ("confidence_override_reason",),
+     Rule.OVERRIDE_REASON),
 )
 
 CellRef = tuple[str, str, int]  # (table, column, row index): a cell known to be invalid
@@ -299,14 +304,18 @@ def _check_conditional_requirements(tables: dict[str, RawTable],
             if column not in names or not all(n in names for n in needed):
                 continue
             for row, line in zip(table.rows, table.lines, strict=True):
-                if row[column] != trigger:
+                found = row[column]
+                if found is None or (trigger is not None and found != trigger):
                     continue
+                condition = (f"{column} is {trigger!r}" if trigger is not None else
+                             f"{column} is set (to {found!r}): say why it replaces the "
+                             "computed value")
                 for name in needed:
                     value = row[name]
                     if value is None or not value.strip():
                         problems.append(Problem(
                             table.spec.path, line, name, rule, None,
-                            f"a value is required when {column} is {trigger!r}"))
+                            f"a value is required when {condition}"))
 
 
 def _valid_cells(tables: dict[str, RawTable], invalid: set[CellRef]) -> dict[str, RawTable]:

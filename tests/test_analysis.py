@@ -124,15 +124,15 @@ def test_a_broken_analysis_cell_fails_the_suite(tmp_path):
 
 
 def test_a_dashboard_page_that_raises_while_building_fails_under_strict(tmp_path):
-    """A dashboard notebook whose page raises in build() fails nbval when strict; without
-    strict the page shows a calm message instead, which nbval cannot see."""
+    """A dashboard notebook whose page raises while building its content fails nbval when
+    strict; without strict the page shows a calm message instead, which nbval cannot see."""
     spec = PAGES["overview"]
     notebook = nbformat.read(ROOT / "notebooks" / spec.notebook, as_version=4)
     breaker = nbformat.v4.new_code_cell(
         f"import {spec.module} as page_module\n\n"
-        "def broken_build(self):\n"
+        "def broken_content(self, ds, state, links):\n"
         "    raise RuntimeError('this page failed to build')\n\n"
-        f"page_module.{spec.class_name}.build = broken_build")
+        "type(page_module.VIEW).content = broken_content")
     notebook.cells.insert(1, breaker)
     copy = tmp_path / spec.notebook
     nbformat.write(notebook, copy)

@@ -225,6 +225,12 @@ CASES = {
         ['mechanism_evidence.csv, line 4, column "explanation": a value is required when basis '
          "is 'coded' [explanation]"],
     ),
+    "confidence-override-without-reason": (
+        lambda pkg: pkg.set_cell("mechanism_evidence", 2, "confidence_override", "high"),
+        ['mechanism_evidence.csv, line 2, column "confidence_override_reason": a value is '
+         "required when confidence_override is set (to 'high'): say why it replaces the "
+         "computed value [override-reason]"],
+    ),
     "quantitative-without-unit": (
         lambda pkg: pkg.set_cell("outcomes", 2, "unit", ""),
         ['outcomes.csv, line 2, column "unit": a value is required when kind is '
@@ -454,7 +460,7 @@ def test_no_module_names_a_rule_outside_the_registry(module):
 
 def test_the_rule_scan_sees_every_problem_the_data_layer_makes():
     """The scan above is not vacuous: it finds the rule of each Problem in the data layer."""
-    for module in ("descriptor.py", "read.py", "validate.py"):
+    for module in ("descriptor/package.py", "descriptor/dialect.py", "read.py", "validate.py"):
         tree = ast.parse((PACKAGE_DIR / module).read_text(encoding="utf-8"))
         arguments = _rule_arguments(tree)
         assert arguments, module

@@ -7,7 +7,6 @@ would send (``_handle``) or the values a control would take.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 
@@ -19,8 +18,9 @@ import explorer
 from explorer import query
 from explorer.dashboards import PAGES, App, ErrorPage, build
 from explorer.dashboards.frame import CALM_MESSAGE
-from explorer.dashboards.widgets import Chart, EvidenceGrid, FacetFilters
+from explorer.dashboards.widgets import Chart, EvidenceGrid, FacetFilters, FileDownload
 from explorer.export import handout_html
+from explorer.pages import live_pages
 from explorer.query import Filters
 
 PLANTED = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
@@ -56,6 +56,21 @@ def grid_of(app: App) -> EvidenceGrid:
     return next(c for c in app.current.body.children if isinstance(c, EvidenceGrid))
 
 
+def widget(app: App, key: str) -> w.Widget:
+    """The widget of the page's block ``key`` (e.g. ``records``, ``columns``)."""
+    return app.current.widgets[key]
+
+
+def fetch(download: FileDownload) -> tuple[dict, bytes]:
+    """What the browser receives when the reader presses a download button."""
+    sent = []
+    download.send = lambda content, buffers=None: sent.append((content, buffers))
+    download._handle(download, {"type": "request"}, None)
+    ((content, buffers),) = sent
+    assert content["type"] == "file", content
+    return content, bytes(buffers[0])
+
+
 def select(app: App, key: str) -> None:
     """What the browser sends when the reader chooses a grid cell or heading."""
     grid = grid_of(app)
@@ -66,7 +81,7 @@ def filters_of(app: App) -> FacetFilters:
     return next(c for c in app.current.body.children if isinstance(c, FacetFilters))
 
 
-@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("name", [spec.name for spec in live_pages()])
 def test_every_page_builds_on_the_embedded_data(ds, name):
     """Each registered page opens, shows its own title, and draws a chart when it should."""
     app = open_app(ds, name)
@@ -197,9 +212,8 @@ def test_url_notes_are_escaped_on_the_page(mini):
 def test_matrix_controls_update_the_state_and_the_address(mini):
     """Columns and filter ticks change the grid and the shareable address."""
     app = open_app(mini, "matrix")
-    page = app.current
     assert app.navigation.query == ""
-    page.columns.value = "setting_type"
+    widget(app, "columns").value = "setting_type"
     filters_of(app).value = {"strength": ["partial"]}
     assert app.navigation.query == "?columns=setting_type&strength=partial"
     assert [label for _, label in grid_of(app).grid["columns"]] == [
@@ -225,20 +239,22 @@ def test_matrix_cell_choice_lists_its_records_and_is_linkable(mini):
     select(app, "professional_beliefs:alpha")
     assert app.navigation.query == "?cell=professional_beliefs:alpha"
     assert grid_of(app).selected == "professional_beliefs:alpha"
-    shown = re.findall(r"<td>(a-ev-\d)</td>", app.current.records.value)
+    shown = re.findall(r"<code>(a-ev-\d)</code>", widget(app, "records").value)
     expected = query.cell_records(mini, "project", "professional_beliefs", "alpha")
     assert shown == list(expected["Record"]) == ["a-ev-2", "a-ev-3"]
 
 
 def test_the_grid_sends_strengths_and_counts_for_every_cell(mini):
-    """The grid gets one [strength, count] per cell, row by row, and each strength's label
-    and symbol: the browser shows strength in words and shape, not colour alone."""
+    """The grid gets one [strength, rated, records, contested] per cell, row by row, and
+    each strength's label and symbol: the browser shows strength in words and shape, not
+    colour alone, and counts that say what they count."""
     grid = grid_of(open_app(mini, "matrix"))
     rows, columns = grid.grid["rows"], grid.grid["columns"]
     assert len(grid.grid["cells"]) == len(rows) * len(columns)
-    assert grid.grid["cells"][0] == ["evident", 1]
+    assert grid.grid["cells"][0][:5] == ["evident", 1, 1, 0, "rated"]
+    assert grid.grid["cells"][0][5] in grid.grid["levels"]  # a confidence level, in words
     assert grid.styles["partial"] == ["Partial", "◐"]
-    assert grid.styles["no_rows"] == ["No evidence rows", "–"]
+    assert grid.styles["no_rows"] == ["No records", "–"]
 
 
 def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(mini):
@@ -260,50 +276,75 @@ def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(min
         query.matrix = original  # type: ignore[assignment]
     assert len(grid_of(app).grid["columns"]) > MAX_CHART_COLUMNS
     assert page.charts["matrix"].figure == {}
-    assert "The chart is left out" in page.chart_note.value
+    assert "The chart is left out" in widget(app, "chart-note").value
 
 
-def test_csv_download_carries_exactly_the_reader_table(mini):
-    """The CSV link holds the table the reader sees, record for record."""
-    page = open_app(mini, "matrix", "strength=partial,evident").current
-    href = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
-                     page.download.value).group(1)
-    downloaded = pd.read_csv(io.BytesIO(base64.b64decode(href)), keep_default_na=False)
+def test_csv_download_carries_exactly_the_records_the_filters_keep(mini):
+    """The CSV, built when asked, holds the records the reader sees, record for record, in
+    readable columns with the dataset's version."""
+    app = open_app(mini, "matrix", "strength=partial,evident")
+    content, data = fetch(widget(app, "csv"))
+    downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
     expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
-    assert downloaded.astype(str).equals(expected.astype(str))
-    assert "Download these 3 records (CSV)" in page.download.value
+    assert list(downloaded["Record"]) == list(expected["Record"])
+    assert set(downloaded["Dataset version"]) == {mini.version}
+    assert {"Project", "Setting", "Context", "Mechanism", "Rating", "Contested",
+            "Sources", "Source addresses"} <= set(downloaded.columns)
+    assert content["filename"] == "evidence-records.csv"
+    assert widget(app, "csv").label == "Download 3 records (CSV)"
+
+
+def test_the_csv_of_a_chosen_cell_holds_exactly_its_records(mini):
+    """After choosing a cell, the download is that cell's records, not all of them."""
+    app = open_app(mini, "matrix")
+    select(app, "professional_beliefs:alpha")
+    _, data = fetch(widget(app, "csv"))
+    downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
+    assert list(downloaded["Record"]) == ["a-ev-2", "a-ev-3"]
+    assert "the 2 records behind professional beliefs × Alpha" in widget(app, "csv").label
+
+
+def test_the_download_is_not_sent_with_each_redraw(mini):
+    """A filter tick sends no file: the CSV travels only when the reader asks for it."""
+    app = open_app(mini, "matrix")
+    assert "data:" not in page_html(app)
+    filters_of(app).value = {"strength": ["partial"]}
+    assert "data:" not in page_html(app)
 
 
 def test_a_long_reader_table_lists_its_first_rows_and_the_csv_has_them_all(mini,
                                                                           monkeypatch):
     """Past ``MAX_READER_ROWS`` the page lists the first records and says so; the CSV
     download still carries every matching record."""
-    from explorer.dashboards import matrix
+    from explorer.views import matrix
 
     monkeypatch.setattr(matrix, "MAX_READER_ROWS", 2)
-    page = open_app(mini, "matrix", "strength=partial,evident").current
-    expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
-    assert len(expected) == 3
-    listed = re.findall(r"<tr>\s*<td>([^<]+)</td>", page.reader.value)
-    assert listed == list(expected["Record"][:2])
-    assert "3 matching evidence records; the first 2 are listed here, and the CSV download " \
-           "has all 3" in page.reader.value
-    href = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"',
-                     page.download.value).group(1)
-    downloaded = pd.read_csv(io.BytesIO(base64.b64decode(href)), keep_default_na=False)
-    assert list(downloaded["Record"]) == list(expected["Record"])
+    mini.derived_cache.clear()  # the reader table of this view is kept per dataset
+    try:
+        app = open_app(mini, "matrix", "strength=partial,evident")
+        expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
+        assert len(expected) == 3
+        reader = widget(app, "reader").value
+        listed = re.findall(r"<tr>\s*<td>([^<]+)</td>", reader)
+        assert listed == list(expected["Record"][:2])
+        assert "3 matching evidence records; the first 2 are listed here, and the CSV " \
+               "download has all 3" in reader
+        _, data = fetch(widget(app, "csv"))
+        downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
+        assert list(downloaded["Record"]) == list(expected["Record"])
+    finally:
+        mini.derived_cache.clear()
 
 
 def test_the_handout_is_built_on_request_for_the_view_shown(mini):
-    """The costly handout is built only when asked, and never shows a previous view."""
-    page = open_app(mini, "matrix", "strength=evident").current
-    assert page.handout_link.value == ""
-    page.handout.click()
-    href = re.search(r'href="data:text/html;charset=utf-8;base64,([^"]+)"',
-                     page.handout_link.value).group(1)
-    assert base64.b64decode(href).decode("utf-8") == handout_html(mini, "?strength=evident")
-    page.columns.value = "setting_type"
-    assert page.handout_link.value == ""
+    """The printable handout of any page is built only when asked, for the view on show."""
+    app = open_app(mini, "matrix", "strength=evident")
+    content, data = fetch(app.handout)
+    assert data.decode("utf-8") == handout_html(mini, "?strength=evident", page="matrix")
+    assert content["filename"] == "matrix-handout.html"
+    widget(app, "columns").value = "setting_type"
+    _, data = fetch(app.handout)
+    assert "columns: settings" in data.decode("utf-8")
 
 
 def test_a_failing_callback_shows_a_message_and_keeps_the_view(mini, monkeypatch):
@@ -311,16 +352,17 @@ def test_a_failing_callback_shows_a_message_and_keeps_the_view(mini, monkeypatch
     app = build("matrix", "", mini, strict=False)
     assert isinstance(app, App)
     page = app.current
-    before = page.reader.value
+    before = widget(app, "reader").value
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(query, "matrix", explode)
-    page.columns.value = "setting_type"
+    widget(app, "columns").value = "setting_type"
     assert CALM_MESSAGE in page.message.value
     assert "secret internals" not in page.message.value
-    assert page.reader.value == before
+    assert widget(app, "reader").value == before
+    assert app.navigation.query == ""  # the address still describes what is shown
 
 
 def test_presentation_mode_is_a_class_and_part_of_the_link_on_every_page(mini):
@@ -334,32 +376,40 @@ def test_presentation_mode_is_a_class_and_part_of_the_link_on_every_page(mini):
     assert open_app(mini, "overview", "present=1").navigation.presenting is True
 
 
-def test_the_citation_names_the_site_page_view_and_dataset_version(ds):
-    """'Cite this view' gets everything but the address, which only the browser knows."""
-    app = open_app(ds, "story", "project=pathway")
+def test_the_citation_says_what_the_view_shows_and_whose_coding_it_is(ds):
+    """'Cite this view' gets everything but the address, which only the browser knows:
+    the view's claim in one sentence, the caveat that the ratings are the curators' coding
+    and not the evaluator's, the authors, the site, page and view, the dataset version."""
+    app = open_app(ds, "matrix", "columns=setting_type&cell=culture_environment:acute_hospital")
     citation = app.navigation.citation
-    assert citation.startswith("Closing the Gap evidence explorer. Project story: Pathway")
-    assert f"Dataset version {ds.version}, data as of {ds.data_as_of}." in citation
+    assert citation.startswith("Organisational culture and environment × Acute hospital: rated ")
+    assert ("The ratings are the coding of the Closing the Gap evidence explorer curators, not "
+            "findings of OPM (Office for Public Management).") in citation
+    assert "Closing the Gap evidence explorer curators. Closing the Gap evidence explorer: " \
+           "Mechanisms × contexts: columns: settings" in citation
+    assert citation.endswith(f"Dataset version {ds.version}, data as of {ds.data_as_of}.")
+    story = open_app(ds, "story", "project=pathway").navigation.citation
+    assert story.startswith("Pathway homeless care (UCLH): 4 mechanism ratings (")
 
 
 def test_story_of_an_unidentified_project_says_so(mini):
     """A project no source names is shown as not identified, with no chart."""
     page = open_app(mini, "story", "project=gamma").current
-    assert "This project is <b>not identified</b>" in page.summary.value
+    assert "This project is <b>not identified</b>" in page.widgets["summary"].value
     assert page.charts["story"].figure == {}
 
 
 def test_story_follows_the_project_dropdown(mini):
     """Choosing another project redraws the story and the address."""
     app = open_app(mini, "story")
-    app.current.project.value = "beta"
+    widget(app, "project").value = "beta"
     assert app.navigation.query == "?project=beta"
-    assert "<h2>Beta</h2>" in app.current.summary.value
+    assert "<h2>Beta</h2>" in widget(app, "summary").value
 
 
 def test_story_shows_later_evidence_next_to_the_claim_it_bears_on(ds):
     """Pathway's 2016 trial appears beside the programme-era bed-days figure."""
-    details = open_app(ds, "story", "project=pathway").current.details.value
+    details = widget(open_app(ds, "story", "project=pathway"), "details").value
     card = details[details.index('<div class="ctg-figure-number">30%</div>'):]
     card = card[:card.index('<div class="ctg-card ctg-outcome">', 1)
                 if '<div class="ctg-card ctg-outcome">' in card[1:] else None]
@@ -370,7 +420,7 @@ def test_compare_puts_the_chosen_projects_side_by_side_and_marks_differences(min
     """Ratings stand in adjacent columns in pick order; rows that differ are highlighted
     and every rating links to its evidence."""
     app = open_app(mini, "compare", "project=beta,alpha")
-    table = app.current.side_by_side.value
+    table = widget(app, "side-by-side").value
     assert '<th scope="col">Beta</th><th scope="col">Alpha</th>' in table
     assert 'class="differs"' in table
     assert 'href="matrix.ipynb?cell=patient_beliefs:beta"' in table
@@ -381,16 +431,16 @@ def test_compare_puts_the_chosen_projects_side_by_side_and_marks_differences(min
 def test_compare_highlights_same_activity_different_mechanisms(mini):
     """Shared activity types with different mechanisms are highlighted rows."""
     app = open_app(mini, "compare", "project=alpha,beta")
-    assert app.current.same.value.count('class="differs"') == 2
-    app.current.pickers[1].value = "gamma"
+    assert widget(app, "same").value.count('class="differs"') == 2
+    widget(app, "pick-2").value = "gamma"
     assert app.navigation.query == "?project=alpha,gamma"
 
 
 def test_compare_with_fewer_than_two_projects_asks_for_more(mini):
     """One project cannot be compared: the page says so."""
     app = open_app(mini, "compare")
-    app.current.pickers[1].value = "alpha"
-    assert "Choose two or three different projects" in app.current.message.value
+    widget(app, "pick-2").value = "alpha"
+    assert "Choose two or three different projects" in page_html(app)
 
 
 def test_flows_filters_update_the_link_and_the_tables(mini):
@@ -398,13 +448,13 @@ def test_flows_filters_update_the_link_and_the_tables(mini):
     app = open_app(mini, "flows")
     filters_of(app).value = {"project": ["beta"]}
     assert app.navigation.query == "?project=beta"
-    assert "Staff training" in app.current.tables.value
-    assert "patient beliefs" not in app.current.tables.value
+    assert "Staff training" in widget(app, "tables").value
+    assert "patient beliefs" not in widget(app, "tables").value
 
 
 def test_flows_lists_each_half_of_the_diagram_in_its_own_table(ds):
     """One table per stage of the diagram, sorted the way a reader scans it."""
-    tables = re.findall(r"<table.*?</table>", open_app(ds, "flows").current.tables.value,
+    tables = re.findall(r"<table.*?</table>", widget(open_app(ds, "flows"), "tables").value,
                         flags=re.S)
     assert len(tables) == 2
     first, second = tables
@@ -430,8 +480,8 @@ def test_charts_are_plain_figure_dicts_that_plotly_accepts(ds):
     """Every chart a page sends is a valid plotly figure, built without graph_objects."""
     import plotly.graph_objects as go
 
-    for name in PAGES:
-        for figure in open_app(ds, name).figures.values():
+    for spec in live_pages():
+        for figure in open_app(ds, spec.name).figures.values():
             go.Figure(figure)  # raises on anything plotly would reject
 
 
@@ -440,13 +490,13 @@ def test_a_chart_slot_is_redrawn_in_place(mini):
     app = open_app(mini, "matrix")
     chart = app.current.charts["matrix"]
     before = chart.figure
-    app.current.columns.value = "setting_type"
+    widget(app, "columns").value = "setting_type"
     assert isinstance(chart, Chart) and app.current.charts["matrix"] is chart
     assert chart.figure != before
     assert chart.description.startswith("Matrix of 2 mechanisms by 6 settings.")
 
 
-@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("name", [spec.name for spec in live_pages()])
 def test_another_programmes_package_drives_every_page_in_its_own_words(other, ds, name):
     """An invented programme (four projects, three mechanisms, its own texts) fills every
     page, and none of this programme's names or counts appear."""

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
+import explorer.agreement
 from explorer import query
 
 from conftest import DATA, ROOT
@@ -110,12 +111,12 @@ def test_mechanism_ratings_are_all_coded_and_explained(ds):
 
 
 def test_several_rows_for_one_cell_combine_as_the_codebook_says(ds):
-    """Sheffield × professional beliefs has an evident and a partial row: cell is evident,
-    count 2 — the rule written in CODEBOOK.md."""
+    """Sheffield × professional beliefs has two partial rows (since 0.3.0): the cell is
+    partial, count 2 — the rule written in CODEBOOK.md."""
     cells = query.matrix(ds, "project")
     cell = cells[(cells.mechanism_id == "professional_beliefs")
                  & (cells.column_id == "shared-haemodialysis")].iloc[0]
-    assert (cell.strength, cell["count"], cell["rows"]) == ("evident", 2, 2)
+    assert (cell.strength, cell["count"], cell["rows"]) == ("partial", 2, 2)
     codebook = " ".join((DATA / "CODEBOOK.md").read_text().replace("\n>", " ").split())
     assert "evident > partial > not_evident > not_reported" in codebook
     assert "its count is the number of rows that are not `not_reported`" in codebook
@@ -273,14 +274,14 @@ def test_mums_power_is_curated_as_fully_as_its_sources_allow(ds, table, count):
     assert (ds[table].project_id == "mums-power").sum() == count
 
 
-def test_mums_power_has_exactly_one_double_coded_row_per_mechanism(ds):
-    """One mp-ev-<mechanism> row each, coded, with its two codings (no provisional rows)."""
+def test_mums_power_has_exactly_one_coded_row_per_mechanism(ds):
+    """One mp-ev-<mechanism> row each, coded, with its three codings (no provisional rows)."""
     ev = ds.mechanism_evidence[ds.mechanism_evidence.project_id == "mums-power"]
     assert sorted(ev.evidence_id) == sorted(f"mp-ev-{m}" for m in MECHANISMS)
     assert set(ev.basis.astype(str)) == {"coded"}
     assert not ev.explanation.str.contains("Provisional").any()
     codings = ds.mechanism_codings
-    assert (codings.evidence_id.isin(ev.evidence_id)).sum() == 2 * len(ev)
+    assert (codings.evidence_id.isin(ev.evidence_id)).sum() == 3 * len(ev)
 
 
 def test_mums_power_grant_is_uclhs_stated_400000(ds):
@@ -385,6 +386,40 @@ def test_titles_written_by_the_curators_are_flagged_in_a_declared_field(ds):
     assert flags["bpost-mid-staffs-grant"] and not flags["opm-2014-dear-doctor"]
 
 
+def test_every_source_has_a_kind_and_an_independence_each_with_its_reason(ds):
+    """Source appraisal is data: both codes from declared vocabularies, both explained."""
+    sources = ds.sources
+    spec = ds.descriptor.resource("sources")
+    for column in ("kind", "independence"):
+        assert sources[column].notna().all(), column
+        assert set(sources[column].astype(str)) <= set(spec.field(column).enum), column
+        reasons = sources[f"{column}_explanation"]
+        assert reasons.notna().all() and (reasons.str.len() > 20).all(), column
+
+
+@pytest.mark.parametrize(("source_id", "independence"), [
+    ("hewett-2016-pathway-rct", "project_team"),     # its authors include Pathway's founders
+    ("opm-2014-evaluation-report", "commissioned_by_funder"),
+    ("opm-2014-dear-doctor", "commissioned_by_funder"),
+    ("hf-pathway-page", "funder"),                   # the funder on its own grantee
+    ("hsj-mp-article", "project_team"),              # written by a project partner
+    ("bpost-mid-staffs-grant", "independent"),
+])
+def test_sources_are_appraised_as_the_fact_base_and_codebook_say(ds, source_id, independence):
+    """The trial is not independent (fact base, corrected 2026-12-01); OPM is independent
+    of the projects but commissioned by the funder; a funder's page is the funder's word."""
+    row = ds.sources.set_index("source_id").loc[source_id]
+    assert str(row.independence) == independence
+    if independence == "commissioned_by_funder":
+        assert "commissioned" in row.independence_explanation
+
+
+def test_no_funder_page_is_coded_as_anything_but_the_funders_word(ds):
+    """Every funder_page source has independence funder."""
+    funder = ds.sources[ds.sources.kind == "funder_page"]
+    assert set(funder.independence.astype(str)) == {"funder"}
+
+
 def test_the_evaluation_report_does_not_reuse_its_landing_pages_address(ds):
     """The report's own file address was not found, so it is left empty and said so."""
     sources = ds.sources.set_index("source_id")
@@ -406,57 +441,76 @@ def test_codebook_treats_a_change_phrased_as_a_possibility_as_not_reported():
     assert "is **not** partial: it is `not_reported`." in text
 
 
-def test_codebook_reports_the_agreement_computed_from_the_two_codings(ds):
-    """The codebook's agreement line is what explorer.query computes from mechanism_codings."""
+def test_codebook_reports_the_agreement_computed_from_the_codings(ds):
+    """The codebook's agreement line is what explorer computes from mechanism_codings: the
+    unanimous share, Krippendorff's alpha with its interval, and every pairwise kappa."""
     agreement = query.coding_agreement(ds)
-    line = re.search(r"AGREEMENT: the two codings agreed on (\d+) of (\d+) records "
-                     r"\((\d+)%; Cohen's kappa (\d\.\d\d)\)", _codebook())
+    reliability = explorer.agreement.reliability(ds)
+    line = re.search(r"AGREEMENT: the three codings agreed on (\d+) of (\d+) records "
+                     r"\((\d+)%\), before reconciliation; Krippendorff's alpha \(ordinal\) "
+                     r"(\d\.\d\d), 95% interval (\d\.\d\d) to (\d\.\d\d) \((\d+) bootstrap "
+                     r"resamples of records, seed (\d+)\); Cohen's kappa (.*?)\.(?: |$)",
+                     _codebook())
     assert line, "the codebook's AGREEMENT line is missing"
-    agreed, total, percent, kappa = line.groups()
+    agreed, total, percent, alpha, low, high, resamples, seed, kappas = line.groups()
     assert (int(agreed), int(total)) == (agreement.agreed, agreement.total)
     assert int(percent) == round(agreement.percent)
-    assert kappa == f"{agreement.kappa:.2f}"
+    assert (alpha, low, high) == (f"{reliability.alpha:.2f}", f"{reliability.low:.2f}",
+                                  f"{reliability.high:.2f}")
+    assert (int(resamples), int(seed)) == (reliability.resamples, reliability.seed)
+    assert kappas == ", ".join(f"{p.first} and {p.second} {p.kappa:.2f}"
+                               for p in agreement.pairs)
 
 
 def test_codebook_worked_examples_cite_no_evidence_row(ds):
     """Worked examples (sections 1-8) never cite a mechanism record: an example that rates
     a real record would decide it in advance for the coders."""
     text = (DATA / "CODEBOOK.md").read_text()
-    rules = text[:text.index("## 9. Double coding")]
+    rules = text[:text.index("## 9. Independent coding")]
     bold = set(re.findall(r"\*\*([a-z0-9][a-z0-9_-]*)\*\*", rules))
     assert not bold & set(ds.mechanism_evidence.evidence_id)
 
 
-def test_every_mechanism_rating_has_two_independent_codings_and_a_reconciliation(ds):
-    """Each record is coded by both coders, and says how its rating was reached."""
+def test_every_mechanism_rating_has_three_independent_codings_and_a_reconciliation(ds):
+    """Each record is coded by all three coders, and says how its rating was reached."""
     codings = ds.mechanism_codings
     per_record = codings.groupby("evidence_id", observed=True).coder.agg(lambda c: sorted(c))
     assert set(per_record.index) == set(ds.mechanism_evidence.evidence_id)
-    assert all(coders == ["coder-1", "coder-2"] for coders in per_record)
+    assert all(coders == ["coder-1", "coder-2", "coder-3"] for coders in per_record)
     assert set(codings.basis.astype(str)) == {"coded"}
     assert (ds.mechanism_evidence.reconciliation.str.len() > 20).all()
 
 
-def test_a_rating_is_its_coders_agreement_or_one_of_their_two_readings(ds):
-    """Agreed records keep the coders' strength; contested ones take one of the two and say
-    why (the reconciliation names the difference)."""
-    pairs = query.codings(ds).set_index("evidence_id")
+def test_a_rating_is_its_coders_reading_or_says_why_it_departs(ds):
+    """Agreed records keep the coders' strength and contested ones take one of their
+    readings, except where the curators changed a rating after an audit: then the
+    reconciliation says that the rating departs from the codings."""
+    table = query.codings(ds).set_index("evidence_id")
     reconciliation = ds.mechanism_evidence.set_index("evidence_id").reconciliation
-    for evidence_id, row in pairs.iterrows():
+    departures = set()
+    for evidence_id, row in table.iterrows():
+        readings = {row[c] for c in ("first", "second", "third")}
         if row.contested:
-            assert row.reconciled in (row["first"], row["second"]), evidence_id
             assert "differed" in reconciliation[evidence_id], evidence_id
-        else:
-            assert row.reconciled == row["first"] == row["second"], evidence_id
+        if row.reconciled not in readings:
+            assert "departs from" in reconciliation[evidence_id], evidence_id
+            departures.add(evidence_id)
+    assert departures == {"shd-ev-professional_beliefs", "pw-ev-culture_environment"}
 
 
-def test_the_contested_ratings_are_the_two_settled_by_the_doubt_rule(ds):
-    """Pins the outcome of this round of double coding."""
+def test_the_contested_ratings_and_how_they_were_settled(ds):
+    """Pins the outcome of the three codings and of the 0.3.0 re-reconciliation: the same
+    two records are not unanimous, and each takes the reading two of three coders gave."""
     assert query.contested_evidence(ds) == {"pw-ev-systems_processes",
                                             "ps-ev-systems_processes"}
     strengths = ds.mechanism_evidence.set_index("evidence_id").strength.astype(str)
     assert strengths["pw-ev-systems_processes"] == "partial"
-    assert strengths["ps-ev-systems_processes"] == "not_reported"
+    assert strengths["ps-ev-systems_processes"] == "partial"
+    table = query.codings(ds).set_index("evidence_id")
+    for evidence_id in query.contested_evidence(ds):
+        row = table.loc[evidence_id]
+        readings = [row["first"], row["second"], row["third"]]
+        assert readings.count(row.reconciled) == 2, evidence_id
 
 
 def test_codebook_data_as_of_is_the_packages_created_date(ds):

@@ -16,18 +16,33 @@ def test_the_handout_holds_the_records_the_view_shows(mini):
     """The handout lists exactly the view's records, their count, the date and the view's link."""
     page = handout_html(mini, "strength=partial", today=date(2026, 11, 26))
     expected = list(query.reader_table(mini, Filters(strength=("partial",)))["Record"])
-    assert re.findall(r"<td>([ab]-ev-\d)</td>", page) == expected == ["b-ev-1", "a-ev-3"]
+    assert re.findall(r"<code>([ab]-ev-\d)</code>", page) == expected == ["b-ev-1", "a-ev-3"]
     assert "The evidence records (2 records)" in page
     assert "handout made 2026-11-26" in page
     assert "matrix.ipynb?strength=partial" in page
 
 
+def test_the_handout_of_a_chosen_cell_holds_only_its_records(mini):
+    """A handout follows the reader's choice: a chosen cell prints that cell's records."""
+    page = handout_html(mini, "cell=professional_beliefs:alpha")
+    assert re.findall(r"<code>([ab]-ev-\d)</code>", page) == ["a-ev-2", "a-ev-3"]
+    assert "evidence for professional beliefs × Alpha" in page
+
+
+def test_any_page_has_a_handout_of_its_view(mini):
+    """The handout is not only the matrix's: a story or a comparison prints as shown."""
+    story = handout_html(mini, "project=beta", page="story")
+    assert "Project story: Beta" in story and "<script" not in story
+    compare = handout_html(mini, "project=beta,alpha", page="compare")
+    assert '<th scope="col">Beta</th><th scope="col">Alpha</th>' in compare
+
+
 def test_the_handout_shows_the_matrix_with_words_symbols_and_counts(mini):
     """Each handout matrix cell reads as symbol, word and count, under the chosen columns."""
     page = handout_html(mini, "columns=setting_type")
-    assert "Mechanisms by settings" in page
-    assert "◐ Partial</span> (1)" in page
-    assert "– No evidence rows</span> (0)" in page
+    assert "mechanisms by settings" in page
+    assert '◐ Partial</span> <span class="ctg-count">(1 record)</span>' in page
+    assert "– No records</span></span>" in page
 
 
 def test_the_handout_is_self_contained(mini):
@@ -106,7 +121,7 @@ def test_the_briefing_has_every_section_in_order(ds, briefing):
     overview = briefing[positions[0]:positions[1]]
     assert overview.index("What the evaluation found") < overview.index(
         "The evidence at a glance") < overview.index("What is uncertain")
-    assert "Dataset version 0.2.0, data as of 2026-11-27" in briefing
+    assert f"Dataset version {ds.version}, data as of {ds.data_as_of}" in briefing
     assert "made 2026-11-27" in briefing
 
 
@@ -130,7 +145,7 @@ def test_each_project_section_holds_its_story_ratings_outcomes_and_sources(ds, b
         end = briefing.find('<section class="ctg-brief', start + 10)
         section = briefing[start:end]
         story = query.project_story(ds, project_id)
-        assert f'data-ctg-figure="story-{project_id}-data"' in section
+        assert f'data-ctg-figure="chart-project-{project_id}-story-data"' in section
         assert "<caption>Mechanism ratings</caption>" in section
         assert section.count("<tr>") >= len(story.evidence)
         for source_id in set(story.sources.source_id):
@@ -266,7 +281,7 @@ def test_cli_export_to_a_missing_folder_exits_1_with_a_message(tmp_path, capsys)
 def test_a_printed_matrix_narrows_its_column_labels_as_columns_grow():
     """On A4 a column's label gets fewer characters a line the more columns share the
     width: the screen's 14 for a few columns, never fewer than 6."""
-    from explorer.export import print_label_width
+    from explorer.figures import print_label_width
 
     widths = [print_label_width(n) for n in (1, 3, 7, 10, 20, 500)]
     assert widths[:3] == [14, 14, 14]
@@ -279,9 +294,9 @@ def test_a_standalone_file_carries_the_stylesheet_unescaped(mini):
     escaped, a child selector's '>' became '&gt;' and the browser dropped those rules
     (the framework boxes, wide tables, a measured outcome's later evidence)."""
     from explorer import html
-    from explorer.dashboards.lessons import download_html
     from explorer.export import briefing_html
     from explorer.lessons import Answers
+    from explorer.views.lessons import download_html
 
     expected = html.stylesheet()
     for page in (briefing_html(mini), handout_html(mini, ""),

@@ -20,12 +20,14 @@ EXPLORER_API = [
     "QueryError", "StateError", "data_path", "load", "query", "validate",
 ]
 QUERY_API = [
-    "COLUMN_KINDS", "FACETS", "STRENGTHS", "STRENGTH_ORDER", "Agreement", "Filters",
-    "ProjectStory", "activity_mechanism_links", "cell_records", "citation_text",
-    "coding_agreement", "codings", "compare_projects", "contested_evidence",
-    "describe_filters", "evidence_records", "facet_counts", "facet_options", "humanise",
+    "STRENGTH_ORDER", "Agreement", "Filters", "PairAgreement", "ProjectStory",
+    "activity_mechanism_links",
+    "cell_records", "citation_text", "coding_agreement", "codings", "column_kinds",
+    "compare_projects", "contested_evidence", "describe_filters", "evidence_records",
+    "facet_counts", "facet_help", "facet_options", "facet_title", "facets", "humanise",
     "matrix", "project_chains", "project_story", "reader_table", "rows",
-    "same_activity_different_mechanisms", "strongest",
+    "same_activity_different_mechanisms", "strength_help", "strength_label",
+    "strength_labels", "strongest", "term",
 ]
 
 

@@ -20,10 +20,11 @@ def valid(fig: dict) -> dict:
 
 def test_matrix_figure_has_a_title_a_legend_and_one_trace_per_strength(mini):
     """The matrix chart has a title, a legend saying colour and shape, and a trace per strength."""
-    fig = valid(figures.matrix_figure(query.matrix(mini, "project"), "Projects"))
+    fig = valid(figures.matrix_figure(query.matrix(mini, "project"), "Projects",
+                                      labels=query.strength_labels(mini)))
     assert fig["layout"]["title"]["text"] == "Which mechanisms were activated, by projects"
     assert [t["name"] for t in fig["data"]] == ["Evident", "Partial", "Not evident",
-                                                "Not reported", "No evidence rows"]
+                                                "Sources silent", "No records"]
     assert fig["layout"]["legend"]["title"]["text"] == "Strength (colour and shape)"
 
 
@@ -49,14 +50,14 @@ def test_only_strengths_present_appear_in_the_legend(mini):
     cells = query.matrix(mini, "project", Filters(strength=("evident",)))
     fig = figures.matrix_figure(cells, "Projects")
     shown = [t["name"] for t in fig["data"] if t["showlegend"]]
-    assert shown == ["Evident", "No evidence rows"]
+    assert shown == ["Evident", "No records"]
 
 
 def test_describe_matrix_is_a_text_alternative(mini):
     """The matrix has a text alternative: its size, then each mechanism's columns by strength."""
     text = figures.describe_matrix(query.matrix(mini, "project"), "Projects")
     assert text.startswith("Matrix of 2 mechanisms by 3 projects.")
-    assert "patient beliefs — evident: Alpha; no evidence rows: Beta, Project 3 (not " \
+    assert "patient beliefs — evident: Alpha; no records: Beta, Project 3 (not " \
            "identified)." in text
 
 

@@ -18,15 +18,16 @@ import pytest
 
 import explorer
 from explorer import lessons
-from explorer.dashboards.lessons import (
+from explorer.lessons import Answers, answer_values, answers_from_values, nearest_projects
+from explorer.pages import notebook_href
+from explorer.state import ViewState, parse_query, to_query
+from explorer.views.lessons import (
     download_csv,
     download_html,
     form_query,
     form_value,
     results_html,
 )
-from explorer.lessons import Answers, answer_values, answers_from_values, nearest_projects
-from explorer.state import ViewState, parse_query, to_query
 
 PLANTED = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 
@@ -200,7 +201,7 @@ def test_the_html_download_holds_what_the_page_shows(with_recommendation):
     answers = Answers(name="Ward 7", relationships=("person_system",),
                       mechanisms=("professional_beliefs",), foundations={"leadership": "not_yet"},
                       recommendations=("f2",))
-    shown = str(results_html(with_recommendation, answers))
+    shown = str(results_html(with_recommendation, answers, notebook_href))
     document = download_html(with_recommendation, answers, "lessons.ipynb?name=Ward+7")
     body = document[document.index('<div class="ctg-lessons-results">'):]
     assert _text(body).removesuffix("</body></html>").strip() == _text(shown)
@@ -230,7 +231,7 @@ def test_the_nearest_projects_evidence_sits_beside_the_plan(mini):
     and its records' own explanations."""
     answers = Answers(relationships=("person_system",), mechanisms=("professional_beliefs",),
                       how={"professional_beliefs": "peer training"})
-    shown = str(results_html(mini, answers))
+    shown = str(results_html(mini, answers, notebook_href))
     nearest_block = shown[shown.index('<div class="ctg-nearest">'):]
     assert '<a href="story.ipynb?project=beta">Beta</a>' in nearest_block
     assert 'href="matrix.ipynb?cell=professional_beliefs:beta"' in nearest_block
@@ -251,29 +252,30 @@ def test_a_link_fills_in_the_form_and_the_results(mini):
     """Opening a lessons link restores the answers in the form and shows the comparison."""
     app = lessons_app(mini, "relationship_type=person_system&mechanism=professional_beliefs"
                             "&how.professional_beliefs=peer+training&foundation=leadership:partly")
-    page = app.current
-    assert page.form.value == form_value(Answers(
+    form, results = app.current.widgets["form"], app.current.widgets["results"]
+    assert form.value == form_value(Answers(
         relationships=("person_system",), mechanisms=("professional_beliefs",),
         how={"professional_beliefs": "peer training"}, foundations={"leadership": "partly"}))
-    assert '<a href="story.ipynb?project=beta">Beta</a>' in page.results.value
-    assert page.form.questions["levels"] == [["in_place", "In place"], ["partly", "Partly"],
+    assert '<a href="story.ipynb?project=beta">Beta</a>' in results.value
+    assert form.questions["levels"] == [["in_place", "In place"], ["partly", "Partly"],
                                              ["not_yet", "Not yet"]]
 
 
 def test_answering_updates_the_address_results_and_downloads(mini):
     """A tick or a typed answer goes into the address and the downloads at once."""
     app = lessons_app(mini)
-    page = app.current
+    widgets = app.current.widgets
     assert app.navigation.query == ""
-    page.form.value = {"name": "Ward 7", "relationship_type": ["individual_professional"],
-                       "mechanism": ["patient_beliefs"], "how": {"patient_beliefs": "mentors"},
-                       "foundation": {}, "recommendation": []}
+    widgets["form"].value = {"name": "Ward 7", "relationship_type": ["individual_professional"],
+                             "mechanism": ["patient_beliefs"],
+                             "how": {"patient_beliefs": "mentors"},
+                             "foundation": {}, "recommendation": []}
     assert app.navigation.query == ("?name=Ward+7&relationship_type=individual_professional"
                                     "&mechanism=patient_beliefs&how.patient_beliefs=mentors")
-    assert '<a href="story.ipynb?project=alpha">Alpha</a>' in page.results.value
-    assert 'download="lessons-ward-7.html"' in page.downloads.value
-    assert 'download="lessons-ward-7.csv"' in page.downloads.value
-    page.form.value = {**page.form.value, "how": {}, "name": ""}
+    assert '<a href="story.ipynb?project=alpha">Alpha</a>' in widgets["results"].value
+    assert widgets["html"].filename == "lessons-ward-7.html"
+    assert widgets["csv"].filename == "lessons-ward-7.csv"
+    widgets["form"].value = {**widgets["form"].value, "how": {}, "name": ""}
     assert app.navigation.query == ("?relationship_type=individual_professional"
                                     "&mechanism=patient_beliefs")
 
@@ -281,22 +283,23 @@ def test_answering_updates_the_address_results_and_downloads(mini):
 def test_a_refused_answer_is_said_in_plain_words_and_nothing_else_changes(mini):
     """A pasted control character is not kept; the page says so and keeps the rest."""
     app = lessons_app(mini)
-    app.current.form.value = {"name": "Ward\x007", "mechanism": ["patient_beliefs"]}
+    app.current.widgets["form"].value = {"name": "Ward\x007", "mechanism": ["patient_beliefs"]}
     assert app.navigation.query == "?mechanism=patient_beliefs"
     assert "cannot be shown" in app.current.message.value
 
 
-def test_the_download_links_carry_the_current_answers(mini):
-    """The page's HTML and CSV links hold exactly download_html and download_csv."""
-    import base64
+def test_the_downloads_carry_the_current_answers(mini):
+    """The page's HTML and CSV buttons give exactly download_html and download_csv, built
+    when the reader asks."""
+    from test_dashboards import fetch
 
     app = lessons_app(mini, "name=Ward+7&mechanism=patient_beliefs")
     answers = Answers(name="Ward 7", mechanisms=("patient_beliefs",))
-    links = dict(re.findall(r'download="([^"]+)" href="data:[^;]+;charset=utf-8;base64,([^"]+)"',
-                            app.current.downloads.value))
-    html_file = base64.b64decode(links["lessons-ward-7.html"]).decode("utf-8")
+    content, html_file = fetch(app.current.widgets["html"])
     link = "lessons.ipynb?name=Ward+7&mechanism=patient_beliefs"
-    assert html_file == download_html(mini, answers, link)
-    assert "<code>lessons.ipynb?name=Ward+7&amp;mechanism=patient_beliefs</code>" in html_file
-    assert base64.b64decode(links["lessons-ward-7.csv"]).decode("utf-8") == download_csv(
-        mini, answers)
+    assert content["filename"] == "lessons-ward-7.html"
+    assert html_file.decode("utf-8") == download_html(mini, answers, link)
+    assert "<code>lessons.ipynb?name=Ward+7&amp;mechanism=patient_beliefs</code>" in (
+        html_file.decode("utf-8"))
+    _, csv_file = fetch(app.current.widgets["csv"])
+    assert csv_file.decode("utf-8") == download_csv(mini, answers)

@@ -1,53 +1,76 @@
-"""Specifications of the page registry: one list of pages that everything reads."""
+"""Specifications of the page registry: one list of pages that everything reads, and a page
+defined once (its parameters and content) for the live page, the static site and the print."""
 
 from __future__ import annotations
 
-import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
 from explorer.cli import main
-from explorer.dashboards.frame import Page
 from explorer.notebooks import notebook_text
-from explorer.pages import COMMON_PARAMETERS, PAGES, notebook_href, page_spec
+from explorer.pages import (
+    PAGES,
+    live_pages,
+    notebook_href,
+    page_parameters,
+    page_spec,
+    page_view,
+    static_href,
+)
+from explorer.parameters import COMMON
+from explorer.views.base import View
 
 from conftest import ROOT
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_each_page_is_built_by_the_module_named_after_it(name):
-    """A newcomer finds a page's code by its URL name: explorer/dashboards/<name>.py."""
-    spec = PAGES[name]
-    module = importlib.import_module(spec.module)
-    cls = getattr(module, spec.class_name)
-    assert issubclass(cls, Page) and cls.name == name
-    assert (ROOT / "explorer" / "dashboards" / f"{name}.py").is_file()
+def test_each_page_is_defined_by_the_module_named_after_it(name):
+    """A newcomer finds a page's code by its URL name: explorer/views/<name>.py, whose VIEW
+    is the page's one definition."""
+    view = page_view(name)
+    assert isinstance(view, View) and view.name == name
+    assert (ROOT / "explorer" / "views" / f"{name}.py").is_file()
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_each_page_has_its_generated_notebook_and_nothing_else_is_served(name):
+@pytest.mark.parametrize("spec", live_pages(), ids=lambda spec: spec.name)
+def test_each_live_page_has_its_generated_notebook(spec):
     """notebooks/<name>.ipynb is exactly what the registry generates."""
-    notebook = ROOT / "notebooks" / f"{name}.ipynb"
-    assert notebook.read_text(encoding="utf-8") == notebook_text(PAGES[name])
+    notebook = ROOT / "notebooks" / f"{spec.name}.ipynb"
+    assert notebook.read_text(encoding="utf-8") == notebook_text(spec)
 
 
 def test_the_site_serves_no_notebook_the_registry_does_not_know():
-    """Every notebook in notebooks/ is a registered page (no stray or scratch notebooks)."""
+    """Every notebook in notebooks/ is a live page (no stray, scratch or static-only one)."""
     served = {path.stem for path in (ROOT / "notebooks").glob("*.ipynb")}
-    assert served == set(PAGES)
+    assert served == {spec.name for spec in live_pages()}
 
 
 def test_the_cli_writes_the_notebooks_from_the_registry(tmp_path, capsys):
-    """python -m explorer notebooks writes one notebook per page."""
+    """python -m explorer notebooks writes one notebook per live page."""
     assert main(["notebooks", "--out", str(tmp_path)]) == 0
-    assert {p.stem for p in tmp_path.glob("*.ipynb")} == set(PAGES)
-    assert capsys.readouterr().out.count("wrote ") == len(PAGES)
+    assert {p.stem for p in tmp_path.glob("*.ipynb")} == {s.name for s in live_pages()}
+    assert capsys.readouterr().out.count("wrote ") == len(live_pages())
 
 
-def test_every_page_understands_presentation_mode_and_its_steps():
+def test_every_page_understands_presentation_mode_and_its_steps(ds):
     """The common parameters are on every page, after the page's own."""
-    for spec in PAGES.values():
-        assert list(spec.all_parameters())[-len(COMMON_PARAMETERS):] == list(COMMON_PARAMETERS)
+    for name in PAGES:
+        assert list(page_parameters(ds, name))[-len(COMMON):] == list(COMMON)
+
+
+def test_pages_that_filter_evidence_read_every_declared_facet(ds):
+    """A facet declared in datapackage.json is a URL parameter of the matrix and flows pages
+    with no other change: the facets come from the package, not from a list in code."""
+    facets = [spec.name for spec in ds.descriptor.facets]
+    for name in ("matrix", "flows"):
+        parameters = page_parameters(ds, name)
+        assert all(facet in parameters for facet in facets)
 
 
 def test_links_to_pages_carry_only_parameters_with_values():
@@ -57,16 +80,118 @@ def test_links_to_pages_carry_only_parameters_with_values():
     assert notebook_href("overview") == "overview.ipynb"
 
 
+def test_a_static_only_page_links_live_to_the_page_that_shows_it():
+    """Findings, disagreements and sources are their own pages on the static site; live,
+    the overview shows them."""
+    for name in ("findings", "discrepancies", "sources"):
+        assert not PAGES[name].live
+        assert notebook_href(name) == "overview.ipynb"
+
+
+def test_static_addresses_come_from_each_page_definition(ds):
+    """A view's static page is named by its own page's definition: the matrix by its
+    columns (cell anchors only where the cell has evidence), a story by its project, a
+    filter falls back to its page's default view."""
+    assert static_href(ds, "matrix") == "matrix.html"
+    assert static_href(ds, "matrix", columns="setting_type") == "matrix-setting_type.html"
+    assert static_href(ds, "matrix", cell="patient_beliefs:pathway") == (
+        "matrix.html#cell-patient_beliefs--pathway")
+    assert static_href(ds, "matrix", cell="patient_beliefs:unidentified-7") == "matrix.html"
+    assert static_href(ds, "story", project="pathway") == "story-pathway.html"
+    assert static_href(ds, "story") == f"story-{ds.projects.project_id.iloc[0]}.html"
+    assert static_href(ds, "flows", strength="evident") == "flows.html"
+
+
 def test_an_unknown_page_is_a_clear_error():
     """Asking for a page that does not exist names the pages that do."""
     with pytest.raises(KeyError, match="no page 'lesson'; pages: index, overview"):
         page_spec("lesson")
 
 
-def test_the_registry_lets_a_page_filter_by_every_facet_the_queries_know():
-    """A facet added to ``query.FACETS`` but not to the registry's URL parameters would be
-    dropped from every link without a word: the two lists name the same facets."""
-    from explorer import query
-    from explorer.pages import FACET_PARAMETERS
+GLOSSARY = '''
+"""A small page added by a test: the mechanisms and what they mean."""
 
-    assert list(FACET_PARAMETERS) == list(query.FACETS)
+from explorer import html, query
+from explorer.parameters import FacetIds
+from explorer.views.base import Content, Html, View
+
+
+class GlossaryView(View):
+    name = "glossary"
+
+    def parameters(self, ds):
+        return {"mechanism": FacetIds("mechanism", facet="mechanism", is_many=False)}
+
+    def briefing_states(self, ds):
+        return ({},)
+
+    def content(self, ds, state, links):
+        chosen = state.get("mechanism")
+        items = [(label, query.facet_help(ds, "mechanism")[key],
+                  links.href("matrix", mechanism=key))
+                 for key, label in query.facet_options(ds, "mechanism").items()
+                 if not chosen or key == chosen]
+        body = html.fragment("header", self.title, "What each mechanism means.")
+        for label, meaning, href in items:
+            body += html.fragment("link", href, label) + html.text(": " + meaning)
+        return Content(self.title, (Html("glossary", body),), chosen or "")
+
+
+VIEW = GlossaryView()
+'''
+
+CHECK = '''
+import json, sys
+from pathlib import Path
+import explorer
+from explorer.dashboards import build
+from explorer.export import briefing_html
+from explorer.site import build_site
+
+ds = explorer.load()
+app = build("glossary", "mechanism=patient_beliefs", ds, strict=True)
+shown = app.current.widgets["glossary"].value
+build_site(ds, Path(sys.argv[1]))
+briefing = briefing_html(ds)
+print(json.dumps({
+    "title": app.navigation.title, "live": shown,
+    "nav": [link[0] for link in app.navigation.links],
+    "briefing": 'id="glossary"' in briefing and "What each mechanism means." in briefing,
+}))
+'''
+
+
+def test_a_new_page_is_one_module_and_one_registry_entry(tmp_path):
+    """In a copy of the package, one new module in explorer/views/ and one line in the
+    registry give a live page, a static page with working links, a briefing section and a
+    notebook: nothing else lists pages."""
+    copy = tmp_path / "explorer"
+    shutil.copytree(ROOT / "explorer", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "views" / "glossary.py").write_text(textwrap.dedent(GLOSSARY), encoding="utf-8")
+    registry = (copy / "pages.py").read_text(encoding="utf-8")
+    entry = 'PageSpec("lessons", "Lessons for your project",'
+    assert entry in registry
+    registry = registry.replace(
+        entry, 'PageSpec("glossary", "Glossary", "What each mechanism means."),\n    ' + entry)
+    (copy / "pages.py").write_text(registry, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "EXPLORER_DATA": str(ROOT / "data")}
+    site = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-c", CHECK, str(site)], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["title"].startswith("Glossary · ")
+    assert "glossary" in seen["nav"]
+    assert "Patient beliefs" in seen["live"] and "matrix.ipynb?mechanism=patient_beliefs" in (
+        seen["live"])
+    assert seen["briefing"]
+    page = (site / "glossary.html").read_text(encoding="utf-8")
+    assert 'href="matrix.html"' in page  # the static link to the matrix resolves
+    for other in site.glob("*.html"):
+        assert 'href="glossary.html"' in other.read_text(encoding="utf-8"), other.name
+    notebooks = tmp_path / "notebooks"
+    result = subprocess.run([sys.executable, "-m", "explorer", "notebooks", "--out",
+                             str(notebooks)], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (notebooks / "glossary.ipynb").is_file()

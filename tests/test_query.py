@@ -150,7 +150,7 @@ def test_reader_table_uses_plain_language_headers_and_labels(mini):
     """The reader's table has plain headers, strength labels and contexts joined by "; "."""
     table = query.reader_table(mini)
     assert list(table.columns) == list(query.READER_COLUMNS.values())
-    assert set(table["Strength"]) == {"Evident", "Partial", "Not reported"}
+    assert set(table["Strength"]) == {"Evident", "Partial", "Sources silent"}
     assert table.loc[table.Record == "a-ev-3", "Contexts"].item() == "money tight; staff stretched"
 
 
@@ -289,7 +289,7 @@ def test_same_activity_reads_each_evidence_record_a_bounded_number_of_times(ds):
 def test_activity_mechanism_links_count_rows_and_skip_not_reported(mini):
     """Flows count an activity→mechanism link per citing row, a mechanism→outcome per outcome."""
     links = query.activity_mechanism_links(mini)
-    as_tuples = set(links.itertuples(index=False, name=None))
+    as_tuples = set(links.drop(columns="strength_label").itertuples(index=False, name=None))
     assert ("activity→mechanism", "Staff training", "patient beliefs", "evident", 1) in as_tuples
     assert ("activity→mechanism", "Staff training", "professional beliefs", "partial", 2) in (
         as_tuples)
@@ -309,7 +309,7 @@ def test_facet_options_are_in_display_order_with_labels(mini):
     """Facet options come in display order with their labels; an unknown facet is a QueryError."""
     assert query.facet_options(mini, "strength") == {
         "evident": "Evident", "partial": "Partial", "not_evident": "Not evident",
-        "not_reported": "Not reported"}
+        "not_reported": "Sources silent"}
     assert list(query.facet_options(mini, "project").values()) == [
         "Alpha", "Beta", "Project 3 (not identified)"]
     with pytest.raises(QueryError, match="unknown facet"):

@@ -81,6 +81,18 @@ def test_the_changelog_lists_every_rating_that_changed_in_0_2_0():
         assert f"| `{evidence_id}` | {old} | {new} |" in entry.body
 
 
+def test_the_changelog_lists_every_rating_that_changed_in_0_3_0():
+    """The 0.3.0 entry names each re-coded rating with its old and new strength, and says
+    the source kind vocabulary change is breaking."""
+    (entry,) = [e for e in read_changelog(DATA) if e.version == "0.3.0"]
+    for evidence_id, old, new in [
+            ("shd-ev-professional_beliefs", "evident", "partial"),
+            ("pw-ev-culture_environment", "evident", "partial"),
+            ("ps-ev-systems_processes", "not_reported", "partial")]:
+        assert f"| `{evidence_id}` | {old} | {new} |" in entry.body
+    assert "**Breaking**" in entry.body
+
+
 # -- what the check catches ------------------------------------------------------------------
 
 def test_changing_a_data_file_without_a_release_is_caught(package):

@@ -16,17 +16,8 @@ from explorer import query
 from explorer.cli import main
 from explorer.export import plotly_js
 from explorer.load import load
-from explorer.pages import PAGES
-from explorer.site import (
-    EXTRA_PAGES,
-    SiteError,
-    build_site,
-    check_live,
-    readonly_link,
-    static_path,
-    static_url,
-)
-from explorer.state import parse_query
+from explorer.pages import PAGES, static_url
+from explorer.site import SiteError, build_site, check_live
 
 LIVE = "https://explorer.example.org"
 
@@ -65,8 +56,8 @@ def site(ds, tmp_path_factory) -> Path:
 
 def expected_pages(ds) -> set[str]:
     return ({f"{name}.html" for name in PAGES if name not in ("matrix", "story")}
-            | {f"{name}.html" for name in EXTRA_PAGES}
-            | {"matrix.html"} | {f"matrix-{c}.html" for c in query.COLUMN_KINDS if c != "project"}
+            | {"matrix.html"}
+            | {f"matrix-{c}.html" for c in query.column_kinds(ds) if c != "project"}
             | {f"story-{p}.html" for p in ds.projects.project_id})
 
 
@@ -147,7 +138,7 @@ def test_matrix_cells_link_to_the_evidence_behind_them(ds, site):
         with_records += 1
         start = text.index(f'id="{anchor}"')
         section = text[start:text.index("</section>", start)]
-        shown = re.findall(r"<td>([a-z0-9_-]+-ev-[a-z0-9_-]+)</td>", section)
+        shown = re.findall(r"<code>([a-z0-9_-]+-ev-[a-z0-9_-]+)</code>", section)
         assert shown == list(records["Record"])
     assert with_records > 3
 
@@ -158,7 +149,8 @@ def test_static_pages_link_to_their_live_counterparts(site):
             in (site / "matrix-setting_type.html").read_text(encoding="utf-8"))
     assert (f'href="{LIVE}/voila/render/story.ipynb?project=pathway"'
             in (site / "story-pathway.html").read_text(encoding="utf-8"))
-    assert "live explorer" not in (site / "sources.html").read_text(encoding="utf-8")
+    assert (f'href="{LIVE}/voila/render/overview.ipynb"'  # the live page that shows it
+            in (site / "sources.html").read_text(encoding="utf-8"))
 
 
 def test_without_live_there_is_no_live_link(ds, tmp_path):
@@ -208,28 +200,19 @@ def test_live_must_be_an_http_address(live):
         check_live(live)
 
 
-def test_static_path_maps_live_views_to_static_pages(ds):
-    """A live view maps to its static page: matrix by columns (cell as anchor), story by project."""
-    first = ds.projects.project_id.iloc[0]
-    assert static_path(ds, "matrix") == "matrix.html"
-    assert static_path(ds, "matrix", columns="relationship_type",
-                       cell="patient_beliefs:individual_professional") == (
-        "matrix-relationship_type.html#cell-patient_beliefs--individual_professional")
-    assert static_path(ds, "story") == f"story-{first}.html"
-    assert static_path(ds, "story", project="pathway") == "story-pathway.html"
-    assert static_path(ds, "flows", strength="partial") == "flows.html"
-
-
 def test_live_pages_link_to_the_read_only_version_when_configured(ds, monkeypatch):
     """$EXPLORER_STATIC_URL turns on the link; the view picks the static page."""
+    from explorer.dashboards import build
+
     monkeypatch.delenv("EXPLORER_STATIC_URL", raising=False)
-    state = parse_query(ds, "matrix", "columns=setting_type&strength=partial")
-    assert readonly_link(ds, "matrix", state) == ""
+    app = build("matrix", "columns=setting_type&strength=partial", ds, strict=True)
+    assert app.readonly.value == ""
     monkeypatch.setenv("EXPLORER_STATIC_URL", "https://static.example.org/ctg")
-    assert 'href="https://static.example.org/ctg/matrix-setting_type.html"' in readonly_link(
-        ds, "matrix", state)
-    story = parse_query(ds, "story", "project=peer-support")
-    assert "story-peer-support.html" in readonly_link(ds, "story", story)
+    app.open("matrix", "columns=setting_type&strength=partial")
+    assert 'href="https://static.example.org/ctg/matrix-setting_type.html"' in (
+        app.readonly.value)
+    app.open("story", "project=peer-support")
+    assert "story-peer-support.html" in app.readonly.value
 
 
 @pytest.mark.parametrize("value", ["javascript:alert(1)", "//evil.org/", 'https://x"y'])
@@ -258,7 +241,7 @@ def test_cli_site_writes_the_site_and_reports_its_size(tmp_path, capsys):
     """site --out writes the site and reports its pages, files and size."""
     assert main(["site", "--out", str(tmp_path / "s"), "--live", LIVE]) == 0
     out = capsys.readouterr().out
-    assert re.match(r"wrote 19 pages to .*: 24 files, 5\.\d MB", out)
+    assert re.match(r"wrote 19 pages to .*: 30 files, \d\.\d MB", out)
 
 
 def test_cli_site_with_a_bad_live_address_exits_2_and_writes_nothing(tmp_path, capsys):

@@ -14,7 +14,7 @@ def test_known_values_open_the_view(mini):
                                         "patient_beliefs")
     assert state.many("project") == ("alpha", "beta")
     assert state.get("columns") == "setting_type"
-    assert state.filters() == Filters(project=("alpha", "beta"), mechanism=("patient_beliefs",))
+    assert state.filters(mini) == Filters(project=("alpha", "beta"), mechanism=("patient_beliefs",))
     assert state.notes == ()
 
 

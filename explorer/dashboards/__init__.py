@@ -1,16 +1,17 @@
 """The dashboards: a shared frame and one module per page, named by the page's URL name.
 
-``explorer/dashboards/<name>.py`` builds the page at ``notebooks/<name>.ipynb``; the list of
-pages is ``explorer.pages.PAGES``. A notebook makes one call::
+Every page is defined once, in ``explorer/views/<name>.py``; ``live.LivePage`` draws any of
+them as widgets. The list of pages is ``explorer.pages.PAGES``. A notebook makes one call::
 
     from explorer.dashboards import build
     build("matrix")            # the whole explorer, opened on the matrix page
 
 ``build`` returns an ``App``: display it, or read its ``ds``, ``page``, ``state`` and
-``figures``. Page modules are imported when a reader first opens them.
+``figures``. A page's definition is imported when a reader first opens it.
 """
 
 from ..pages import PAGES, PageSpec
-from .frame import App, ErrorPage, Page, build
+from .frame import App, ErrorPage, build
+from .live import LivePage
 
-__all__ = ["PAGES", "App", "ErrorPage", "Page", "PageSpec", "build"]
+__all__ = ["PAGES", "App", "ErrorPage", "LivePage", "PageSpec", "build"]

@@ -19,12 +19,10 @@ Safety rules every page follows:
 from __future__ import annotations
 
 import dataclasses
-import functools
-import importlib
 import logging
 import os
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 import ipywidgets as w
 
@@ -32,149 +30,51 @@ from .. import html
 from ..errors import DataError, ExplorerError, StateError
 from ..figures import Figure
 from ..load import Dataset, load
-from ..pages import PAGES, PageSpec
+from ..pages import PAGES, live_pages, static_href, static_url
 from ..programme import Programme
-from ..site import readonly_link
 from ..state import ViewState, parse_query, to_query
+from .live import LivePage, close_tree, html_widget
 from .presentation import Presenter
-from .widgets import Chart, Navigation
+from .widgets import FileDownload, Navigation
 
-__all__ = ["App", "ErrorPage", "Page", "build", "guarded", "html_widget", "strict_default"]
+__all__ = ["CALM_MESSAGE", "App", "ErrorPage", "LivePage", "build", "close_tree", "html_widget",
+           "strict_default"]
 
 log = logging.getLogger("explorer.dashboards")
 
-P = ParamSpec("P")
 R = TypeVar("R")
 STRICT_ENV = "EXPLORER_STRICT"
+HANDOUT_LABEL = "Download a printable handout of this view (HTML)"
+HANDOUT_HELP = ("One self-contained page of exactly what is on screen, with its sources, to "
+                "print or share. It opens without a server or internet.")
+BUILD_MESSAGE = ("Something went wrong while building this page. The server log has the "
+                 "details.")
 CALM_MESSAGE = ("Something went wrong while updating this view. The previous view is kept; "
                 "please reload the page.")
+
+
+def explain(error: Exception, strict: bool, doing: str, calm: str) -> str:
+    """The one way the explorer turns an error into what a reader reads.
+
+    In strict mode (tests, analysts) the error is raised again. Otherwise bad data becomes
+    its list of problems (without where the data lives on the server), any other
+    ``ExplorerError`` (an unknown id) its plain message, and anything else is logged on the
+    server and reported as ``calm``, one sentence with no details.
+    """
+    if strict:
+        raise error
+    if isinstance(error, DataError):
+        log.warning("%s", error)
+        return str(DataError(error.problems))
+    if isinstance(error, ExplorerError):
+        return str(error)
+    log.error("%s failed", doing, exc_info=error)
+    return calm
 
 
 def strict_default() -> bool:
     """True when ``$EXPLORER_STRICT`` asks for errors to be raised (tests, analysts)."""
     return os.environ.get(STRICT_ENV, "").lower() in ("1", "true", "yes")
-
-
-def html_widget(content: str = "", *classes: str) -> w.HTML:
-    """An HTML widget holding trusted markup from ``explorer.html``."""
-    widget = w.HTML(str(content))
-    for cls in classes:
-        widget.add_class(cls)
-    return widget
-
-
-def close_tree(widget: w.Widget) -> None:
-    """Close a widget and everything inside it, freeing them in the kernel and the page."""
-    for child in getattr(widget, "children", ()):
-        close_tree(child)
-    widget.close()
-
-
-def guarded(method: Callable[P, R]) -> Callable[P, R | None]:
-    """Run a page's widget callback so that no failure shows a traceback in the browser."""
-
-    @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
-        page = args[0]
-        assert isinstance(page, Page)
-        try:
-            return method(*args, **kwargs)
-        except ExplorerError as error:
-            if page.app.strict:
-                raise
-            page.show_message(str(error))
-        except Exception:
-            if page.app.strict:
-                raise
-            log.exception("dashboard callback failed")
-            page.show_message(CALM_MESSAGE)
-        return None
-
-    return wrapper
-
-
-class Page:
-    """Base of every page: its state, its widgets, its charts and its messages.
-
-    A subclass sets ``name`` (its registry entry) and implements ``build``, which creates the
-    page's controls from ``self.state`` and draws it. Callbacks change ``self.state`` with
-    ``update_state`` (the address bar follows) and are wrapped in ``guarded``.
-    """
-
-    name = ""
-
-    def __init__(self, app: App, state: ViewState) -> None:
-        self.app = app
-        self.ds = app.ds
-        self.programme = app.programme
-        self.state = state
-        self.charts: dict[str, Chart] = {}
-        self.notes = html_widget(html.fragment("note", " ".join(state.notes)
-                                               + " The default is shown instead.")
-                                 if state.notes else "")
-        self.message = html_widget("", "ctg-message")
-        self.body = w.VBox()
-        self.widget = w.VBox([self.notes, self.message, self.body])
-        self.widget.add_class(f"ctg-page-{self.name}")
-        self.build()
-
-    @property
-    def spec(self) -> PageSpec:
-        """This page's registry entry."""
-        return PAGES[self.name]
-
-    def build(self) -> None:
-        """Create the page's controls and draw its first view."""
-        raise NotImplementedError
-
-    def describe_view(self) -> str:
-        """What is on screen in words, for a citation (e.g. the chosen project)."""
-        return ""
-
-    def chart(self, slot: str, filename: str) -> Chart:
-        """The chart widget for ``slot``, created once and redrawn in place afterwards."""
-        if slot not in self.charts:
-            self.charts[slot] = Chart(filename=filename)
-        return self.charts[slot]
-
-    def draw(self, slot: str, figure: Figure | None, description: str = "") -> None:
-        """Show ``figure`` in ``slot`` (None hides it) with its text alternative."""
-        chart = self.charts[slot]
-        with chart.hold_sync():
-            chart.description = description
-            chart.figure = figure or {}
-
-    @property
-    def figures(self) -> dict[str, Figure]:
-        """The figures on show, by slot (empty slots left out)."""
-        return {slot: dict(chart.figure) for slot, chart in self.charts.items() if chart.figure}
-
-    def update_state(self, **changes: tuple[str, ...] | str | None) -> None:
-        """Change the view's state and keep the address bar in step."""
-        self.state = self.state.with_values(**changes)
-        self.sync()
-
-    def sync(self) -> None:
-        """Keep the address bar in step with this page, if it is the page on show."""
-        if self.app.page is self:
-            self.app.sync()
-
-    def show_message(self, text: str) -> None:
-        """Show a plain message (escaped) in place of a traceback; empty text clears it."""
-        self.message.value = (str(html.render("message.html.j2", text=text)) if text else "")
-
-    def close(self) -> None:
-        """Close every widget of the page."""
-        close_tree(self.widget)
-        for chart in self.charts.values():
-            chart.close()
-
-
-def _page_class(spec: PageSpec) -> type[Page]:
-    cls = getattr(importlib.import_module(spec.module), spec.class_name)
-    if not (isinstance(cls, type) and issubclass(cls, Page)):
-        raise TypeError(f"{spec.module}.{spec.class_name} is not a Page")
-    return cls
 
 
 class App:
@@ -193,24 +93,28 @@ class App:
         self.presenting = False
         self.navigation = Navigation(
             self._on_navigate,
-            links=[[spec.name, spec.title] for spec in PAGES.values()],
+            links=[[spec.name, spec.title] for spec in live_pages()],
         )
         self.navigation.observe(self._on_present, "presenting")
         self.presenter = Presenter(ds, self._on_navigate)  # guided steps, "Join this session"
         self.slot = w.Box(layout=w.Layout(display="block"))
         # "Read-only version" link to the static site, when $EXPLORER_STATIC_URL is set.
         self.readonly = html_widget("", "ctg-readonly-box")
-        self.root = w.VBox([html_widget(f"<style>{html.stylesheet()}</style>"),
+        # A printable handout of whatever view is on show, built only when asked.
+        self.handout = FileDownload(self._handout, label=HANDOUT_LABEL, mimetype="text/html",
+                                    help=HANDOUT_HELP)
+        self.handout.add_class("ctg-handout")
+        self.root = w.VBox([html_widget(_style_element()),
                             self.navigation, self.presenter.widget, self.readonly,
-                            self.slot])
+                            self.slot, self.handout])
         self.root.add_class("ctg-root")
-        self._pages: dict[str, Page] = {}
-        self.page: Page | None = None
+        self._pages: dict[str, LivePage] = {}
+        self.page: LivePage | None = None
         self.open(start, query_string, history="replace")
 
     # -- what an analyst reads ---------------------------------------------------------
     @property
-    def current(self) -> Page:
+    def current(self) -> LivePage:
         """The page on show."""
         assert self.page is not None, "the app has opened no page yet"
         return self.page
@@ -234,7 +138,7 @@ class App:
         return self.root._repr_mimebundle_(**kwargs)
 
     # -- moving between pages ------------------------------------------------------------
-    def open(self, name: str, query_string: str = "", history: str = "push") -> Page:
+    def open(self, name: str, query_string: str = "", history: str = "push") -> LivePage:
         """Show the page ``name`` in the view ``query_string`` describes.
 
         A page already built for exactly that view is shown again as it was; otherwise it
@@ -243,7 +147,7 @@ class App:
         Raises:
             StateError: no page has that name.
         """
-        if name not in PAGES:
+        if name not in PAGES or not PAGES[name].live:
             raise StateError(f"There is no page called {name!r}.")
         state = self.presenter.follow(parse_query(self.ds, name, query_string))
         name = state.view
@@ -254,7 +158,7 @@ class App:
                 self._with_present(state)) or state.notes:
             if page is not None:
                 page.close()
-            page = _page_class(PAGES[name])(self, self._with_present(state))
+            page = LivePage(self, self._with_present(state))
             self._pages[name] = page
         self.page = page
         self.slot.children = (page.widget,)
@@ -263,17 +167,29 @@ class App:
         return page
 
     def _on_navigate(self, name: str, query_string: str, history: str) -> None:
+        self.calmly(lambda: self.open(name, query_string,
+                                      history if history in ("push", "none") else "push"),
+                    self.current)
+
+    def _handout(self) -> bytes | None:
+        """The printable handout of the view on show (``export.handout_html``)."""
+        from ..export import handout_html
+
+        page = self.current
+        query = to_query(page.state.with_values(present=None, step=None))
+        return self.calmly(lambda: handout_html(self.ds, query, page=page.name).encode(
+            "utf-8"), page)
+
+    def calmly(self, action: Callable[[], R], page: LivePage) -> R | None:
+        """Run a reader's action so that no failure shows a traceback in the browser: a
+        failure becomes a message on ``page`` (see ``explain``)."""
         try:
-            self.open(name, query_string, history if history in ("push", "none") else "push")
-        except ExplorerError as error:
-            if self.strict:
-                raise
-            self.current.show_message(str(error))
-        except Exception:
-            if self.strict:
-                raise
-            log.exception("opening page %r failed", name)
-            self.current.show_message(CALM_MESSAGE)
+            return action()
+        except Exception as error:
+            page.show_message(explain(error, self.strict,
+                                      f"a reader's action on page {page.name!r}",
+                                      CALM_MESSAGE))
+        return None
 
     # -- presentation mode and the address bar ---------------------------------------------
     def _with_present(self, state: ViewState) -> ViewState:
@@ -307,12 +223,54 @@ class App:
             self.navigation.query = to_query(page.state)
             self.navigation.title = f"{page.spec.title} · {site}"
             self.navigation.presenting = self.presenting
-            self.navigation.citation = (
-                f"{site}. {title}. Dataset version {self.ds.version}, data as of "
-                f"{self.ds.data_as_of}.")
-            self.readonly.value = str(readonly_link(self.ds, page.name, page.state))
+            self.navigation.citation = citation(self.ds, page, title)
+            self.navigation.static_address = _static_address(self.ds, page.state)
+            self.handout.filename = f"{page.name}-handout.html"
+            self.readonly.value = str(_readonly_link(self.ds, page.state))
             self.readonly.layout.display = None if self.readonly.value else "none"
         self.presenter.sync(page, to_query(page.state))
+
+
+def _style_element() -> str:
+    """The explorer's stylesheet as a ``<style>`` element for the page."""
+    return str(html.render("style_element.html.j2", css=html.inline_stylesheet()))
+
+
+def citation(ds: Dataset, page: LivePage, title: str) -> str:
+    """'Cite this view' without its address: what the view says (one sentence), whose
+    coding it is, and the reference (authors, site, page and view, dataset version and
+    date). The browser adds the address and the date it was read."""
+    programme = Programme.of(ds)
+    statement = page.view.statement(ds, page.state)
+    # The curators of this programme's explorer (the other programme's package names its
+    # own site, so the authors follow its data, not this package's metadata).
+    authors = f"{programme.text('site_title')} curators"
+    caveat = (f"The ratings are the coding of the {authors}, not findings of "
+              f"{programme.evaluator}.")
+    return " ".join(part for part in (
+        statement, caveat,
+        f"{authors}. {programme.text('site_title')}: {title}. Dataset version "
+        f"{ds.version}, data as of {ds.data_as_of}.") if part)
+
+
+def _static_address(ds: Dataset, state: ViewState) -> str:
+    """The read-only site's absolute address of this view, when one is configured ('' when
+    not): a citation can name it instead of a local address nobody else can open."""
+    base = static_url()
+    if not base.startswith(("http://", "https://")):
+        return ""
+    parameters = {name: values[0] for name, values in state.values.items() if len(values) == 1}
+    return base + static_href(ds, state.view, **parameters)
+
+
+def _readonly_link(ds: Dataset, state: ViewState) -> str:
+    """The live page's link to its static counterpart; '' without ``$EXPLORER_STATIC_URL``."""
+    base = static_url()
+    if not base:
+        return ""
+    parameters = {name: values[0] for name, values in state.values.items() if len(values) == 1}
+    return str(html.render("readonly_link.html.j2",
+                           href=base + static_href(ds, state.view, **parameters)))
 
 
 class ErrorPage:
@@ -320,7 +278,7 @@ class ErrorPage:
 
     def __init__(self, message: str) -> None:
         self.message = message
-        self.root = w.VBox([html_widget(f"<style>{html.stylesheet()}</style>"),
+        self.root = w.VBox([html_widget(_style_element()),
                             html_widget(html.render("data_error.html.j2", message=message))])
         self.root.add_class("ctg-root")
 
@@ -368,19 +326,5 @@ def build(name: str, query_string: str | None = None, ds: Dataset | None = None,
         if query_string is None:
             query_string = page_query_string()
         return App(dataset, name, query_string, strict=strict)
-    except DataError as error:
-        if strict:
-            raise
-        # The page lists the problems but not where the data lives on the server.
-        log.warning("%s", error)
-        return ErrorPage(str(DataError(error.problems)))
-    except ExplorerError as error:
-        if strict:
-            raise
-        return ErrorPage(str(error))
-    except Exception:
-        if strict:
-            raise
-        log.exception("building page %r failed", name)
-        return ErrorPage("Something went wrong while building this page. The server log "
-                         "has the details.")
+    except Exception as error:
+        return ErrorPage(explain(error, strict, f"building page {name!r}", BUILD_MESSAGE))

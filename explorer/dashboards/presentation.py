@@ -41,7 +41,7 @@ from ..state import MAX_STEP, ViewState, parse_query
 from .widgets import _esm
 
 if TYPE_CHECKING:
-    from .frame import Page
+    from .live import LivePage
 
 __all__ = ["MAX_ADDRESS_LENGTH", "Presenter", "Step", "StepBar", "guided_steps", "qr_data_uri",
            "resolve_step"]
@@ -169,7 +169,7 @@ class StepBar(anywidget.AnyWidget):
     sends ``{type: "go", step}`` and ``{type: "qr", href}``.
     """
 
-    _esm = _esm("presentation.js")
+    _esm = _esm("dom.js", "presentation.js")
     captions = traitlets.List(traitlets.Unicode()).tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     last = traitlets.Int(0).tag(sync=True)
@@ -216,7 +216,7 @@ class Presenter:
             step = self.steps[number - 1]
             self._navigate(step.page, step.query_string(number), "push")
 
-    def sync(self, page: Page, query_string: str) -> None:
+    def sync(self, page: LivePage, query_string: str) -> None:
         """Show where the page on show stands in the steps."""
         raw = page.state.get("step")
         number = int(raw) if raw and raw.isdigit() else 0

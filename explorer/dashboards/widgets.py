@@ -10,8 +10,9 @@ Each does one job in the browser that stock ipywidgets do badly or slowly:
 - ``EvidenceGrid``: the mechanism × column matrix as one keyboard-usable table of buttons,
   at any size;
 - ``FacetFilters``: checkbox filters with counts and removable chips;
-- ``FileDownload``: a button that fetches a file built on request (briefings) as one binary
-  message and saves it.
+- ``FileDownload``: a button that fetches a file built on request (briefings, CSVs) as one
+  binary message and saves it;
+- ``LessonsForm``: the lessons exercise as a real HTML form.
 
 The JavaScript is read from ``js/`` once per process and sent with each widget; nothing is
 fetched from outside the server. ``js/plotly_loader.js`` (plotly.js from Voila's own plotly
@@ -30,14 +31,19 @@ from typing import Any
 import anywidget
 import traitlets
 
-__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "Navigation"]
+from ..state import MAX_TEXT_LENGTH
+
+__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "LessonsForm", "Navigation"]
 
 JS = Path(__file__).resolve().parent / "js"
 
 
 @cache
 def _esm(*names: str) -> str:
-    """The module text of ``js/<name>`` files, in order (shared helpers first)."""
+    """The module text of ``js/<name>`` files, in order (shared helpers first: ``dom.js``,
+    the one DOM-building helper every module uses, then e.g. ``plotly_loader.js``).
+
+    Cached per process: these are files of the package, not derived from any dataset."""
     return "\n".join((JS / name).read_text(encoding="utf-8") for name in names)
 
 
@@ -46,11 +52,13 @@ class Navigation(anywidget.AnyWidget):
 
     Python sets ``page``, ``query``, ``title`` and ``history`` (``push`` adds a history
     entry, ``replace`` rewrites the current one, ``none`` leaves the address alone because the
-    browser already moved); the browser reports link clicks and back/forward as
-    ``{"type": "navigate", "page", "query", "history"}`` messages and answers nothing else.
+    browser already moved), ``citation`` (a citation of the view without its address) and
+    ``static_address`` (the read-only site's address of the view, when configured); the
+    browser reports link clicks and back/forward as ``{"type": "navigate", "page", "query",
+    "history"}`` messages and answers nothing else.
     """
 
-    _esm = _esm("plotly_loader.js", "navigation.js")
+    _esm = _esm("dom.js", "plotly_loader.js", "navigation.js")
     links = traitlets.List(traitlets.List()).tag(sync=True)
     page = traitlets.Unicode("").tag(sync=True)
     query = traitlets.Unicode("").tag(sync=True)
@@ -58,6 +66,7 @@ class Navigation(anywidget.AnyWidget):
     history = traitlets.Unicode("replace").tag(sync=True)
     presenting = traitlets.Bool(False).tag(sync=True)
     citation = traitlets.Unicode("").tag(sync=True)
+    static_address = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, on_navigate: Callable[[str, str, str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -81,7 +90,7 @@ class Chart(anywidget.AnyWidget):
     that the chart's camera button downloads.
     """
 
-    _esm = _esm("plotly_loader.js", "chart.js")
+    _esm = _esm("dom.js", "plotly_loader.js", "chart.js")
     figure = traitlets.Dict().tag(sync=True)
     description = traitlets.Unicode("").tag(sync=True)
     filename = traitlets.Unicode("chart").tag(sync=True)
@@ -97,7 +106,7 @@ class EvidenceGrid(anywidget.AnyWidget):
     ``mechanism:`` for a row, ``:column`` for a column).
     """
 
-    _esm = _esm("grid.js")
+    _esm = _esm("dom.js", "grid.js")
     grid = traitlets.Dict().tag(sync=True)
     styles = traitlets.Dict().tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
@@ -115,7 +124,7 @@ class EvidenceGrid(anywidget.AnyWidget):
 class FacetFilters(anywidget.AnyWidget):
     """Checkbox filters with counts; ``value`` is ``{facet: [ids]}`` as the reader chose."""
 
-    _esm = _esm("filters.js")
+    _esm = _esm("dom.js", "filters.js")
     facets = traitlets.List(traitlets.Dict()).tag(sync=True)
     value = traitlets.Dict().tag(sync=True)
     title = traitlets.Unicode("Filter the evidence").tag(sync=True)
@@ -132,7 +141,7 @@ class FileDownload(anywidget.AnyWidget):
     several MB never sits in the page as a ``data:`` address.
     """
 
-    _esm = _esm("download.js")
+    _esm = _esm("dom.js", "download.js")
     label = traitlets.Unicode("Download").tag(sync=True)
     filename = traitlets.Unicode("download").tag(sync=True)
     mimetype = traitlets.Unicode("application/octet-stream").tag(sync=True)
@@ -152,3 +161,19 @@ class FileDownload(anywidget.AnyWidget):
         else:
             self.send({"type": "file", "filename": self.filename, "mimetype": self.mimetype,
                        "size": len(data)}, [data])
+
+
+class LessonsForm(anywidget.AnyWidget):
+    """The exercise as an HTML form; ``value`` is what the room answered.
+
+    ``questions`` holds ``relationships``, ``mechanisms``, ``foundations`` and
+    ``recommendations`` (lists of ``{id, label, definition}``) and ``levels`` (the
+    foundation answers, ``[id, label]`` pairs). ``value`` is ``{name, relationship_type,
+    mechanism, how, foundation, recommendation}``; the kernel sets it only to restore
+    answers, never while the room types. ``max_text`` is the longest answer a link keeps.
+    """
+
+    _esm = _esm("dom.js", "lessons.js")
+    questions = traitlets.Dict().tag(sync=True)
+    value = traitlets.Dict().tag(sync=True)
+    max_text = traitlets.Int(MAX_TEXT_LENGTH).tag(sync=True)

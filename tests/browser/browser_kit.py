@@ -30,6 +30,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from explorer import query
 from explorer.pages import PAGES as REGISTRY
+from explorer.pages import live_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
@@ -52,7 +53,7 @@ FIRST_RENDER_MS = 45_000  # a page load starts a kernel: ~4-6 s on 2 cores, more
 DOCUMENT_MS = 30_000  # Voila answers once the notebook has run: normally 3-6 s here
 
 # Every page of the explorer, from its one registry; and those whose default view has a chart.
-PAGES = tuple(REGISTRY)
+PAGES = tuple(spec.name for spec in live_pages())  # the pages the live explorer serves
 CHART_PAGES = frozenset(name for name, spec in REGISTRY.items() if spec.chart)
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})

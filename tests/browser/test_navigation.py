@@ -29,6 +29,7 @@ from playwright.sync_api import Page, expect
 
 from explorer import query
 from explorer.pages import PAGES as REGISTRY
+from explorer.pages import page_view
 
 pytestmark = pytest.mark.browser
 
@@ -145,14 +146,14 @@ def test_back_and_forward_restore_the_views_in_the_same_kernel(web, voila, ds):
 
 def deep_link(name: str, ds) -> str:
     """A view of ``name`` other than its default, built from its registry parameters."""
-    parameters = REGISTRY[name].parameters
+    parameters = page_view(name).parameters(ds)
     identified = [p for p, m in zip(ds.projects.project_id, ds.projects.membership,
                                     strict=True) if str(m) != "unidentified"]
     if "columns" in parameters:
         return "columns=setting_type&strength=evident"
-    if parameters.get("project") == "one":
+    if "project" in parameters and not parameters["project"].many:
         return f"project={identified[-1]}"
-    if parameters.get("project") == "many":
+    if "project" in parameters:
         return f"project={identified[-1]},{identified[0]}"
     if "strength" in parameters:
         return "strength=evident"

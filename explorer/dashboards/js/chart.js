@@ -7,10 +7,8 @@
 
 function render({ model, el }) {
   el.classList.add("ctg-figure");
-  const plot = document.createElement("div");
-  plot.className = "ctg-plot";
-  const alt = document.createElement("p");
-  alt.className = "ctg-srOnly ctg-alt";
+  const plot = h("div", { className: "ctg-plot" });
+  const alt = h("p", { className: "ctg-srOnly ctg-alt" });
   el.append(plot, alt);
   let drawn = false;
   let draws = 0;

@@ -7,14 +7,10 @@
 
 function render({ model, el }) {
   el.classList.add("ctg-file-download");
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "ctg-button ctg-download-button";
-  const status = document.createElement("span");
-  status.className = "ctg-help ctg-download-status";
-  status.setAttribute("role", "status");
-  const help = document.createElement("p");
-  help.className = "ctg-help";
+  const button = h("button", { type: "button", className: "ctg-button ctg-download-button" });
+  const status = h("span", { className: "ctg-help ctg-download-status",
+                             attrs: { role: "status" } });
+  const help = h("p", { className: "ctg-help" });
   el.append(button, " ", status, help);
 
   const refresh = () => {
@@ -40,9 +36,8 @@ function render({ model, el }) {
     }
     const blob = new Blob([buffers[0]], { type: message.mimetype || "application/octet-stream" });
     const url = URL.createObjectURL(blob);
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = message.filename || model.get("filename") || "download";
+    const link = h("a", { href: url,
+                          download: message.filename || model.get("filename") || "download" });
     link.style.display = "none";
     document.body.append(link);
     link.click();

@@ -9,19 +9,12 @@
 
 function render({ model, el }) {
   el.classList.add("ctg-filterbox");
-  const active = document.createElement("div");
-  active.className = "ctg-active-filters";
-  active.setAttribute("aria-live", "polite");
-  const details = document.createElement("details");
-  details.className = "ctg-filter-panel";
-  const summary = document.createElement("summary");
-  summary.textContent = model.get("title") || "Filter the evidence";
-  const help = document.createElement("p");
-  help.className = "ctg-help";
-  help.textContent = model.get("help") || "";
-  const groups = document.createElement("div");
-  groups.className = "ctg-facets";
-  details.append(summary, help, groups);
+  const active = h("div", { className: "ctg-active-filters", attrs: { "aria-live": "polite" } });
+  const groups = h("div", { className: "ctg-facets" });
+  const details = h("details", { className: "ctg-filter-panel" },
+    h("summary", { text: model.get("title") || "Filter the evidence" }),
+    h("p", { className: "ctg-help", text: model.get("help") || "" }),
+    groups);
   el.append(active, details);
   if (model.get("expanded")) { details.open = true; }
   let shape = "";
@@ -42,28 +35,24 @@ function render({ model, el }) {
     for (const facet of model.get("facets") || []) {
       const labels = Object.fromEntries(facet.options.map((o) => [o.id, o.label]));
       for (const id of value[facet.name] || []) {
-        const chip = document.createElement("button");
-        chip.type = "button";
-        chip.className = "ctg-chip";
-        chip.textContent = `${facet.label}: ${labels[id] || id} ✕`;
-        chip.setAttribute("aria-label", `Remove the filter ${facet.label}: ${labels[id] || id}`);
-        chip.addEventListener("click", () => {
-          setValue(facet.name, (chosen()[facet.name] || []).filter((x) => x !== id));
-        });
-        chips.push(chip);
+        const name = `${facet.label}: ${labels[id] || id}`;
+        chips.push(h("button", {
+          type: "button", className: "ctg-chip", text: `${name} ✕`,
+          attrs: { "aria-label": `Remove the filter ${name}` },
+          on: { click: () => setValue(facet.name,
+            (chosen()[facet.name] || []).filter((x) => x !== id)) },
+        }));
       }
     }
-    const lead = document.createElement("span");
-    lead.className = "ctg-active-lead";
-    lead.textContent = chips.length ? "Active filters:" : "No filters: all evidence records.";
-    active.append(lead, ...chips);
+    active.append(h("span", {
+      className: "ctg-active-lead",
+      text: chips.length ? "Active filters:" : "No filters: all evidence records.",
+    }), ...chips);
     if (chips.length) {
-      const clear = document.createElement("button");
-      clear.type = "button";
-      clear.className = "ctg-clear";
-      clear.textContent = "Clear all filters";
-      clear.addEventListener("click", () => { model.set("value", {}); model.save_changes(); });
-      active.append(clear);
+      active.append(h("button", {
+        type: "button", className: "ctg-clear", text: "Clear all filters",
+        on: { click: () => { model.set("value", {}); model.save_changes(); } },
+      }));
     }
   };
 
@@ -75,28 +64,18 @@ function render({ model, el }) {
       shape = nextShape;
       groups.replaceChildren();
       for (const facet of facets) {
-        const fieldset = document.createElement("fieldset");
-        fieldset.className = `ctg-facet ctg-facet-${facet.name}`;
-        const legend = document.createElement("legend");
-        legend.textContent = facet.label;
-        fieldset.append(legend);
+        const fieldset = h("fieldset", { className: `ctg-facet ctg-facet-${facet.name}` },
+          h("legend", { text: facet.label }));
+        const changed = () => {
+          const boxes = fieldset.querySelectorAll("input[type=checkbox]");
+          setValue(facet.name, [...boxes].filter((b) => b.checked).map((b) => b.value));
+        };
         for (const option of facet.options) {
-          const label = document.createElement("label");
-          label.className = "ctg-option";
-          const box = document.createElement("input");
-          box.type = "checkbox";
-          box.value = option.id;
-          box.dataset.facet = facet.name;
-          const text = document.createElement("span");
-          text.className = "ctg-option-label";
-          const count = document.createElement("span");
-          count.className = "ctg-count";
-          label.append(box, text, count);
-          fieldset.append(label);
-          box.addEventListener("change", () => {
-            const boxes = fieldset.querySelectorAll("input[type=checkbox]");
-            setValue(facet.name, [...boxes].filter((b) => b.checked).map((b) => b.value));
-          });
+          fieldset.append(h("label", { className: "ctg-option" },
+            h("input", { type: "checkbox", value: option.id, dataset: { facet: facet.name },
+                         on: { change: changed } }),
+            h("span", { className: "ctg-option-label" }),
+            h("span", { className: "ctg-count" })));
         }
         groups.append(fieldset);
       }

@@ -4,24 +4,27 @@
 // package with 500 projects draws 2,000 cells without 2,000 widgets). The table scrolls
 // inside its own box with its headings kept in view. Keyboard: Tab reaches the grid once;
 // the arrow keys, Home and End move between cells and headings; Enter or Space lists the
-// evidence. A choice is sent to the kernel as {type: "select", key: "mechanism:column"}.
+// evidence (a hint under the grid says so, and the table points to it for screen readers).
+// Each cell says its rating in words and symbol, what its count counts ("1 rated of 2
+// records"), "contested" when the independent coders disagreed, its confidence (marks out
+// of four and words) and, for a gap, which kind; its accessible name says the same. A choice is sent to the kernel as {type: "select", key: "mechanism:column"}.
+
+let gridCount = 0;
+const HINT = "Keyboard: Tab reaches the grid; the arrow keys, Home and End move between " +
+  "cells and headings; Enter or Space lists the evidence.";
 
 function button(text, key, classes, label) {
-  const node = document.createElement("button");
-  node.type = "button";
-  node.className = classes;
-  node.dataset.key = key;
-  node.textContent = text;
-  if (label) { node.setAttribute("aria-label", label); node.title = label; }
-  node.tabIndex = -1;
-  return node;
+  return h("button", { type: "button", className: classes, dataset: { key }, tabIndex: -1,
+                       title: label || undefined, attrs: { "aria-label": label || undefined } },
+    ...(Array.isArray(text) ? text : [text]));
 }
 
 function render({ model, el }) {
+  gridCount += 1;
+  const hintId = `ctg-grid-hint-${gridCount}`;
   el.classList.add("ctg-grid");
-  const scroller = document.createElement("div");
-  scroller.className = "ctg-grid-scroll";
-  el.append(scroller);
+  const scroller = h("div", { className: "ctg-grid-scroll" });
+  el.append(scroller, h("p", { className: "ctg-help ctg-grid-hint", id: hintId, text: HINT }));
   let cells = [];  // rows of buttons, [0] = column headings; column 0 = row headings
 
   const markSelected = () => {
@@ -48,55 +51,58 @@ function render({ model, el }) {
     const rows = grid.rows || [];
     const values = grid.cells || [];
     const styles = model.get("styles") || {};
-    const table = document.createElement("table");
-    table.className = "ctg-grid-table";
-    const caption = document.createElement("caption");
-    caption.className = "ctg-srOnly";
-    caption.textContent = grid.caption || "";
-    const head = document.createElement("tr");
-    const corner = document.createElement("th");
-    corner.scope = "col";
-    corner.className = "ctg-corner";
-    corner.textContent = grid.corner || "";
-    head.append(corner);
+    const head = h("tr", {}, h("th", { className: "ctg-corner", text: grid.corner || "",
+                                       attrs: { scope: "col" } }));
     cells = [[null]];
     for (const [id, label] of columns) {
-      const th = document.createElement("th");
-      th.scope = "col";
       const node = button(label, `:${id}`, "ctg-colhead", `All evidence for ${label}`);
-      th.append(node);
-      head.append(th);
+      head.append(h("th", { attrs: { scope: "col" } }, node));
       cells[0].push(node);
     }
-    const thead = document.createElement("thead");
-    thead.append(head);
-    const tbody = document.createElement("tbody");
+    const tbody = h("tbody");
     rows.forEach(([rowId, rowLabel, definition], r) => {
-      const tr = document.createElement("tr");
-      const th = document.createElement("th");
-      th.scope = "row";
       const rowNode = button(rowLabel, `${rowId}:`, "ctg-rowhead", `All evidence for ${rowLabel}`);
       if (definition) {
         rowNode.title = `${rowLabel}: ${definition} Choose to list all its evidence.`;
       }
-      th.append(rowNode);
-      tr.append(th);
+      const tr = h("tr", {}, h("th", { attrs: { scope: "row" } }, rowNode));
       const line = [rowNode];
       columns.forEach(([columnId, columnLabel], c) => {
-        const [strength, count] = values[r * columns.length + c] || ["no_rows", 0];
-        const [label, symbol] = styles[strength] || [strength, ""];
-        const td = document.createElement("td");
-        const node = button(`${symbol} ${label} (${count})`, `${rowId}:${columnId}`,
-          `ctg-cell ctg-strength-${strength}`,
-          `${rowLabel} × ${columnLabel}: ${label}, ${count} record(s). Choose to list them.`);
-        td.append(node);
-        tr.append(td);
+        const [strength, rated, records, contested, kind, level] =
+          values[r * columns.length + c] || ["no_rows", 0, 0, 0, "", ""];
+        const [strengthLabel, symbol] = styles[strength] || [strength, ""];
+        // A cell with no records says which kind of gap it is (project not identified).
+        const label = kind === "project_not_identified" ? (grid.kinds || {})[kind] || strengthLabel
+          : strengthLabel;
+        const counted = countText(rated, records === undefined ? rated : records);
+        const [levelLabel, marks] = (grid.levels || {})[level] || ["", ""];
+        const text = [h("span", { className: "ctg-cell-rating", text: `${symbol} ${label}` })];
+        if (counted) { text.push(h("span", { className: "ctg-count", text: ` (${counted})` })); }
+        if (contested) {
+          text.push(h("span", { className: "ctg-contested", text: " contested" }));
+        }
+        if (levelLabel) {
+          text.push(h("span", { className: `ctg-cell-confidence ctg-confidence-${level}` },
+            h("span", { className: "ctg-marks", text: marks, attrs: { "aria-hidden": "true" } }),
+            ` ${levelLabel}`));
+        }
+        const spoken = `${rowLabel} × ${columnLabel}: ${label}` +
+          (counted ? `, ${counted}` : ", no records") +
+          (contested ? "; contested: the independent coders rated it differently" : "") +
+          (levelLabel ? `; ${levelLabel.toLowerCase()}` : "") +
+          ". Choose to list the evidence.";
+        const node = button(text, `${rowId}:${columnId}`,
+          `ctg-cell ctg-strength-${strength}${contested ? " ctg-cell-contested" : ""}`, spoken);
+        tr.append(h("td", {}, node));
         line.push(node);
       });
       cells.push(line);
       tbody.append(tr);
     });
-    table.append(caption, thead, tbody);
+    const table = h("table", { className: "ctg-grid-table",
+                               attrs: { "aria-describedby": hintId } },
+      h("caption", { className: "ctg-srOnly", text: grid.caption || "" }),
+      h("thead", {}, head), tbody);
     scroller.replaceChildren(table);
     markSelected();
     const all = [...scroller.querySelectorAll("button")];

@@ -17,29 +17,18 @@ function render({ model, el }) {
   formCount += 1;
   const uid = `ctg-lessons-${formCount}`;
   el.classList.add("ctg-lessons-form-box");
-  const form = document.createElement("form");
-  form.className = "ctg-lessons-form";
-  form.setAttribute("aria-label", "Lessons exercise for your project");
-  form.noValidate = true;
-  form.addEventListener("submit", (event) => event.preventDefault());
+  const form = h("form", { className: "ctg-lessons-form", noValidate: true,
+                           attrs: { "aria-label": "Lessons exercise for your project" },
+                           on: { submit: (event) => event.preventDefault() } });
   el.append(form);
   let timer = null;
   let shape = "";
 
   const maxText = () => model.get("max_text") || 300;
 
-  const element = (tag, className, text) => {
-    const node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  };
+  const element = (tag, className, text) => h(tag, { className: className || undefined, text });
 
-  const help = (id, text) => {
-    const node = element("p", "ctg-help ctg-definition", text);
-    node.id = id;
-    return node;
-  };
+  const help = (id, text) => h("p", { className: "ctg-help ctg-definition", id, text });
 
   // Read the whole form: the answers as the room sees them.
   const read = () => {
@@ -77,40 +66,23 @@ function render({ model, el }) {
   };
 
   const textBox = (labelText, attribute, key, describedBy) => {
-    const label = element("label", "ctg-text-answer");
-    const caption = element("span", "ctg-text-label", labelText);
-    const box = document.createElement("input");
-    box.type = "text";
-    box.maxLength = maxText();
-    box.autocomplete = "off";
-    box.spellcheck = true;
-    box.dataset[attribute] = key;
-    if (describedBy) { box.setAttribute("aria-describedby", describedBy); }
-    box.addEventListener("input", sendSoon);
-    box.addEventListener("change", send);
-    label.append(caption, box);
-    return label;
+    const box = h("input", { type: "text", maxLength: maxText(), autocomplete: "off",
+                             spellcheck: true, dataset: { [attribute]: key },
+                             attrs: { "aria-describedby": describedBy || undefined },
+                             on: { input: sendSoon, change: send } });
+    return h("label", { className: "ctg-text-answer" },
+             element("span", "ctg-text-label", labelText), box);
   };
 
   const tickBox = (group, option, prefix) => {
-    const wrap = element("div", "ctg-answer");
-    const label = element("label", "ctg-option");
-    const box = document.createElement("input");
-    box.type = "checkbox";
-    box.value = option.id;
-    box.dataset.group = group;
-    const text = element("span", "ctg-option-label");
-    if (prefix) { text.append(element("b", "", prefix)); text.append(" "); }
-    text.append(option.label);
-    label.append(box, text);
-    wrap.append(label);
-    if (option.definition) {
-      const id = `${uid}-${group}-${option.id}`;
-      box.setAttribute("aria-describedby", id);
-      wrap.append(help(id, option.definition));
-    }
-    box.addEventListener("change", send);
-    return wrap;
+    const id = option.definition ? `${uid}-${group}-${option.id}` : undefined;
+    const box = h("input", { type: "checkbox", value: option.id, dataset: { group },
+                             attrs: { "aria-describedby": id }, on: { change: send } });
+    const text = h("span", { className: "ctg-option-label" },
+                   prefix ? element("b", "", prefix) : null, prefix ? " " : null, option.label);
+    return h("div", { className: "ctg-answer" },
+             h("label", { className: "ctg-option" }, box, text),
+             id ? help(id, option.definition) : null);
   };
 
   const question = (className, legendText, lead) => {
@@ -153,16 +125,13 @@ function render({ model, el }) {
       if (option.definition) { group.append(help(id, option.definition)); }
       const row = element("div", "ctg-radios");
       for (const [level, text] of q.levels || []) {
-        const label = element("label", "ctg-option");
-        const radio = document.createElement("input");
-        radio.type = "radio";
-        radio.name = `${uid}-foundation-${option.id}`;
-        radio.value = level;
-        radio.dataset.foundation = option.id;
-        if (option.definition) { radio.setAttribute("aria-describedby", id); }
-        radio.addEventListener("change", send);
-        label.append(radio, element("span", "ctg-option-label", text));
-        row.append(label);
+        const radio = h("input", {
+          type: "radio", name: `${uid}-foundation-${option.id}`, value: level,
+          dataset: { foundation: option.id },
+          attrs: { "aria-describedby": option.definition ? id : undefined },
+          on: { change: send } });
+        row.append(h("label", { className: "ctg-option" },
+                     radio, element("span", "ctg-option-label", text)));
       }
       group.append(row);
       found.append(group);
@@ -178,15 +147,15 @@ function render({ model, el }) {
       }
     }
 
-    const clear = element("button", "ctg-button ctg-clear-answers", "Clear all answers");
-    clear.type = "button";
-    clear.addEventListener("click", () => {
-      for (const box of form.querySelectorAll("input")) {
-        if (box.type === "text") { box.value = ""; } else { box.checked = false; }
-      }
-      send();
-    });
-    form.append(clear);
+    form.append(h("button", {
+      type: "button", className: "ctg-button ctg-clear-answers", text: "Clear all answers",
+      on: { click: () => {
+        for (const box of form.querySelectorAll("input")) {
+          if (box.type === "text") { box.value = ""; } else { box.checked = false; }
+        }
+        send();
+      } },
+    }));
   };
 
   // Show `value` in the form; a box the reader is typing in is left alone.

@@ -15,6 +15,8 @@ const SHORTEST_MS = 100;
 // Start loading plotly.js once the page is idle (at the latest after this long), so that
 // moving to a page with a chart does not wait for it. `plotly()` is plotly_loader.js's.
 const PRELOAD_PLOTLY_MS = 3000;
+// Addresses that name this computer itself: nobody else can open them.
+const LOCAL_HOSTS = /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/;
 
 // The heartbeat's timing. A test may shorten it by defining
 // `window.ctgHeartbeat = {pingMs, lostMs}` before the page loads (a browser test's init
@@ -41,19 +43,12 @@ function targetUrl(page, query) {
 
 function lostBanner() {
   if (document.getElementById("ctg-lost")) { return; }
-  const banner = document.createElement("div");
-  banner.id = "ctg-lost";
-  banner.className = "ctg-lost";
-  banner.setAttribute("role", "alert");
-  const text = document.createElement("span");
-  text.textContent = "This page has lost its connection to the explorer's server: reload " +
-    "it to open the same view again.";
-  const button = document.createElement("button");
-  button.type = "button";
-  button.textContent = "Reload this page";
-  button.addEventListener("click", () => window.location.reload());
-  banner.append(text, button);
-  document.body.prepend(banner);
+  document.body.prepend(h("div", { id: "ctg-lost", className: "ctg-lost",
+                                   attrs: { role: "alert" } },
+    h("span", { text: "This page has lost its connection to the explorer's server: reload " +
+                      "it to open the same view again." }),
+    h("button", { type: "button", text: "Reload this page",
+                  on: { click: () => window.location.reload() } })));
 }
 
 function today() {
@@ -61,52 +56,27 @@ function today() {
 }
 
 function buildBar(model, el) {
-  const bar = document.createElement("div");
-  bar.className = "ctg-bar";
-  const nav = document.createElement("nav");
-  nav.className = "ctg-nav";
-  nav.setAttribute("aria-label", "Explorer pages");
-  const tools = document.createElement("div");
-  tools.className = "ctg-tools";
-  const present = document.createElement("button");
-  present.type = "button";
-  present.className = "ctg-present-toggle";
-  present.textContent = "Presentation mode";
-  present.title = "Larger text for projecting to a room";
-  const cite = document.createElement("button");
-  cite.type = "button";
-  cite.className = "ctg-cite-button";
-  cite.textContent = "Cite this view";
-  cite.setAttribute("aria-expanded", "false");
-  tools.append(present, cite);
-  bar.append(nav, tools);
-
-  const panel = document.createElement("div");
-  panel.className = "ctg-cite-panel";
-  panel.hidden = true;
-  const label = document.createElement("label");
-  label.textContent = "Citation of this view (paste it into a briefing):";
-  const box = document.createElement("textarea");
-  box.className = "ctg-citation";
-  box.readOnly = true;
-  box.rows = 3;
-  const status = document.createElement("p");
-  status.className = "ctg-cite-status";
-  status.setAttribute("role", "status");
-  label.append(box);
-  panel.append(label, status);
+  const nav = h("nav", { className: "ctg-nav", attrs: { "aria-label": "Explorer pages" } });
+  const present = h("button", { type: "button", className: "ctg-present-toggle",
+                                text: "Presentation mode",
+                                title: "Larger text for projecting to a room" });
+  const cite = h("button", { type: "button", className: "ctg-cite-button",
+                             text: "Cite this view", attrs: { "aria-expanded": "false" } });
+  const bar = h("div", { className: "ctg-bar" }, nav,
+                h("div", { className: "ctg-tools" }, present, cite));
+  const box = h("textarea", { className: "ctg-citation", readOnly: true, rows: 4 });
+  const local = h("p", { className: "ctg-cite-local", hidden: true });
+  const status = h("p", { className: "ctg-cite-status", attrs: { role: "status" } });
+  const panel = h("div", { className: "ctg-cite-panel", hidden: true },
+    h("label", { text: "Citation of this view (paste it into a briefing):" }, box),
+    local, status);
   el.append(bar, panel);
 
   const drawNav = () => {
-    nav.replaceChildren();
     const current = model.get("page");
-    for (const [name, title] of model.get("links") || []) {
-      const link = document.createElement("a");
-      link.href = `${name}.ipynb`;
-      link.textContent = title;
-      if (name === current) { link.setAttribute("aria-current", "page"); }
-      nav.append(link);
-    }
+    nav.replaceChildren(...(model.get("links") || []).map(([name, title]) =>
+      h("a", { href: `${name}.ipynb`, text: title,
+               attrs: { "aria-current": name === current ? "page" : undefined } })));
   };
   const drawPresent = () => {
     present.setAttribute("aria-pressed", model.get("presenting") ? "true" : "false");
@@ -116,7 +86,19 @@ function buildBar(model, el) {
     model.save_changes();
   });
   cite.addEventListener("click", async () => {
-    box.value = `${model.get("citation")} ${window.location.href} (accessed ${today()}).`;
+    // A local address (this computer) works for nobody else: say so, and cite the
+    // read-only site's address instead when the server knows one.
+    const isLocal = LOCAL_HOSTS.test(window.location.hostname);
+    const alternative = model.get("static_address");
+    const address = isLocal && alternative ? alternative : window.location.href;
+    local.hidden = !isLocal;
+    local.textContent = !isLocal ? "" : alternative
+      ? `This page's address (${window.location.host}) only works on this computer, so ` +
+        "the citation gives the read-only site's address of the same view instead."
+      : `This page's address (${window.location.host}) only works on this computer: ` +
+        "others cannot open it. Cite the published explorer's address instead, or attach " +
+        "the handout.";
+    box.value = `${model.get("citation")} ${address} (accessed ${today()}).`;
     panel.hidden = false;
     cite.setAttribute("aria-expanded", "true");
     box.focus();

@@ -1,7 +1,8 @@
 // The guided presentation's bar: "Step N of M: caption", previous/next buttons, the keyboard
 // (PageDown/PageUp as presentation clickers send, and the right/left arrows when focus is not
 // in a form field), and the "Join this session" panel with the page's address as large text
-// and as a QR code the kernel makes. The bar is shown only in presentation mode (CSS hides it
+// and as a QR code the kernel makes, both of the view without the presenter's own state
+// (presentation mode and step), so a participant's phone opens the plain page. The bar is shown only in presentation mode (CSS hides it
 // otherwise) and the keys act only then.
 //
 // Python sets `captions`, `step` (0 = the view is not a step), `last`, `notice`, `view` and
@@ -10,67 +11,51 @@
 
 const FORM_FIELDS = "input, textarea, select, [contenteditable=''], [contenteditable='true']";
 const LOCAL_HOSTS = /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/;
+// What the presenter's own address carries that a participant must not get: presentation
+// mode and its step (a phone opened on it would show the presenter's buttons).
+const PRESENTER_ONLY = ["present", "step"];
+
+// The address a participant should open: this view, without the presenter's state.
+function joinHref() {
+  const url = new URL(window.location.href);
+  for (const name of PRESENTER_ONLY) { url.searchParams.delete(name); }
+  url.hash = "";
+  return url.href;
+}
 
 function render({ model, el }) {
   el.classList.add("ctg-presenter");
-  const bar = document.createElement("nav");
-  bar.className = "ctg-steps";
-  bar.setAttribute("aria-label", "Guided presentation");
-  const previous = document.createElement("button");
-  previous.type = "button";
-  previous.className = "ctg-step-previous";
-  previous.textContent = "← Previous step";
-  const caption = document.createElement("p");
-  caption.className = "ctg-step-caption";
-  caption.setAttribute("role", "status");
-  caption.setAttribute("aria-live", "polite");
-  const next = document.createElement("button");
-  next.type = "button";
-  next.className = "ctg-step-next";
-  next.textContent = "Next step →";
-  const join = document.createElement("button");
-  join.type = "button";
-  join.className = "ctg-join-button";
-  join.textContent = "Join this session";
-  join.setAttribute("aria-haspopup", "dialog");
-  const keys = document.createElement("p");
-  keys.className = "ctg-step-keys";
-  keys.textContent = "Keys: Page Down or → for the next step, Page Up or ← for the previous " +
-    "one (when you are not typing in a field).";
-  bar.append(previous, caption, next, join, keys);
+  const previous = h("button", { type: "button", className: "ctg-step-previous",
+                                 text: "← Previous step" });
+  const caption = h("p", { className: "ctg-step-caption",
+                           attrs: { role: "status", "aria-live": "polite" } });
+  const next = h("button", { type: "button", className: "ctg-step-next", text: "Next step →" });
+  const join = h("button", { type: "button", className: "ctg-join-button",
+                             text: "Join this session", attrs: { "aria-haspopup": "dialog" } });
+  const bar = h("nav", { className: "ctg-steps",
+                         attrs: { "aria-label": "Guided presentation" } },
+    previous, caption, next, join,
+    h("p", { className: "ctg-step-keys",
+             text: "Keys: Page Down or → for the next step, Page Up or ← for the previous " +
+                   "one (when you are not typing in a field)." }));
 
-  const dialog = document.createElement("dialog");
-  dialog.className = "ctg-join";
-  dialog.setAttribute("aria-labelledby", "ctg-join-title");
-  const heading = document.createElement("h2");
-  heading.id = "ctg-join-title";
-  heading.textContent = "Join this session";
-  const body = document.createElement("div");
-  body.className = "ctg-join-body";
   // The code's image exists only once the kernel has made a code (no empty <img> before).
   let image = null;
-  const text = document.createElement("div");
-  text.className = "ctg-join-text";
-  const lead = document.createElement("p");
-  lead.textContent = "On your laptop or phone, open this address, or scan the code:";
-  const address = document.createElement("p");
-  address.className = "ctg-join-address";
-  const status = document.createElement("p");
-  status.className = "ctg-join-status ctg-help";
-  status.setAttribute("role", "status");
-  const local = document.createElement("p");
-  local.className = "ctg-join-local";
-  local.hidden = true;
-  local.textContent = "This address names this computer itself, so other devices cannot " +
-    "open it. Serve the explorer on an address the room's network can reach, then open it " +
-    "from there.";
-  const close = document.createElement("button");
-  close.type = "button";
-  close.className = "ctg-join-close";
-  close.textContent = "Close";
-  text.append(lead, address, local, status, close);
-  body.append(text);
-  dialog.append(heading, body);
+  const address = h("p", { className: "ctg-join-address" });
+  const status = h("p", { className: "ctg-join-status ctg-help", attrs: { role: "status" } });
+  const local = h("p", {
+    className: "ctg-join-local", hidden: true,
+    text: "This address names this computer itself, so other devices cannot open it. Serve " +
+          "the explorer on an address the room's network can reach, then open it from there.",
+  });
+  const close = h("button", { type: "button", className: "ctg-join-close", text: "Close" });
+  const body = h("div", { className: "ctg-join-body" },
+    h("div", { className: "ctg-join-text" },
+      h("p", { text: "On your laptop or phone, open this address, or scan the code:" }),
+      address, local, status, close));
+  const dialog = h("dialog", { className: "ctg-join",
+                               attrs: { "aria-labelledby": "ctg-join-title" } },
+    h("h2", { id: "ctg-join-title", text: "Join this session" }), body);
   // The panel joins the page only while it is open, so a page's own headings, images and
   // notes are all that the page holds otherwise.
   el.append(bar);
@@ -111,19 +96,19 @@ function render({ model, el }) {
   };
 
   const requestCode = () => {
-    address.textContent = window.location.href;
+    const href = joinHref();
+    address.textContent = href;
     local.hidden = !LOCAL_HOSTS.test(window.location.hostname);
     status.textContent = "Making the code…";
-    if (image && image.alt !== window.location.href) { image.hidden = true; }
-    model.send({ type: "qr", href: window.location.href });
+    if (image && image.alt !== href) { image.hidden = true; }
+    model.send({ type: "qr", href });
   };
 
   const drawCode = () => {
     const qr = model.get("qr") || {};
-    if (qr.src && qr.href === window.location.href) {
+    if (qr.src && qr.href === joinHref()) {
       if (!image) {
-        image = document.createElement("img");
-        image.className = "ctg-join-code";
+        image = h("img", { className: "ctg-join-code" });
         body.prepend(image);
       }
       image.src = qr.src;

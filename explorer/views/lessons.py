@@ -7,37 +7,36 @@ with the identified projects (``lessons.nearest_projects``) and the nearest proj
 evidence is shown beside them, rating by rating, with links to its story and its matrix
 cells.
 
-Nothing is stored on the server. The form (``LessonsForm``, real labelled form controls)
-sends its value to the kernel, which turns it into a query string and reads it back with
-``state.parse_query``: the answers are checked exactly as a shared link is, live in the
-page address, and leave only as downloads (one HTML page, or CSV) that the kernel builds
-on demand and the browser saves.
+Nothing is stored on the server. The form sends its value to the kernel, which turns it into
+a query string (``form_query``) and reads it back with the page's parameters: the answers
+are checked exactly as a shared link is, live in the page address, and leave only as
+downloads (one HTML page, or CSV) built when the reader asks for them. The static site
+prints the questions as a worksheet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-import anywidget
 import pandas as pd
-import traitlets
 from markupsafe import Markup
 
-from .. import html, lessons
+from .. import html, lessons, query
 from ..lessons import FOUNDATION_LEVELS, Answers
 from ..load import Dataset
-from ..pages import notebook_href
+from ..parameters import FacetIds, Ids, Parameter, Text, TextFamily
 from ..programme import Programme
-from ..query import STRENGTHS, facet_options, rows
-from ..state import MAX_TEXT_LENGTH, parse_query, to_query
-from .frame import Page, guarded, html_widget
-from .widgets import _esm
+from ..query import facet_options, rows
+from ..state import ViewState, to_query
+from .base import Block, Content, Download, Form, Html, Links, View
 
-__all__ = ["LessonsForm", "LessonsPage", "download_csv", "download_html", "form_query",
-           "form_value", "results_html"]
+__all__ = ["VIEW", "LessonsView", "download_csv", "download_html", "form_query", "form_value",
+           "results_html"]
 
+Href = Callable[..., str]
 MAX_NEAREST_SHOWN = 3
 INTRO = ("A short exercise for a workshop. Answer four questions about your own project; "
          "the page then sets your answers beside the projects the evaluation looked at, and "
@@ -52,20 +51,9 @@ CLOSENESS_HELP = ("Closeness counts what you and a project both name, out of eve
                   "runs from 0 (nothing in common) to 2 (the same on both).")
 
 
-class LessonsForm(anywidget.AnyWidget):
-    """The exercise as an HTML form; ``value`` is what the room answered.
-
-    ``questions`` holds ``relationships``, ``mechanisms``, ``foundations`` and
-    ``recommendations`` (lists of ``{id, label, definition}``) and ``levels`` (the
-    foundation answers, ``[id, label]`` pairs). ``value`` is ``{name, relationship_type,
-    mechanism, how, foundation, recommendation}``; the kernel sets it only to restore
-    answers, never while the room types.
-    """
-
-    _esm = _esm("lessons.js")
-    questions = traitlets.Dict().tag(sync=True)
-    value = traitlets.Dict().tag(sync=True)
-    max_text = traitlets.Int(MAX_TEXT_LENGTH).tag(sync=True)
+def no_links(page: str, **parameters: str) -> str:
+    """An ``Href`` that makes no links (for files read away from any server)."""
+    return ""
 
 
 def _strings(value: object) -> list[str]:
@@ -116,14 +104,14 @@ def _names(labels: dict[str, str], ids: tuple[str, ...]) -> str:
     return " and ".join(labels[i] for i in ids) if ids else "none"
 
 
-def _rating(strength: str, count: int, href: str, title: str, links: bool) -> Markup:
-    if links:
-        return html.fragment("rating_link", {"strength": strength, "count": count, "href": href,
-                                             "title": title, "contested": False})
-    return html.fragment("badge", strength) + (Markup(" ({})").format(count) if count else "")
+def _rating(ds: Dataset, strength: str, rated: int, records: int, href: str,
+            title: str) -> Markup:
+    return html.fragment("rating_link", {"style": html.strength_styles(ds)[strength],
+                                         "count": html.count_text(rated, records),
+                                         "href": href, "title": title, "contested": False})
 
 
-def _nearest_block(ds: Dataset, answers: Answers, row: Any, links: bool) -> dict[str, Any]:
+def _nearest_block(ds: Dataset, answers: Answers, row: Any, href: Href) -> dict[str, Any]:
     relationship_labels = facet_options(ds, "relationship_type")
     ratings = lessons.project_ratings(ds, row.project_id)
     table = pd.DataFrame({
@@ -132,11 +120,10 @@ def _nearest_block(ds: Dataset, answers: Answers, row: Any, links: bool) -> dict
                           for m in ratings.mechanism_id],
         "How you plan it": [answers.how.get(m, "") for m in ratings.mechanism_id],
         "Their rating": [
-            _rating(r.strength, int(r.count), notebook_href("matrix",
-                                                            cell=f"{r.mechanism_id}:"
-                                                                 f"{row.project_id}"),
-                    f"{r.mechanism} × {row.project}: {STRENGTHS[r.strength][0]}. Choose to "
-                    "read the evidence.", links)
+            _rating(ds, r.strength, int(r.count), int(r.rows),
+                    href("matrix", cell=f"{r.mechanism_id}:{row.project_id}"),
+                    f"{r.mechanism} × {row.project}: {query.strength_label(ds, r.strength)}. "
+                    "Choose to read the evidence.")
             for r in rows(ratings)],
         "What their evidence says": [" ".join(e) for e in ratings.explanations],
     })
@@ -145,20 +132,17 @@ def _nearest_block(ds: Dataset, answers: Answers, row: Any, links: bool) -> dict
            f"intend that their evidence shows activated: "
            f"{_names(facet_options(ds, 'mechanism'), row.shared_mechanisms)}. Closeness "
            f"{row.closeness:.2f} of 2.")
-    return {"name": row.project, "story": notebook_href("story", project=row.project_id),
+    return {"name": row.project, "story": href("story", project=row.project_id),
             "why": why,
             "ratings": html.table(table, f"{row.project}: its evidence beside your plan")}
 
 
-def _closeness_table(ds: Dataset, ranked: pd.DataFrame, links: bool) -> Markup:
+def _closeness_table(ds: Dataset, ranked: pd.DataFrame, href: Href) -> Markup:
     relationship_labels = facet_options(ds, "relationship_type")
     mechanism_labels = facet_options(ds, "mechanism")
 
     def project(row: Any) -> object:
-        if not links:
-            return row.project
-        return Markup('<a href="{}">{}</a>').format(
-            notebook_href("story", project=row.project_id), row.project)
+        return html.fragment("link", href("story", project=row.project_id), row.project)
 
     table = pd.DataFrame({
         "Project": [project(r) for r in rows(ranked)],
@@ -194,11 +178,11 @@ def _foundation_items(ds: Dataset, answers: Answers) -> list[dict[str, Any]]:
     return items
 
 
-def results_html(ds: Dataset, answers: Answers, links: bool = True) -> Markup:
+def results_html(ds: Dataset, answers: Answers, href: Href = no_links) -> Markup:
     """The answers, the nearest project(s) and the checklist, as trusted markup.
 
-    ``links`` off gives the same text without links (for the download, which has no
-    server to link to).
+    ``href`` makes the links to projects and ratings; the default makes none (for the
+    download, which has no server to link to).
     """
     programme = Programme.of(ds)
     ranked = lessons.nearest_projects(ds, answers.relationships, answers.mechanisms)
@@ -208,12 +192,12 @@ def results_html(ds: Dataset, answers: Answers, links: bool = True) -> Markup:
     recommendations = recommendations.sort_values("display_order")
     done = sum(f in answers.recommendations for f in recommendations.finding_id)
     return html.render(
-        "lessons.html.j2", links=links, name=answers.name,
+        "lessons.html.j2", links=href is not no_links, name=answers.name,
         answers=html.table(lessons.answers_table(ds, answers), "What you answered"),
-        nearest=[_nearest_block(ds, answers, r, links) for r in rows(shown)],
+        nearest=[_nearest_block(ds, answers, r, href) for r in rows(shown)],
         more=", ".join(rest.project), nearest_help=NEAREST_HELP, closeness_help=CLOSENESS_HELP,
-        legend=html.fragment("legend", programme.text("ratings_note")),
-        closeness=_closeness_table(ds, ranked, links),
+        legend=html.legend(ds, programme.text("ratings_note")),
+        closeness=_closeness_table(ds, ranked, href),
         foundations_heading=programme.text("foundations_heading"),
         foundations_note=programme.text("foundations_note"),
         foundations=_foundation_items(ds, answers),
@@ -237,7 +221,7 @@ def download_html(ds: Dataset, answers: Answers, link: str, today: date | None =
         "lessons_download.html.j2", title=title, css=html.inline_stylesheet(),
         programme_title=programme.title, site_title=programme.text("site_title"),
         generated=(today or date.today()).isoformat(), version=ds.version,
-        data_as_of=ds.data_as_of, link=link, results=results_html(ds, answers, links=False),
+        data_as_of=ds.data_as_of, link=link, results=results_html(ds, answers),
     )) + "\n"
 
 
@@ -246,52 +230,56 @@ def download_csv(ds: Dataset, answers: Answers) -> str:
     return html.csv_text(lessons.answers_table(ds, answers))
 
 
-class LessonsPage(Page):
+class LessonsView(View):
     """The exercise: answer four questions, see the nearest project's evidence."""
 
     name = "lessons"
 
-    def build(self) -> None:
-        programme = self.programme
-        self.answers = lessons.answers_from_values(self.state.values)
-        self.form = LessonsForm(questions=lessons.questions(self.ds),
-                                value=form_value(self.answers))
-        self.form.observe(self._on_change, "value")
-        self.results = html_widget("", "ctg-lessons")
-        self.downloads = html_widget("", "ctg-download-box")
-        lead = [text for text in (programme.text("foundations_note"),
-                                  programme.text("mechanisms_note")) if text]
-        self.body.children = [
-            html_widget(html.fragment("header", self.spec.title, INTRO)
-                        + Markup('<p class="ctg-privacy"><b>{}</b></p>').format(PRIVACY)
-                        + (Markup('<p class="ctg-framework-note">{}</p>').format(" ".join(lead))
-                           if lead else "")),
-            self.form, self.downloads, self.results,
+    def parameters(self, ds: Dataset) -> dict[str, Parameter]:
+        return {
+            "name": Text("project name"),
+            "relationship_type": FacetIds("relationship type", facet="relationship_type"),
+            "mechanism": FacetIds("mechanism", facet="mechanism"),
+            "how": TextFamily("answer", facet="mechanism"),
+            "foundation": Ids("foundation answer", options=lessons.foundation_choices,
+                              is_many=True),
+            "recommendation": Ids("recommendation", options=lessons.recommendation_options,
+                                  is_many=True),
+        }
+
+    def describe(self, ds: Dataset, state: ViewState) -> str:
+        answers = lessons.answers_from_values(state.values)
+        return f"answers for {answers.name}" if answers.name else ""
+
+    def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
+        programme = Programme.of(ds)
+        answers = lessons.answers_from_values(state.values)
+        questions = lessons.questions(ds)
+        worksheet = html.render(
+            "static_lessons.html.j2", questions=questions,
+            live=links.href("lessons") if links.kind == "static" else "",
+            mechanisms_heading=programme.text("mechanisms_heading"),
+            foundations_heading=programme.text("foundations_heading"))
+        lead = " ".join(text for text in (programme.text("foundations_note"),
+                                          programme.text("mechanisms_note")) if text)
+        blocks: list[Block] = [
+            Html("header", html.render("lessons_intro.html.j2", title=self.title, intro=INTRO,
+                                       privacy=PRIVACY if links.kind == "live" else "",
+                                       lead=lead)),
+            Form("form", questions, form_value(answers), form_query, worksheet),
         ]
-        self.render()
+        if links.kind == "live":
+            link = "lessons.ipynb" + to_query(state.with_values(present=None, step=None))
+            slug = html.slug(answers.name)[:40].strip("-") or "your-project"
+            blocks += [
+                Download("html", "Download your answers and the comparison (HTML)",
+                         f"lessons-{slug}.html", "text/html",
+                         lambda: download_html(ds, answers, link).encode("utf-8")),
+                Download("csv", "Download your answers (CSV)", f"lessons-{slug}.csv",
+                         "text/csv", lambda: download_csv(ds, answers).encode("utf-8")),
+                Html("results", results_html(ds, answers, links.href), css="ctg-lessons"),
+            ]
+        return Content(self.title, tuple(blocks), self.describe(ds, state))
 
-    def describe_view(self) -> str:
-        return f"answers for {self.answers.name}" if self.answers.name else ""
 
-    @guarded
-    def _on_change(self, change: object = None) -> None:
-        checked = parse_query(self.ds, self.name, form_query(self.form.value))
-        self.answers = lessons.answers_from_values(checked.values)
-        self.state = self.state.with_values(**lessons.answer_values(self.ds, self.answers))
-        self.show_message(" ".join(checked.notes))
-        self.render()
-
-    def render(self) -> None:
-        answers = self.answers
-        link = "lessons.ipynb" + to_query(self.state.with_values(present=None, step=None))
-        slug = html.slug(answers.name)[:40].strip("-") or "your-project"
-        with self.widget.hold_sync():
-            self.results.value = str(results_html(self.ds, answers))
-            self.downloads.value = str(
-                Markup('<p class="ctg-downloads">{} {}</p>').format(
-                    html.data_link(download_html(self.ds, answers, link), "text/html",
-                                   f"lessons-{slug}.html",
-                                   "Download your answers and the comparison (HTML)"),
-                    html.data_link(download_csv(self.ds, answers), "text/csv",
-                                   f"lessons-{slug}.csv", "Download your answers (CSV)")))
-        self.sync()
+VIEW = LessonsView()

@@ -1,0 +1,92 @@
+"""The audit trail from a rating to its sources, as a reader follows it.
+
+For each mechanism rating: its strength and confidence; *why this confidence* (each
+component of the codebook's rule with its concern and its one-line reason, any cap, any
+curator's override and its reason); the sources it cites, each with its locator and its
+appraisal (what kind of document, whose word, and why); every independent coding with what
+the coder noted; and how the rating was reconciled. Built from the data and
+``explorer.query.confidence`` alone; rendered by ``templates/trail.html.j2`` wherever a
+rating is listed (the matrix's chosen cell, a project's story, the static site, handouts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from markupsafe import Markup
+
+from . import html, query
+from .derived import derived
+from .load import Dataset
+from .query import confidence
+
+__all__ = ["record_trails", "trail"]
+
+
+@derived()
+def _sources(ds: Dataset) -> dict[str, dict[str, Any]]:
+    """Each source as a trail shows it: title and address, and its appraisal in words."""
+    frame = ds.sources
+    found = {}
+    for row in query.rows(frame):
+        found[str(row.source_id)] = {
+            "title": row.title, "url": row.url,
+            "kind": query.term(ds, "sources", "kind", row.kind)[0],
+            "independence": query.term(ds, "sources", "independence", row.independence)[0],
+            "why_kind": getattr(row, "kind_explanation", ""),
+            "why_independence": getattr(row, "independence_explanation", ""),
+        }
+    return found
+
+
+@derived()
+def _codings(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """Every independent coding of each record, in the table's order."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if query.CODINGS_TABLE not in ds.tables:
+        return found
+    for row in query.rows(ds[query.CODINGS_TABLE]):
+        found.setdefault(str(row.evidence_id), []).append({
+            "coder": str(row.coder).replace("-", " ").capitalize(),
+            "strength": html.badge(ds, row.strength), "note": row.explanation})
+    return found
+
+
+def trail(ds: Dataset, evidence_id: str) -> dict[str, Any]:
+    """Everything the trail of one rating shows, as template context.
+
+    Raises:
+        QueryError: ``evidence_id`` is not a mechanism record.
+    """
+    found = confidence.appraise(ds, evidence_id)
+    record: Any = ds.mechanism_evidence.set_index("evidence_id").loc[evidence_id]
+    components = confidence.terms(ds, "component")
+    concerns = confidence.terms(ds, "concern")
+    sources = _sources(ds)
+    cited = [{**sources[c.source_id], "locator": c.locator} for c in record.source_ids]
+    project = query.facet_options(ds, "project")[record.project_id]
+    mechanism = query.facet_options(ds, query.ROW_FACET)[record.mechanism_id]
+    return {
+        "title": f"{mechanism} × {project}",
+        "strength": html.badge(ds, record.strength),
+        "confidence": html.confidence_badge(ds, found.level) if found else Markup(""),
+        "contested": evidence_id in query.contested_evidence(ds),
+        "silent": found is None,
+        "components": [{"label": components[c.component][0], "concern":
+                        concerns[str(c.concern)][0], "reason": c.reason}
+                       for c in (found.components if found else ())],
+        "caps": list(found.caps) if found else [],
+        "override": found.override_reason if found else None,
+        "computed": (confidence.terms(ds, "confidence")[found.computed][0]
+                     if found and found.overridden else ""),
+        "sources": cited,
+        "codings": _codings(ds).get(evidence_id, []),
+        "reconciliation": record.get("reconciliation"),
+    }
+
+
+def record_trails(ds: Dataset, evidence_ids: Iterable[str], open_: bool = False) -> Markup:
+    """The trails of several ratings, each folded (``open_`` unfolds them, for print)."""
+    return html.render("trail.html.j2", trails=[trail(ds, e) for e in evidence_ids],
+                       open=open_)

@@ -1,0 +1,114 @@
+"""Specifications of coder agreement: any number of coders, and the same figures everywhere.
+
+Agreement is computed from ``mechanism_codings`` (``explorer.query.coding_agreement`` for
+unanimity and pairwise Cohen's kappas, ``explorer.agreement.reliability`` for Krippendorff's
+alpha with its bootstrap interval); every place that shows it uses those figures.
+"""
+
+from __future__ import annotations
+
+import re
+
+import krippendorff
+import pytest
+
+import explorer
+from explorer import agreement, content, html, query
+
+from conftest import DATA, ROOT
+
+
+def _figures(ds):
+    found = query.coding_agreement(ds)
+    alpha = agreement.reliability(ds)
+    return found, alpha
+
+
+def test_two_coder_api_still_gives_first_second_and_cohens_kappa(mini):
+    """The mini package's two codings: 3 of 4 agreed, kappa 0.636, a-ev-3 contested."""
+    table = query.codings(mini)
+    assert list(table.columns) == ["evidence_id", "first", "second", "reconciled", "contested"]
+    found = query.coding_agreement(mini)
+    assert (found.agreed, found.total, round(found.kappa, 3)) == (3, 4, 0.636)
+    assert query.contested_evidence(mini) == {"a-ev-3"}
+
+
+def test_a_record_is_contested_when_its_codings_are_not_unanimous(mini_copy):
+    """A third coder who agrees with one reading still leaves the record contested; one who
+    agrees with both unanimous readings leaves the others uncontested."""
+    mini_copy.append_text("mechanism_codings",
+                          "a-ev-1,coder-3,evident,hf-programme-page,coded,three\n"
+                          "a-ev-2,coder-3,not_reported,hf-programme-page,coded,three\n"
+                          "a-ev-3,coder-3,partial,hf-programme-page,coded,three\n"
+                          "b-ev-1,coder-3,not_evident,hf-programme-page,coded,three\n")
+    ds = explorer.load(mini_copy.path)
+    table = query.codings(ds).set_index("evidence_id")
+    assert list(table.columns) == ["first", "second", "third", "reconciled", "contested"]
+    assert query.contested_evidence(ds) == {"a-ev-3", "b-ev-1"}
+    found = query.coding_agreement(ds)
+    assert (found.agreed, found.total, found.coders) == (2, 4, ("coder-1", "coder-2",
+                                                                 "coder-3"))
+    assert [(p.first, p.second) for p in found.pairs] == [
+        ("coder-1", "coder-2"), ("coder-1", "coder-3"), ("coder-2", "coder-3")]
+
+
+def test_alpha_is_krippendorffs_ordinal_alpha_of_the_codings(ds):
+    """Recomputed here straight from the table: records × coders, strengths ordered."""
+    order = {"not_reported": 0, "not_evident": 1, "partial": 2, "evident": 3}
+    codings = ds.mechanism_codings
+    coders = list(dict.fromkeys(codings.coder))
+    records = list(dict.fromkeys(codings.evidence_id))
+    value = {(e, c): order[str(s)] for e, c, s in zip(codings.evidence_id, codings.coder,
+                                                      codings.strength, strict=True)}
+    data = [[value[(e, c)] for e in records] for c in coders]
+    expected = krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal",
+                                  value_domain=[0, 1, 2, 3])
+    assert agreement.reliability(ds).alpha == pytest.approx(expected)
+
+
+def test_the_bootstrap_interval_is_reproducible_and_holds_alpha(ds):
+    """Same seed, same interval; the interval brackets alpha; no resample was undefined."""
+    first = agreement.reliability(ds)
+    again = agreement._reliability(
+        tuple(tuple(agreement.ORDINAL[str(s)] for s in part.strength)
+              for _, part in ds.mechanism_codings.groupby("evidence_id", sort=False,
+                                                          observed=True)),
+        3, first.resamples, first.seed)
+    assert (again.low, again.high) == (first.low, first.high)
+    assert first.low <= first.alpha <= first.high
+    assert first.resamples >= 1000 and first.undefined == 0
+
+
+def test_every_page_that_shows_agreement_shows_the_computed_figures(ds):
+    """The matrix/handout sentence and the overview's uncertainties carry the unanimous
+    count, alpha, its interval and every pairwise kappa, as computed."""
+    found, alpha = _figures(ds)
+    needles = [f"{found.agreed} of {found.total}", f"alpha {alpha.alpha:.2f}",
+               f"{alpha.low:.2f} to {alpha.high:.2f}",
+               *(f"{p.kappa:.2f} ({p.first} and {p.second})" for p in found.pairs)]
+    sentence = html.agreement_sentence(ds)
+    overview = " ".join(content.uncertainties(ds))
+    for needle in needles:
+        assert needle in sentence, needle
+        assert needle in overview, needle
+
+
+def test_the_readme_quotes_the_computed_figures(ds):
+    """README's account of the codings matches the data (unanimity, alpha, interval,
+    kappas)."""
+    found, alpha = _figures(ds)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"same strength to {found.agreed} of {found.total} records" in readme
+    assert (f"alpha (ordinal) {alpha.alpha:.2f}, 95% interval {alpha.low:.2f} to "
+            f"{alpha.high:.2f}") in readme
+    kappas = [f"{p.kappa:.2f}" for p in found.pairs]
+    assert f"Cohen's kappa {kappas[0]}, {kappas[1]} and {kappas[2]}" in readme
+
+
+def test_no_page_still_says_the_ratings_were_coded_twice(ds):
+    """With three codings, no sentence shown to readers says two."""
+    texts = [html.agreement_sentence(ds), *content.uncertainties(ds),
+             " ".join(ds.texts.text)]
+    for text in texts:
+        assert not re.search(r"coded twice|Two coders|made twice", text), text
+    assert "coded twice" not in (DATA / "CODEBOOK.md").read_text(encoding="utf-8")
