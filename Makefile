@@ -5,8 +5,9 @@
 #                notebooks, browser)
 # and, for analysts, a third:
 #   make lab     open the analysis notebooks in JupyterLab (installs it on first use)
-# and, to serve many live viewers:
-#   make hub     JupyterHub (deploy/jupyterhub), installing what it needs
+# and, past one laptop (README "Deploying"):
+#   make serve-replicas   live readers: REPLICAS Voila replicas (default 2) behind HAProxy
+#   make hub              analysts: JupyterHub with JupyterLab (deploy/jupyterhub)
 # and for contributors: make test-fast (no browser), make docs (API reference in docs/api/).
 #
 # Installs come from the lock files in requirements/ (tested versions, with hashes);
@@ -16,6 +17,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8866
+# What serves the dashboards: `make serve` runs it, and so does each of `make serve-replicas`'
+# replicas (deploy/proxy/replicas.py appends --port=<p>). Change it here, in one place.
+SERVE  ?= $(BIN)/python -m explorer serve notebooks/
+REPLICAS ?= 2
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 # A relative EXPLORER_DATA means the same to every command and page: relative to here.
 export EXPLORER_DATA_BASE := $(CURDIR)
@@ -32,7 +37,7 @@ PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/
 LOCK_FLAGS  := --quiet --generate-hashes --universal --python-version 3.11 --no-header
 
 .PHONY: install serve test test-fast lint types lab lock docs notebooks bench clean \
-        hub hub-deps bench-hub image
+        hub hub-deps bench-hub image serve-replicas bench-replicas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +56,15 @@ install: $(DEV_STAMP)
 
 serve: $(SERVE_STAMP)
 	$(BIN)/python -m explorer validate
-	$(BIN)/python -m explorer serve notebooks/ --port=$(PORT)
+	$(SERVE) --port=$(PORT)
+
+# Live readers past one Voila process: REPLICAS copies of $(SERVE) behind HAProxy on PORT
+# (cookie affinity, health checks); EXPLORER_ROOM_DB and EXPLORER_DATA reach every replica.
+serve-replicas: $(SERVE_STAMP)
+	@sh scripts/ensure-haproxy
+	$(BIN)/python -m explorer validate
+	$(BIN)/python deploy/proxy/replicas.py --replicas $(REPLICAS) --port $(PORT) \
+	    --serve "$(SERVE)"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy
@@ -63,6 +76,7 @@ types: $(DEV_STAMP)
 test: lint types hub-deps
 	@sh scripts/ensure-chromium
 	@sh scripts/ensure-postgresql
+	@sh scripts/ensure-haproxy
 	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
 
 # The quick loop while working: everything but the browser suite.
@@ -126,8 +140,11 @@ hub: hub-deps
 	$(BIN)/jupyterhub -f $(HUB_DIR)/jupyterhub_config.py
 
 bench-hub: $(DEV_STAMP) hub-deps
-	@sh scripts/ensure-chromium
 	$(BIN)/python bench/hub.py
+
+bench-replicas: $(DEV_STAMP)
+	@sh scripts/ensure-haproxy
+	$(BIN)/python bench/replicas.py
 
 # The container image (deploy/container), built with podman; see README "Deploying".
 image:

@@ -72,6 +72,7 @@ __all__ = [
     "PAGES",
     "READY",
     "Peak",
+    "VoilaServer",
     "add_common_arguments",
     "browser",
     "chromium_path",
@@ -87,6 +88,7 @@ __all__ = [
     "ratio_line",
     "served",
     "spread",
+    "start_voila",
     "tour_order",
     "verdict",
 ]

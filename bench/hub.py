@@ -1,223 +1,208 @@
-"""Benchmark: N anonymous viewers arriving at once through JupyterHub, against one Voila server.
+"""Benchmark: N analysts on JupyterHub (JupyterLab each), against N readers of one Voila server.
 
-For each N (a fresh server each time, as in ``bench/room.py``):
+For each N (fresh servers each time):
 
-- **hub**: a real JupyterHub from ``deploy/jupyterhub/jupyterhub_config.py`` (temporary users,
-  local process spawner, configurable-http-proxy from npm). N viewers are real HTTP clients,
-  each with its own cookies, doing what a browser does on the server: the temporary login,
-  the spawn of their own single-user server, the wait for it, the OAuth hand-over and the Voila
-  page (the notebook run in a new kernel). Meanwhile one real Chromium viewer (a fresh
-  context, its own temporary user too) opens the same link; its time to first chart is timed.
-- **voila**: the same N HTTP viewers plus one Chromium viewer against ``voila notebooks/``
-  started from the repository root (``bench/common.py``'s ``served``, as ``bench/room.py``).
+- **hub**: a real JupyterHub from ``deploy/jupyterhub/jupyterhub_config.py``
+  (NativeAuthenticator, local process spawner, configurable-http-proxy from npm). An admin and
+  N analysts sign up and the admin approves them (not timed). Then the N analysts at once,
+  each an HTTP client with cookies of its own: sign in, start their server (their home gets
+  the analysis notebooks), open JupyterLab (``/user/<name>/lab``, a browser's first request),
+  and run the tutorial in a kernel of their server through the Jupyter server's API, the
+  kernel kept as an open notebook keeps it (``hub_kit.run_notebook``).
+- **voila**: N readers opening the matrix page of ``voila notebooks/`` at once (HTTP, as
+  ``bench/room.py``): the per-reader cost of the reader tier, measured in the same run.
 
-Times run from the first request. Memory is measured once every viewer is served: for the
-hub, each viewer's single-user server plus its kernels (RSS, and USS: memory no other process
-shares), and the whole tree (hub, proxy, culler, servers, kernels) per viewer; for Voila, each
-kernel, and the whole tree (server and kernels) per viewer. Ratios are hub ÷ voila from the
-same run. The viewers' own browsers are not this machine's cost, so N of them are HTTP
-clients (as in ``bench/room.py``); the one real browser shows what a person sees meanwhile.
+Times run from the first request: until every analyst is in JupyterLab, and until every one
+has run the tutorial; for Voila, until every reader is served. Memory is measured once all
+are done: each analyst's own processes (their server and its kernels) and each reader's
+kernel (RSS, and USS: memory no other process shares), and everything each setup runs divided
+by the people it serves. Ratios are analyst ÷ reader.
 
-    python bench/hub.py [--sizes 5,10,20] [--page matrix]
+Verdict: every analyst reached JupyterLab and ran the tutorial without error.
+
+    python bench/hub.py [--sizes 5,10]
 """
 
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 from common import (  # puts tests/browser on the path
-    CHART,
-    browser,
     is_kernel,
     kernel_processes,
     load_line,
-    median,
     memory_mb,
     served,
+    verdict,
 )
-from hub_kit import Hub, missing_requirements, start_hub
+from hub_kit import (
+    Analyst,
+    Hub,
+    admin_of,
+    missing_requirements,
+    run_notebook,
+    start_hub,
+)
 from room import REQUEST_TIMEOUT_S, fetch
 
-POLL_S = 0.5
+TUTORIAL = "analysis/tutorial.ipynb"
 
 
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    max_redirections = 30  # the login, spawn and OAuth hand-over chain is ~10 long
+@dataclass
+class Person:
+    """One analyst's or reader's outcome: what happened, and when (seconds from the start)."""
+
+    status: str = "not started"
+    in_lab_s: float = float("nan")
+    done_s: float = float("nan")
+    errors: list[str] = field(default_factory=list)
 
 
-def hub_viewer(url: str, results: list, index: int, start: float) -> None:
-    """One anonymous viewer over HTTP: log in, wait for their server, get the Voila page."""
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _Redirects())
-    deadline = start + REQUEST_TIMEOUT_S
-    status = "hung"
-    while time.perf_counter() < deadline:
-        try:
-            with opener.open(url, timeout=REQUEST_TIMEOUT_S) as response:
-                body = response.read().decode("utf-8", "replace")
-                landed = response.geturl()
-        except urllib.error.HTTPError as error:
-            results[index] = (f"HTTP {error.code}", time.perf_counter() - start)
-            return
-        except Exception as error:
-            results[index] = (type(error).__name__, time.perf_counter() - start)
-            return
-        if "/voila/render/" in landed and "/user/" in landed:
-            ok = "widget-view+json" in body and "There was an error" not in body
-            results[index] = ("served" if ok else "bad", time.perf_counter() - start)
-            return
-        time.sleep(POLL_S)  # the spawn-pending page: ask again, as its script would
-    results[index] = (status, float("nan"))
-
-
-def browser_first_chart(chromium, url: str) -> str:
-    """Seconds from navigation to the first chart in a fresh Chromium context."""
-    context = chromium.new_context(viewport={"width": 1366, "height": 900})
+def analyst_session(analyst: Analyst, person: Person, start: float) -> None:
+    """Sign in, start the server, open JupyterLab, run the tutorial (kernel kept)."""
     try:
-        page = context.new_page()
-        start = time.perf_counter()
-        page.goto(url, wait_until="commit", timeout=REQUEST_TIMEOUT_S * 1000)
-        page.wait_for_url("**/voila/render/**", timeout=REQUEST_TIMEOUT_S * 1000)
-        page.wait_for_selector(CHART, state="visible", timeout=REQUEST_TIMEOUT_S * 1000)
-        return f"{time.perf_counter() - start:.1f}"
+        if "/hub/login" in analyst.sign_in():
+            person.status = "refused at sign-in"
+            return
+        analyst.start_server()
+        if not analyst.open_lab():
+            person.status = "no JupyterLab page"
+            return
+        person.in_lab_s = time.perf_counter() - start
+        person.errors = run_notebook(analyst, TUTORIAL, keep=True)
+        person.done_s = time.perf_counter() - start
+        person.status = "tutorial failed" if person.errors else "done"
     except Exception as error:
-        return f"failed ({type(error).__name__})"
-    finally:
-        context.close()
+        person.status = f"{type(error).__name__}: {error}"[:160]
 
 
 @dataclass
 class Run:
     setup: str
     size: int
-    served: int
-    errors: list[str]
-    all_served_s: float
-    median_s: float
-    browser: str
-    viewer_rss_mb: float  # one viewer's own processes (hub: server + kernels; voila: kernel)
-    viewer_uss_mb: float
-    tree_rss_mb: float  # everything the setup runs, divided by the viewers it serves
-    viewers_measured: int
+    ok: int
+    problems: list[str]
+    first_s: float  # hub: all in JupyterLab; voila: all served
+    done_s: float  # hub: all ran the tutorial; voila: = first_s
+    own_rss_mb: float  # per person: their own processes
+    own_uss_mb: float
+    tree_rss_mb: float  # everything the setup runs ÷ the people it serves
 
     def row(self) -> str:
-        errors = f"{len(self.errors)} {sorted(set(self.errors))}" if self.errors else "0"
-        return (f"{self.setup:<5} N={self.size:<3} served {self.served:>2}/{self.size}  "
-                f"all {self.all_served_s:6.1f} s  median {self.median_s:6.1f} s  "
-                f"browser first chart {self.browser:>6} s  errors {errors}  per viewer: own "
-                f"{self.viewer_rss_mb:5.0f} MB RSS {self.viewer_uss_mb:5.0f} MB USS, "
-                f"all processes {self.tree_rss_mb:5.0f} MB RSS")
+        problems = f"{len(self.problems)} {sorted(set(self.problems))}" if self.problems else "0"
+        timing = (f"all in JupyterLab {self.first_s:6.1f} s, tutorial run by all "
+                  f"{self.done_s:6.1f} s" if self.setup == "hub"
+                  else f"all served {self.first_s:6.1f} s")
+        return (f"{self.setup:<5} N={self.size:<3} ok {self.ok}/{self.size}  {timing}  "
+                f"problems {problems}  per person: own {self.own_rss_mb:5.0f} MB RSS "
+                f"{self.own_uss_mb:5.0f} MB USS, all processes {self.tree_rss_mb:5.0f} MB RSS")
 
 
-def crowd(size: int, url: str, viewer, chromium) -> tuple[list, str]:
-    """N HTTP viewers at once, plus one browser; their results and the browser's time."""
-    results: list = [None] * size
-    start = time.perf_counter()
-    threads = [threading.Thread(target=viewer, args=(url, results, i, start), daemon=True)
-               for i in range(size)]
-    for thread in threads:
-        thread.start()
-    browser_s = browser_first_chart(chromium, url)
-    for thread in threads:
-        thread.join(REQUEST_TIMEOUT_S + 5)
-    return [r or ("hung", float("nan")) for r in results], browser_s
+def _mean(values: list[float]) -> float:
+    return statistics.mean(values) if values else float("nan")
 
 
-def _summary(results: list) -> tuple[int, list[str], float, float]:
-    times = [t for status, t in results if status == "served"]
-    errors = [status for status, _ in results if status != "served"]
-    all_served = max(times) if len(times) == len(results) else float("nan")
-    return len(times), errors, all_served, (median(times) if times else float("nan"))
-
-
-def _run(setup: str, size: int, results: list, browser_s: str,
-         per_viewer: list[tuple[float, float]], tree_rss_mb: float) -> Run:
-    """A setup's ``Run`` from its viewers' results and the (RSS, USS) MB of each viewer's
-    own processes; ``tree_rss_mb`` is everything the setup runs."""
-    served_count, errors, all_s, median_s = _summary(results)
-    return Run(setup, size, served_count, errors, all_s, median_s, browser_s,
-               statistics.mean(m[0] for m in per_viewer) if per_viewer else 0,
-               statistics.mean(m[1] for m in per_viewer) if per_viewer else 0,
-               tree_rss_mb / max(1, len(per_viewer)), len(per_viewer))
-
-
-def hub_run(size: int, page: str, chromium, state: Path) -> Run:
+def hub_run(size: int, state: Path) -> Run:
     hub: Hub = start_hub(state)
     try:
-        results, browser_s = crowd(size, hub.url(page), hub_viewer, chromium)
-        per_viewer = [
-            memory_mb([server, *(p for p in server.children(recursive=True) if is_kernel(p))])
-            for server in hub.single_user_servers().values()]
-        tree_rss_mb = memory_mb([psutil.Process(hub.process.pid), *hub.descendants()])[0]
+        admin = admin_of(hub)
+        analysts = [Analyst(hub, f"analyst{i}") for i in range(size)]
+        for analyst in analysts:
+            analyst.sign_up()
+            admin.approve(analyst.name)
+        people = [Person() for _ in analysts]
+        start = time.perf_counter()
+        threads = [threading.Thread(target=analyst_session, args=(a, p, start), daemon=True)
+                   for a, p in zip(analysts, people, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(REQUEST_TIMEOUT_S * 2)
+        own = [memory_mb([server, *(p for p in server.children(recursive=True)
+                                    if is_kernel(p))])
+               for server in hub.single_user_servers().values()]
+        tree = memory_mb([psutil.Process(hub.process.pid), *hub.descendants()])[0]
     finally:
         survivors = hub.stop()
         if survivors:
             print(f"  warning: {len(survivors)} processes outlived the hub (then killed):\n    "
                   + "\n    ".join(hub.survivor_names), flush=True)
-    return _run("hub", size, results, browser_s, per_viewer, tree_rss_mb)
+    done = [p for p in people if p.status == "done"]
+    complete = len(done) == size
+    return Run("hub", size, len(done),
+               [p.status + (f" {p.errors}" if p.errors else "") for p in people
+                if p.status != "done"],
+               max(p.in_lab_s for p in done) if complete else float("nan"),
+               max(p.done_s for p in done) if complete else float("nan"),
+               _mean([m[0] for m in own]), _mean([m[1] for m in own]),
+               tree / max(1, len(own)))
 
 
-def voila_run(size: int, page: str, chromium) -> Run:
+def voila_run(size: int, page: str) -> Run:
     with served() as server:
-        results, browser_s = crowd(size, server.url(page), fetch, chromium)
+        results: list = [None] * size
+        start = time.perf_counter()
+        threads = [threading.Thread(target=fetch, args=(server.url(page), results, i, start),
+                                    daemon=True) for i in range(size)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(REQUEST_TIMEOUT_S + 5)
+        results = [r or ("hung", float("nan")) for r in results]
         kernels = kernel_processes(server)
-        per_viewer = [memory_mb([kernel]) for kernel in kernels]
-        tree_rss_mb = memory_mb([psutil.Process(server.process.pid), *kernels])[0]
-    return _run("voila", size, results, browser_s, per_viewer, tree_rss_mb)
+        own = [memory_mb([kernel]) for kernel in kernels]
+        tree = memory_mb([psutil.Process(server.process.pid), *kernels])[0]
+    times = [t for status, t in results if status == "served"]
+    all_s = max(times) if len(times) == size else float("nan")
+    return Run("voila", size, len(times), [s for s, _ in results if s != "served"], all_s,
+               all_s, _mean([m[0] for m in own]), _mean([m[1] for m in own]),
+               tree / max(1, len(own)))
 
 
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:5.2f}x" if b and b == b and a == a else "   - "
 
 
-def _seconds(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="5,10,20")
-    parser.add_argument("--page", default="matrix")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Target: every analyst reaches JupyterLab and runs the tutorial without error.")
+    parser.add_argument("--sizes", default="5,10", help="how many analysts (and readers)")
+    parser.add_argument("--page", default="matrix", help="the readers' page")
     args = parser.parse_args()
     missing = missing_requirements()
     if missing:
         sys.exit(missing)
-    print(f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {load_line('at start')}; page "
-          f"{args.page}.ipynb; N HTTP viewers + 1 Chromium viewer each run", flush=True)
+    print(f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {load_line('at start')}; "
+          f"analysts run {TUTORIAL}; readers open {args.page}.ipynb", flush=True)
     table = []
-    with browser() as chromium, tempfile.TemporaryDirectory(prefix="ctg-bench-hub-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ctg-bench-hub-") as tmp:
         for size in map(int, args.sizes.split(",")):
-            hub = hub_run(size, args.page, chromium, Path(tmp) / f"n{size}")
+            hub = hub_run(size, Path(tmp) / f"n{size}")
             print(hub.row(), flush=True)
-            voila = voila_run(size, args.page, chromium)
+            voila = voila_run(size, args.page)
             print(voila.row(), flush=True)
+            print(verdict(f"N={size}: every analyst reached JupyterLab and ran the tutorial",
+                          hub.ok == size, f"{hub.ok}/{size}"), flush=True)
             print(f"      {load_line()}", flush=True)
             table.append((hub, voila))
-    print("\nN   | all served: hub / voila (s)  | browser first chart: hub / voila (s) | "
-          "per viewer, own processes RSS: hub / voila (MB) | USS | all processes RSS")
+    print("\nN   | analysts in JupyterLab / readers served (s) | tutorial run by all (s) | "
+          "own memory per person, RSS: analyst / reader (MB) | USS | all processes RSS")
     for hub, voila in table:
-        print(f"{hub.size:<3} | {hub.all_served_s:5.1f} / {voila.all_served_s:5.1f} "
-              f"{_ratio(hub.all_served_s, voila.all_served_s)} | "
-              f"{hub.browser:>5} / {voila.browser:>5} "
-              f"{_ratio(_seconds(hub.browser), _seconds(voila.browser))} | "
-              f"{hub.viewer_rss_mb:4.0f} / {voila.viewer_rss_mb:4.0f} "
-              f"{_ratio(hub.viewer_rss_mb, voila.viewer_rss_mb)} | "
-              f"{hub.viewer_uss_mb:4.0f} / {voila.viewer_uss_mb:4.0f} "
-              f"{_ratio(hub.viewer_uss_mb, voila.viewer_uss_mb)} | "
+        print(f"{hub.size:<3} | {hub.first_s:5.1f} / {voila.first_s:5.1f} "
+              f"{_ratio(hub.first_s, voila.first_s)} | {hub.done_s:5.1f} | "
+              f"{hub.own_rss_mb:4.0f} / {voila.own_rss_mb:4.0f} "
+              f"{_ratio(hub.own_rss_mb, voila.own_rss_mb)} | "
+              f"{hub.own_uss_mb:4.0f} / {voila.own_uss_mb:4.0f} "
+              f"{_ratio(hub.own_uss_mb, voila.own_uss_mb)} | "
               f"{hub.tree_rss_mb:4.0f} / {voila.tree_rss_mb:4.0f} "
               f"{_ratio(hub.tree_rss_mb, voila.tree_rss_mb)}")
     print(load_line("at end"))

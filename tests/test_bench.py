@@ -2,7 +2,8 @@
 
 The scripts in ``bench/`` print ratios measured in one run; these tests only check that they
 can run: every script explains its flags, every chart page has a control to time, and the
-10×/100× packages ``bench/scale.py`` generates are valid and as big as they claim.
+10×/100× packages ``bench/scale.py`` generates are valid and as big as they claim, and the
+two tiers' benchmarks (replicas.py, hub.py) run end to end at a tiny size.
 """
 
 from __future__ import annotations
@@ -79,3 +80,18 @@ def test_the_live_room_benchmark_runs_on_both_stores():
         for target in ("all joined and answered within 10 s", "p95 answer→tally <= 2 s",
                        "memory per participant <= 10 MB, no kernel"):
             assert re.search(rf"VERDICT {store} 3: {re.escape(target)}: (PASS|FAIL)", out)
+
+
+@pytest.mark.browser  # real servers for tens of seconds: kept out of `make test-fast`
+@pytest.mark.parametrize(("script", "size"), [("replicas.py", "2"), ("hub.py", "1")])
+def test_the_tier_benchmarks_run_end_to_end_at_a_tiny_size(script, size):
+    """replicas.py (two replicas behind HAProxy vs one Voila) and hub.py (analysts in
+    JupyterLab vs Voila readers) run at a tiny size and print a verdict for each target (the
+    figures themselves are not judged here: they are timings on a shared machine)."""
+    result = subprocess.run([sys.executable, str(BENCH / script), "--sizes", size], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    verdicts = [line for line in result.stdout.splitlines() if line.startswith("VERDICT ")]
+    assert verdicts, result.stdout[-3000:]
+    assert all(re.search(r": (PASS|FAIL)\b", line) for line in verdicts), "\n".join(verdicts)
+    assert "load average" in result.stdout

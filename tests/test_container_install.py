@@ -60,12 +60,17 @@ def test_the_image_runs_the_install_script():
 
 
 def test_the_site_is_laid_out_as_in_the_repository(installed):
-    """install.sh lays out notebooks, voila.json and single-user settings as in the repository."""
+    """install.sh lays out notebooks, voila.json, the analysis notebooks and the hub settings
+    as in the repository."""
     _, site = installed
     assert sorted(p.name for p in (site / "notebooks").glob("*.ipynb")) == sorted(
         p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert (site / "voila.json").read_text() == (ROOT / "voila.json").read_text()
     assert (site / "deploy" / "jupyterhub" / "singleuser" / "jupyter_server_config.py").exists()
+    # What the analysts' hub copies into each home (deploy/kubernetes/values.yaml's postStart).
+    assert (site / "deploy" / "jupyterhub" / "seed_home.py").exists()
+    assert sorted(p.name for p in (site / "analysis").iterdir()) == sorted(
+        p.name for p in (ROOT / "analysis").iterdir() if p.suffix in (".ipynb", ".py", ".toml"))
 
 
 def test_the_installed_copy_is_not_the_checkout(installed, tmp_path):

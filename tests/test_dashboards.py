@@ -325,7 +325,7 @@ def test_a_long_reader_table_lists_its_first_rows_and_the_csv_has_them_all(mini,
         expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
         assert len(expected) == 3
         reader = widget(app, "reader").value
-        listed = re.findall(r"<tr>\s*<td>([^<]+)</td>", reader)
+        listed = re.findall(r"<code>([^<]+)</code>", reader)
         assert listed == list(expected["Record"][:2])
         assert "3 matching evidence records; the first 2 are listed here, and the CSV " \
                "download has all 3" in reader

@@ -4,10 +4,11 @@
 #   sh deploy/container/install.sh SOURCE VENV SITE
 #
 # SOURCE  a checkout of this repository (only pyproject.toml, README.md, LICENSE, explorer/,
-#         data/, share/, notebooks/, voila.json, deploy/ and requirements/ are read)
+#         data/, share/, notebooks/, analysis/, voila.json, deploy/ and requirements/ are read)
 # VENV    the virtual environment to create (e.g. /opt/explorer/venv)
-# SITE    the folder to serve from (e.g. /srv/explorer): notebooks/, voila.json, and the
-#         single-user server settings for JupyterHub, in the repository's layout
+# SITE    the folder to serve from (e.g. /srv/explorer): notebooks/, voila.json, and for
+#         JupyterHub the analysts' notebooks (analysis/), the single-user server settings and
+#         seed_home.py (which copies them into a home), in the repository's layout
 #
 # The container image runs this script (deploy/container/Containerfile), and so does the test
 # suite on the host (tests/test_container_install.py), so the recipe cannot rot unseen.
@@ -57,11 +58,14 @@ else
 fi
 
 echo "install.sh: site in $SITE"
-mkdir -p "$SITE/notebooks" "$SITE/deploy/jupyterhub/singleuser"
+mkdir -p "$SITE/notebooks" "$SITE/analysis" "$SITE/deploy/jupyterhub/singleuser"
 cp "$SOURCE"/notebooks/*.ipynb "$SITE/notebooks/"
+cp "$SOURCE"/analysis/*.ipynb "$SOURCE"/analysis/*.py "$SOURCE/analysis/jupytext.toml" \
+   "$SITE/analysis/"
 cp "$SOURCE/voila.json" "$SITE/voila.json"
 cp "$SOURCE/deploy/jupyterhub/singleuser/jupyter_server_config.py" \
    "$SITE/deploy/jupyterhub/singleuser/jupyter_server_config.py"
+cp "$SOURCE/deploy/jupyterhub/seed_home.py" "$SITE/deploy/jupyterhub/seed_home.py"
 
 # What the site needs at run time, checked now rather than by the first viewer.
 cd "$SITE"

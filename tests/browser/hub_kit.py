@@ -1,14 +1,20 @@
 """Helpers for the JupyterHub tests and benchmark: a real hub from the repository's config.
 
 The hub is started exactly as ``make hub`` does (``jupyterhub -f
-deploy/jupyterhub/jupyterhub_config.py``), with its ports, state folder and a read-only
-monitoring token given through the config's environment variables, so nothing is shared
-with a hub someone is running on the default ports.
+deploy/jupyterhub/jupyterhub_config.py``), with its ports, state folder, an admin's name and a
+read-only monitoring token given through the config's environment variables, so nothing is
+shared with a hub someone is running on the default ports.
+
+``Analyst`` is one person's HTTP session with the hub, cookies kept as a browser keeps them:
+sign up, be approved by an admin, sign in, start their server, and get an API token for it.
+``run_notebook`` runs a notebook in a kernel of an analyst's server through the Jupyter
+server's own REST and websocket API, as JupyterLab does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import json
 import os
 import secrets
@@ -18,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +52,13 @@ MISSING_PROXY = (
     "run `make hub-deps` (that is `npm ci --prefix deploy/jupyterhub`; needs Node >= 20 "
     "and npm, e.g. `apt-get install nodejs npm`), or set EXPLORER_HUB_PROXY to its path.")
 MISSING_HUB = ("{path} is missing: run `make hub-deps` (installs the `hub` extra: "
-               "jupyterhub, jupyterhub-tmpauthenticator, jupyterhub-idle-culler).")
+               "jupyterhub, jupyterhub-nativeauthenticator, jupyterhub-idle-culler, "
+               "jupyterlab, jupytext).")
+# The admin every test hub has (EXPLORER_HUB_ADMINS); they sign up like anyone else.
+ADMIN = "admin"
+PASSWORD = "a-long-test-passphrase"  # NativeAuthenticator wants 10 characters, not a common one
+SPAWN_TIMEOUT_S = 180  # as the config's start_timeout
+CELL_TIMEOUT_S = 120
 
 
 def proxy_path() -> str | None:
@@ -108,9 +121,13 @@ class Hub:
         return f"http://127.0.0.1:{self.port}"
 
     def url(self, page: str, query: str = "") -> str:
-        """A shareable link to a dashboard: any visitor gets a temporary user and this page."""
-        return (f"{self.base}/hub/user-redirect/voila/render/{page}.ipynb"
+        """A link to a dashboard for signed-in analysts: each gets it from their own server."""
+        return (f"{self.base}/hub/user-redirect/voila/render/dashboards/{page}.ipynb"
                 + (f"?{query}" if query else ""))
+
+    def home(self, name: str) -> Path:
+        """An analyst's home on this machine."""
+        return self.state / "users" / name
 
     def log(self) -> str:
         try:
@@ -193,8 +210,8 @@ def start_hub(state: Path) -> Hub:
             "EXPLORER_HUB_PROXY_API_PORT": str(proxy_api_port),
             "EXPLORER_HUB_ROOM_PORT": str(room_port),  # the join page's service
             "EXPLORER_HUB_STATE": str(state / f"hub-{port}"),
-            "EXPLORER_HUB_IDLE_TIMEOUT": "600",  # the config's default: nobody is culled mid-run
             "EXPLORER_HUB_MONITOR_TOKEN": token,
+            "EXPLORER_HUB_ADMINS": ADMIN,
         })
         if proxy_path():
             env["EXPLORER_HUB_PROXY"] = proxy_path()
@@ -225,3 +242,203 @@ def _wait_until_serving(hub: Hub) -> bool:
         except (urllib.error.URLError, OSError, ValueError):
             time.sleep(0.25)
     return False
+
+
+# -- an analyst, over HTTP ---------------------------------------------------------------------
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = 30  # sign-in, spawn and the OAuth hand-over make a long chain
+
+
+class Analyst:
+    """One analyst's HTTP session with the hub (cookies kept, as a browser keeps them)."""
+
+    def __init__(self, hub: Hub, name: str, password: str = PASSWORD) -> None:
+        self.hub, self.name, self.password = hub, name, password
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _Redirects())
+        self._token: str | None = None
+
+    def _xsrf(self) -> str:
+        """The hub's XSRF cookie (GET a hub page first to have one)."""
+        for cookie in self.cookies:
+            if cookie.name == "_xsrf" and cookie.path.startswith("/hub"):
+                return cookie.value
+        self.opener.open(f"{self.hub.base}/hub/login", timeout=30).read()
+        return next(c.value for c in self.cookies if c.name == "_xsrf")
+
+    def _form(self, path: str, fields: dict[str, str]) -> tuple[str, str]:
+        """POST a hub form as its page would; (the address landed on, the page's text)."""
+        data = urllib.parse.urlencode({**fields, "_xsrf": self._xsrf()}).encode()
+        with self.opener.open(f"{self.hub.base}{path}", data=data, timeout=60) as response:
+            return response.geturl(), response.read().decode("utf-8", "replace")
+
+    def sign_up(self) -> str:
+        """Sign up at /hub/signup; the page's text (it says whether an admin must approve)."""
+        return self._form("/hub/signup", {"username": self.name,
+                                          "signup_password": self.password,
+                                          "signup_password_confirmation": self.password})[1]
+
+    def sign_in(self) -> str:
+        """Sign in at /hub/login; the address landed on (the login page again if refused)."""
+        return self._form("/hub/login?next=%2Fhub%2Fhome",
+                          {"username": self.name, "password": self.password})[0]
+
+    def approve(self, name: str) -> None:
+        """As an admin: approve ``name``'s sign-up (NativeAuthenticator's /hub/authorize)."""
+        with self.opener.open(f"{self.hub.base}/hub/authorize/{name}", timeout=30) as page:
+            page.read()
+
+    def hub_api(self, method: str, path: str, body: object = None) -> object:
+        """The hub's REST API as this signed-in analyst (cookie and XSRF header)."""
+        request = urllib.request.Request(
+            f"{self.hub.base}/hub/api/{path.lstrip('/')}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"X-XSRFToken": self._xsrf(), "Content-Type": "application/json"})
+        with self.opener.open(request, timeout=60) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    @property
+    def token(self) -> str:
+        """An API token of this analyst's, for their server's REST API (made once)."""
+        if self._token is None:
+            self._token = self.hub_api("POST", f"users/{self.name}/tokens",
+                                       {"note": "tests", "expires_in": 3600})["token"]
+        return self._token
+
+    @property
+    def server(self) -> str:
+        """The address of this analyst's single-user server."""
+        return f"{self.hub.base}/user/{self.name}"
+
+    def open_lab(self) -> bool:
+        """GET their JupyterLab page as a browser's first request does (through the hub's
+        sign-in hand-over); whether JupyterLab's page came back."""
+        with self.opener.open(f"{self.server}/lab", timeout=SPAWN_TIMEOUT_S) as response:
+            body = response.read().decode("utf-8", "replace")
+            return response.status == 200 and "/user/" in response.geturl() and (
+                "jupyter-config-data" in body)
+
+    def start_server(self) -> None:
+        """Start this analyst's server (if it is not running) and wait until it is ready."""
+        with contextlib.suppress(urllib.error.HTTPError):  # 400: already running
+            self.hub_api("POST", f"users/{self.name}/server")
+        deadline = time.monotonic() + SPAWN_TIMEOUT_S
+        while time.monotonic() < deadline:
+            server = self.hub_api("GET", f"users/{self.name}")["servers"].get("", {})
+            if server.get("ready"):
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.name}'s server was not ready within {SPAWN_TIMEOUT_S} s; "
+                           f"the hub's log:\n{self.hub.log()[-4000:]}")
+
+    def stop_server(self) -> None:
+        """Stop this analyst's server and wait until the hub says it has stopped."""
+        self.hub_api("DELETE", f"users/{self.name}/server")
+        deadline = time.monotonic() + SPAWN_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if not self.hub_api("GET", f"users/{self.name}")["servers"]:
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.name}'s server did not stop")
+
+    def api(self, method: str, path: str, body: object = None) -> object:
+        """Their server's REST API (``/user/<name>/api/...``) with their token."""
+        request = urllib.request.Request(
+            f"{self.server}/api/{path.lstrip('/')}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {self.token}",
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+
+def register(hub: Hub, admin: Analyst, name: str) -> Analyst:
+    """A new analyst: signed up, approved by ``admin``, signed in, server ready."""
+    analyst = Analyst(hub, name)
+    analyst.sign_up()
+    admin.approve(name)
+    landed = analyst.sign_in()
+    if "/hub/login" in landed:
+        raise RuntimeError(f"{name} could not sign in after approval (landed on {landed})")
+    analyst.start_server()
+    return analyst
+
+
+def admin_of(hub: Hub) -> Analyst:
+    """The hub's admin (EXPLORER_HUB_ADMINS), signed up and signed in."""
+    admin = Analyst(hub, ADMIN)
+    admin.sign_up()
+    if "/hub/login" in admin.sign_in():
+        raise RuntimeError(f"the admin could not sign in; the hub's log:\n{hub.log()[-4000:]}")
+    return admin
+
+
+def run_notebook(analyst: Analyst, path: str, keep: bool = False) -> list[str]:
+    """Run every code cell of ``path`` (in the analyst's home) in a new kernel of their server,
+    as JupyterLab does: a session for the notebook, then its cells over the kernel's
+    websocket. Returns the errors (``ename: evalue`` of each failed cell). The kernel is shut
+    down afterwards unless ``keep`` (as an open notebook keeps it)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    notebook = analyst.api("GET", f"contents/{path}")["content"]
+    cells = [cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+             for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    session = analyst.api("POST", "sessions", {"path": path, "type": "notebook",
+                                               "kernel": {"name": "python3"}})
+    kernel_id = session["kernel"]["id"]
+    try:
+        # Playwright's sync API holds an asyncio loop in this thread: run ours in another.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, _execute(analyst, kernel_id, cells)).result()
+    finally:
+        if not keep:
+            with contextlib.suppress(urllib.error.URLError):
+                analyst.api("DELETE", f"sessions/{session['id']}")
+
+
+async def _execute(analyst: Analyst, kernel_id: str, cells: list[str]) -> list[str]:
+    import asyncio
+    import uuid
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    url = analyst.server.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
+    socket_ = await websocket_connect(HTTPRequest(
+        url, headers={"Authorization": f"token {analyst.token}"}))
+    errors: list[str] = []
+    session = uuid.uuid4().hex
+    try:
+        for code in cells:
+            msg_id = uuid.uuid4().hex
+            await socket_.write_message(json.dumps({
+                "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": session,
+                           "username": analyst.name, "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+                "content": {"code": code, "silent": False, "store_history": True,
+                            "user_expressions": {}, "allow_stdin": False,
+                            "stop_on_error": True}}))
+            while True:
+                raw = await asyncio.wait_for(socket_.read_message(), CELL_TIMEOUT_S)
+                if raw is None:
+                    return [*errors, "the kernel's websocket closed"]
+                if isinstance(raw, bytes):
+                    continue  # a binary message (widgets' buffers): not a reply
+                message = json.loads(raw)
+                if message.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                if message["msg_type"] == "error":
+                    content = message["content"]
+                    errors.append(f"{content['ename']}: {content['evalue']}")
+                if message["msg_type"] == "execute_reply":
+                    break
+            if errors:
+                break
+    finally:
+        socket_.close()
+    return errors

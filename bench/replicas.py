@@ -1,0 +1,237 @@
+"""Benchmark: a room of N readers through HAProxy to Voila replicas, against one Voila server.
+
+For each N, in the same run (fresh servers each time):
+
+- **one**: ``voila notebooks/`` as ``make serve`` runs it (``browser_kit.start_voila``);
+- **replicas**: ``--replicas`` copies of the same command behind HAProxy
+  (``deploy/proxy/replicas.py``, as ``make serve-replicas`` runs it).
+
+N readers arrive at once on the same page. Each is an HTTP client with cookies of its own,
+as a reader's browser (the page runs its notebook in a new kernel on the server, the server's
+real cost; the room's browsers are not this machine's cost, as in ``bench/room.py``).
+
+Printed per N: the time until all are served (and errors, hung requests) for both setups and
+its ratio; memory once all are served: each setup's kernels per reader (RSS, USS), and
+everything it runs per reader (servers, kernels, and HAProxy), with ratios; HAProxy's own
+memory before and after the rush (what the proxy adds in all, and per reader). Then the
+replica holding the most readers is stopped and its readers ask again with their cookies:
+the time until every one of them is served again, by another replica.
+
+Verdicts: all N served with no error through the proxy; the proxy adds at most 10% of the
+replicas' memory and nothing per reader (<= 0.25 MB each); a stopped replica's readers are all
+served again within 60 s.
+
+    python bench/replicas.py [--sizes 60] [--replicas 2] [--page matrix]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import http.cookiejar
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from common import (  # puts tests/browser on the path
+    VoilaServer,
+    kernel_processes,
+    load_line,
+    memory_mb,
+    start_voila,
+    verdict,
+)
+from replica_kit import REPLICA_HEADER, Replicas, start_replicas
+from room import REQUEST_TIMEOUT_S
+
+PROXY_SHARE_TARGET = 0.10
+PROXY_PER_READER_MB = 0.25
+RECOVERED_WITHIN_S = 60
+
+
+class Reader:
+    """One reader over HTTP, with cookies of its own (its replica's, once it has one)."""
+
+    def __init__(self) -> None:
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.status = "not asked"
+        self.seconds = float("nan")
+        self.replica = ""
+
+    def fetch(self, url: str, start: float) -> None:
+        """Ask for the page; record the answer, its time since ``start`` and who answered."""
+        try:
+            with self.opener.open(url, timeout=REQUEST_TIMEOUT_S) as response:
+                body = response.read().decode("utf-8", "replace")
+                ok = (response.status == 200 and "widget-view+json" in body
+                      and "There was an error" not in body)
+                self.status = "served" if ok else "bad page"
+                self.replica = response.headers.get(REPLICA_HEADER, "")
+        except urllib.error.HTTPError as error:
+            self.status = f"HTTP {error.code}"
+        except TimeoutError:
+            self.status = "hung"
+        except Exception as error:
+            timed_out = isinstance(getattr(error, "reason", None), TimeoutError)
+            self.status = "hung" if timed_out else type(error).__name__
+        self.seconds = time.perf_counter() - start
+
+
+def rush(readers: list[Reader], url: str) -> float:
+    """Every reader asks for ``url`` at once; seconds until the last answer."""
+    start = time.perf_counter()
+    threads = [threading.Thread(target=r.fetch, args=(url, start), daemon=True)
+               for r in readers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(REQUEST_TIMEOUT_S + 5)
+    return time.perf_counter() - start
+
+
+@dataclass
+class Result:
+    setup: str
+    size: int
+    served: int
+    errors: list[str]
+    all_served_s: float
+    kernel_rss_mb: float  # per reader: the kernels' memory divided by the readers served
+    kernel_uss_mb: float
+    total_rss_mb: float  # per reader: everything the setup runs (servers, kernels, proxy)
+
+    def row(self) -> str:
+        errors = f"{len(self.errors)} {sorted(set(self.errors))}" if self.errors else "0"
+        return (f"{self.setup:<9} N={self.size:<3} served {self.served}/{self.size} in "
+                f"{self.all_served_s:6.1f} s  errors {errors}  per reader: kernels "
+                f"{self.kernel_rss_mb:5.0f} MB RSS {self.kernel_uss_mb:5.0f} MB USS, "
+                f"everything {self.total_rss_mb:5.0f} MB RSS")
+
+
+def summary(setup: str, readers: list[Reader], servers: list[psutil.Process],
+            kernels: list[psutil.Process], proxy: list[psutil.Process]) -> Result:
+    served = [r for r in readers if r.status == "served"]
+    errors = [r.status for r in readers if r.status != "served"]
+    kernel_rss, kernel_uss = memory_mb(kernels)
+    total = memory_mb([*servers, *kernels, *proxy])[0]
+    count = max(1, len(served))
+    all_served = max(r.seconds for r in served) if len(served) == len(readers) else float("nan")
+    return Result(setup, len(readers), len(served), errors, all_served, kernel_rss / count,
+                  kernel_uss / count, total / count)
+
+
+def one_voila(size: int, page: str, logs: Path) -> Result:
+    server: VoilaServer = start_voila(logs)
+    try:
+        readers = [Reader() for _ in range(size)]
+        rush(readers, server.url(page))
+        return summary("one", readers, [psutil.Process(server.process.pid)],
+                       kernel_processes(server), [])
+    finally:
+        server.stop()
+
+
+def replicated(size: int, count: int, page: str, state: Path) -> tuple[Result, list[str]]:
+    replicas: Replicas = start_replicas(state, count)
+    try:
+        proxy = psutil.Process(replicas.proxy.pid)
+        proxy_before = memory_mb([proxy])[0]
+        readers = [Reader() for _ in range(size)]
+        url = replicas.url(page)
+        rush(readers, url)
+        servers = [psutil.Process(r.process.pid) for r in replicas.replicas]
+        kernels = [k for r in replicas.replicas for k in kernel_processes(r)]
+        result = summary(f"{count} behind HAProxy", readers, servers, kernels, [proxy])
+        proxy_after = memory_mb([proxy])[0]
+        everything = memory_mb([*servers, *kernels, proxy])[0]
+        landed = collections.Counter(r.replica for r in readers if r.status == "served")
+
+        # The replica holding the most readers stops; its readers ask again, cookies kept.
+        stopped = landed.most_common(1)[0][0] if landed else replicas.replicas[0].name
+        moved = [r for r in readers if r.replica == stopped]
+        stop_at = time.perf_counter()
+        replicas.replica(stopped).stop()
+        stop_s = time.perf_counter() - stop_at
+        for reader in moved:
+            reader.status = "not asked"
+        rush(moved, url)
+        back = [r for r in moved if r.status == "served" and r.replica != stopped]
+        recovered_s = (max(r.seconds for r in back) if back and len(back) == len(moved)
+                       else float("nan"))
+    finally:
+        replicas.stop()
+    share = (proxy_after / everything) if everything else float("nan")
+    per_reader = (proxy_after - proxy_before) / max(1, size)
+    lines = [
+        result.row(),
+        f"          readers per replica: {dict(sorted(landed.items()))}",
+        f"          HAProxy: {proxy_before:.1f} MB RSS before the rush, {proxy_after:.1f} MB "
+        f"after ({share:.1%} of everything the replicas' setup runs; "
+        f"{per_reader * 1024:+.0f} KB per reader)",
+        f"          stopped {stopped} (serving {len(moved)} readers; it took {stop_s:.1f} s "
+        f"to stop its kernels): asking again, all were served by another replica within "
+        f"{recovered_s:.1f} s ({len(back)}/{len(moved)} back)",
+        verdict(f"N={size}: the proxy adds <= {PROXY_SHARE_TARGET:.0%} of the memory and "
+                f"nothing per reader (<= {PROXY_PER_READER_MB} MB)",
+                share <= PROXY_SHARE_TARGET and per_reader <= PROXY_PER_READER_MB,
+                f"{share:.1%}, {per_reader * 1024:+.0f} KB per reader"),
+        verdict(f"N={size}: a stopped replica's readers are served again within "
+                f"{RECOVERED_WITHIN_S} s", len(back) == len(moved)
+                and recovered_s <= RECOVERED_WITHIN_S,
+                f"{len(back)}/{len(moved)} in {recovered_s:.1f} s"),
+    ]
+    return result, lines
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b and a == a and b == b else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog=f"Targets: all N served through the proxy with no error; the proxy adds <= "
+               f"{PROXY_SHARE_TARGET:.0%} of the memory and <= {PROXY_PER_READER_MB} MB per "
+               f"reader; a stopped replica's readers are served again within "
+               f"{RECOVERED_WITHIN_S} s.")
+    parser.add_argument("--sizes", default="60", help="room sizes (default 60)")
+    parser.add_argument("--replicas", type=int, default=2, help="replicas (default 2)")
+    parser.add_argument("--page", default="matrix", help="the page everyone opens")
+    args = parser.parse_args()
+    print(f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {load_line('before')}; page "
+          f"{args.page}.ipynb; N HTTP readers with cookies, arriving at once", flush=True)
+    table = []
+    with tempfile.TemporaryDirectory(prefix="ctg-bench-replicas-") as tmp:
+        for size in map(int, args.sizes.split(",")):
+            one = one_voila(size, args.page, Path(tmp))
+            print(one.row(), flush=True)
+            many, lines = replicated(size, args.replicas, args.page, Path(tmp) / f"n{size}")
+            for line in lines:
+                print(line, flush=True)
+            print(verdict(f"N={size}: all served through the proxy, no error",
+                          many.served == size and not many.errors,
+                          f"{many.served}/{size} in {many.all_served_s:.1f} s"), flush=True)
+            print(f"          {load_line()}", flush=True)
+            table.append((one, many))
+    print("\nN   | all served: replicas / one (s) | kernels per reader, RSS: replicas / one "
+          "(MB) | USS | everything per reader, RSS")
+    for one, many in table:
+        print(f"{one.size:<3} | {many.all_served_s:5.1f} / {one.all_served_s:5.1f} "
+              f"{_ratio(many.all_served_s, one.all_served_s)} | "
+              f"{many.kernel_rss_mb:4.0f} / {one.kernel_rss_mb:4.0f} "
+              f"{_ratio(many.kernel_rss_mb, one.kernel_rss_mb)} | "
+              f"{many.kernel_uss_mb:4.0f} / {one.kernel_uss_mb:4.0f} "
+              f"{_ratio(many.kernel_uss_mb, one.kernel_uss_mb)} | "
+              f"{many.total_rss_mb:4.0f} / {one.total_rss_mb:4.0f} "
+              f"{_ratio(many.total_rss_mb, one.total_rss_mb)}")
+    print(load_line("after"))
+
+
+if __name__ == "__main__":
+    main()
