@@ -325,11 +325,14 @@ def _later(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
 
 
 def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
-                 level: int = 2, open_trails: bool = False) -> Markup:
+                 level: int = 2, trails: str = "folded") -> Markup:
     """Everything below the chart: contexts, activities, ratings, outcomes, sources.
 
     Args:
         level: the heading level of its sections.
+        trails: each rating's audit trail ``folded`` (on screen), ``open`` (a handout) or
+            ``none`` (a briefing: the ratings table then says, beside each confidence, what
+            lowers it most).
     """
     cite = lambda cited_ids: html.citations(ds, cited_ids)  # noqa: E731
     contexts = pd.DataFrame({
@@ -353,7 +356,10 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
                                           else "")
                      for s, e in zip(story.evidence.strength, story.evidence.evidence_id,
                                      strict=True)],
-        "Confidence": [html.confidence_badge(ds, c.level) if (c := found[e]) is not None
+        "Confidence": [html.confidence_badge(ds, c.level)
+                       + (html.fragment("weakest", trail.weakest(ds, c)) if trails == "none"
+                          else "")
+                       if (c := found[e]) is not None
                        else html.fragment("no_level") for e in story.evidence.evidence_id],
         "Why this rating": story.evidence.explanation.fillna(""),
         "Sources": [cite(c) for c in story.evidence.source_ids]})
@@ -382,7 +388,8 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
         activities=html.table(activities, "What the project did"),
         legend=html.legend(ds, ratings_note),
         evidence=html.table(evidence, "Mechanism ratings")
-        + trail.record_trails(ds, story.evidence.evidence_id, open_=open_trails),
+        + (trail.record_trails(ds, story.evidence.evidence_id, open_=trails == "open")
+           if trails != "none" else Markup("")),
         numbers=[outcome(r) for r in outcomes[outcomes.kind == "quantitative"].itertuples()],
         words=[outcome(r) for r in outcomes[outcomes.kind == "qualitative"].itertuples()],
         barriers=html.table(barriers, "Barriers and enablers"),

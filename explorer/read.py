@@ -30,8 +30,16 @@ from pathlib import Path
 from .descriptor import DESCRIPTOR_NAME, Descriptor, ResourceSpec, decode_text, read_descriptor
 from .errors import Problem, Rule
 
-__all__ = ["BASE_ENV_VAR", "ENV_VAR", "RawPackage", "RawTable", "data_path", "read_package",
-           "read_table"]
+__all__ = [
+    "BASE_ENV_VAR",
+    "ENV_VAR",
+    "RawPackage",
+    "RawTable",
+    "data_path",
+    "read_package",
+    "read_table",
+    "start_folder",
+]
 
 ENV_VAR = "EXPLORER_DATA"
 BASE_ENV_VAR = "EXPLORER_DATA_BASE"
@@ -68,7 +76,10 @@ def data_path(path: str | Path | None = None) -> Path:
     Order: ``path``, then ``$EXPLORER_DATA``, then the embedded data (inside an installed
     wheel: ``explorer/_data``; in a clone: the repository's ``data/``). A path to
     ``datapackage.json`` itself is accepted too. ``~`` is expanded; a relative path is
-    resolved against ``$EXPLORER_DATA_BASE`` if set, else the current directory.
+    resolved against ``$EXPLORER_DATA_BASE`` if set, else the folder the command was started
+    in (``start_folder``: inside a dashboard's kernel, the folder the *server* was started
+    in, which is what the shell that typed ``EXPLORER_DATA=my-evidence voila notebooks/``
+    meant; the kernel itself runs inside ``notebooks/``).
     """
     chosen = path if path is not None else os.environ.get(ENV_VAR) or None
     if chosen is None:
@@ -77,11 +88,24 @@ def data_path(path: str | Path | None = None) -> Path:
     else:
         folder = Path(chosen).expanduser()
         if not folder.is_absolute():
-            base = os.environ.get(BASE_ENV_VAR) or os.getcwd()
+            base = os.environ.get(BASE_ENV_VAR) or start_folder()
             folder = Path(base).expanduser() / folder
     if folder.name == DESCRIPTOR_NAME:
         folder = folder.parent
     return folder.resolve()
+
+
+def start_folder() -> str:
+    """The folder a relative ``EXPLORER_DATA`` is read from when no base is set: the current
+    directory, or inside a Jupyter kernel (``$JPY_PARENT_PID``, set by the server that started
+    it) the server's own working directory, read from ``/proc`` where there is one."""
+    parent = os.environ.get("JPY_PARENT_PID", "")
+    if parent.isdigit():
+        try:
+            return os.readlink(f"/proc/{parent}/cwd")
+        except OSError:  # no /proc (macOS, Windows), or the server has gone
+            pass
+    return os.getcwd()
 
 
 def read_package(path: str | Path | None = None) -> RawPackage:

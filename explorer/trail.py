@@ -21,7 +21,7 @@ from .derived import derived
 from .load import Dataset
 from .query import confidence
 
-__all__ = ["record_trails", "trail"]
+__all__ = ["record_trails", "trail", "weakest"]
 
 
 @derived()
@@ -84,6 +84,16 @@ def trail(ds: Dataset, evidence_id: str) -> dict[str, Any]:
         "codings": _codings(ds).get(evidence_id, []),
         "reconciliation": record.get("reconciliation"),
     }
+
+
+def weakest(ds: Dataset, found: confidence.Confidence) -> str:
+    """What lowers a rating's confidence most, in one line (e.g. 'Who says so: only the
+    funder's or the project's own word'); '' when nothing does."""
+    order = {name: index for index, name in enumerate(confidence.terms(ds, "concern"))}
+    worst = max(found.components, key=lambda c: order.get(str(c.concern), 0))
+    if str(worst.concern) == "no":
+        return ""
+    return f"{confidence.terms(ds, 'component')[worst.component][0]}: {worst.reason}"
 
 
 def record_trails(ds: Dataset, evidence_ids: Iterable[str], open_: bool = False) -> Markup:

@@ -329,8 +329,9 @@ CASES = {
     ),
     "descriptor-missing": (
         lambda pkg: pkg.file("datapackage.json").unlink(),
-        ["datapackage.json: no datapackage.json here; point EXPLORER_DATA at a folder that "
-         "holds one [missing-file]"],
+        ["datapackage.json: no datapackage.json in {folder}; point EXPLORER_DATA at a folder "
+         "that holds one (an absolute path, or one relative to the folder the server was "
+         "started in, or to EXPLORER_DATA_BASE when that is set) [missing-file]"],
     ),
     "descriptor-not-utf8": (
         _descriptor_bad_bytes,
@@ -387,10 +388,15 @@ CASES = {
 }
 
 
+def expected_lines(case: str, package) -> list[str]:
+    """A case's messages, with ``{folder}`` standing for the package's own folder."""
+    return [line.replace("{folder}", str(package.path.resolve())) for line in CASES[case][1]]
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_validate_reports_exactly_the_planted_problem(mini_copy, case):
     """Each broken package yields exactly the expected, located messages."""
-    mutate, expected = CASES[case]
+    mutate, expected = CASES[case][0], expected_lines(case, mini_copy)
     mutate(mini_copy)
     assert [str(p) for p in explorer.validate(mini_copy.path)] == expected
 
@@ -398,7 +404,7 @@ def test_validate_reports_exactly_the_planted_problem(mini_copy, case):
 @pytest.mark.parametrize("case", list(CASES))
 def test_load_raises_one_data_error_listing_every_problem(mini_copy, case):
     """Loading a broken package raises DataError (an ExplorerError), never anything else."""
-    mutate, expected = CASES[case]
+    mutate, expected = CASES[case][0], expected_lines(case, mini_copy)
     mutate(mini_copy)
     with pytest.raises(explorer.DataError) as raised:
         explorer.load(mini_copy.path)
@@ -409,7 +415,7 @@ def test_load_raises_one_data_error_listing_every_problem(mini_copy, case):
 @pytest.mark.parametrize("case", list(CASES))
 def test_cli_exits_1_with_the_message_and_no_traceback(mini_copy, case, capsys):
     """`explorer validate` prints each located message and exits 1, without a traceback."""
-    mutate, expected = CASES[case]
+    mutate, expected = CASES[case][0], expected_lines(case, mini_copy)
     mutate(mini_copy)
     assert main(["validate", str(mini_copy.path)]) == 1
     out = capsys.readouterr()

@@ -95,8 +95,31 @@ def test_a_path_to_the_descriptor_file_is_accepted(mini_path):
 
 def test_a_folder_without_a_package_gives_a_plain_message(tmp_path):
     """Pointing at a folder with no package says what to do, in plain words."""
-    with pytest.raises(explorer.DataError, match=r"no datapackage\.json here; point EXPLORER_DATA"):
+    with pytest.raises(explorer.DataError, match=r"no datapackage\.json in .*; point "
+                       "EXPLORER_DATA at a folder that holds one") as raised:
         explorer.load(tmp_path)
+    assert str(tmp_path.resolve()) in str(raised.value)  # says which folder it looked in
+
+
+def test_a_dashboard_kernel_reads_a_relative_path_from_the_servers_folder(tmp_path,
+                                                                          monkeypatch):
+    """Inside a kernel (``$JPY_PARENT_PID``), a relative EXPLORER_DATA is read from the folder
+    the server was started in, as the shell that started it meant, not from notebooks/."""
+    from explorer.read import data_path, start_folder
+
+    server = tmp_path / "server-folder"
+    server.mkdir()
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                               cwd=server)
+    try:
+        monkeypatch.setenv("JPY_PARENT_PID", str(process.pid))
+        monkeypatch.delenv("EXPLORER_DATA_BASE", raising=False)
+        monkeypatch.chdir(tmp_path)
+        assert start_folder() == str(server)
+        assert data_path("my-evidence") == (server / "my-evidence").resolve()
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_importing_explorer_does_not_import_plotly_or_widgets():

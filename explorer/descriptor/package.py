@@ -127,8 +127,10 @@ def read_descriptor(folder: Path) -> Descriptor:
     path = folder / DESCRIPTOR_NAME
     if not path.is_file():
         raise DataError([_problem(None, Rule.MISSING_FILE, str(path),
-                                  "no datapackage.json here; point EXPLORER_DATA at a "
-                                  "folder that holds one")], str(folder))
+                                  f"no datapackage.json in {folder}; point EXPLORER_DATA at "
+                                  "a folder that holds one (an absolute path, or one relative "
+                                  "to the folder the server was started in, or to "
+                                  "EXPLORER_DATA_BASE when that is set)")], str(folder))
     problems: list[Problem] = []
     text = decode_text(path.read_bytes(), DESCRIPTOR_NAME, "utf-8", problems)
     if text is None:

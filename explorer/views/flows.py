@@ -47,7 +47,7 @@ class FlowsView(View):
         return Content(self.title, (
             Html("header", html.fragment("header", self.title, INTRO)),
             FacetFilter("filters", facet_choices(ds, filters, FLOW_FACETS), shown,
-                        FILTER_HELP, expanded=bool(shown)),
+                        FILTER_HELP, expanded=bool(shown) and not state.presenting),
             Chart("flows", figures.flows_figure(links_table),
                   figures.describe_flows(links_table), "activities-mechanisms"),
             Html("tables", content.flow_tables(links_table)),

@@ -47,6 +47,9 @@ FILTER_HELP = ("Tick any values to narrow the records. Within one group a record
                "matches any ticked value (OR); across groups it must match every group that "
                "has a tick (AND). The number beside a value is how many records ticking it "
                "would show.")
+BRIEFING_TITLE = "The matrix: which mechanisms were activated, and where"
+PRINT_INTRO = ("Rows are the evaluation's enabling mechanisms. Strength is shown by colour, "
+               "symbol and word, with what the number counts and how far to trust the rating.")
 INTRO = ("Rows are the evaluation's enabling mechanisms; columns are what you choose. Each "
          "cell shows the strongest rating by colour, symbol and word, with the number of "
          "records. Choose a cell or a heading to read the evidence behind it.")
@@ -192,11 +195,15 @@ class MatrixView(View):
         mechanism_id, column_id = self.selected(ds, state)
         live = links.kind == "live"
         blocks: list[Block] = [
-            Html("header", html.fragment("header", self.title, INTRO)),
+            Html("header", html.fragment(
+                "header", BRIEFING_TITLE if links.kind == "briefing" else self.title,
+                PRINT_INTRO if links.kind in ("briefing", "handout") else INTRO)),
             Choice("columns", "columns", "Columns show", tuple(kinds.items()), columns,
                    default="project", resets=("cell",)),
             FacetFilter("filters", facet_choices(ds, filters, (f.name for f in query.facets(ds))),
-                        dict(filters.active()), FILTER_HELP, expanded=bool(filters.active()),
+                        dict(filters.active()), FILTER_HELP,
+                        # A projected view shows results, not the controls that chose them.
+                        expanded=bool(filters.active()) and not state.presenting,
                         resets=("cell",)),
             Html("key", html.render("ratings_key.html.j2",
                                     legend=html.legend(ds, programme.text("ratings_note")),

@@ -96,7 +96,7 @@ class StoryView(View):
                                    help=BRIEF_HELP))
         blocks.append(Html("details", content.details_html(
             ds, story, programme.text("ratings_note"), level=3 if briefing else 2,
-            open_trails=links.kind in ("briefing", "handout"))
+            trails={"briefing": "none", "handout": "open"}.get(links.kind, "folded"))
             if story.is_identified else Markup("")))
         return Content(f"{self.title}: {name}", tuple(blocks), name)
 

@@ -417,6 +417,13 @@ def table_column(page: Page, selector: str, index: int = 0) -> list[str]:
     return [text.strip() for text in cells.all_inner_texts()]
 
 
+def shown_ids(page: Page, selector: str) -> list[str]:
+    """The evidence records a table inside ``selector`` lists, by id: readers' tables fold
+    the ids away for analysts (``details.ctg-ids``), in the table's order."""
+    return [text.strip() for text in page.locator(selector).locator(
+        "details.ctg-ids").first.locator("code").all_text_contents()]
+
+
 def flows_first_table(links, column: str = "source") -> list[str]:
     """A column of the flows page's first table (activity type → mechanism), in page order."""
     first = links[links.stage == query.ACTIVITY_TO_MECHANISM]

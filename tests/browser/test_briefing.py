@@ -148,7 +148,9 @@ def test_a_printed_briefing_cuts_nothing_off_and_its_labels_stay_apart(files, of
     page.set_viewport_size({"width": PRINTED_WIDTH, "height": 1000})
     page.emulate_media(media="print")
     open_file(page, files["whole"])
-    page.wait_for_timeout(500)
+    # Laid out again at the printed width: wait until every chart has been drawn there.
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-ctg-figure]')]
+        .every((holder) => holder.querySelector('.main-svg'))""")
     found = page.evaluate(PRINT_FIT_JS)
     assert found == {"cut": [], "collisions": [], "outside": []}
     assert errors == []

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_kit import chip_texts, flows_first_table, table_column, tick
+from browser_kit import chip_texts, flows_first_table, shown_ids, table_column, tick
 from playwright.sync_api import expect
 
 from explorer import query
@@ -36,34 +36,37 @@ def test_matrix_columns_dropdown_changes_columns_and_url(web, ds):
     expect(page.locator(".ctg-colhead")).to_have_text(labels(ds, "project"))
 
     page.locator(".ctg-columns select").select_option(
-        label=query.COLUMN_KINDS["context_dimension"])
+        label=query.column_kinds(ds)["context_dimension"])
 
     expect(page).to_have_url(re.compile(r"[?&]columns=context_dimension(&|$)"))
     expect(page.locator(".ctg-colhead")).to_have_text(labels(ds, "context_dimension"))
     expect(page.locator(".ctg-figure .xtick")).to_have_count(
         len(labels(ds, "context_dimension")))
 
-    page.locator(".ctg-columns select").select_option(label=query.COLUMN_KINDS["project"])
+    page.locator(".ctg-columns select").select_option(label=query.column_kinds(ds)["project"])
     expect(page.locator(".ctg-colhead")).to_have_text(labels(ds, "project"))
     expect(page).not_to_have_url(re.compile(r"columns="))
 
 
-def test_matrix_handout_is_prepared_on_request_and_downloads(web):
-    """'Prepare a printable handout' adds a download of this view as one HTML page; changing
-    the view takes the stale link away."""
+def test_the_handout_of_the_view_on_show_is_built_on_request(web):
+    """'Download a printable handout of this view' saves the view as shown, one HTML page
+    with no scripts; after the view changes, the next handout is of the new view."""
     page = web.open("matrix", "strength=evident")
-    link = page.locator(".ctg-root a[download='evidence-handout.html']")
-    expect(link).to_have_count(0)
+    assert page.locator("a[href^='data:']").count() == 0  # nothing sent with the page
+    button = page.get_by_role("button", name="Download a printable handout of this view (HTML)")
 
-    page.get_by_role("button", name="Prepare a printable handout of this view").click()
-
-    expect(link).to_have_text("Download the handout (HTML)")
     with page.expect_download() as download:
-        link.click()
+        button.click()
     handout = Path(download.value.path()).read_text(encoding="utf-8")
-    assert handout.lstrip().lower().startswith("<!doctype html>") and "strength=evident" in handout
+    assert download.value.suggested_filename == "matrix-handout.html"
+    assert handout.lstrip().lower().startswith("<!doctype html>")
+    assert "matrix.ipynb?strength=evident" in handout and "<script" not in handout
+
     page.locator(".ctg-columns select").select_option(label="Settings")
-    expect(link).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"columns=setting_type"))
+    with page.expect_download() as download:
+        button.click()
+    assert "columns: settings" in Path(download.value.path()).read_text(encoding="utf-8")
 
 
 def test_matrix_project_filter_narrows_columns_records_and_url(web, ds):
@@ -80,26 +83,27 @@ def test_matrix_project_filter_narrows_columns_records_and_url(web, ds):
     filters = Filters(project=chosen)
     expect(page.locator(".ctg-reader caption")).to_have_text(
         f"{len(reader_ids(ds, filters))} matching evidence records")
-    assert table_column(page, ".ctg-reader") == reader_ids(ds, filters)
+    assert shown_ids(page, ".ctg-reader") == reader_ids(ds, filters)
 
 
 def test_matrix_strength_filter_keeps_only_that_strength(web, ds):
-    """Choosing Strength 'Evident' leaves only evident cells (others show no rows), lists only
-    evident records, and the address bar gains ?strength=evident."""
+    """Choosing Strength 'Partial' leaves only partial cells (others show no rows), lists only
+    partial records, and the address bar gains ?strength=partial."""
     page = web.open("matrix")
 
-    tick(page, "strength", "evident")
+    tick(page, "strength", "partial")
 
-    expect(page).to_have_url(re.compile(r"[?&]strength=evident(&|$)"))
-    expect(page.locator(".ctg-cell.ctg-strength-partial")).to_have_count(0)
-    filters = Filters(strength=("evident",))
+    expect(page).to_have_url(re.compile(r"[?&]strength=partial(&|$)"))
+    expect(page.locator(".ctg-cell.ctg-strength-not_reported")).to_have_count(0)
+    filters = Filters(strength=("partial",))
     cells = query.matrix(ds, "project", filters)
-    expect(page.locator(".ctg-cell.ctg-strength-evident")).to_have_count(
-        int((cells.strength == "evident").sum()))
+    assert (cells.strength == "partial").sum() > 0, "the data should have partial ratings"
+    expect(page.locator(".ctg-cell.ctg-strength-partial")).to_have_count(
+        int((cells.strength == "partial").sum()))
     expect(page.locator(".ctg-reader caption")).to_have_text(
         f"{len(reader_ids(ds, filters))} matching evidence records")
-    assert set(table_column(page, ".ctg-reader", 3)) == {"Evident"}
-    assert table_column(page, ".ctg-reader") == reader_ids(ds, filters)
+    assert set(table_column(page, ".ctg-reader", 2)) == {"Partial"}
+    assert shown_ids(page, ".ctg-reader") == reader_ids(ds, filters)
 
 
 def test_matrix_mechanism_filter_keeps_only_those_rows(web, ds):

@@ -118,7 +118,8 @@ def test_downloads_hold_what_is_shown_and_typed_html_stays_text(web, ds, chromiu
     shown, rows = results_text(page), answers_rows(page)
 
     with page.expect_download() as html_download:
-        page.locator("a[download$='.html']").click()
+        page.get_by_role("button",
+                         name="Download your answers and the comparison (HTML)").click()
     document = Path(html_download.value.path()).read_text(encoding="utf-8")
     assert re.fullmatch(r"lessons-ward-7[a-z0-9-]*\.html", html_download.value.suggested_filename)
     offline = chromium.new_context(java_script_enabled=False)
@@ -132,7 +133,7 @@ def test_downloads_hold_what_is_shown_and_typed_html_stays_text(web, ds, chromiu
         offline.close()
 
     with page.expect_download() as csv_download:
-        page.locator("a[download$='.csv']").click()
+        page.get_by_role("button", name="Download your answers (CSV)").click()
     text = Path(csv_download.value.path()).read_text(encoding="utf-8")
     assert list(csv.reader(io.StringIO(text))) == rows
     assert page.evaluate("() => window.__pwned") is None

@@ -116,7 +116,7 @@ def test_back_and_forward_restore_the_views_in_the_same_kernel(web, voila, ds):
     mark_document(page)
 
     follow(page, "matrix")
-    page.locator(".ctg-columns select").select_option(query.COLUMN_KINDS["setting_type"])
+    page.locator(".ctg-columns select").select_option(query.column_kinds(ds)["setting_type"])
     expect(page).to_have_url(re.compile(r"/matrix\.ipynb\?columns=setting_type$"))
     follow(page, "story")
     page.locator(".ctg-project select").select_option(names[project])
@@ -126,14 +126,14 @@ def test_back_and_forward_restore_the_views_in_the_same_kernel(web, voila, ds):
     shown(page, "matrix")
     expect(page).to_have_url(re.compile(r"/matrix\.ipynb\?columns=setting_type$"))
     expect(page.locator(".ctg-columns select")).to_have_value(
-        query.COLUMN_KINDS["setting_type"])
+        query.column_kinds(ds)["setting_type"])
     page.go_back()
     shown(page, "overview")
     expect(page).to_have_url(re.compile(r"/overview\.ipynb$"))
     page.go_forward()
     shown(page, "matrix")
     expect(page.locator(".ctg-columns select")).to_have_value(
-        query.COLUMN_KINDS["setting_type"])
+        query.column_kinds(ds)["setting_type"])
     page.go_forward()
     shown(page, "story")
     expect(page).to_have_url(re.compile(rf"/story\.ipynb\?project={project}$"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import zxingcpp
@@ -98,9 +98,19 @@ def decode(page: Page, selector: str) -> list[str]:
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
-def test_join_this_session_shows_a_qr_code_of_the_page_address(web, ds, size):
-    """The panel shows the address as large text and as a QR code that decodes to it; it
-    follows the page when the step changes, and nothing is fetched from elsewhere."""
+def join_address(url: str) -> str:
+    """The page's address without the presenter's own state (presentation mode, step)."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k not in ("present", "step")]
+    return urlunsplit(parts._replace(query=urlencode(kept, safe=",:"), fragment=""))
+
+
+def test_join_this_session_shows_a_qr_code_of_the_view_without_the_presenters_state(
+        web, ds, size):
+    """The panel shows the view's address as large text and as a QR code that decodes to it,
+    without presentation mode or step (a phone opens the plain page, not the presenter's
+    buttons); it follows the page when the step changes, and nothing is fetched."""
     width, height = size
     steps = guided_steps(ds)
     page = open_step(web, 3)
@@ -113,12 +123,14 @@ def test_join_this_session_shows_a_qr_code_of_the_page_address(web, ds, size):
     expect(dialog).to_be_visible()
     code = dialog.locator("img.ctg-join-code")
     expect(code).to_be_visible()
-    expect(code).to_have_attribute("alt", page.url)
-    expect(dialog.locator(".ctg-join-address")).to_have_text(page.url)
+    joined = join_address(page.url)
+    assert "present=" not in joined and "step=" not in joined
+    expect(code).to_have_attribute("alt", joined)
+    expect(dialog.locator(".ctg-join-address")).to_have_text(joined)
     assert code.get_attribute("src").startswith("data:image/svg+xml")
     box = code.bounding_box()
     assert box["width"] >= 300 and box["y"] + box["height"] <= height  # big, and on screen
-    assert decode(page, "img.ctg-join-code") == [page.url]
+    assert decode(page, "img.ctg-join-code") == [joined]
     page.screenshot(path=str(SCREENSHOTS / f"presentation-join-{width}x{height}.png"))
 
     page.keyboard.press("Escape")
@@ -127,8 +139,8 @@ def test_join_this_session_shows_a_qr_code_of_the_page_address(web, ds, size):
     page.keyboard.press("PageDown")
     expect_step(page, 4, steps)
     page.get_by_role("button", name="Join this session").click()
-    expect(code).to_have_attribute("alt", page.url)
-    assert decode(page, "img.ctg-join-code") == [page.url]
+    expect(code).to_have_attribute("alt", join_address(page.url))
+    assert decode(page, "img.ctg-join-code") == [join_address(page.url)]
     web.assert_only_local()
 
 

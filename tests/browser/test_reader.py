@@ -16,7 +16,7 @@ from browser_kit import (
     copy_data,
     open_filters,
     query_of,
-    table_column,
+    shown_ids,
     wait_ready,
 )
 from playwright.sync_api import expect
@@ -54,14 +54,19 @@ def test_from_the_overview_a_summary_cell_reaches_its_evidence_in_two_clicks(web
     expected = list(query.cell_records(ds, "project", "systems_processes", "pathway")["Record"])
     expect(page.locator(".ctg-records caption")).to_have_text(
         f"{len(expected)} record" + ("" if len(expected) == 1 else "s"))
-    assert table_column(page, ".ctg-records") == expected
+    assert shown_ids(page, ".ctg-records") == expected
 
     page.locator(".ctg-cite-button").click()
 
     citation = page.locator(".ctg-citation").input_value()
     assert f"Dataset version {ds.version}, data as of {ds.data_as_of}." in citation
-    assert page.url in citation
     assert "Mechanisms × contexts" in citation
+    # What the view says, whose coding it is, and the local address named as such.
+    assert citation.startswith("Systems and processes × Pathway homeless care (UCLH): rated ")
+    assert "The ratings are the coding of the Closing the Gap evidence explorer curators, " \
+           "not findings of OPM" in citation
+    assert page.url in citation  # no read-only site configured: the page's own address ...
+    expect(page.locator(".ctg-cite-local")).to_contain_text("only works on this computer")
 
 
 def test_filter_chips_work_from_the_keyboard_with_right_counts(web, ds):
@@ -136,9 +141,9 @@ def test_a_formula_planted_in_the_data_downloads_as_inert_text(web, formula_serv
     but starts it with an apostrophe, so it stays text."""
     server, record = formula_server
     page = web.open("matrix", server=server)
-    link = page.locator('.ctg-download-box a.ctg-download[download$=".csv"]')
+    button = page.get_by_role("button", name=re.compile(r"^Download \d+ records \(CSV\)$"))
     with page.expect_download() as download:
-        link.click()
+        button.click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
     saved = {row["Record"]: row for row in csv.DictReader(io.StringIO(text))}
     assert saved[record]["Why this rating"] == '\'=HYPERLINK("http://attacker.example/","click")'

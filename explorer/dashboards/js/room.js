@@ -18,7 +18,8 @@ function render({ model, el }) {
                          text: "Participants answer three questions on their phones; the " +
                                "answers appear here, beside the evidence, when you reveal them." });
   const message = h("p", { className: "ctg-room-message", attrs: { role: "status" } });
-  const image = h("img", { className: "ctg-room-qr", alt: "" });
+  // The QR image exists only once the kernel has made a code (no empty <img> before).
+  let image = null;
   const address = h("p", { className: "ctg-room-address" });
   const code = h("span", { className: "ctg-room-code" });
   const counts = h("p", { className: "ctg-room-counts", attrs: { "aria-live": "polite" } });
@@ -30,7 +31,7 @@ function render({ model, el }) {
   const clear = button("Clear answers", "ctg-room-clear");
   const close = button("Close room", "ctg-room-close");
   const live = h("div", { className: "ctg-room-live" },
-    h("div", { className: "ctg-room-join" }, image,
+    h("div", { className: "ctg-room-join" },
       h("div", { className: "ctg-room-words" },
         h("p", { text: "Join on your phone: scan the code, or open" }), address,
         h("p", { className: "ctg-room-code-line" }, "Room code ", code), question, counts)),
@@ -65,8 +66,17 @@ function render({ model, el }) {
     if (!s.open) { return; }
     code.textContent = s.code;
     address.textContent = s.join || "(open this page by the server's network address)";
-    if (s.qr) { image.src = s.qr; image.alt = `QR code of ${s.join}`; image.hidden = false; }
-    else { image.hidden = true; }
+    if (s.qr) {
+      if (!image) {
+        image = h("img", { className: "ctg-room-qr" });
+        live.querySelector(".ctg-room-join").prepend(image);
+      }
+      image.src = s.qr;
+      image.alt = `QR code of ${s.join}`;
+      image.hidden = false;
+    } else if (image) {
+      image.hidden = true;
+    }
     question.textContent = `Question ${s.number} of ${s.total}: ${s.title}`;
     counts.textContent = `${s.joined} joined · ${s.answered} answered this question` +
       (s.revealed ? "" : " (answers hidden until Reveal)") + (s.locked ? " · locked" : "");
