@@ -287,21 +287,23 @@ def answers_table(ds: Dataset, answers: Answers) -> pd.DataFrame:
 
     One row per item of the exercise, in the exercise's order: the project's name, each
     relationship type, each mechanism (with its "how"), each foundation and each
-    recommendation. Unanswered items say so, so the table is the whole exercise.
+    recommendation. Unanswered items (an unticked box included: it may mean "no" or "not
+    thought about") say "Not answered", so the table is the whole exercise.
     """
     questions = exercise(ds)
     rows: list[tuple[str, str, str, str]] = [
         ("Project", "Name", answers.name or NOT_ANSWERED, "")]
     rows += [("Relationship targeted", o.label,
-              "Yes" if o.id in answers.relationships else "No", "")
+              "Yes" if o.id in answers.relationships else NOT_ANSWERED, "")
              for o in questions.relationships]
     rows += [("Mechanism to activate", o.label,
-              "Yes" if o.id in answers.mechanisms else "No", answers.how.get(o.id, ""))
+              "Yes" if o.id in answers.mechanisms else NOT_ANSWERED,
+              answers.how.get(o.id, ""))
              for o in questions.mechanisms]
     rows += [("Foundation in place", o.label,
               FOUNDATION_LEVELS.get(answers.foundations.get(o.id, ""), NOT_ANSWERED), "")
              for o in questions.foundations]
     rows += [("Recommendation: we do this", o.label,
-              "Yes" if o.id in answers.recommendations else "No", "")
+              "Yes" if o.id in answers.recommendations else NOT_ANSWERED, "")
              for o in questions.recommendations]
     return pd.DataFrame(rows, columns=ANSWER_COLUMNS)

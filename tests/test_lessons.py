@@ -169,10 +169,10 @@ def test_the_answers_table_is_the_whole_exercise(with_recommendation):
         how={"patient_beliefs": "peer mentors"}, recommendations=("f2",)))
     assert table.values.tolist() == [
         ["Project", "Name", "Not answered", ""],
-        ["Relationship targeted", "Person and professional", "No", ""],
+        ["Relationship targeted", "Person and professional", "Not answered", ""],
         ["Relationship targeted", "Person and system", "Yes", ""],
         ["Mechanism to activate", "patient beliefs", "Yes", "peer mentors"],
-        ["Mechanism to activate", "professional beliefs", "No", ""],
+        ["Mechanism to activate", "professional beliefs", "Not answered", ""],
         ["Foundation in place", "Leadership", "Not answered", ""],
         ["Recommendation: we do this", "say that relationships are the aim", "Yes", ""],
     ]
@@ -236,7 +236,9 @@ def test_the_nearest_projects_evidence_sits_beside_the_plan(mini):
     assert '<a href="story.ipynb?project=beta">Beta</a>' in nearest_block
     assert 'href="matrix.ipynb?cell=professional_beliefs:beta"' in nearest_block
     assert "ctg-strength-partial" in nearest_block and "peer training" in nearest_block
-    assert "Closeness 2.00 of 2." in nearest_block
+    assert "Closeness" not in nearest_block  # no score to decode: what is shared, in words
+    assert ("Mechanisms you intend that their evidence shows activated: professional beliefs"
+            in nearest_block)
     assert "Tick at least one" in str(results_html(mini, Answers()))
 
 

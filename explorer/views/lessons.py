@@ -43,12 +43,12 @@ INTRO = ("A short exercise for a workshop. Answer four questions about your own 
          "shows the nearest one and what its evidence says.")
 PRIVACY = ("Nothing you type is stored on the server: your answers live only in this page's "
            "address (copy it to share them) and in the downloads below.")
-NEAREST_HELP = ("Tick at least one relationship or mechanism above to find the nearest "
-                "project.")
-CLOSENESS_HELP = ("Closeness counts what you and a project both name, out of everything "
-                  "either of you names: once for relationships, once for mechanisms (a "
-                  "project's mechanisms are those its evidence rates evident or partial). It "
-                  "runs from 0 (nothing in common) to 2 (the same on both).")
+NEAREST_HELP = ("Tick at least one relationship or mechanism in the questions below: the "
+                "nearest project and its evidence then appear here.")
+CLOSENESS_HELP = ("Projects are ranked by how much of what you name they share: the "
+                  "relationships you both target, and the mechanisms you intend that their "
+                  "evidence shows activated (rated evident or partial), each against "
+                  "everything either of you names.")
 
 
 def no_links(page: str, **parameters: str) -> str:
@@ -116,7 +116,7 @@ def _nearest_block(ds: Dataset, answers: Answers, row: Any, href: Href) -> dict[
     ratings = lessons.project_ratings(ds, row.project_id)
     table = pd.DataFrame({
         "Mechanism": ratings.mechanism,
-        "You intend it": ["Yes" if m in answers.mechanisms else "No"
+        "You intend it": ["Yes" if m in answers.mechanisms else lessons.NOT_ANSWERED
                           for m in ratings.mechanism_id],
         "How you plan it": [answers.how.get(m, "") for m in ratings.mechanism_id],
         "Their rating": [
@@ -130,8 +130,7 @@ def _nearest_block(ds: Dataset, answers: Answers, row: Any, href: Href) -> dict[
     why = (f"Relationships you both target: {_names(relationship_labels, row.shared_relationships)}"
            f" (they target {_names(relationship_labels, row.relationships)}). Mechanisms you "
            f"intend that their evidence shows activated: "
-           f"{_names(facet_options(ds, 'mechanism'), row.shared_mechanisms)}. Closeness "
-           f"{row.closeness:.2f} of 2.")
+           f"{_names(facet_options(ds, 'mechanism'), row.shared_mechanisms)}.")
     return {"name": row.project, "story": href("story", project=row.project_id),
             "why": why,
             "ratings": html.table(table, f"{row.project}: its evidence beside your plan")}
@@ -152,9 +151,8 @@ def _closeness_table(ds: Dataset, ranked: pd.DataFrame, href: Href) -> Markup:
         "Mechanisms in common": [
             f"{len(r.shared_mechanisms)}: {_names(mechanism_labels, r.shared_mechanisms)}"
             for r in rows(ranked)],
-        "Closeness (0 to 2)": [f"{c:.2f}" for c in ranked.closeness],
     })
-    return html.table(table, "Every identified project, closest first",
+    return html.table(table, "Every identified project, the closest first",
                       ["differs" if n else "" for n in ranked.nearest])
 
 
@@ -193,6 +191,7 @@ def results_html(ds: Dataset, answers: Answers, href: Href = no_links) -> Markup
     done = sum(f in answers.recommendations for f in recommendations.finding_id)
     return html.render(
         "lessons.html.j2", links=href is not no_links, name=answers.name,
+        empty=answers.is_empty,
         answers=html.table(lessons.answers_table(ds, answers), "What you answered"),
         nearest=[_nearest_block(ds, answers, r, href) for r in rows(shown)],
         more=", ".join(rest.project), nearest_help=NEAREST_HELP, closeness_help=CLOSENESS_HELP,
@@ -266,18 +265,25 @@ class LessonsView(View):
             Html("header", html.render("lessons_intro.html.j2", title=self.title, intro=INTRO,
                                        privacy=PRIVACY if links.kind == "live" else "",
                                        lead=lead)),
-            Form("form", questions, form_value(answers), form_query, worksheet),
         ]
-        if links.kind == "live":
+        form = Form("form", questions, form_value(answers), form_query, worksheet)
+        if links.kind != "live":
+            blocks.append(form)
+        else:
             link = "lessons.ipynb" + to_query(state.with_values(present=None, step=None))
             slug = html.slug(answers.name)[:40].strip("-") or "your-project"
             blocks += [
+                # The result comes first (a phone reader sees it without scrolling past
+                # the questions); the questions follow, then a link back up to it.
+                Html("results", results_html(ds, answers, links.href), css="ctg-lessons"),
                 Download("html", "Download your answers and the comparison (HTML)",
                          f"lessons-{slug}.html", "text/html",
                          lambda: download_html(ds, answers, link).encode("utf-8")),
                 Download("csv", "Download your answers (CSV)", f"lessons-{slug}.csv",
                          "text/csv", lambda: download_csv(ds, answers).encode("utf-8")),
-                Html("results", results_html(ds, answers, links.href), css="ctg-lessons"),
+                form,
+                Html("to_result", html.fragment("link", "#ctg-nearest-title",
+                                                "Back up to your result"), css="ctg-help"),
             ]
         return Content(self.title, tuple(blocks), self.describe(ds, state))
 

@@ -371,10 +371,12 @@ class Session:
 
 
 def wait_ready(page: Page, chart: bool) -> None:
-    """Wait for the dashboard root, then for its plotly chart when it should have one."""
+    """Wait for the dashboard root, then for its plotly chart when it should have one (on a
+    narrow screen, for the chart's folded "Show the chart" instead)."""
     expect(page.locator(".ctg-root")).to_be_visible(timeout=FIRST_RENDER_MS)
     if chart:
-        expect(page.locator(".ctg-figure .js-plotly-plot .main-svg").first).to_be_visible(
+        expect(page.locator(".ctg-figure .js-plotly-plot .main-svg, "
+                            ".ctg-figure[data-folded] summary").first).to_be_visible(
             timeout=FIRST_RENDER_MS)
 
 

@@ -1,10 +1,11 @@
-"""Layouts that hold: laptop, projector (presentation mode), tablet and 200% zoom.
+"""Layouts that hold: laptop, projector (presentation mode), tablet, phone and 200% zoom.
 
 Every page is opened at each size; nothing runs off the side of the page (wide tables, the
-grid and charts scroll inside their own boxes), no control's label is cut off in presentation
-mode, and a screenshot of each page at each size is saved in test-artifacts/ for a person to
-look at. 200% browser zoom is a viewport of half the width at twice the pixel density, which
-is what the browser lays out when a reader zooms in.
+grid and charts scroll inside their own boxes), no chart's labels run into each other or into
+its title, no control's label is cut off in presentation mode, and a screenshot of each page
+at each size is saved in test-artifacts/ for a person to look at. 200% browser zoom is a
+viewport of half the width at twice the pixel density, which is what the browser lays out
+when a reader zooms in; a phone is 375 px wide (charts fold behind "Show the chart" there).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ LAYOUTS = (
     Layout("laptop", 1366, 768),
     Layout("projector", 1920, 1080, present=True),
     Layout("tablet", 768, 1024),
+    Layout("phone", 375, 812, scale=2),
     Layout("zoom200", 683, 384, scale=2),
 )
 # Boxes allowed to scroll sideways on their own: the evidence grid, wide tables, charts.
@@ -56,23 +58,29 @@ CLIPPED_JS = """() => [...document.querySelectorAll(
   .filter((el) => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
   .map((el) => (el.textContent || el.value || '').trim().slice(0, 60))"""
 
-# A chart's title and note against its axis labels: plotly centres a title in the top
-# margin by default, where the matrix's top-side column labels also go.
+# Texts of a chart that must not run into each other: its title and note (plotly centres a
+# title in the top margin by default, where the matrix's top-side column labels also go), the
+# labels along one axis, and a Sankey's node labels.
 CHART_COLLISIONS_JS = """() => {
   const box = (el) => el.getBoundingClientRect();
   const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
     && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const shown = (el) => { const b = box(el); return b.width > 0 && b.height > 0; };
+  const name = (el) => el.textContent.slice(0, 30);
   const found = [];
-  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
-    const titles = [...plot.querySelectorAll('text.gtitle, text.gtitle-subtitle')];
-    const ticks = [...plot.querySelectorAll('.xtick text, .ytick text')];
-    for (const title of titles) {
-      for (const tick of ticks) {
-        if (meet(box(title), box(tick))) {
-          found.push(`${title.textContent.slice(0, 30)} / ${tick.textContent.slice(0, 30)}`);
-        }
-      }
+  const apart = (group, others) => group.forEach((a, i) => {
+    for (const b of (others || group.slice(i + 1))) {
+      if (a !== b && meet(box(a), box(b))) { found.push(`${name(a)} / ${name(b)}`); }
     }
+  });
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const all = (selector) => [...plot.querySelectorAll(selector)].filter(shown);
+    const titles = all('text.gtitle, text.gtitle-subtitle');
+    apart(titles);
+    apart(titles, all('.xtick text, .ytick text, .sankey .node-label'));
+    apart(all('.xtick text'));
+    apart(all('.ytick text'));
+    apart(all('.sankey .node-label'));
   }
   return found;
 }"""
@@ -96,8 +104,8 @@ def sized(chromium, voila, request):
                          indirect=True)
 def test_every_page_fits_its_screen(sized):
     """At each size no page runs off the side (only grids, wide tables and charts scroll in
-    their own boxes), no chart's title runs into its axis labels, and in presentation mode no
-    label is cut off."""
+    their own boxes), no chart's title, note or labels run into each other, and in
+    presentation mode no label is cut off."""
     session, layout = sized
     page = session.new_page()
     problems = []
@@ -109,7 +117,7 @@ def test_every_page_fits_its_screen(sized):
             problems.append(f"{name}: runs off the side: {overflow['wide']}")
         collisions = page.evaluate(CHART_COLLISIONS_JS)
         if collisions:
-            problems.append(f"{name}: chart title over axis labels: {collisions}")
+            problems.append(f"{name}: chart texts run into each other: {collisions}")
         if layout.present:
             clipped = page.evaluate(CLIPPED_JS)
             if clipped:

@@ -7,6 +7,7 @@ import re
 import pytest
 from browser_kit import PAGES, assert_no_voila_error, screenshot
 from playwright.sync_api import expect
+from test_plain_words import FILE_NAME, ID_SHAPES, SECTION_MARK
 
 from explorer.pages import PAGES as REGISTRY
 from explorer.pages import live_pages
@@ -28,4 +29,28 @@ def test_each_dashboard_renders(web, name):
     expect(page.locator(".ctg-nav a[aria-current='page']")).to_have_text(REGISTRY[name].title)
     expect(page).to_have_title(re.compile(rf"^{re.escape(REGISTRY[name].title)} · "))
     screenshot(page, name)
+    web.assert_clean()
+
+
+def _reader_states(ds) -> dict[str, str]:
+    """Each page's address at its default view, and the matrix with a rated cell chosen (its
+    records table open) and compare with two projects."""
+    states = dict.fromkeys(PAGES, "")
+    rated = ds.mechanism_evidence[ds.mechanism_evidence.strength != "not_reported"].iloc[0]
+    states["matrix"] = f"cell={rated.mechanism_id}:{rated.project_id}"
+    states["compare"] = "project=" + ",".join(ds.projects.project_id[:2])
+    return states
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_record_id_file_name_or_section_mark_reaches_a_reader(web, ds, name):
+    """What a page shows a reader names things in words: no record id, no data file's name,
+    no codebook section mark (ids stay in the folded "Record ids" list for analysts, whose
+    text is not shown until it is opened)."""
+    page = web.open(name, _reader_states(ds)[name])
+    expect(page.locator(".ctg-root")).to_be_visible()
+    text = page.locator(".ctg-root").inner_text()
+    found = [match.group(0) for pattern in (*ID_SHAPES, FILE_NAME, SECTION_MARK)
+             for match in re.finditer(pattern, text)]
+    assert found == []
     web.assert_clean()

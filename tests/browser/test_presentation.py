@@ -97,7 +97,6 @@ def decode(page: Page, selector: str) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
-@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def join_address(url: str) -> str:
     """The page's address without the presenter's own state (presentation mode, step)."""
     parts = urlsplit(url)
@@ -106,6 +105,7 @@ def join_address(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept, safe=",:"), fragment=""))
 
 
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_join_this_session_shows_a_qr_code_of_the_view_without_the_presenters_state(
         web, ds, size):
     """The panel shows the view's address as large text and as a QR code that decodes to it,

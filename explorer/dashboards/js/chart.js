@@ -6,14 +6,66 @@
 // `plotly()` comes from plotly_loader.js, which widgets.py puts in front of this module.
 
 const PRINT_WIDTH_PX = 690;
+// The size the figures' fonts are chosen for: a page whose text is larger (presentation
+// mode sets 22 px) gets chart text scaled by the same ratio.
+const BASE_FONT_PX = 16;
+// Below this width a chart folds away behind "Show the chart" (the tables on the page say
+// the same); opened, it keeps a readable width (explorer.css) and scrolls sideways inside
+// its own box.
+const NARROW = "(max-width: 600px)";
+
+// A copy of a figure's layout and traces with every font size multiplied by `factor`
+// (font, tickfont, textfont, title.font, subtitle.font, legend.font, annotations' fonts).
+function scaleFonts(value, factor, key) {
+  if (Array.isArray(value)) { return value.map((item) => scaleFonts(item, factor)); }
+  if (!value || typeof value !== "object") { return value; }
+  const copy = {};
+  for (const [name, item] of Object.entries(value)) {
+    copy[name] = scaleFonts(item, factor, name);
+  }
+  if (key && /font$/i.test(key) && typeof copy.size === "number") {
+    copy.size = Math.round(copy.size * factor);
+  }
+  return copy;
+}
+
+function scaled(figure, factor) {
+  if (Math.abs(factor - 1) < 0.05) { return figure; }
+  const layout = scaleFonts(figure.layout || {}, factor);
+  // plotly's default text is 12 px: a layout without its own font gets that, scaled.
+  layout.font = { size: 12, ...(figure.layout || {}).font, ...layout.font };
+  if (!(figure.layout || {}).font) { layout.font.size = Math.round(12 * factor); }
+  if (typeof layout.height === "number") { layout.height = Math.round(layout.height * factor); }
+  if (typeof layout.width === "number") { layout.width = Math.round(layout.width * factor); }
+  for (const side of ["t", "b", "l", "r"]) {
+    if (layout.margin && typeof layout.margin[side] === "number") {
+      layout.margin[side] = Math.round(layout.margin[side] * factor);
+    }
+  }
+  return { data: scaleFonts(figure.data || [], factor), layout };
+}
 
 function render({ model, el }) {
   el.classList.add("ctg-figure");
   const plot = h("div", { className: "ctg-plot" });
   const alt = h("p", { className: "ctg-srOnly ctg-alt" });
-  el.append(plot, alt);
+  const fold = h("details", { className: "ctg-chart-fold" },
+                 h("summary", { text: "Show the chart (the tables below say the same)" }),
+                 plot);
+  el.append(fold, alt);
+  const narrow = window.matchMedia(NARROW);
+  fold.open = !narrow.matches;
   let drawn = false;
   let draws = 0;
+  let waiting = false; // a figure arrived while the chart was folded away
+  let factor = 1;
+  let watched = null;
+  // Presentation mode is switched by a class on the explorer's root: redraw at its size.
+  const rootClasses = new MutationObserver(() => {
+    if (drawn && fontFactor() !== factor) { draw(); }
+  });
+  const fontFactor = () => (parseFloat(getComputedStyle(el).fontSize) || BASE_FONT_PX) /
+    BASE_FONT_PX;
 
   const config = () => ({
     displaylogo: false,
@@ -31,9 +83,23 @@ function render({ model, el }) {
       return;
     }
     el.style.display = "";
+    if (!fold.open) {
+      waiting = true;
+      el.dataset.folded = "true"; // tests and benchmarks: folded, nothing more to wait for
+      return;
+    }
+    waiting = false;
+    delete el.dataset.folded;
     try {
       const Plotly = await plotly();
-      await Plotly.react(plot, figure.data, figure.layout || {}, config());
+      const root = el.closest(".ctg-root");
+      if (root && root !== watched) {
+        watched = root;
+        rootClasses.observe(root, { attributes: true, attributeFilter: ["class"] });
+      }
+      factor = fontFactor();
+      const shown = scaled(figure, factor);
+      await Plotly.react(plot, shown.data, shown.layout, config());
       drawn = true;
       // A printed page is about 700 CSS pixels wide: the print stylesheet zooms the chart
       // by this much so that it fits (a chart drawn for a wide screen would be cut off).
@@ -50,10 +116,25 @@ function render({ model, el }) {
     }
   };
 
+  fold.addEventListener("toggle", () => {
+    if (!fold.open) { return; }
+    if (waiting || !drawn) { draw(); } else {
+      plotly().then((Plotly) => Plotly.Plots.resize(plot)).catch(() => {});
+    }
+  });
+  const followWidth = () => { fold.open = !narrow.matches; };
+  narrow.addEventListener("change", followWidth);
+  // A printed page holds the chart whatever the screen's width.
+  const unfold = () => { fold.open = true; };
+  window.addEventListener("beforeprint", unfold);
+
   model.on("change:figure", draw);
   model.on("change:description", () => { alt.textContent = model.get("description") || ""; });
   draw();
   return () => {
+    rootClasses.disconnect();
+    narrow.removeEventListener("change", followWidth);
+    window.removeEventListener("beforeprint", unfold);
     if (drawn) { plotly().then((Plotly) => Plotly.purge(plot)).catch(() => {}); }
   };
 }

@@ -151,6 +151,9 @@ function render({ model, el }) {
     }
     const url = new URL(link.href, window.location.href);
     if (url.origin !== window.location.origin) { return; }
+    // A link to a place on this page ("#…") is the browser's to follow.
+    if (url.hash && url.pathname === window.location.pathname &&
+        url.search === window.location.search) { return; }
     const here = window.location.pathname.replace(/[^/]+$/, "");
     if (url.pathname.replace(/[^/]+$/, "") !== here) { return; }
     const page = pageOf(url, pages());
