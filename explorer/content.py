@@ -400,11 +400,15 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
 
 
 def _concerns(ds: Dataset, row: Any) -> str:
+    """What a barrier or enabler bears on, in words: a foundation's or mechanism's name, or
+    the context factor it describes (its description, never its id)."""
     parts = []
     if isinstance(row.foundation_id, str):
-        parts.append(query.humanise(row.foundation_id))
+        foundations = dict(zip(ds.foundations.foundation_id, ds.foundations.label, strict=True))
+        parts.append(foundations.get(row.foundation_id, query.humanise(row.foundation_id)))
     if isinstance(row.mechanism_id, str):
         parts.append(query.facet_options(ds, "mechanism")[row.mechanism_id])
     if isinstance(row.context_id, str):
-        parts.append(f"context {row.context_id}")
-    return ", ".join(parts) or str(row.category)
+        contexts = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
+        parts.append(f"the context: {contexts[row.context_id]}")
+    return "; ".join(parts) or query.humanise(str(row.category))

@@ -83,8 +83,10 @@ def _figure(data: list[dict[str, Any]], title: str, height: int, **layout: Any) 
     base: dict[str, Any] = {
         # Pinned to the top of the figure: plotly's default centres the title in the top
         # margin, where a matrix's top-side column labels would run into its subtitle.
+        # automargin: the title and its note push the plot down instead of lying over
+        # the top-side labels when a narrow screen stands the labels on end.
         "title": {"text": title, "x": 0, "xanchor": "left", "y": 1, "yref": "container",
-                  "yanchor": "top", "pad": {"t": 12}},
+                  "yanchor": "top", "pad": {"t": 12}, "automargin": True},
         "font": {"family": FONT, "size": 14},
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
@@ -170,7 +172,7 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
         **size,
         margin={"l": 10, "r": 30, "t": 130, "b": 90},
         xaxis={"title": {"text": ""}, "type": "category", "categoryorder": "array",
-               "categoryarray": columns, "side": "top", "tickangle": 0, "showgrid": True,
+               "categoryarray": columns, "side": "top", "showgrid": True,
                "gridcolor": "#eeeeee", "tickfont": {"size": 12}, "automargin": True},
         yaxis={"title": {"text": ""}, "type": "category", "categoryorder": "array",
                "categoryarray": list(reversed(mechanisms)), "showgrid": True,
@@ -253,8 +255,44 @@ NODE_TITLES = {"context": "Context", "activity": "Activity", "mechanism": "Mecha
                "outcome": "Outcome"}
 
 
+NODE_COLUMNS = ("context", "activity", "mechanism", "outcome")
+
+
+def _node_positions(nodes: list[tuple[str, str, str]]) -> tuple[list[float], list[float]]:
+    """Each node's place: one column per kind (context, activity, mechanism, outcome) and
+    evenly down its column in order of appearance. Left to plotly, a node goes as far right
+    as its longest chain, so a mechanism reached through a context and an activity would sit
+    beside the outcomes, its label over theirs."""
+    kinds = [k for k in NODE_COLUMNS if any(kind == k for kind, _, _ in nodes)]
+    kinds += sorted({kind for kind, _, _ in nodes} - set(kinds))
+    column = {k: _column_x(i, len(kinds)) for i, k in enumerate(kinds)}
+    placed: dict[str, int] = {}
+    totals = {k: sum(kind == k for kind, _, _ in nodes) for k in kinds}
+    xs, ys = [], []
+    for kind, _, _ in nodes:
+        placed[kind] = placed.get(kind, 0) + 1
+        xs.append(column[kind])
+        ys.append((placed[kind] - 0.5) / totals[kind])
+    return xs, ys
+
+
+def _column_x(i: int, columns: int) -> float:
+    """Where column ``i`` of ``columns`` stands (0 to 1). The last column's labels sit to the
+    left of its nodes and the others' to the right, so the last gap is made the widest: the
+    other columns share the left 55%."""
+    if columns < 2:
+        return 0.001
+    if i == columns - 1:
+        return 0.999
+    return 0.001 + 0.55 * i / max(columns - 2, 1)
+
+
 def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float, str]],
-            labels: dict[str, str], title: str, height: int) -> Figure:
+            labels: dict[str, str], title: str, height: int, note: str = "") -> Figure:
+    """A Sankey diagram of ``nodes`` in columns by kind, links coloured by strength, with a
+    legend of the strengths it shows (a Sankey has none of its own: one empty marker trace
+    per strength makes it)."""
+    xs, ys = _node_positions(nodes)
     sankey = {
         "type": "sankey",
         "arrangement": "snap",
@@ -265,6 +303,8 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
                            for kind, _, label in nodes],
             "hovertemplate": "%{customdata}<extra></extra>",
             "color": [NODE_COLOURS.get(kind, "#999999") for kind, _, _ in nodes],
+            "x": xs,
+            "y": ys,
             "pad": 18,
             "thickness": 14,
         },
@@ -278,10 +318,24 @@ def _sankey(nodes: list[tuple[str, str, str]], links: list[tuple[int, int, float
                              "strength: %{customdata}<extra></extra>",
         },
     }
-    return _figure([sankey], title, height)
+    shown = [s for s in (*STRENGTH_ORDER, NO_ROWS) if any(k == s for *_, k in links)]
+    key = [{"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+            "name": labels.get(strength, strength), "hoverinfo": "skip", "showlegend": True,
+            "marker": {"color": _fade(STRENGTH_STYLE[strength][0]), "symbol": "square",
+                       "size": 14}} for strength in shown]
+    hidden = {"visible": False, "fixedrange": True}
+    figure = _figure([sankey, *key], title, height, xaxis=hidden, yaxis=hidden,
+                     showlegend=bool(key),
+                     legend={"title": {"text": "Link colour: the rating"}, "orientation": "h",
+                             "y": -0.02, "yanchor": "top", "x": 0},
+                     margin={"l": 10, "r": 10, "t": 80 if note else 60, "b": 50})
+    if note:
+        figure["layout"]["title"]["subtitle"] = {"text": _text(note),
+                                                 "font": {"size": 12, "color": "#333333"}}
+    return figure
 
 
-NODE_LABEL_LINE = 24
+NODE_LABEL_LINE = 18
 NODE_LABEL_LINES = 3
 
 
@@ -322,9 +376,9 @@ def story_figure(chains: pd.DataFrame, project_name: str) -> Figure:
         for r in rows(chains)
     ]
     height = max(360, 56 * max(len(nodes), 1))
-    return _sankey(nodes, links, _strength_labels(chains),
-                   f"{_text(project_name)}: from context to activities, mechanisms and outcomes",
-                   min(height, 1100))
+    return _sankey(nodes, links, _strength_labels(chains), _text(project_name),
+                   min(height, 1100),
+                   note="What it did, from context to activities, mechanisms and outcomes")
 
 
 def describe_sankey(chains: pd.DataFrame) -> str:

@@ -62,15 +62,27 @@ def test_describe_matrix_is_a_text_alternative(mini):
 
 
 def test_story_figure_is_a_sankey_with_one_node_per_step(mini):
-    """A project's story chart is a Sankey with one node per step and one link per chain."""
+    """A project's story chart is a Sankey with one node per step and one link per chain,
+    its nodes in one column per kind (context, activity, mechanism, outcome) and a legend of
+    the strengths its links show."""
     chains = query.project_chains(mini, "alpha")
     fig = valid(figures.story_figure(chains, "Alpha"))
-    (sankey,) = fig["data"]
+    sankey, *key = fig["data"]
     assert sankey["type"] == "sankey"
-    assert list(sankey["node"]["label"]) == ["money tight", "course", "patient beliefs", "more",
-                                             "staff stretched", "professional beliefs"]
+    labels = [label.replace("<br>", " ") for label in sankey["node"]["label"]]
+    assert labels == ["money tight", "course", "patient beliefs", "more", "staff stretched",
+                      "professional beliefs"]
     assert len(sankey["link"]["source"]) == len(chains)
-    assert fig["layout"]["title"]["text"].startswith("Alpha: from context to activities")
+    columns = dict(zip(labels, sankey["node"]["x"], strict=True))
+    assert (columns["money tight"] < columns["course"] < columns["patient beliefs"]
+            == columns["professional beliefs"] < columns["more"])
+    assert [t["name"] for t in key] == [query.strength_label(mini, s)
+                                        for s in dict.fromkeys(chains.strength)
+                                        if s != "not_reported"]
+    assert fig["layout"]["showlegend"] is True
+    assert fig["layout"]["title"]["text"] == "Alpha"
+    assert fig["layout"]["title"]["subtitle"]["text"].endswith(
+        "from context to activities, mechanisms and outcomes")
 
 
 def test_long_node_labels_are_shortened_but_kept_on_hover():
@@ -82,7 +94,7 @@ def test_long_node_labels_are_shortened_but_kept_on_hover():
     chains = pd.DataFrame([("context", "c1", long, "mechanism", "m", "Mech", "evident", "e1")],
                           columns=["source_kind", "source_id", "source", "target_kind",
                                    "target_id", "target", "strength", "evidence_id"])
-    (sankey,) = figures.story_figure(chains, "X")["data"]
+    sankey, *_ = figures.story_figure(chains, "X")["data"]
     lines = sankey["node"]["label"][0].split("<br>")
     assert len(lines) <= figures.NODE_LABEL_LINES and lines[-1].endswith("…")
     assert all(len(line) <= figures.NODE_LABEL_LINE for line in lines)
@@ -99,9 +111,10 @@ def test_describe_sankey_lists_every_link_in_words(mini):
 def test_flows_figure_joins_activities_mechanisms_and_outcome_domains(mini):
     """The flows chart joins activity types, mechanisms and outcome domains, counting every link."""
     links = query.activity_mechanism_links(mini)
-    (sankey,) = valid(figures.flows_figure(links))["data"]
-    assert set(sankey["node"]["label"]) == {"Staff training", "patient beliefs",
-                                            "professional beliefs", "Confidence and control"}
+    sankey, *_ = valid(figures.flows_figure(links))["data"]
+    labels = {label.replace("<br>", " ") for label in sankey["node"]["label"]}
+    assert labels == {"Staff training", "patient beliefs", "professional beliefs",
+                      "Confidence and control"}
     assert sum(sankey["link"]["value"]) == 4
 
 
@@ -123,7 +136,7 @@ def test_data_text_in_charts_is_escaped_for_plotlys_html_labels(mini):
                           columns=["source_kind", "source_id", "source", "target_kind",
                                    "target_id", "target", "strength", "evidence_id"])
     fig = figures.story_figure(chains, planted)
-    (sankey,) = fig["data"]
+    sankey, *_ = fig["data"]
     assert "<img" not in sankey["node"]["label"][0] and "&lt;img" in sankey["node"]["label"][0]
     assert "<img" not in sankey["node"]["customdata"][0]
     assert fig["layout"]["title"]["text"].startswith("&lt;img")

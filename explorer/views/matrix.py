@@ -79,7 +79,7 @@ def reader_caption(records: int) -> str:
 def _reader_html(ds: Dataset, filters: Filters) -> Markup:
     """The reader table of the records ``filters`` keep (rendered once per choice)."""
     table = query.reader_table(ds, filters)
-    return html.records_table(table.head(MAX_READER_ROWS), reader_caption(len(table)))
+    return html.evidence_table(ds, table.head(MAX_READER_ROWS), reader_caption(len(table)))
 
 
 def cell_anchor(mechanism_id: str, column_id: str) -> str:

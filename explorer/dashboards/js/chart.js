@@ -29,6 +29,23 @@ function scaleFonts(value, factor, key) {
   return copy;
 }
 
+// plotly makes room at the top for the top-side axis labels but not for the title's note
+// above them: when a narrow screen stands the labels on end they grow up into the note.
+// Measured after drawing, the plot area is moved down by the overlap (one more layout).
+async function clearTheTitle(Plotly, plot) {
+  const title = [...plot.querySelectorAll("text.gtitle, text.gtitle-subtitle")];
+  const labels = [...plot.querySelectorAll(".xtick text")]
+    .map((text) => text.getBoundingClientRect()).filter((box) => box.height > 0);
+  const area = plot.querySelector(".draglayer .nsewdrag");
+  const paper = plot.querySelector(".main-svg");
+  if (!title.length || !labels.length || !area || !paper) { return; }
+  const overlap = Math.max(...title.map((text) => text.getBoundingClientRect().bottom)) -
+    Math.min(...labels.map((box) => box.top));
+  if (overlap <= -4) { return; }
+  const top = area.getBoundingClientRect().top - paper.getBoundingClientRect().top;
+  await Plotly.relayout(plot, { "margin.t": Math.ceil(top + overlap + 8) });
+}
+
 function scaled(figure, factor) {
   if (Math.abs(factor - 1) < 0.05) { return figure; }
   const layout = scaleFonts(figure.layout || {}, factor);
@@ -100,6 +117,7 @@ function render({ model, el }) {
       factor = fontFactor();
       const shown = scaled(figure, factor);
       await Plotly.react(plot, shown.data, shown.layout, config());
+      await clearTheTitle(Plotly, plot);
       drawn = true;
       // A printed page is about 700 CSS pixels wide: the print stylesheet zooms the chart
       // by this much so that it fits (a chart drawn for a wide screen would be cut off).
