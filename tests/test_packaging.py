@@ -81,3 +81,14 @@ def test_the_installed_wheel_loads_its_embedded_data(wheel, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "explorer/_data"
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_of_the_package_is_over_500_lines():
+    """Each module of explorer/ holds one concept: none grows past 500 lines (CONTRIBUTING);
+    the failure names each one that does."""
+    long = {str(path.relative_to(ROOT)): lines for path in sorted((ROOT / "explorer").rglob("*.py"))
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert long == {}

@@ -195,3 +195,36 @@ def test_a_new_page_is_one_module_and_one_registry_entry(tmp_path):
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert (notebooks / "glossary.ipynb").is_file()
+
+
+BASIS_FACET = {"name": "basis", "title": "Basis", "plural": "Bases", "column": True,
+               "description": "Whether a source states the rating or the curators coded it.",
+               "path": ["mechanism_evidence.basis"]}
+
+
+def test_a_new_facet_is_one_entry_in_the_descriptor(mini_copy):
+    """Declaring one more facet in datapackage.json (here: each rating's basis) makes it a
+    filter of the evidence, a URL parameter of the pages that filter, a choice of the
+    matrix's columns and a filter box on the live page, with no change to the code."""
+    from explorer import load, query
+    from explorer.dashboards import build
+    from explorer.state import parse_query
+
+    descriptor_file = mini_copy.file("datapackage.json")
+    descriptor = json.loads(descriptor_file.read_text(encoding="utf-8"))
+    descriptor["explorer:facets"].append(BASIS_FACET)
+    descriptor_file.write_text(json.dumps(descriptor), encoding="utf-8")
+    ds = load(mini_copy.path)
+
+    bases = set(ds.mechanism_evidence.basis.astype(str))
+    assert bases <= set(query.facet_options(ds, "basis"))
+    coded = query.reader_table(ds, query.Filters(basis=("coded",)))
+    assert 0 < len(coded) == (ds.mechanism_evidence.basis == "coded").sum()
+    assert query.column_kinds(ds)["basis"] == "Bases"
+    assert set(query.matrix(ds, "basis").column_id) == set(query.facet_options(ds, "basis"))
+    for name in ("matrix", "flows"):
+        assert "basis" in page_parameters(ds, name)
+    assert parse_query(ds, "matrix", "basis=coded").values["basis"] == ("coded",)
+    app = build("matrix", "basis=coded", ds, strict=True)
+    facets = [facet["name"] for facet in app.current.widgets["filters"].facets]
+    assert "basis" in facets
