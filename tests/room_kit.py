@@ -97,8 +97,9 @@ class Phone:
                 reply = Reply(response.status, response.read().decode("utf-8"),
                               response.headers.get("Location", ""))
         except urllib.error.HTTPError as error:
-            reply = Reply(error.code, error.read().decode("utf-8"),
-                          error.headers.get("Location", ""))
+            with error:  # closed, or its socket stays open
+                reply = Reply(error.code, error.read().decode("utf-8"),
+                              error.headers.get("Location", ""))
         found = XSRF_FIELD.search(reply.body)
         if found:
             self.xsrf = found.group(1)

@@ -92,8 +92,12 @@ def _post(url: str, timeout: float = 5) -> None:
     """POST with a matching XSRF cookie and header (what Jupyter's API handlers require)."""
     request = urllib.request.Request(url, data=b"", method="POST", headers={
         "Cookie": "_xsrf=ctg-browser-tests", "X-XSRFToken": "ctg-browser-tests"})
-    with urllib.request.urlopen(request, timeout=timeout):
-        pass
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            pass
+    except urllib.error.HTTPError as error:
+        error.close()  # an error reply holds its socket open until closed
+        raise
 
 
 def shutdown_kernel(base: str, kernel_id: str) -> None:

@@ -323,8 +323,10 @@ class Analyst:
 
     def start_server(self) -> None:
         """Start this analyst's server (if it is not running) and wait until it is ready."""
-        with contextlib.suppress(urllib.error.HTTPError):  # 400: already running
+        try:
             self.hub_api("POST", f"users/{self.name}/server")
+        except urllib.error.HTTPError as error:  # 400: already running
+            error.close()
         deadline = time.monotonic() + SPAWN_TIMEOUT_S
         while time.monotonic() < deadline:
             server = self.hub_api("GET", f"users/{self.name}")["servers"].get("", {})

@@ -65,6 +65,8 @@ def replica_holding(replicas: Replicas, kernel_id: str) -> str | None:
                                         timeout=10) as reply:
                 if json.loads(reply.read()).get("id") == kernel_id:
                     return replica.name
+        except urllib.error.HTTPError as error:
+            error.close()
         except (urllib.error.URLError, OSError):
             continue
     return None

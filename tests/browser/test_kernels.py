@@ -34,7 +34,8 @@ def http_get(url: str) -> tuple[int, str]:
         with urllib.request.urlopen(url, timeout=120) as response:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+        with error:  # closed, or its socket stays open
+            return error.code, error.read().decode("utf-8", "replace")
 
 
 def kernel_id_of(body: str) -> str:

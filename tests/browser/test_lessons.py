@@ -36,12 +36,17 @@ def tab_to(page: Page, selector: str) -> None:
 
 
 def results_text(page: Page) -> str:
+    """The results as a reader sees them with the folded answers opened."""
+    page.evaluate("""() => document.querySelectorAll('.ctg-answers-fold')
+        .forEach((fold) => { fold.open = true; })""")
     return re.sub(r"\s+", " ", page.locator(".ctg-lessons-results").inner_text()).strip()
 
 
 def answers_rows(page: Page) -> list[list[str]]:
     """The 'What you answered' table as shown, header first."""
-    table = page.locator(".ctg-lessons-results table").first
+    page.evaluate("""() => document.querySelectorAll('.ctg-answers-fold')
+        .forEach((fold) => { fold.open = true; })""")
+    table = page.locator(".ctg-answers-fold table")
     header = [t.strip() for t in table.locator("thead th").all_inner_texts()]
     rows = [[t.strip() for t in row.locator("td").all_inner_texts()]
             for row in table.locator("tbody tr").all()]
@@ -111,7 +116,9 @@ def test_downloads_hold_what_is_shown_and_typed_html_stays_text(web, ds, chromiu
     page = web.open("lessons", urlencode({"name": name, "relationship_type": "person_system",
                                           "mechanism": mechanism, f"how.{mechanism}": how}))
     expect(page.locator("input[data-name]")).to_have_value(name)
-    expect(page.locator(".ctg-lessons-results h2").first).to_have_text(f"Your answers: {name}")
+    expect(page.locator(".ctg-lessons-results h2").first).to_have_text(
+        f"{name}: the nearest projects")
+    expect(page.locator(".ctg-answers-fold summary")).to_have_text(f"Your answers: {name}")
     assert page.evaluate("() => window.__pwned") is None
     expect(page.locator(".ctg-lessons-results img, .ctg-lessons-results script")
            ).to_have_count(0)

@@ -49,6 +49,7 @@ def kernel_alive(server, kernel: str) -> bool:
         with urllib.request.urlopen(f"{server.base}/api/kernels/{kernel}", timeout=10) as reply:
             return json.loads(reply.read()).get("id") == kernel
     except urllib.error.HTTPError as error:
+        error.close()
         if error.code == 404:
             return False
         raise

@@ -47,7 +47,8 @@ def get(url: str) -> tuple[int, str]:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+        with error:  # closed, or its socket stays open
+            return error.code, error.read().decode("utf-8", "replace")
 
 
 def raw_get(base: str, path: str) -> tuple[int, str]:

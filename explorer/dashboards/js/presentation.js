@@ -15,10 +15,23 @@ const LOCAL_HOSTS = /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/;
 // mode and its step (a phone opened on it would show the presenter's buttons).
 const PRESENTER_ONLY = ["present", "step"];
 
-// The address a participant should open: this view, without the presenter's state.
+// The name of one `name=value` part of a query string ("" if it cannot be decoded).
+function parameterName(part) {
+  try {
+    return decodeURIComponent(part.split("=")[0].replace(/\+/g, " "));
+  } catch (error) {
+    return "";
+  }
+}
+
+// The address a participant should open: this view, without the presenter's state. The
+// other parts stay exactly as written (URLSearchParams would rewrite "a,b" as "a%2Cb", and
+// a short, readable address is what a room types from the screen).
 function joinHref() {
   const url = new URL(window.location.href);
-  for (const name of PRESENTER_ONLY) { url.searchParams.delete(name); }
+  const kept = url.search.slice(1).split("&")
+    .filter((part) => part && !PRESENTER_ONLY.includes(parameterName(part)));
+  url.search = kept.length ? `?${kept.join("&")}` : "";
   url.hash = "";
   return url.href;
 }
