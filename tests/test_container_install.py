@@ -16,11 +16,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from http_kit import http_get
 
 from conftest import ROOT
 
@@ -112,9 +111,8 @@ def _get_when_up(url: str, process: subprocess.Popen) -> str:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
-        try:
-            with urllib.request.urlopen(url, timeout=120) as response:
-                return response.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.5)
+        reply = http_get(url, timeout=120)
+        if reply is not None and reply[0] == 200:
+            return reply[1]
+        time.sleep(0.5)
     pytest.fail(f"the installed site did not serve {url} within {START_TIMEOUT_S} s")

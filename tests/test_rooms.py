@@ -12,6 +12,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
+from http_kit import http_get
 
 from explorer import figures
 from explorer.dashboards import build
@@ -373,7 +374,6 @@ def test_the_join_page_serves_alone_as_a_hub_service(shell_env):
     """`room serve --base-url /services/room/` answers the join page there, with no Voila."""
     import socket
     import time
-    import urllib.request
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -385,11 +385,10 @@ def test_the_join_page_serves_alone_as_a_hub_service(shell_env):
     try:
         deadline, body = time.monotonic() + 60, ""
         while time.monotonic() < deadline and not body:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/services/room/room/join",
-                                            timeout=5) as response:
-                    body = response.read().decode()
-            except OSError:
+            reply = http_get(f"http://127.0.0.1:{port}/services/room/room/join", timeout=5)
+            if reply is not None and reply[0] == 200:
+                body = reply[1]
+            else:
                 time.sleep(0.2)
         assert 'name="code"' in body
         assert 'action="/services/room/room/join"' in body

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import psutil
 import pytest
+from http_kit import http_get
 from playwright.sync_api import BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -240,12 +241,11 @@ def _wait_until_serving(server: VoilaServer) -> bool:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             return False
-        try:
-            with urllib.request.urlopen(server.url("index"), timeout=30) as response:
-                status, body = response.status, response.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, OSError):
+        reply = http_get(server.url("index"), timeout=30)
+        if reply is None:
             time.sleep(0.25)
             continue
+        status, body = reply
         if status == 200:
             # That request started a kernel for a page nobody will open: shut it down, and
             # wait until it has gone, so that every server starts with no kernel.

@@ -18,8 +18,6 @@ import re
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,6 +33,7 @@ from browser_kit import (
     screenshot,
     shutdown_kernel,
 )
+from http_kit import http_get
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -70,12 +69,11 @@ def _wait_until_serving(server: VoilaServer) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         assert server.process.poll() is None, f"Voila exited:\n{server.log()}"
-        try:
-            with urllib.request.urlopen(server.url("index"), timeout=30) as response:
-                body = response.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, OSError):
+        reply = http_get(server.url("index"), timeout=30)
+        if reply is None or reply[0] != 200:
             time.sleep(0.25)
             continue
+        body = reply[1]
         found = re.search(r'"kernelId": "([0-9a-f-]{36})"', body)
         if found:  # that request started a kernel nobody will use
             shutdown_kernel(server.base, found.group(1))

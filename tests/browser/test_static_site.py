@@ -4,7 +4,6 @@ HTML planted in the data shows as text."""
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from browser_kit import VIEWPORT, block_remote, free_port, screenshot
+from http_kit import http_get
 from playwright.sync_api import expect
 
 from explorer.load import load
@@ -44,8 +44,7 @@ def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     base = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(100):
-            with contextlib.suppress(OSError), urllib.request.urlopen(base + "index.html",
-                                                                      timeout=2):
+            if http_get(base + "index.html", timeout=2) is not None:
                 break
             time.sleep(0.1)
         yield base, folder
