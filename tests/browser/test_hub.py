@@ -76,7 +76,8 @@ def sign_in(page, hub: Hub, name: str) -> None:
 def test_an_analyst_signs_up_is_approved_and_lands_in_jupyterlab_with_the_notebooks(
         chromium, hub, admin):
     """Sign-up waits for an admin's approval; then sign-in opens JupyterLab in the analyst's
-    own home, which holds the analysis notebooks, and the tutorial opens there."""
+    own home, which holds the analysis notebooks, and the tutorial opens there as it is on
+    disk (not already marked as changed, once its kernel is ready)."""
     context = chromium.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
@@ -107,6 +108,10 @@ def test_an_analyst_signs_up_is_approved_and_lands_in_jupyterlab_with_the_notebo
         page.goto(f"{hub.base}/user/cleo/lab/tree/{TUTORIAL}")
         expect(page.locator(".jp-NotebookPanel h1", has_text=TUTORIAL_TITLE)).to_be_visible(
             timeout=SIGN_IN_MS)
+        expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+               ).to_be_attached(timeout=SIGN_IN_MS)
+        expect(page.locator(".lm-TabBar-tab.jp-mod-current")).not_to_have_class(
+            re.compile(r"\bjp-mod-dirty\b"))
     finally:
         context.close()
 

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -121,3 +122,19 @@ def test_a_failing_notebook_shows_no_traceback(voila_factory, tmp_path):
     assert "hunter2" not in body and "internal detail" not in body
     assert "Traceback" not in body and "RuntimeError" not in body
     assert status == 200 and "There was an error when executing cell" in body
+
+
+def test_an_unknown_page_answers_404_in_words_with_a_link_that_looks_like_one(web):
+    """A mistyped address gets the explorer's own 404 page: a plain heading and a link back to
+    the list of dashboards, underlined and coloured apart from the text (JupyterLab's base
+    styles would make it look like plain text)."""
+    page = web.new_page()
+    response = page.goto(f"{web.server.base}/voila/render/no-such-page.ipynb")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    link = page.get_by_role("link", name="See the list of dashboards")
+    underline, colour, text_colour = link.evaluate(
+        """(a) => [getComputedStyle(a).textDecorationLine, getComputedStyle(a).color,
+                   getComputedStyle(a.parentElement).color]""")
+    assert "underline" in underline and colour != text_colour
+    web.assert_clean()
