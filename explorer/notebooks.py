@@ -15,7 +15,7 @@ from .pages import PageSpec, live_pages
 
 __all__ = ["notebook_text", "write_notebooks"]
 
-KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def _cell(index: int, kind: str, source: str) -> dict[str, object]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import types
@@ -305,11 +306,18 @@ def seed(source, home) -> subprocess.CompletedProcess:
 
 
 def test_a_new_home_gets_the_analysis_pairs_and_the_dashboards(tmp_path):
-    """A first start copies analysis/ (notebooks, .py pairs, jupytext.toml) and the dashboards."""
+    """A first start copies analysis/ (notebooks, .py pairs, jupytext.toml) and the dashboards;
+    each analysis notebook's copy records this Python as its kernel's language (JupyterLab
+    would otherwise add it and open the notebook already marked as changed)."""
     result = seed(ROOT, tmp_path)
     assert result.returncode == 0, result.stderr
-    for name in ("tutorial.ipynb", "tutorial.py", "jupytext.toml"):
+    for name in ("tutorial.py", "jupytext.toml"):
         assert (tmp_path / "analysis" / name).read_bytes() == (ANALYSIS / name).read_bytes()
+    copy = json.loads((tmp_path / "analysis" / "tutorial.ipynb").read_text(encoding="utf-8"))
+    original = json.loads((ANALYSIS / "tutorial.ipynb").read_text(encoding="utf-8"))
+    info = copy["metadata"].pop("language_info")
+    assert copy == original
+    assert info["name"] == "python" and info["version"] == platform.python_version()
     assert (tmp_path / "dashboards" / "matrix.ipynb").exists()
     copied = len(list((tmp_path / "analysis").iterdir())) + len(
         list((tmp_path / "dashboards").iterdir()))

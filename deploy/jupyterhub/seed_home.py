@@ -14,10 +14,17 @@ deleted comes back at their next start (rename a notebook to make it theirs). Ru
 start of an analyst's server: by the hub's ``pre_spawn_hook`` on one machine
 (``jupyterhub_config.py``), by ``singleuser.lifecycleHooks.postStart`` on Kubernetes
 (``deploy/kubernetes/values.yaml``).
+
+An analysis notebook's copy records the language of the kernel it will run in (this
+Python, which also runs the analyst's server): JupyterLab writes the kernel's
+``language_info`` into a notebook that lacks it, and a notebook would open already marked as
+changed. The repository's notebooks leave it out, as it names a Python patch release.
 """
 
 from __future__ import annotations
 
+import json
+import platform
 import shutil
 import sys
 from pathlib import Path
@@ -27,6 +34,21 @@ SEEDS = (
     ("analysis", ("*.ipynb", "*.py", "jupytext.toml"), "analysis"),
     ("notebooks", ("*.ipynb",), "dashboards"),
 )
+
+
+def language_info() -> dict[str, object]:
+    """The ``language_info`` an IPython kernel of this Python reports."""
+    return {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+            "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+            "pygments_lexer": "ipython3", "version": platform.python_version()}
+
+
+def copy_notebook(path: Path, destination: Path) -> None:
+    """Copy an analysis notebook, recording this Python's ``language_info`` in it."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook.setdefault("metadata", {})["language_info"] = language_info()
+    destination.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
 
 
 def seed_home(source: Path, home: Path) -> list[Path]:
@@ -39,7 +61,10 @@ def seed_home(source: Path, home: Path) -> list[Path]:
                 if destination.exists() or destination.is_symlink():
                     continue
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, destination)
+                if folder == "analysis" and path.suffix == ".ipynb":
+                    copy_notebook(path, destination)
+                else:
+                    shutil.copyfile(path, destination)
                 copied.append(destination)
     return copied
 
