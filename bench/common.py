@@ -29,6 +29,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT / "tests"))  # browser_kit's own helpers (http_kit)
 sys.path.insert(0, str(ROOT))
 
 from browser_kit import (  # noqa: E402
