@@ -73,16 +73,21 @@ types: $(DEV_STAMP)
 	$(BIN)/mypy explorer
 
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
+# Two workers (pytest-xdist), one per core here; --dist loadfile keeps each file on one
+# worker, so a notebook's cells run in order in one kernel and a module's shared fixture (a
+# hub, a pair of replicas, a built site) is built once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST_WORKERS = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: lint types hub-deps
 	@sh scripts/ensure-chromium
 	@sh scripts/ensure-postgresql
 	@sh scripts/ensure-haproxy
-	$(BIN)/python -m pytest --nbval-lax tests notebooks analysis
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) --nbval-lax tests notebooks analysis
 
 # The quick loop while working: everything but the browser suite.
 test-fast: lint types
 	@sh scripts/ensure-postgresql
-	$(BIN)/python -m pytest --nbval-lax -m "not browser" tests notebooks analysis
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) --nbval-lax -m "not browser" tests notebooks analysis
 
 $(LAB_STAMP): $(DEV_STAMP)
 	$(PIP) install --quiet "jupyterlab>=4.2,<5" "jupytext==1.19.6"

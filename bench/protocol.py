@@ -86,6 +86,7 @@ class SimulatedReader:
                 with urllib.request.urlopen(url, timeout=timeout) as response:
                     return response.read().decode("utf-8", "replace")
             except urllib.error.HTTPError as error:
+                error.close()  # an error reply holds its socket open until closed
                 if error.code != 503:
                     raise
                 self.refused += 1  # "busy, retrying": the real page reloads after 5 s
@@ -172,5 +173,7 @@ class SimulatedReader:
         try:
             with urllib.request.urlopen(request, timeout=30):
                 pass
+        except urllib.error.HTTPError as error:
+            error.close()  # the kernel had gone already: nothing to shut down
         except urllib.error.URLError:
             pass

@@ -74,6 +74,7 @@ class Reader:
                 self.status = "served" if ok else "bad page"
                 self.replica = response.headers.get(REPLICA_HEADER, "")
         except urllib.error.HTTPError as error:
+            error.close()  # an error reply holds its socket open until closed
             self.status = f"HTTP {error.code}"
         except TimeoutError:
             self.status = "hung"

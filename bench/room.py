@@ -61,6 +61,7 @@ def fetch(url: str, results: list, index: int, start: float,
                   and "There was an error" not in body)
             results[index] = ("served" if ok else "bad page", time.perf_counter() - start)
     except urllib.error.HTTPError as error:
+        error.close()  # an error reply holds its socket open until closed
         results[index] = (f"HTTP {error.code}", time.perf_counter() - start)
     except TimeoutError:
         results[index] = ("hung", time.perf_counter() - start)

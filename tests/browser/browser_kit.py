@@ -384,6 +384,18 @@ def wait_ready(page: Page, chart: bool) -> None:
             timeout=FIRST_RENDER_MS)
 
 
+def follow(page: Page, name: str) -> None:
+    """Click the navigation bar's link to ``name`` (a move inside the reader's kernel, no new
+    page load) and wait until that page is shown: its content, its chart drawn (or folded
+    away on a narrow screen) and its link marked current."""
+    page.locator(f'.ctg-nav a[href="{name}.ipynb"]').click()
+    expect(page.locator(f".ctg-page-{name}")).to_be_visible()
+    if name in CHART_PAGES:
+        expect(page.locator(f".ctg-page-{name} .ctg-figure[data-draws], "
+                            f".ctg-page-{name} .ctg-figure[data-folded]").first).to_be_attached()
+    expect(page.locator(".ctg-nav a[aria-current='page']")).to_have_text(REGISTRY[name].title)
+
+
 def assert_no_voila_error(page: Page) -> None:
     """Voila showed no failed cell, traceback or stderr output."""
     text = page.locator("body").inner_text()

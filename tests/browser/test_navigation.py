@@ -20,6 +20,7 @@ from browser_kit import (
     FIRST_RENDER_MS,
     PAGES,
     Session,
+    follow,
     kernel_processes,
     screenshot,
     shutdown_kernel,
@@ -53,12 +54,6 @@ def kernel_alive(server, kernel: str) -> bool:
         if error.code == 404:
             return False
         raise
-
-
-def follow(page: Page, name: str) -> None:
-    """Click the navigation bar's link to ``name`` and wait until that page is shown."""
-    page.locator(f'.ctg-nav a[href="{name}.ipynb"]').click()
-    shown(page, name)
 
 
 def shown(page: Page, name: str) -> None:

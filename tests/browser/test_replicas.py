@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from browser_kit import (
-    CHART_PAGES,
     FIRST_RENDER_MS,
     VIEWPORT,
     Session,
+    follow,
     kernel_processes,
     wait_for,
     wait_ready,
@@ -41,7 +41,6 @@ from replica_kit import (
 )
 
 from explorer import query
-from explorer.pages import PAGES as REGISTRY
 
 pytestmark = pytest.mark.browser
 
@@ -93,15 +92,6 @@ def replicas(tmp_path_factory, replica_env) -> Iterator[Replicas]:
         yield replicas
     finally:
         replicas.stop()
-
-
-def follow(page: Page, name: str) -> None:
-    """Click the navigation bar's link to ``name`` and wait until that page is shown."""
-    page.locator(f'.ctg-nav a[href="{name}.ipynb"]').click()
-    expect(page.locator(f".ctg-page-{name}")).to_be_visible()
-    if name in CHART_PAGES:
-        expect(page.locator(f".ctg-page-{name} .ctg-figure[data-draws]").first).to_be_attached()
-    expect(page.locator(".ctg-nav a[aria-current='page']")).to_have_text(REGISTRY[name].title)
 
 
 def new_reader(chromium, replicas: Replicas, project: str) -> Reader:

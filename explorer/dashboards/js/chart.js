@@ -46,6 +46,18 @@ async function clearTheTitle(Plotly, plot) {
   await Plotly.relayout(plot, { "margin.t": Math.ceil(top + overlap + 8) });
 }
 
+// plotly lays a chart out again by itself (a chart drawn while its page was hidden is laid
+// out when shown; a resize): each time, the title is cleared again (once clear, nothing is
+// done, so this cannot loop).
+function keepTheTitleClear(Plotly, plot) {
+  let busy = false;
+  plot.on("plotly_afterplot", () => {
+    if (busy) { return; }
+    busy = true;
+    clearTheTitle(Plotly, plot).catch(() => {}).finally(() => { busy = false; });
+  });
+}
+
 function scaled(figure, factor) {
   if (Math.abs(factor - 1) < 0.05) { return figure; }
   const layout = scaleFonts(figure.layout || {}, factor);
@@ -74,7 +86,13 @@ function render({ model, el }) {
   fold.open = !narrow.matches;
   let drawn = false;
   let draws = 0;
-  let waiting = false; // a figure arrived while the chart was folded away
+  // A figure waits here while the chart cannot be laid out (folded away, its page hidden,
+  // not yet in the document): plotly measures its texts when it draws, and a chart drawn
+  // unseen puts its title, note and labels on top of each other.
+  let pending = false;
+  const laidOut = () => plot.isConnected && plot.getBoundingClientRect().width > 0;
+  const sized = new ResizeObserver(() => { if (pending && laidOut()) { draw(); } });
+  sized.observe(plot);
   let factor = 1;
   let watched = null;
   // Presentation mode is switched by a class on the explorer's root: redraw at its size.
@@ -101,12 +119,16 @@ function render({ model, el }) {
     }
     el.style.display = "";
     if (!fold.open) {
-      waiting = true;
+      pending = true;
       el.dataset.folded = "true"; // tests and benchmarks: folded, nothing more to wait for
       return;
     }
-    waiting = false;
     delete el.dataset.folded;
+    if (!laidOut()) {
+      pending = true; // drawn by the ResizeObserver once the chart has a size
+      return;
+    }
+    pending = false;
     try {
       const Plotly = await plotly();
       const root = el.closest(".ctg-root");
@@ -117,6 +139,7 @@ function render({ model, el }) {
       factor = fontFactor();
       const shown = scaled(figure, factor);
       await Plotly.react(plot, shown.data, shown.layout, config());
+      if (!drawn) { keepTheTitleClear(Plotly, plot); }
       await clearTheTitle(Plotly, plot);
       drawn = true;
       // A printed page is about 700 CSS pixels wide: the print stylesheet zooms the chart
@@ -136,7 +159,7 @@ function render({ model, el }) {
 
   fold.addEventListener("toggle", () => {
     if (!fold.open) { return; }
-    if (waiting || !drawn) { draw(); } else {
+    if (pending || !drawn) { draw(); } else {
       plotly().then((Plotly) => Plotly.Plots.resize(plot)).catch(() => {});
     }
   });
@@ -151,6 +174,7 @@ function render({ model, el }) {
   draw();
   return () => {
     rootClasses.disconnect();
+    sized.disconnect();
     narrow.removeEventListener("change", followWidth);
     window.removeEventListener("beforeprint", unfold);
     if (drawn) { plotly().then((Plotly) => Plotly.purge(plot)).catch(() => {}); }
