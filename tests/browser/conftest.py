@@ -6,12 +6,15 @@
 - ``voila_factory``: start more servers, e.g. on a broken copy of ``data/``.
 - ``web``: a fresh browser context per test that records page errors, dialogs and requests,
   and fails the test on a page error or dialog it did not check itself.
+- ``reader``: one reader's page shared by a module's read-only tests, moving between pages
+  in its own kernel.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,9 +25,10 @@ from browser_kit import (
     Session,
     VoilaServer,
     chromium_path,
+    follow,
     start_voila,
 )
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 expect.set_options(timeout=20_000)  # a kernel round trip is ~0.1-1 s; leave room for load
 
@@ -73,6 +77,49 @@ def voila_factory(server_logs) -> Iterator[Callable[[Path | None], VoilaServer]]
 def voila(voila_factory) -> VoilaServer:
     """The default server: the embedded data, exactly as ``make serve`` serves it."""
     return voila_factory(None)
+
+
+@dataclass
+class Reader:
+    """One reader's page, kept for a module's read-only tests: ``visit(name)`` moves to a page
+    in the reader's own kernel (the navigation bar, as a reader moves), opening the first
+    page by its address. Tests that only look (axe, print, text alternatives) share it, so
+    the module starts one kernel instead of one per test."""
+
+    session: Session
+    page: Page | None = None
+
+    def visit(self, name: str) -> Page:
+        if self.page is None:
+            self.page = self.session.open(name)
+        else:
+            follow(self.page, name)
+        return self.page
+
+
+@pytest.fixture(scope="module")
+def reader_session(chromium, voila) -> Iterator[Session]:
+    """The browser context behind ``reader`` (one per module)."""
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    session = Session(context, voila)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def reader(reader_session) -> Iterator[Reader]:
+    """A module's shared reader (see ``Reader``); each test fails on any page error or dialog
+    that happened during it."""
+    shared = getattr(reader_session, "reader", None)
+    if shared is None:
+        shared = Reader(reader_session)
+        reader_session.reader = shared  # type: ignore[attr-defined]
+    reader_session.page_errors.clear()
+    reader_session.dialogs.clear()
+    yield shared
+    reader_session.assert_clean()
 
 
 @pytest.fixture

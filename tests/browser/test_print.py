@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 import pytest
-from browser_kit import ARTIFACTS, CHART_PAGES, PAGES, wait_ready
+from browser_kit import ARTIFACTS, CHART_PAGES, PAGES, VIEWPORT
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.browser
@@ -34,10 +34,11 @@ PAST_THE_EDGE_JS = """(width) => [...document.querySelectorAll('.ctg-root *')]
 
 # The page's text as printed (print media hides the controls): its first heading and the
 # last words it shows.
-PRINTED_TEXT_JS = """() => {
+PRINTED_TEXT_JS = """(name) => {
   const root = document.querySelector('.ctg-root');
   const lines = root.innerText.split('\\n').map((line) => line.trim()).filter(Boolean);
-  return {heading: root.querySelector('h1').innerText.trim(), last: lines[lines.length - 1],
+  const heading = root.querySelector(`.ctg-page-${name} h1`).innerText.trim();
+  return {heading, last: lines[lines.length - 1],
           height: root.getBoundingClientRect().height};
 }"""
 
@@ -48,18 +49,18 @@ def squeezed(text: str) -> str:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_every_page_prints_whole_and_within_the_paper(web, name):
+def test_every_page_prints_whole_and_within_the_paper(reader, name):
     """Printed to A4, a page takes as many sheets as its content needs and holds its heading
     and its last words; laid out for paper, nothing runs past the right edge."""
-    page = web.open(name)
-    wait_ready(page, name in CHART_PAGES)
+    page = reader.visit(name)
+    page.set_viewport_size(VIEWPORT)
     page.emulate_media(media="print")
     page.set_viewport_size({"width": PRINTED_WIDTH, "height": PRINTED_HEIGHT})
     if name in CHART_PAGES:  # charts redraw at the new width: wait until they have
         page.wait_for_function("""() => [...document.querySelectorAll('.ctg-figure')]
             .every((figure) => figure.querySelector('.main-svg'))""")
     assert page.evaluate(PAST_THE_EDGE_JS, PRINTED_WIDTH) == []
-    printed = page.evaluate(PRINTED_TEXT_JS)
+    printed = page.evaluate(PRINTED_TEXT_JS, name)
     pdf = page.pdf(format="A4", print_background=True,
                    margin={"top": "12mm", "bottom": "12mm", "left": "12mm", "right": "12mm"})
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -71,4 +72,5 @@ def test_every_page_prints_whole_and_within_the_paper(web, name):
     assert len(reader.pages) >= math.ceil(printed["height"] / PRINTED_HEIGHT)
     assert squeezed(printed["heading"]) in text
     assert squeezed(printed["last"])[-40:] in text, printed["last"]
-    web.assert_clean()
+    page.emulate_media(media="screen")
+    page.set_viewport_size(VIEWPORT)
