@@ -92,7 +92,9 @@ class Reader:
     def visit(self, name: str) -> Page:
         if self.page is None:
             self.page = self.session.open(name)
-        else:
+        else:  # a screen again, whatever the last test left (print media, a phone's width)
+            self.page.emulate_media(media="screen")
+            self.page.set_viewport_size(VIEWPORT)
             follow(self.page, name)
         return self.page
 
