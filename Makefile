@@ -75,9 +75,10 @@ types: $(DEV_STAMP)
 # Everything: lint, types, unit and data specifications, notebooks (strict), real browser.
 # Two workers (pytest-xdist), one per core here; --dist loadfile keeps each file on one
 # worker, so a notebook's cells run in order in one kernel and a module's shared fixture (a
-# hub, a pair of replicas, a built site) is built once. TEST_WORKERS=0 runs in one process.
+# hub, a pair of replicas, a built site) is built once; --no-loadscope-reorder keeps the
+# collected order, longest files first (conftest.py). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
-PYTEST_WORKERS = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+PYTEST_WORKERS = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 test: lint types hub-deps
 	@sh scripts/ensure-chromium
 	@sh scripts/ensure-postgresql

@@ -55,3 +55,18 @@ def test_no_record_id_file_name_or_section_mark_reaches_a_reader(web, ds, name):
              for match in re.finditer(pattern, text)]
     assert found == []
     web.assert_clean()
+
+
+def test_a_widget_slow_to_start_has_30_seconds_not_anywidgets_2(web):
+    """anywidget drops for good a widget whose module takes over 2 s to load and initialise
+    (its own ``AbortSignal.timeout(2000)``): a phone busy parsing plotly.js, or a laptop under
+    load, would lose a chart or the grid. Every page lengthens that one deadline to 30 s,
+    before any widget loads, and leaves other timeouts as they were."""
+    page = web.new_page()
+    page.goto(web.server.url("overview", ""), wait_until="domcontentloaded")
+    aborted = page.evaluate("""async () => {
+        const widgetDeadline = AbortSignal.timeout(2000), other = AbortSignal.timeout(500);
+        await new Promise((resolve) => setTimeout(resolve, 2600));
+        return {widgetDeadline: widgetDeadline.aborted, other: other.aborted};
+    }""")
+    assert aborted == {"widgetDeadline": False, "other": True}
