@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import shutil
 import uuid
@@ -98,6 +99,15 @@ def programme_words(ds: explorer.Dataset) -> list[str]:
     words += list(ds.mechanisms.label) + list(ds.foundations.label)
     words += list(ds.relationship_types.label)
     return sorted(set(words))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leaks_found_where_they_happen():
+    """Collect garbage as each file ends: an object a file's tests left unclosed (a socket, a
+    database connection) warns there, in that file's last teardown, not later in whichever
+    test the garbage collector happens to interrupt (the suite treats warnings as errors)."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

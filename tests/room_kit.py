@@ -15,7 +15,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tornado import web
 from tornado.httpserver import HTTPServer
@@ -66,11 +66,18 @@ class RoomServer:
         self.handlers[0][2]["pool"].shutdown(wait=True)
 
 
+def _lower(headers) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
 @dataclass
 class Reply:
+    """A reply as a phone sees it (``headers`` named in lower case)."""
+
     status: int
     body: str
     location: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -95,11 +102,11 @@ class Phone:
         try:
             with self.opener.open(request, timeout=60) as response:
                 reply = Reply(response.status, response.read().decode("utf-8"),
-                              response.headers.get("Location", ""))
+                              response.headers.get("Location", ""), _lower(response.headers))
         except urllib.error.HTTPError as error:
             with error:  # closed, or its socket stays open
                 reply = Reply(error.code, error.read().decode("utf-8"),
-                              error.headers.get("Location", ""))
+                              error.headers.get("Location", ""), _lower(error.headers))
         found = XSRF_FIELD.search(reply.body)
         if found:
             self.xsrf = found.group(1)

@@ -9,8 +9,10 @@ that runs their kernel. Then one replica is stopped: its readers' pages say so i
 explorer's one sentence, a reload brings each back at the same address and view on the other
 replica, and the other readers notice nothing.
 
-The replicas take their environment from ``replica_env`` (empty here): the shared room store
-(``EXPLORER_ROOM_DB``) is given there when a test needs it.
+A live room is shared by both replicas: every replica keeps its rooms in one PostgreSQL
+database (``EXPLORER_ROOM_DB``, a real server the module starts), so participants' phones,
+spread over both replicas by the proxy, answer into one room; when a replica stops, the
+phones it served answer on through the other one, and every answer is kept.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
@@ -31,6 +34,7 @@ from browser_kit import (
     wait_ready,
 )
 from playwright.sync_api import Page, expect
+from postgres_kit import start_postgres
 from replica_kit import (
     MISSING_HAPROXY,
     REPLICA_HEADER,
@@ -39,12 +43,15 @@ from replica_kit import (
     replica_holding,
     start_replicas,
 )
+from room_kit import Phone, Reply
 
 from explorer import query
+from explorer.rooms import Deck, RoomStore, deck
 
 pytestmark = pytest.mark.browser
 
 READERS = 4
+PHONES = 8  # participants of the shared room
 # What a page asks of the server each time; its scripts and styles may come from the browser's
 # cache, with the headers of the replica that first sent them.
 ASKED_OF_THE_SERVER = frozenset({"document", "xhr", "fetch"})
@@ -78,9 +85,22 @@ class Reader:
 
 
 @pytest.fixture(scope="module")
-def replica_env() -> dict[str, str]:
-    """More environment for every replica; the room's tests give ``EXPLORER_ROOM_DB`` here."""
-    return {}
+def room_db() -> Iterator[str]:
+    """The address of a PostgreSQL database on a real server: the replicas' shared store."""
+    try:
+        server = start_postgres()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server.create_database("rooms")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def replica_env(room_db) -> dict[str, str]:
+    """More environment for every replica: the shared room store."""
+    return {"EXPLORER_ROOM_DB": room_db}
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +177,60 @@ def test_readers_land_on_both_replicas_and_stay_on_theirs(readers, replicas, ds)
         assert replica_holding(replicas, kernel) == landed[id(reader)]
 
 
+@dataclass
+class SharedRoom:
+    """A room in the shared store and the participants' phones, each reaching the replicas
+    through the proxy with cookies of its own; ``served`` names, per phone, the replicas that
+    answered it."""
+
+    store: RoomStore
+    code: str
+    deck: Deck
+    phones: list[Phone]
+    served: list[set[str]]
+
+    def answer_all(self, question: str, fields: list[tuple[str, str]]) -> list[int]:
+        """Every phone answers ``question`` at once; the statuses."""
+        def one(index: int) -> int:
+            phone = self.phones[index]
+            if not phone.xsrf:
+                self.note(index, phone.get(f"/room/{self.code}"))
+            reply = phone.post(f"/room/{self.code}", [("question", question), *fields])
+            self.note(index, reply)
+            return reply.status
+
+        with ThreadPoolExecutor(max_workers=len(self.phones)) as pool:
+            return list(pool.map(one, range(len(self.phones))))
+
+    def note(self, index: int, reply: Reply) -> None:
+        self.served[index].add(reply.headers.get(REPLICA_HEADER.lower(), "none"))
+
+
+@pytest.fixture(scope="module")
+def shared_room(room_db, replicas, ds) -> Iterator[SharedRoom]:
+    store = RoomStore(room_db)
+    questions = deck(ds)
+    room = store.create_room(questions)
+    yield SharedRoom(store, room.code, questions, [Phone(replicas.base) for _ in range(PHONES)],
+                     [set() for _ in range(PHONES)])
+    store.close(room.code)
+    store.close_store()
+
+
+def test_a_room_spread_over_both_replicas_keeps_every_answer(shared_room):
+    """Phones joining through the proxy land on both replicas, each stays on its own, and
+    the one store holds every phone's answer."""
+    relationship = shared_room.deck.questions[0]
+    statuses = shared_room.answer_all("relationship",
+                                      [("choice", relationship.choices[0].id)])
+    assert statuses == [303] * PHONES
+    assert all(len(served) == 1 for served in shared_room.served), shared_room.served
+    assert set().union(*shared_room.served) == {"r1", "r2"}
+    tally = shared_room.store.tally(shared_room.code)
+    assert tally.joined == PHONES
+    assert tally.respondents == {"relationship": PHONES}
+
+
 def test_a_stopped_replicas_readers_are_told_and_a_reload_brings_them_back(
         readers, replicas, ds):
     """Stopping a replica: its readers see the one-sentence notice, a reload reopens their
@@ -199,3 +273,17 @@ def test_a_stopped_replicas_readers_are_told_and_a_reload_brings_them_back(
         assert reader.kernel == kernel
         assert replica_holding(replicas, kernel) == replica != stopped
         reader.session.assert_clean()
+
+
+def test_a_rooms_phones_answer_on_through_the_other_replica_and_nothing_is_lost(shared_room):
+    """After a replica has stopped (the test above), the phones it served answer the next
+    question through the proxy on the other replica, as the same participants; the room
+    holds one answer per phone per question."""
+    _relationship, _mechanisms, foundations = shared_room.deck.questions
+    shared_room.served = [set() for _ in shared_room.phones]
+    statuses = shared_room.answer_all("foundations", [("choice", foundations.choices[0].id)])
+    assert statuses == [303] * PHONES
+    assert len(set().union(*shared_room.served)) == 1, shared_room.served
+    tally = shared_room.store.tally(shared_room.code)
+    assert tally.joined == PHONES
+    assert tally.respondents == {"relationship": PHONES, "foundations": PHONES}
