@@ -384,11 +384,28 @@ def wait_ready(page: Page, chart: bool) -> None:
             timeout=FIRST_RENDER_MS)
 
 
-def follow(page: Page, name: str) -> None:
+# A link to another view of the explorer, as a page's own links are (an overview cell to
+# its evidence, a chip to a filtered matrix): added for one click, then removed.
+FOLLOW_LINK_JS = """(href) => {
+  const link = document.createElement('a');
+  link.href = href;
+  link.textContent = 'a link to another view';
+  document.body.append(link);
+  link.click();
+  link.remove();
+}"""
+
+
+def follow(page: Page, name: str, query: str = "") -> None:
     """Click the navigation bar's link to ``name`` (a move inside the reader's kernel, no new
     page load) and wait until that page is shown: its content, its chart drawn (or folded
-    away on a narrow screen) and its link marked current."""
-    page.locator(f'.ctg-nav a[href="{name}.ipynb"]').click()
+    away on a narrow screen) and its link marked current. With a ``query``, follow a link to
+    that view instead, as a link inside a page does (also a move inside the kernel)."""
+    if query:
+        page.evaluate(FOLLOW_LINK_JS, f"{name}.ipynb?{query}")
+        expect(page).to_have_url(re.compile(rf"/{name}\.ipynb\?."))
+    else:
+        page.locator(f'.ctg-nav a[href="{name}.ipynb"]').click()
     expect(page.locator(f".ctg-page-{name}")).to_be_visible()
     if name in CHART_PAGES:
         expect(page.locator(f".ctg-page-{name} .ctg-figure[data-draws], "

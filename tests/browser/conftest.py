@@ -89,13 +89,13 @@ class Reader:
     session: Session
     page: Page | None = None
 
-    def visit(self, name: str) -> Page:
+    def visit(self, name: str, query: str = "") -> Page:
         if self.page is None:
-            self.page = self.session.open(name)
+            self.page = self.session.open(name, query)
         else:  # a screen again, whatever the last test left (print media, a phone's width)
             self.page.emulate_media(media="screen")
             self.page.set_viewport_size(VIEWPORT)
-            follow(self.page, name)
+            follow(self.page, name, query)
         return self.page
 
 

@@ -43,18 +43,16 @@ def _reader_states(ds) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_no_record_id_file_name_or_section_mark_reaches_a_reader(web, ds, name):
+def test_no_record_id_file_name_or_section_mark_reaches_a_reader(reader, ds, name):
     """What a page shows a reader names things in words: no record or source id, no data
     file's name, no codebook section mark (ids stay in the folded "Record ids" list for
     analysts, whose text is not shown until it is opened)."""
-    page = web.open(name, _reader_states(ds)[name])
-    expect(page.locator(".ctg-root")).to_be_visible()
+    page = reader.visit(name, _reader_states(ds)[name])
     text = page.locator(".ctg-root").inner_text()
     source_ids = [rf"(?<![\w/.-]){re.escape(s)}(?![\w-])" for s in ds.sources.source_id]
     found = [match.group(0) for pattern in (*ID_SHAPES, FILE_NAME, SECTION_MARK, *source_ids)
              for match in re.finditer(pattern, text)]
     assert found == []
-    web.assert_clean()
 
 
 def test_a_widget_slow_to_start_has_30_seconds_not_anywidgets_2(web):

@@ -32,7 +32,7 @@ PAST_THE_EDGE_JS = """(width) => [...document.querySelectorAll('.ctg-root *')]
   .filter((el) => !el.closest('.ctg-srOnly, .ctg-tip') && el.getClientRects().length > 0)
   .filter((el) => { const box = el.getBoundingClientRect();
                     return box.width > 0 && box.right > width + 1; })
-  .slice(0, 5).map((el) => `${el.tagName}.${el.className}`.slice(0, 80))"""
+  .slice(0, 5).map((el) => `${el.tagName}.${el.getAttribute('class')}`.slice(0, 80))"""
 
 # The page's text as printed (print media hides the controls): its first heading and the
 # last words it shows.
@@ -45,12 +45,11 @@ PRINTED_TEXT_JS = """(name) => {
 }"""
 
 
-# Every chart drawn, and drawn within the width given (a chart drawn for the screen is still
-# there, wider, until its redraw for paper replaces it).
-CHARTS_FIT_JS = """(width) => [...document.querySelectorAll('.ctg-figure')].every((figure) => {
-  const svg = figure.querySelector('.main-svg');
-  return svg !== null && svg.getBoundingClientRect().right <= width + 1;
-})"""
+# Every chart drawn, and nothing past the width given: a chart drawn for the screen stays,
+# wider, until its redraw for paper replaces it.
+CHARTS_FIT_JS = f"""(width) => [...document.querySelectorAll('.ctg-figure')]
+  .every((figure) => figure.querySelector('.main-svg'))
+  && ({PAST_THE_EDGE_JS})(width).length === 0"""
 CHART_REDRAW_MS = 20_000
 
 

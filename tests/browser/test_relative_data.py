@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ from browser_kit import (
     PAGES,
     ROOT,
     START_TIMEOUT_S,
+    VIEWPORT,
     VOILA,
+    Session,
     VoilaServer,
     assert_no_voila_error,
     copy_data,
@@ -118,9 +121,21 @@ def relative(tmp_path_factory, server_logs):
         server.stop()
 
 
-def test_the_overview_shows_the_project_of_the_relative_package(web, relative):
-    """The overview lists the renamed project: the kernel read the relative package."""
-    page = web.open("overview", server=relative)
+@pytest.fixture(scope="module")
+def reader_session(chromium, relative) -> Iterator[Session]:
+    """The module's shared reader (``reader``) reads the relative package's server."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    session = Session(context, relative)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def test_the_overview_shows_the_project_of_the_relative_package(reader):
+    """Opened by its address, the overview lists the renamed project: the kernel, started
+    inside notebooks/, read the relative package."""
+    page = reader.visit("overview")
     root = page.locator(".ctg-root")
     expect(root).to_contain_text(NAME)
     assert "could not be loaded" not in root.inner_text()
@@ -128,10 +143,11 @@ def test_the_overview_shows_the_project_of_the_relative_package(web, relative):
     screenshot(page, "relative-data-overview")
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_every_page_opens_on_the_relative_package(web, relative, name):
-    """Each page builds from the relative package (no data error, no failed cell)."""
-    page = web.open(name, server=relative)
+@pytest.mark.parametrize("name", [name for name in PAGES if name != "overview"])
+def test_every_page_builds_from_the_relative_package(reader, name):
+    """Each page builds from the relative package (no data error, no failed cell), the
+    reader moving to it in the kernel that opened the overview."""
+    page = reader.visit(name)
     root = page.locator(".ctg-root")
     expect(root).to_be_visible()
     assert "could not be loaded" not in root.inner_text()
