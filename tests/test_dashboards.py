@@ -327,8 +327,8 @@ def test_a_long_reader_table_lists_its_first_rows_and_the_csv_has_them_all(mini,
         reader = widget(app, "reader").value
         listed = re.findall(r"<code>([^<]+)</code>", reader)
         assert listed == list(expected["Record"][:2])
-        assert "3 matching evidence records; the first 2 are listed here, and the CSV " \
-               "download has all 3" in reader
+        assert "3 matching evidence records; the first 2 are listed here (narrow the " \
+               "choices to see others), and the CSV download has all 3" in reader
         _, data = fetch(widget(app, "csv"))
         downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
         assert list(downloaded["Record"]) == list(expected["Record"])

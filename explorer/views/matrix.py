@@ -41,8 +41,9 @@ __all__ = ["FILTER_HELP", "MAX_READER_ROWS", "VIEW", "MatrixView", "facet_choice
 
 # The reader table on the page lists at most this many records; the CSV always has them all.
 # (At 100× the embedded data, 2,500 rows were 2 MB of HTML and most of the page's first
-# paint; nobody reads that far down a page.)
-MAX_READER_ROWS = 200
+# paint; 200 rows, each with its sources, confidence and ids, were still 430 KB sent again
+# with every filter tick. Fifty is more than a reader reads down a page before narrowing.)
+MAX_READER_ROWS = 50
 FILTER_HELP = ("Tick any values to narrow the records. Within one group a record is kept if it "
                "matches any ticked value (OR); across groups it must match every group that "
                "has a tick (AND). The number beside a value is how many records ticking it "
@@ -71,8 +72,8 @@ def reader_caption(records: int) -> str:
     matching = html.count(records, "matching evidence record")
     if records <= MAX_READER_ROWS:
         return matching
-    return (f"{matching}; the first {MAX_READER_ROWS} are listed here, and the CSV download "
-            f"has all {records}")
+    return (f"{matching}; the first {MAX_READER_ROWS} are listed here (narrow the choices to "
+            f"see others), and the CSV download has all {records}")
 
 
 @derived(maxsize=32)
