@@ -43,7 +43,11 @@ from browser_kit import (  # noqa: E402
     start_voila,
 )
 
-from explorer.pages import PAGES  # noqa: E402
+from explorer.pages import live_pages  # noqa: E402
+
+# The pages the live explorer serves, from the registry (pages only the static site has,
+# such as the findings and the sources lists, have no notebook and no link in the kernel).
+PAGES = {spec.name: spec for spec in live_pages()}
 
 # The one-widget plotly notebook (bench/minimal/minimal.ipynb): the speed baseline.
 BASELINE = "minimal"
@@ -232,7 +236,7 @@ MOVE_JS = """async ({name, chart, timeoutMs}) => {
 
 
 def tour_order(start: str = "overview") -> list[str]:
-    """Every registry page once, starting after ``start`` and ending back on it."""
+    """Every live page once, starting after ``start`` and ending back on it."""
     return [name for name in PAGES if name != start] + [start]
 
 

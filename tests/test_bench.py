@@ -37,6 +37,18 @@ def test_every_benchmark_explains_its_flags(script):
     assert "-h, --help" in result.stdout
 
 
+def test_the_benchmarks_visit_exactly_the_pages_the_live_explorer_serves():
+    """A tour (and a deep link per page) goes to every live page and to nothing else: a page
+    only the static site has has no notebook to open and no link to follow in the kernel, so
+    a simulated reader asking for it waited until it timed out."""
+    from common import DASHBOARDS, tour_order
+
+    served = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert set(DASHBOARDS) == served
+    assert sorted(tour_order()) == sorted(served)
+    assert tour_order()[-1] == "overview"
+
+
 def test_every_chart_page_has_a_control_change_to_time(ds):
     """A new registry page with a chart must say how bench/interaction.py changes its view."""
     from interaction import changes_for
