@@ -66,6 +66,7 @@ class Reader:
 
     def fetch(self, url: str, start: float) -> None:
         """Ask for the page; record the answer, its time since ``start`` and who answered."""
+        self.status = "still waiting"  # what a reader's page still loading at the end shows
         try:
             with self.opener.open(url, timeout=REQUEST_TIMEOUT_S) as response:
                 body = response.read().decode("utf-8", "replace")

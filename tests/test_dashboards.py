@@ -532,3 +532,23 @@ def test_a_shared_activity_with_no_linked_context_says_so(mini):
 
     same = query.same_activity_different_mechanisms(mini).assign(contexts="")
     assert content.NO_LINKED_CONTEXT in content.same_activity_table(same)
+
+
+def test_a_readers_kernel_imports_no_database_library_until_a_room_is_used():
+    """SQLAlchemy (~110 ms and ~12 MB a kernel) is for the presenter's room: a reader who
+    opens and moves between pages never loads it; opening the room store does."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "from explorer.dashboards import build\n"
+              "app = build('overview')\n"
+              "for name in ('matrix', 'story', 'compare', 'flows', 'lessons', 'index'):\n"
+              "    app.open(name, '')\n"
+              "print('sqlalchemy' in sys.modules)\n"
+              "from explorer.rooms import RoomStore\n"
+              "print('sqlalchemy' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["False", "True"]

@@ -26,7 +26,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import anywidget
@@ -37,10 +37,13 @@ from .. import html
 from ..errors import RoomError, RoomNotFound
 from ..figures import describe_matrix, room_matrix_figure
 from ..load import Dataset
-from ..rooms import RoomStore, Tally, deck
 from ..rooms.profile import matrix_with_room, question_counts, room_nearest
+from ..rooms.questions import deck
 from .presentation import qr_data_uri
 from .widgets import Chart, _esm
+
+if TYPE_CHECKING:
+    from ..rooms.store import RoomStore, Tally
 
 __all__ = ["POLL_S", "ROOM_URL_ENV", "RoomControls", "RoomPanel", "join_address"]
 
@@ -128,7 +131,9 @@ class RoomPanel:
 
     @property
     def store(self) -> RoomStore:
-        if self._store is None:
+        if self._store is None:  # SQLAlchemy is imported only when a room is used
+            from ..rooms.store import RoomStore
+
             self._store = RoomStore()
         return self._store
 

@@ -19,6 +19,7 @@ rated other than not reported.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,7 +27,9 @@ from ..lessons import nearest_projects
 from ..load import Dataset
 from ..query import ACTIVATED, NO_ROWS, matrix
 from .questions import LEVELS, Deck, Question
-from .store import Tally
+
+if TYPE_CHECKING:
+    from .store import Tally
 
 __all__ = ["LEVEL_STRENGTH", "ROOM_COLUMN", "export_frame", "matrix_with_room",
            "question_counts", "room_cells", "room_nearest", "room_relationships"]
