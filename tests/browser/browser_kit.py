@@ -18,7 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 import psutil
 import pytest
 from http_kit import http_get
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from explorer import query
@@ -372,6 +372,17 @@ class Session:
         for kernel_id, base in kernels.items():
             if is_local(base):
                 shutdown_kernel(base, kernel_id)
+
+
+@contextlib.contextmanager
+def browsing(chromium: Browser, server: VoilaServer) -> Iterator[Session]:
+    """A fresh browser context reading ``server`` (the tests' screen, downloads accepted);
+    closed afterwards, with the kernels its pages started."""
+    session = Session(chromium.new_context(viewport=VIEWPORT, accept_downloads=True), server)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 def wait_ready(page: Page, chart: bool) -> None:

@@ -24,6 +24,7 @@ from browser_kit import (
     VOILA,
     Session,
     VoilaServer,
+    browsing,
     chromium_path,
     follow,
     start_voila,
@@ -102,12 +103,8 @@ class Reader:
 @pytest.fixture(scope="module")
 def reader_session(chromium, voila) -> Iterator[Session]:
     """The browser context behind ``reader`` (one per module)."""
-    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
-    session = Session(context, voila)
-    try:
+    with browsing(chromium, voila) as session:
         yield session
-    finally:
-        session.close()
 
 
 @pytest.fixture
@@ -127,10 +124,6 @@ def reader(reader_session) -> Iterator[Reader]:
 @pytest.fixture
 def web(chromium, voila) -> Iterator[Session]:
     """A fresh browser context for one test; fails the test on any page error or dialog."""
-    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
-    session = Session(context, voila)
-    try:
+    with browsing(chromium, voila) as session:
         yield session
-    finally:
-        session.close()
     session.assert_clean()

@@ -26,11 +26,11 @@ from browser_kit import (
     PAGES,
     ROOT,
     START_TIMEOUT_S,
-    VIEWPORT,
     VOILA,
     Session,
     VoilaServer,
     assert_no_voila_error,
+    browsing,
     copy_data,
     free_port,
     screenshot,
@@ -124,12 +124,8 @@ def relative(tmp_path_factory, server_logs):
 @pytest.fixture(scope="module")
 def reader_session(chromium, relative) -> Iterator[Session]:
     """The module's shared reader (``reader``) reads the relative package's server."""
-    context = chromium.new_context(viewport=VIEWPORT)
-    session = Session(context, relative)
-    try:
+    with browsing(chromium, relative) as session:
         yield session
-    finally:
-        session.close()
 
 
 def test_the_overview_shows_the_project_of_the_relative_package(reader):
