@@ -274,8 +274,10 @@ def table(frame: pd.DataFrame, caption: str = "", row_classes: list[str] | None 
           empty: str = "nothing to show") -> Markup:
     """An accessible HTML table of ``frame``; cells are escaped unless they are ``Markup``.
 
-    A table of five or more columns keeps readable columns on a small screen and scrolls
-    sideways inside its own box instead of squeezing its text to a word per line.
+    A table of five or more columns is *wide*: on a laptop it keeps readable columns and
+    scrolls sideways inside its own box rather than squeeze its text to a word per line; on
+    paper and on a phone each row becomes a block of "Column: value" lines (explorer.css),
+    with its table roles written out so that it stays a table to a screen reader.
     """
     return fragment("table", [str(c) for c in frame.columns], table_rows(frame), caption,
                     row_classes or [], empty, len(frame.columns) >= 5)

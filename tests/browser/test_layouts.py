@@ -38,6 +38,13 @@ LAYOUTS = (
 )
 # Boxes allowed to scroll sideways on their own: the evidence grid, wide tables, charts.
 OWN_SCROLL = ".ctg-grid-scroll, .ctg-table-wrap, .ctg-figure, .js-plotly-plot"
+# At this width or less a wide table of records reads as "Column: value" blocks, never
+# sideways (a cross-table of ratings, like the grid, still scrolls in its own box).
+NARROW = 600
+TABLES_SCROLLING_JS = """() => [...document.querySelectorAll('.ctg-table-wrap')]
+  .filter((wrap) => wrap.querySelector(':scope > .ctg-wide') && wrap.offsetParent !== null
+                    && wrap.scrollWidth > wrap.clientWidth + 1)
+  .map((wrap) => (wrap.querySelector('caption') || wrap).textContent.trim().slice(0, 60))"""
 
 OVERFLOW_JS = """(allowed) => {
   const width = document.documentElement.clientWidth;
@@ -106,8 +113,8 @@ def sized(chromium, voila, request):
                          indirect=True)
 def test_every_page_fits_its_screen(sized):
     """At each size no page runs off the side (only grids, wide tables and charts scroll in
-    their own boxes), no chart's title, note or labels run into each other, and in
-    presentation mode no label is cut off."""
+    their own boxes, and on a phone not even tables), no chart's title, note or labels run
+    into each other, and in presentation mode no label is cut off."""
     session, layout = sized
     first, *others = PAGES
     page = session.open(first, "present=1" if layout.present else "")
@@ -121,6 +128,10 @@ def test_every_page_fits_its_screen(sized):
         overflow = page.evaluate(OVERFLOW_JS, OWN_SCROLL)
         if overflow["pageScroll"] or overflow["wide"]:
             problems.append(f"{name}: runs off the side: {overflow['wide']}")
+        if layout.width <= NARROW:
+            scrolling = page.evaluate(TABLES_SCROLLING_JS)
+            if scrolling:
+                problems.append(f"{name}: tables scroll sideways on a phone: {scrolling}")
         collisions = page.evaluate(CHART_COLLISIONS_JS)
         if collisions:
             problems.append(f"{name}: chart texts run into each other: {collisions}")
