@@ -110,6 +110,16 @@ function render({ model, el }) {
     toImageButtonOptions: { filename: model.get("filename") || "chart", scale: 2 },
   });
 
+  // A printed page is about 700 CSS pixels wide: the print stylesheet zooms the chart by
+  // this much so that it fits (a chart drawn for a wide screen would be cut off). Measured
+  // after every layout, plotly's own resizes included, so it is never a stale width's; the
+  // width is the one plotly drew at (the zoom itself changes the on-screen size).
+  const fitPaper = () => {
+    const width = (plot._fullLayout && plot._fullLayout.width) ||
+      plot.getBoundingClientRect().width || PRINT_WIDTH_PX;
+    el.style.setProperty("--ctg-print-zoom", String(Math.min(1, PRINT_WIDTH_PX / width)));
+  };
+
   const draw = async () => {
     const figure = model.get("figure") || {};
     alt.textContent = model.get("description") || "";
@@ -141,11 +151,9 @@ function render({ model, el }) {
       await Plotly.react(plot, shown.data, shown.layout, config());
       if (!drawn) { keepTheTitleClear(Plotly, plot); }
       await clearTheTitle(Plotly, plot);
+      if (!drawn) { plot.on("plotly_afterplot", fitPaper); }
       drawn = true;
-      // A printed page is about 700 CSS pixels wide: the print stylesheet zooms the chart
-      // by this much so that it fits (a chart drawn for a wide screen would be cut off).
-      const width = plot.getBoundingClientRect().width || PRINT_WIDTH_PX;
-      el.style.setProperty("--ctg-print-zoom", String(Math.min(1, PRINT_WIDTH_PX / width)));
+      fitPaper();
       // How many figures this slot has drawn (plotly_afterplot has fired for each): tests
       // and benchmarks wait for this to change instead of guessing from the SVG.
       draws += 1;
