@@ -10,7 +10,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-__all__ = ["http_get"]
+__all__ = ["http_answer", "http_get"]
 
 
 def http_get(url: str | urllib.request.Request, timeout: float = 30) -> tuple[int, str] | None:
@@ -24,3 +24,11 @@ def http_get(url: str | urllib.request.Request, timeout: float = 30) -> tuple[in
             return error.code, error.read().decode("utf-8", "replace")
     except (urllib.error.URLError, OSError):
         return None
+
+
+def http_answer(url: str, timeout: float = 30) -> tuple[int, str]:
+    """Status and body of a GET from a server that must answer; fails if nothing did."""
+    reply = http_get(url, timeout)
+    if reply is None:
+        raise AssertionError(f"nothing answered at {url} within {timeout} s")
+    return reply

@@ -66,18 +66,24 @@ class RoomServer:
         self.handlers[0][2]["pool"].shutdown(wait=True)
 
 
-def _lower(headers) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
-
-
 @dataclass
 class Reply:
     """A reply as a phone sees it (``headers`` named in lower case)."""
 
     status: int
     body: str
-    location: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, answer) -> Reply:
+        """The reply ``answer`` (a response or an ``HTTPError``) carries, read whole."""
+        return cls(answer.status, answer.read().decode("utf-8"),
+                   {name.lower(): value for name, value in answer.headers.items()})
+
+    @property
+    def location(self) -> str:
+        """Where a redirect sends the phone ("" if it is not one)."""
+        return self.headers.get("location", "")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -101,12 +107,10 @@ class Phone:
                                          method=method)
         try:
             with self.opener.open(request, timeout=60) as response:
-                reply = Reply(response.status, response.read().decode("utf-8"),
-                              response.headers.get("Location", ""), _lower(response.headers))
+                reply = Reply.of(response)
         except urllib.error.HTTPError as error:
             with error:  # closed, or its socket stays open
-                reply = Reply(error.code, error.read().decode("utf-8"),
-                              error.headers.get("Location", ""), _lower(error.headers))
+                reply = Reply.of(error)
         found = XSRF_FIELD.search(reply.body)
         if found:
             self.xsrf = found.group(1)

@@ -10,8 +10,6 @@ import contextlib
 import os
 import re
 import signal
-import urllib.error
-import urllib.request
 
 import pytest
 from browser_kit import (
@@ -21,21 +19,13 @@ from browser_kit import (
     wait_for,
     wait_ready,
 )
+from http_kit import http_answer, http_get
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 FAST_CULL = ["--MappingKernelManager.cull_idle_timeout=4",
              "--MappingKernelManager.cull_interval=1"]
-
-
-def http_get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        with error:  # closed, or its socket stays open
-            return error.code, error.read().decode("utf-8", "replace")
 
 
 def kernel_id_of(body: str) -> str:
@@ -59,7 +49,7 @@ def test_a_closed_tab_leaves_no_kernel_behind(chromium, voila_factory):
 def test_an_idle_kernel_nobody_connected_to_is_culled(voila_factory):
     """A page fetched but never opened in a browser (no websocket) is culled when idle."""
     server = voila_factory(None, extra_args=FAST_CULL)
-    status, _ = http_get(server.url("overview"))
+    status, _ = http_answer(server.url("overview"), timeout=120)
     assert status == 200
     assert kernel_processes(server)
     assert wait_for(lambda: not kernel_processes(server), 30)
@@ -73,7 +63,7 @@ def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, ho
     server = voila_factory(None)
     def load_page() -> None:
         with contextlib.suppress(Exception):  # the server is about to die under this request
-            http_get(server.url("matrix"))
+            http_get(server.url("matrix"), timeout=120)
 
     threads = [threading.Thread(target=load_page, daemon=True) for _ in range(3)]
     for thread in threads:
@@ -92,9 +82,9 @@ def test_a_flood_beyond_the_cap_gets_a_busy_page_that_retries(chromium, voila_fa
     """At the kernel cap, a new viewer sees a calm 'busy' page that reloads itself and gets
     the dashboard once a slot frees; nothing crashes and the link is kept."""
     server = voila_factory(None, extra_args=["--ThrottledKernelManager.max_kernels=1"])
-    status, first = http_get(server.url("index"))
+    status, first = http_answer(server.url("index"), timeout=120)
     assert status == 200
-    status, busy = http_get(server.url("overview", "present=1"))
+    status, busy = http_answer(server.url("overview", "present=1"), timeout=120)
     assert status == 503
     assert "The explorer is busy" in busy
     assert '<meta http-equiv="refresh" content="5">' in busy

@@ -6,10 +6,9 @@ Checked over plain HTTP against the real server (`voila notebooks/` with `voila.
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 
 import pytest
+from http_kit import http_answer
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -39,17 +38,6 @@ FILE_PROBES = [
     "/static/../voila.json",
 ]
 SECRETS = re.compile(r"VoilaConfiguration|root:x:0:0|from explorer|\"resources\"|project_id,")
-
-
-def get(url: str) -> tuple[int, str]:
-    """Status and body of a GET, following redirects; errors are answers too."""
-    request = urllib.request.Request(url)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        with error:  # closed, or its socket stays open
-            return error.code, error.read().decode("utf-8", "replace")
 
 
 def raw_get(base: str, path: str) -> tuple[int, str]:
@@ -93,7 +81,7 @@ def test_notebooks_data_internals_and_config_cannot_be_read(voila, path):
 
 def test_no_notebook_source_in_the_page(voila):
     """Sources are stripped: the page shows widgets, not code."""
-    status, body = get(voila.url("matrix"))
+    status, body = http_answer(voila.url("matrix"), timeout=60)
     assert status == 200
     assert "from explorer.dashboards import build" not in body
     assert 'build("matrix")' not in body
@@ -101,7 +89,7 @@ def test_no_notebook_source_in_the_page(voila):
 
 def test_the_dashboards_are_reachable(voila):
     """The allowlist is not so tight that the pages themselves break."""
-    status, body = get(voila.url("overview"))
+    status, body = http_answer(voila.url("overview"), timeout=60)
     assert status == 200 and "widget-view+json" in body
 
 
@@ -118,7 +106,7 @@ def test_a_failing_notebook_shows_no_traceback(voila_factory, tmp_path):
                                         "language": "python"}}
     nbformat.write(notebook, notebooks / "index.ipynb")
     server = voila_factory(None, notebook_dir=notebooks)
-    status, body = get(server.url("index"))
+    status, body = http_answer(server.url("index"), timeout=60)
     assert "hunter2" not in body and "internal detail" not in body
     assert "Traceback" not in body and "RuntimeError" not in body
     assert status == 200 and "There was an error when executing cell" in body
