@@ -149,11 +149,13 @@ function render({ model, el }) {
       factor = fontFactor();
       const shown = scaled(figure, factor);
       await Plotly.react(plot, shown.data, shown.layout, config());
-      if (!drawn) { keepTheTitleClear(Plotly, plot); }
+      if (!drawn) { // from now on, every layout plotly makes by itself is followed too
+        keepTheTitleClear(Plotly, plot);
+        plot.on("plotly_afterplot", fitPaper);
+      }
       await clearTheTitle(Plotly, plot);
-      if (!drawn) { plot.on("plotly_afterplot", fitPaper); }
       drawn = true;
-      fitPaper();
+      fitPaper(); // this draw's own layout ended before the handler above was there
       // How many figures this slot has drawn (plotly_afterplot has fired for each): tests
       // and benchmarks wait for this to change instead of guessing from the SVG.
       draws += 1;
