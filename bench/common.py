@@ -248,15 +248,24 @@ def move(page, name: str, timeout_ms: int = 60_000) -> float:
 
 @dataclass
 class Peak:
-    """Samples the server's kernels every second: the most alive and their peak memory."""
+    """Samples the server's kernels every second: the most alive, their peak memory, and
+    where the machine's CPU went (the Voila server process, its kernels, and this process,
+    which drives the readers), over the whole run or between two moments.
+
+    A kernel's CPU is its last sample, so up to a second of a kernel's last work before it
+    ended can be missed.
+    """
 
     server: object
     kernels: int = 0
     rss_mb: float = 0.0
     uss_mb: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
+    # (perf_counter, server CPU, {kernel pid: CPU}, this process's CPU), one per second
+    _samples: list[tuple[float, float, dict[int, float], float]] = field(default_factory=list)
 
     def __enter__(self) -> Peak:
+        self._server = psutil.Process(self.server.process.pid)  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self
@@ -264,11 +273,45 @@ class Peak:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(10)
+        self._sample()
+
+    def cpu_line(self, since: float | None = None, until: float | None = None) -> str:
+        """Where the CPU went between ``since`` and ``until`` (``time.perf_counter()``
+        values; default: the whole run), in seconds and as a share of what the cores gave."""
+        inside = [s for s in self._samples
+                  if (since is None or s[0] >= since) and (until is None or s[0] <= until)]
+        if len(inside) < 2:
+            return "CPU: too short a time to sample"
+        (t0, server0, kernels0, own0), (t1, server1, kernels1, own1) = inside[0], inside[-1]
+        budget = (t1 - t0) * (os.cpu_count() or 1)
+        kernels = sum(cpu - kernels0.get(pid, 0.0) for pid, cpu in kernels1.items())
+        parts = [("server", server1 - server0), ("kernels", kernels),
+                 ("this process (the readers)", own1 - own0)]
+        return (f"CPU over {t1 - t0:.0f} s on {os.cpu_count()} cores: " + ", ".join(
+            f"{name} {seconds:.1f} s ({seconds / budget:.0%})" for name, seconds in parts))
+
+    def _sample(self) -> None:
+        alive = kernel_processes(self.server)
+        kernels = dict(self._samples[-1][2]) if self._samples else {}
+        for process in alive:
+            with contextlib.suppress(psutil.Error):
+                kernels[process.pid] = _cpu(process)
+        self._samples.append((time.perf_counter(), _cpu(self._server), kernels,
+                              time.process_time()))
+        rss, uss = memory_mb(alive)
+        self.kernels = max(self.kernels, len(alive))
+        self.rss_mb, self.uss_mb = max(self.rss_mb, rss), max(self.uss_mb, uss)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            alive = kernel_processes(self.server)
-            rss, uss = memory_mb(alive)
-            self.kernels = max(self.kernels, len(alive))
-            self.rss_mb, self.uss_mb = max(self.rss_mb, rss), max(self.uss_mb, uss)
+            self._sample()
             self._stop.wait(1.0)
+
+
+def _cpu(process: psutil.Process) -> float:
+    """User plus system CPU seconds ``process`` has used (0 once it has gone)."""
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system

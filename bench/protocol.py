@@ -15,6 +15,11 @@ connections:
    handler (the idle cull of ``voila.json`` must then end the kernel), and ``shutdown``
    sends what Voila's unload beacon sends.
 
+It speaks the kernel websocket protocol the page's own client (``@jupyterlab/services``)
+chooses, ``v1.kernel.websocket.jupyter.org``: binary frames whose parts the server passes
+on without decoding their contents. (The older JSON protocol makes the server decode and
+re-encode every message, work that real readers never cause.)
+
 What it cannot measure is the browser's own drawing, which happens on the reader's machine;
 ``tour.py`` without ``--simulate`` measures that with real browsers.
 """
@@ -39,6 +44,28 @@ __all__ = ["SimulatedReader"]
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
 NAVIGATION = "explorer.dashboards.widgets.Navigation"
 CONTROL_PROTOCOL = "1.0.0"  # ipywidgets 8's widget control comm
+WEBSOCKET_PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what the page's client asks for
+
+
+def pack_v1(channel: str, parts: list[bytes]) -> bytes:
+    """A message as the v1 websocket protocol frames it: the number of offsets, the offsets
+    (8-byte little-endian), then the channel name and the parts."""
+    offsets = [8 * (1 + 1 + len(parts) + 1)]
+    offsets.append(offsets[-1] + len(channel.encode("utf-8")))
+    for part in parts:
+        offsets.append(offsets[-1] + len(part))
+    return b"".join([len(offsets).to_bytes(8, "little"),
+                     *(offset.to_bytes(8, "little") for offset in offsets),
+                     channel.encode("utf-8"), *parts])
+
+
+def unpack_v1(frame: bytes) -> tuple[str, list[bytes]]:
+    """The channel and parts (header, parent header, metadata, content, buffers…) of a v1
+    frame."""
+    count = int.from_bytes(frame[:8], "little")
+    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
+    channel = frame[offsets[0]:offsets[1]].decode("utf-8")
+    return channel, [frame[offsets[i]:offsets[i + 1]] for i in range(1, count - 1)]
 
 
 class SimulatedReader:
@@ -70,7 +97,10 @@ class SimulatedReader:
                f"?session_id={self.session}")
         self.socket = await websocket_connect(HTTPRequest(url, connect_timeout=timeout,
                                                           request_timeout=timeout),
-                                              max_message_size=64 * 1024 * 1024)
+                                              max_message_size=64 * 1024 * 1024,
+                                              subprotocols=[WEBSOCKET_PROTOCOL])
+        if self.socket.selected_subprotocol != WEBSOCKET_PROTOCOL:
+            raise RuntimeError("the server did not accept the browser's websocket protocol")
         states = await self._widget_states(timeout)
         for model_id, state in states.items():
             if state.get("state", {}).get("_anywidget_id") == NAVIGATION:
@@ -94,21 +124,21 @@ class SimulatedReader:
 
     # -- messages ----------------------------------------------------------------------
     def _message(self, msg_type: str, content: dict[str, Any],
-                 metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        return {
-            "header": {"msg_id": uuid.uuid4().hex, "username": "reader",
-                       "session": self.session, "msg_type": msg_type, "version": "5.3",
-                       "date": datetime.now(UTC).isoformat()},
-            "parent_header": {}, "metadata": metadata or {}, "content": content,
-            "buffers": [], "channel": "shell",
-        }
+                 metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Header, parent header, metadata and content of a message to the kernel."""
+        header = {"msg_id": uuid.uuid4().hex, "username": "reader", "session": self.session,
+                  "msg_type": msg_type, "version": "5.3", "date": datetime.now(UTC).isoformat()}
+        return [header, {}, metadata or {}, content]
 
     async def _send(self, msg_type: str, content: dict[str, Any],
                     metadata: dict[str, Any] | None = None) -> None:
         assert self.socket is not None
-        await self.socket.write_message(json.dumps(self._message(msg_type, content, metadata)))
+        parts = [json.dumps(part).encode("utf-8")
+                 for part in self._message(msg_type, content, metadata)]
+        await self.socket.write_message(pack_v1("shell", parts), binary=True)
 
     async def _receive(self, deadline: float) -> dict[str, Any]:
+        """The next message from the kernel, decoded as the page's client decodes it."""
         assert self.socket is not None
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -116,10 +146,13 @@ class SimulatedReader:
         raw = await asyncio.wait_for(self.socket.read_message(), timeout=left)
         if raw is None:
             raise ConnectionError("the kernel's websocket closed")
-        if isinstance(raw, bytes):  # a message with binary buffers: not one we wait for
-            return {}
-        message: dict[str, Any] = json.loads(raw)
-        return message
+        if isinstance(raw, str):
+            raise RuntimeError("a JSON frame: the server is not speaking the v1 protocol")
+        channel, parts = unpack_v1(raw)
+        header, parent, metadata, content = (json.loads(part) for part in parts[:4])
+        return {"channel": channel, "header": header, "msg_type": header.get("msg_type"),
+                "parent_header": parent, "metadata": metadata, "content": content,
+                "buffers": parts[4:]}
 
     async def _widget_states(self, timeout: float) -> dict[str, Any]:
         """Every widget's state, as the widget manager asks for it on page load."""

@@ -64,6 +64,7 @@ class Reader:
     kernel_ids: set[str] = field(default_factory=set)
     refused: int = 0
     error: str = ""
+    toured: tuple[float, float] = (float("nan"), float("nan"))  # perf_counter, first/last move
 
 
 async def tour(index: int, chromium, url: str, think: float, beacon: bool) -> Reader:
@@ -87,11 +88,13 @@ async def tour(index: int, chromium, url: str, think: float, beacon: bool) -> Re
         await page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         await page.wait_for_selector(f".ctg-page-{START}", state="visible", timeout=TIMEOUT_MS)
         reader.first_load = time.perf_counter() - start
+        began = time.perf_counter()
         for name in tour_order(START):
             await asyncio.sleep(think * random.uniform(0.5, 1.5))
             ms = await page.evaluate(MOVE_JS, {"name": name, "chart": name in CHART_PAGES,
                                                "timeoutMs": TIMEOUT_MS})
             reader.moves.append((name, ms / 1000))
+        reader.toured = (began, time.perf_counter())
     except Exception as error:
         reader.error = f"reader {index}: {type(error).__name__}: {str(error).splitlines()[0]}"
     finally:
@@ -105,18 +108,42 @@ async def tour(index: int, chromium, url: str, think: float, beacon: bool) -> Re
     return reader
 
 
-async def simulated_tour(index: int, base: str, think: float, beacon: bool) -> Reader:
+class Start:
+    """Where readers start touring: each as soon as its first page is served, or
+    (``together``) all at once, when the last reader's first page is served."""
+
+    def __init__(self, readers: int, together: bool) -> None:
+        self.waiting = readers if together else 0
+        self.go = asyncio.Event()
+
+    async def arrived(self) -> None:
+        """One reader's first page is served (or it gave up): wait for the others if asked."""
+        if self.waiting <= 0:
+            return
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.go.set()
+        await self.go.wait()
+
+
+async def simulated_tour(index: int, base: str, think: float, beacon: bool,
+                         start: Start) -> Reader:
     """A reader without a browser (``bench/protocol.py``): the same requests and messages."""
     from protocol import SimulatedReader
 
     reader = Reader()
     simulated = SimulatedReader(base)
     try:
-        reader.first_load = await simulated.open(START, timeout=TIMEOUT_MS / 1000)
+        try:
+            reader.first_load = await simulated.open(START, timeout=TIMEOUT_MS / 1000)
+        finally:
+            await start.arrived()
         reader.kernel_ids.add(simulated.kernel_id)
+        began = time.perf_counter()
         for name in tour_order(START):
             await asyncio.sleep(think * random.uniform(0.5, 1.5))
             reader.moves.append((name, await simulated.move(name, timeout=TIMEOUT_MS / 1000)))
+        reader.toured = (began, time.perf_counter())
     except Exception as error:
         text = (str(error).splitlines() or [""])[0]
         reader.error = f"reader {index}: {type(error).__name__}: {text}"
@@ -127,11 +154,14 @@ async def simulated_tour(index: int, base: str, think: float, beacon: bool) -> R
 
 
 async def readers(url: str, count: int, think: float, beacon: bool,
-                  simulate: bool = False) -> list[Reader]:
+                  simulate: bool = False, together: bool = False) -> list[Reader]:
     if simulate:
         base = url.split("/voila/")[0]
-        return await asyncio.gather(*(simulated_tour(i, base, think, beacon)
+        start = Start(count, together)
+        return await asyncio.gather(*(simulated_tour(i, base, think, beacon, start)
                                       for i in range(count)))
+    if together:
+        raise SystemExit("--together applies to --simulate readers")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -145,10 +175,11 @@ async def readers(url: str, count: int, think: float, beacon: bool,
 
 
 def run(count: int, think: float, after: float, beacon: bool, extra_args: list[str],
-        simulate: bool = False) -> list[str]:
+        simulate: bool = False, together: bool = False) -> list[str]:
     with served(extra_args) as server:
         with Peak(server) as peak:
-            seen = asyncio.run(readers(server.url(START), count, think, beacon, simulate))
+            seen = asyncio.run(readers(server.url(START), count, think, beacon, simulate,
+                                        together))
         closed = time.perf_counter()
         left_5s, gone_after = None, None
         while time.perf_counter() - closed < after:
@@ -185,6 +216,8 @@ def run(count: int, think: float, after: float, beacon: bool, extra_args: list[s
                  f"reader {sorted(set(per_reader))}; {left_5s} alive 5 s after the tabs "
                  f"closed; {gone}")
     lines.append(f"       busy answers (HTTP 503): {refused}")
+    lines.append(f"       {peak.cpu_line()} (the whole run)")
+    lines.append(f"       {touring_cpu(seen, peak)}")
     move_median = median(moves) if moves else float("nan")
     lines += [
         verdict(f"N={count}: median move <= {TARGET_MOVE_S} s",
@@ -199,6 +232,18 @@ def run(count: int, think: float, after: float, beacon: bool, extra_args: list[s
         verdict(f"N={count}: no busy answer", refused == 0, f"{refused}"),
     ]
     return lines
+
+
+def touring_cpu(seen: list[Reader], peak: Peak) -> str:
+    """Where the CPU went while every reader was touring (after the last first page was
+    served, before the first reader finished), when there was such a time."""
+    toured = [reader.toured for reader in seen if reader.toured[0] == reader.toured[0]]
+    if not toured:
+        return "CPU while touring: no reader toured"
+    since, until = max(t[0] for t in toured), min(t[1] for t in toured)
+    if until - since < 3:
+        return "CPU while touring: readers did not tour at the same time for long enough"
+    return "while all toured: " + peak.cpu_line(since, until)
 
 
 def main() -> None:
@@ -222,13 +267,17 @@ def main() -> None:
                         help="readers without browsers: the page request and widget messages "
                              "a browser sends (bench/protocol.py), so that many readers do not "
                              "also mean many Chromiums on the server's cores")
+    parser.add_argument("--together", action="store_true",
+                        help="with --simulate: readers start touring together, once every "
+                             "first page is served, so that moves are not also competing "
+                             "with kernels still starting")
     add_common_arguments(parser)
     args = parser.parse_args()
     print(load_line("before"), flush=True)
     print(f"tour: {START} → " + " → ".join(tour_order(START)) + " (navigation links)")
     for count in map(int, args.readers.split(",")):
         for line in run(count, args.think, args.after, not args.no_beacon, args.voila_arg,
-                        args.simulate):
+                        args.simulate, args.together):
             print(line, flush=True)
     print(load_line("after"))
 
