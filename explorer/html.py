@@ -17,6 +17,7 @@ through ``csv_text``, which keeps spreadsheet formulas inert.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import io
 import re
@@ -26,7 +27,8 @@ from importlib.resources import files
 from typing import Any, cast
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from .agreement import figures as agreement_figures
@@ -214,12 +216,43 @@ def citations(ds: Dataset, cited: Iterable[Citation]) -> Markup:
 
 # -- templates -----------------------------------------------------------------------------
 
+class SharedBytecode(FileSystemBytecodeCache):
+    """Compiled templates kept on disk for every process of this user on this machine.
+
+    Each reader's kernel is a new process: without this, every kernel compiles the same
+    templates again on its first pages (~0.1 s of CPU per kernel on the machine that
+    ``bench/tour.py`` measures, a fifth of a first tour's work). Jinja keys an entry by the
+    template's name and file and checks it against the template's source, so a changed
+    template is compiled afresh. The folder is Jinja's own per-user one (mode 0700, checked).
+    Writing is best effort: a folder that cannot be written means compiling, never failing.
+    """
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def bytecode_cache(directory: str | None = None) -> SharedBytecode | None:
+    """The compiled-template cache in ``directory`` (default: Jinja's per-user folder), or
+    None where there is no safe folder to keep it in."""
+    try:
+        return SharedBytecode(directory)
+    except (OSError, RuntimeError):
+        return None
+
+
 @cache
 def environment() -> Environment:
-    """The one Jinja2 environment: package templates, autoescaping, undefined is an error."""
+    """The one Jinja2 environment: package templates, autoescaping, undefined is an error.
+
+    Templates are package files that do not change while a process runs, so they are not
+    checked for changes on every use (``auto_reload``); compiled ones are shared between
+    processes (``SharedBytecode``).
+    """
     env = Environment(loader=PackageLoader("explorer", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=False)
+                      keep_trailing_newline=False, auto_reload=False,
+                      bytecode_cache=bytecode_cache())
     env.filters.update(text=text, humanise=humanise)
     env.globals.update(
         BASIS_HELP=BASIS_HELP,
