@@ -216,7 +216,7 @@ def test_matrix_controls_update_the_state_and_the_address(mini):
     widget(app, "columns").value = "setting_type"
     filters_of(app).value = {"strength": ["partial"]}
     assert app.navigation.query == "?columns=setting_type&strength=partial"
-    assert [label for _, label in grid_of(app).grid["columns"]] == [
+    assert [label for _, label in grid_of(app).frame["columns"]] == [
         "Acute hospital", "Renal dialysis units", "General practice",
         "Community mental health", "Maternity", "Not found"]
     filters_of(app).value = {}  # "Clear all filters"
@@ -226,8 +226,7 @@ def test_matrix_controls_update_the_state_and_the_address(mini):
 def test_filter_counts_say_how_many_records_each_value_would_show(mini):
     """Counts follow the other groups' ticks: the count of a value is what ticking it shows."""
     app = open_app(mini, "matrix", "project=beta")
-    facets = {f["name"]: {o["id"]: o["count"] for o in f["options"]}
-              for f in filters_of(app).facets}
+    facets = filters_of(app).options()
     assert facets["strength"] == {"evident": 0, "partial": 1, "not_evident": 0,
                                   "not_reported": 0}
     assert facets["project"] == {"alpha": 3, "beta": 1, "gamma": 0}
@@ -249,12 +248,42 @@ def test_the_grid_sends_strengths_and_counts_for_every_cell(mini):
     each strength's label and symbol: the browser shows strength in words and shape, not
     colour alone, and counts that say what they count."""
     grid = grid_of(open_app(mini, "matrix"))
-    rows, columns = grid.grid["rows"], grid.grid["columns"]
-    assert len(grid.grid["cells"]) == len(rows) * len(columns)
-    assert grid.grid["cells"][0][:5] == ["evident", 1, 1, 0, "rated"]
-    assert grid.grid["cells"][0][5] in grid.grid["levels"]  # a confidence level, in words
+    rows, columns = grid.frame["rows"], grid.frame["columns"]
+    assert len(grid.table()) == len(grid.cells) == len(rows) * len(columns)
+    assert grid.table()[0][:5] == ["evident", 1, 1, 0, "rated"]
+    assert grid.table()[0][5] in grid.frame["levels"]  # a confidence level, in words
     assert grid.styles["partial"] == ["Partial", "◐"]
     assert grid.styles["no_rows"] == ["No records", "–"]
+
+
+def test_a_filter_tick_resends_only_what_it_changed(mini):
+    """A tick sends the grid's cells and the filters' counts, not the labels of every
+    column, row and option again (at 700 projects those were two thirds of a tick); a new
+    choice of columns sends the new headings."""
+    app = open_app(mini, "matrix")
+    grid, filters = grid_of(app), filters_of(app)
+    sent: list[str] = []
+    for each in (grid, filters):
+        each.observe(lambda change: sent.append(change["name"]),
+                     names=["frame", "looks", "cells", "facets", "counts"])
+    filters.value = {"strength": ["partial"]}
+    assert "frame" not in sent and "facets" not in sent
+    assert {"cells", "counts"} <= set(sent)
+    sent.clear()
+    widget(app, "columns").value = "setting_type"
+    assert "frame" in sent
+
+
+def test_the_grid_sends_each_distinct_cell_once(mini):
+    """Cells alike are one entry of ``looks``: the grid of a package with hundreds of
+    projects is a list of small numbers, and the browser draws exactly the cells the view
+    built."""
+    app = open_app(mini, "matrix")
+    grid = grid_of(app)
+    block = next(b for b in app.current.content.blocks if b.key == "grid")
+    assert grid.table() == [list(cell) for cell in block.grid["cells"]]
+    assert len(grid.looks) == len({tuple(cell) for cell in block.grid["cells"]})
+    assert len(grid.looks) < len(grid.cells)
 
 
 def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(mini):
@@ -274,7 +303,7 @@ def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(min
         page.render()
     finally:
         query.matrix = original  # type: ignore[assignment]
-    assert len(grid_of(app).grid["columns"]) > MAX_CHART_COLUMNS
+    assert len(grid_of(app).frame["columns"]) > MAX_CHART_COLUMNS
     assert page.charts["matrix"].figure == {}
     assert "The chart is left out" in widget(app, "chart-note").value
 
@@ -552,3 +581,33 @@ def test_a_readers_kernel_imports_no_database_library_until_a_room_is_used():
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_plain_widgets_share_one_layout_and_style(mini):
+    """A page's HTML blocks, boxes and explorer widgets share one default layout (and the
+    HTML blocks one style) instead of two more widgets each, the messages the server carries
+    when a page is first shown; the read-only box, which hides itself, has its own."""
+    app = open_app(mini, "matrix")
+    page = app.current
+    plain = [x for x in page.widgets.values() if isinstance(x, (w.HTML, EvidenceGrid,
+                                                                  FacetFilters, Chart))]
+    plain += [page.widget, page.body]
+    assert len(plain) > 5
+    assert len({id(x.layout) for x in plain}) == 1
+    assert len({id(x.style) for x in plain if isinstance(x, w.HTML)}) == 1
+    assert app.readonly.layout is not page.body.layout
+    navigate(app, "story")
+    assert app.current.body.layout is page.body.layout  # the next page shares it too
+
+
+def test_a_closed_shared_layout_is_replaced(mini):
+    """After every widget is closed (as an analyst's ``Widget.close_all()`` does), a new
+    explorer opens with a fresh shared layout rather than a closed one."""
+    from explorer.dashboards.widgets import shared
+
+    open_app(mini, "overview")
+    before = shared(w.Layout)
+    w.Widget.close_all()
+    app = open_app(mini, "overview")
+    assert app.current.body.layout is not before
+    assert app.current.body.layout.comm is not None

@@ -33,7 +33,7 @@ from ..load import Dataset, load
 from ..pages import PAGES, live_pages, static_href, static_url
 from ..programme import Programme
 from ..state import ViewState, parse_query, to_query
-from .live import LivePage, close_tree, html_widget
+from .live import LivePage, close_tree, html_widget, vbox
 from .presentation import Presenter
 from .room import RoomPanel
 from .widgets import FileDownload, Navigation
@@ -102,14 +102,14 @@ class App:
         self.room = RoomPanel(ds, self._on_room_key)
         self.slot = w.Box(layout=w.Layout(display="block"))
         # "Read-only version" link to the static site, when $EXPLORER_STATIC_URL is set.
-        self.readonly = html_widget("", "ctg-readonly-box")
+        self.readonly = html_widget("", "ctg-readonly-box", own_layout=True)  # hides itself
         # A printable handout of whatever view is on show, built only when asked.
         self.handout = FileDownload(self._handout, label=HANDOUT_LABEL, mimetype="text/html",
                                     help=HANDOUT_HELP)
         self.handout.add_class("ctg-handout")
-        self.root = w.VBox([html_widget(_style_element()),
-                            self.navigation, self.presenter.widget, self.room.widget,
-                            self.readonly, self.slot, self.handout])
+        self.root = vbox([html_widget(_style_element()),
+                          self.navigation, self.presenter.widget, self.room.widget,
+                          self.readonly, self.slot, self.handout])
         self.root.add_class("ctg-root")
         self._pages: dict[str, LivePage] = {}
         self.page: LivePage | None = None
@@ -295,8 +295,8 @@ class ErrorPage:
 
     def __init__(self, message: str) -> None:
         self.message = message
-        self.root = w.VBox([html_widget(_style_element()),
-                            html_widget(html.render("data_error.html.j2", message=message))])
+        self.root = vbox([html_widget(_style_element()),
+                          html_widget(html.render("data_error.html.j2", message=message))])
         self.root.add_class("ctg-root")
 
     @property

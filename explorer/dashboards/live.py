@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .. import html
 from ..figures import Figure
@@ -32,12 +33,12 @@ from ..views.base import (
     Html,
 )
 from .widgets import Chart as ChartWidget
-from .widgets import EvidenceGrid, FacetFilters, FileDownload, LessonsForm
+from .widgets import EvidenceGrid, FacetFilters, FileDownload, LessonsForm, shared
 
 if TYPE_CHECKING:
     from .frame import App
 
-__all__ = ["LiveLinks", "LivePage", "close_tree", "html_widget"]
+__all__ = ["LiveLinks", "LivePage", "close_tree", "html_widget", "vbox"]
 
 
 class LiveLinks:
@@ -53,12 +54,19 @@ class LiveLinks:
 LIVE_LINKS = LiveLinks()
 
 
-def html_widget(content: str = "", *classes: str) -> w.HTML:
-    """An HTML widget holding trusted markup from ``explorer.html``."""
-    widget = w.HTML(str(content))
+def html_widget(content: str = "", *classes: str, own_layout: bool = False) -> w.HTML:
+    """An HTML widget holding trusted markup from ``explorer.html``; it shares the default
+    layout and style (``widgets.shared``) unless ``own_layout``."""
+    widget = (w.HTML(str(content)) if own_layout else
+              w.HTML(str(content), layout=shared(w.Layout), style=shared(HTMLStyle)))
     for cls in classes:
         widget.add_class(cls)
     return widget
+
+
+def vbox(children: tuple[w.Widget, ...] | list[w.Widget] = ()) -> w.VBox:
+    """A vertical box with the shared default layout (``widgets.shared``)."""
+    return w.VBox(children, layout=shared(w.Layout))
 
 
 def close_tree(widget: w.Widget) -> None:
@@ -85,8 +93,8 @@ class LivePage:
                                                + " The default is shown instead.")
                                  if state.notes else "")
         self.message = html_widget("", "ctg-message")
-        self.body = w.VBox()
-        self.widget = w.VBox([self.notes, self.message, self.body])
+        self.body = vbox()
+        self.widget = vbox([self.notes, self.message, self.body])
         self.widget.add_class(f"ctg-page-{self.name}")
         self.render()
 
@@ -220,7 +228,8 @@ class LivePage:
 # -- one maker per kind of block: (widget class, create, update) ---------------------------
 
 def _html_new(page: LivePage, block: Html) -> w.HTML:
-    return html_widget("", *([block.css] if block.css else []))
+    # Made with its markup: the widget opens with it and no update message follows.
+    return html_widget(str(block.markup), *([block.css] if block.css else []))
 
 
 def _html_set(page: LivePage, widget: w.HTML, block: Html) -> None:
@@ -283,7 +292,7 @@ def _filters_new(page: LivePage, block: FacetFilter) -> FacetFilters:
 
 def _filters_set(page: LivePage, widget: FacetFilters, block: FacetFilter) -> None:
     with widget.hold_sync():
-        widget.facets = [dict(f) for f in block.facets]
+        widget.show(block.facets)
         value = {k: list(v) for k, v in block.value.items()}
         if widget.value != value:
             widget.value = value
@@ -298,7 +307,7 @@ def _grid_new(page: LivePage, block: Grid) -> EvidenceGrid:
 def _grid_set(page: LivePage, widget: EvidenceGrid, block: Grid) -> None:
     with widget.hold_sync():
         widget.styles = dict(block.styles)
-        widget.grid = dict(block.grid)
+        widget.show(block.grid)
         widget.selected = block.selected
 
 

@@ -23,17 +23,19 @@ move to a page with a chart does not wait for plotly.js.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anywidget
+import ipywidgets as w
 import traitlets
 
 from ..state import MAX_TEXT_LENGTH
 
-__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "LessonsForm", "Navigation"]
+__all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "LessonsForm", "Navigation",
+           "shared"]
 
 JS = Path(__file__).resolve().parent / "js"
 
@@ -47,7 +49,35 @@ def _esm(*names: str) -> str:
     return "\n".join((JS / name).read_text(encoding="utf-8") for name in names)
 
 
-class Navigation(anywidget.AnyWidget):
+W = TypeVar("W", bound=w.Widget)
+_SHARED: dict[type, w.Widget] = {}
+
+
+def shared(kind: type[W]) -> W:
+    """The one default ``Layout`` (or ``HTMLStyle``) that this process's plain widgets share.
+
+    ipywidgets gives every widget a layout (and an HTML widget a style) of its own: more
+    widgets for the kernel to make and more messages for the server to carry, two thirds of
+    what a page sends when it is first shown. The explorer styles its widgets with CSS
+    classes and never changes a plain widget's layout or style, so one of each serves all;
+    a widget whose layout changes (e.g. one that hides itself) is given its own. One closed
+    (``Widget.close_all``) is replaced.
+    """
+    widget = _SHARED.get(kind)
+    if widget is None or widget.comm is None:
+        widget = _SHARED[kind] = kind()
+    return widget  # type: ignore[return-value]
+
+
+class _Plain(anywidget.AnyWidget):
+    """An anywidget with the shared default layout (``shared``)."""
+
+    @traitlets.default("layout")
+    def _shared_layout(self) -> w.Layout:
+        return shared(w.Layout)
+
+
+class Navigation(_Plain):
     """Page links, presentation mode, citation, address bar, history and heartbeat.
 
     Python sets ``page``, ``query``, ``title`` and ``history`` (``push`` adds a history
@@ -82,7 +112,7 @@ class Navigation(anywidget.AnyWidget):
                               str(content.get("history", "push")))
 
 
-class Chart(anywidget.AnyWidget):
+class Chart(_Plain):
     """One chart slot: set ``figure`` (a plotly figure dict) and the browser redraws in place.
 
     An empty dict hides the slot. ``description`` is the chart's text alternative (read by
@@ -96,20 +126,45 @@ class Chart(anywidget.AnyWidget):
     filename = traitlets.Unicode("chart").tag(sync=True)
 
 
-class EvidenceGrid(anywidget.AnyWidget):
+class EvidenceGrid(_Plain):
     """The matrix as a table of buttons; a choice arrives as ``on_select(key)``.
 
-    ``grid`` holds ``columns`` (``[id, label]``) and ``rows`` (``[id, label, definition]``:
-    the definition is shown when a reader points at the heading), ``cells`` (row-major
-    ``[strength, count]`` pairs), ``corner`` and ``caption``; ``styles`` maps a strength to
-    ``[label, symbol]``; ``selected`` is the key shown as chosen (``mechanism:column``,
-    ``mechanism:`` for a row, ``:column`` for a column).
+    What the grid shows travels in three parts, so that a filter tick re-sends only what it
+    changed (traitlets send a trait only when its value changes):
+
+    - ``frame``: ``columns`` (``[id, label]``), ``rows`` (``[id, label, definition]``: the
+      definition is shown when a reader points at the heading), ``levels`` (confidence level
+      → ``[label, marks]``), ``kinds`` (gap kind → label), ``corner`` and ``caption``; it
+      changes only when the columns do;
+    - ``looks``: each distinct cell, ``[strength, rated, records, contested, kind, level]``;
+    - ``cells``: row-major, each cell's index into ``looks`` (a grid of 700 projects is 6,300
+      small numbers rather than 6,300 lists, most of them alike).
+
+    ``styles`` maps a strength to ``[label, symbol]``; ``selected`` is the key shown as
+    chosen (``mechanism:column``, ``mechanism:`` for a row, ``:column`` for a column).
     """
 
     _esm = _esm("dom.js", "grid.js")
-    grid = traitlets.Dict().tag(sync=True)
+    frame = traitlets.Dict().tag(sync=True)
+    looks = traitlets.List(traitlets.List()).tag(sync=True)
+    cells = traitlets.List(traitlets.Int()).tag(sync=True)
     styles = traitlets.Dict().tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
+
+    def show(self, grid: Mapping[str, Any]) -> None:
+        """Show ``grid`` (as ``explorer.views`` builds it: the ``frame`` entries plus
+        ``cells``, one list per cell), sending only the parts that changed."""
+        looks: dict[tuple[Any, ...], int] = {}
+        at = [looks.setdefault(tuple(cell), len(looks)) for cell in grid["cells"]]
+        with self.hold_sync():
+            self.frame = {key: value for key, value in grid.items() if key != "cells"}
+            self.looks = [list(look) for look in looks]
+            self.cells = at
+
+    def table(self) -> list[list[Any]]:
+        """Every cell as ``[strength, rated, records, contested, kind, level]``, row-major
+        (what the browser draws)."""
+        return [list(self.looks[index]) for index in self.cells]
 
     def __init__(self, on_select: Callable[[str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -121,18 +176,38 @@ class EvidenceGrid(anywidget.AnyWidget):
             self._on_select(str(content.get("key", "")))
 
 
-class FacetFilters(anywidget.AnyWidget):
-    """Checkbox filters with counts; ``value`` is ``{facet: [ids]}`` as the reader chose."""
+class FacetFilters(_Plain):
+    """Checkbox filters with counts; ``value`` is ``{facet: [ids]}`` as the reader chose.
+
+    ``facets`` is ``[{name, label, options: [{id, label}]}]`` and changes only with the data;
+    ``counts`` is ``{facet: [count of each option, in order]}``, what a tick changes.
+    """
 
     _esm = _esm("dom.js", "filters.js")
     facets = traitlets.List(traitlets.Dict()).tag(sync=True)
+    counts = traitlets.Dict().tag(sync=True)
     value = traitlets.Dict().tag(sync=True)
     title = traitlets.Unicode("Filter the evidence").tag(sync=True)
     help = traitlets.Unicode("").tag(sync=True)
     expanded = traitlets.Bool(False).tag(sync=True)
 
+    def show(self, facets: Iterable[Mapping[str, Any]]) -> None:
+        """Show ``facets`` as ``explorer.views`` builds them (each option with its
+        ``count``), sending the labels only when they changed."""
+        facets = list(facets)
+        with self.hold_sync():
+            self.facets = [{"name": f["name"], "label": f["label"],
+                            "options": [{"id": o["id"], "label": o["label"]}
+                                        for o in f["options"]]} for f in facets]
+            self.counts = {f["name"]: [o["count"] for o in f["options"]] for f in facets}
 
-class FileDownload(anywidget.AnyWidget):
+    def options(self) -> dict[str, dict[str, int]]:
+        """``{facet: {option id: count}}`` as the browser shows them."""
+        return {f["name"]: dict(zip((o["id"] for o in f["options"]), self.counts[f["name"]],
+                                    strict=True)) for f in self.facets}
+
+
+class FileDownload(_Plain):
     """A button that asks the kernel for a file and saves what comes back.
 
     The file is built only when the reader asks (``build()`` returns its bytes, or None when
@@ -163,7 +238,7 @@ class FileDownload(anywidget.AnyWidget):
                        "size": len(data)}, [data])
 
 
-class LessonsForm(anywidget.AnyWidget):
+class LessonsForm(_Plain):
     """The exercise as an HTML form; ``value`` is what the room answered.
 
     ``questions`` holds ``relationships``, ``mechanisms``, ``foundations`` and

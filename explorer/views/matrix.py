@@ -41,9 +41,10 @@ __all__ = ["FILTER_HELP", "MAX_READER_ROWS", "VIEW", "MatrixView", "facet_choice
 
 # The reader table on the page lists at most this many records; the CSV always has them all.
 # (At 100× the embedded data, 2,500 rows were 2 MB of HTML and most of the page's first
-# paint; 200 rows, each with its sources, confidence and ids, were still 430 KB sent again
-# with every filter tick. Fifty is more than a reader reads down a page before narrowing.)
-MAX_READER_ROWS = 50
+# paint; 200 rows, each with its sources, confidence and ids, were 430 KB sent again with
+# every filter tick, 50 rows 115 KB. Twenty-five is every record of the embedded data, and
+# about 55 KB a tick at 100×; past it, readers narrow the choices or download the CSV.)
+MAX_READER_ROWS = 25
 FILTER_HELP = ("Tick any values to narrow the records. Within one group a record is kept if it "
                "matches any ticked value (OR); across groups it must match every group that "
                "has a tick (AND). The number beside a value is how many records ticking it "

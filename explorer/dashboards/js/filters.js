@@ -3,9 +3,9 @@
 //
 // Checkboxes are real <input type="checkbox"> elements inside a <fieldset> with a <legend>,
 // so a keyboard (Tab, Space) and a screen reader work as they do on any web form.
-// `facets` = [{name, label, options: [{id, label, count}]}] comes from the kernel;
-// `value` = {facet: [ids]} is what the reader chose. Counts are updated in place, so the
-// box that has focus keeps it.
+// `facets` = [{name, label, options: [{id, label}]}] and `counts` = {facet: [count of each
+// option]} come from the kernel (a tick sends only the counts); `value` = {facet: [ids]} is
+// what the reader chose. Counts are updated in place, so the box that has focus keeps it.
 
 function render({ model, el }) {
   el.classList.add("ctg-filterbox");
@@ -80,24 +80,32 @@ function render({ model, el }) {
         groups.append(fieldset);
       }
     }
+    const counts = model.get("counts") || {};
     for (const facet of facets) {
       const picked = new Set(value[facet.name] || []);
-      const byId = Object.fromEntries(facet.options.map((o) => [o.id, o]));
+      const numbers = counts[facet.name] || [];
+      const byId = Object.fromEntries(facet.options.map((o, i) => [o.id, [o, numbers[i] || 0]]));
       for (const box of groups.querySelectorAll(`input[data-facet="${facet.name}"]`)) {
-        const option = byId[box.value];
+        const [option, count] = byId[box.value];
         box.checked = picked.has(box.value);
         const label = box.parentElement;
         label.querySelector(".ctg-option-label").textContent = option.label;
-        label.querySelector(".ctg-count").textContent = ` (${option.count})`;
-        label.classList.toggle("ctg-empty", option.count === 0 && !box.checked);
-        label.title = `${option.count} record(s) with ${facet.label}: ${option.label}`;
+        label.querySelector(".ctg-count").textContent = ` (${count})`;
+        label.classList.toggle("ctg-empty", count === 0 && !box.checked);
+        label.title = `${count} record(s) with ${facet.label}: ${option.label}`;
       }
     }
   };
 
   const draw = () => { drawGroups(); drawActive(); };
-  model.on("change:facets", draw);
-  model.on("change:value", draw);
+  // A redraw may send facets, counts and value together; draw once, after all have arrived.
+  let queued = false;
+  const redraw = () => {
+    if (queued) { return; }
+    queued = true;
+    queueMicrotask(() => { queued = false; draw(); });
+  };
+  for (const name of ["facets", "counts", "value"]) { model.on(`change:${name}`, redraw); }
   draw();
 }
 

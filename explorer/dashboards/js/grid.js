@@ -46,10 +46,11 @@ function render({ model, el }) {
   const draw = () => {
     const focused = document.activeElement && scroller.contains(document.activeElement)
       ? document.activeElement.dataset.key : null;
-    const grid = model.get("grid") || {};
+    const grid = model.get("frame") || {};
     const columns = grid.columns || [];
     const rows = grid.rows || [];
-    const values = grid.cells || [];
+    const looks = model.get("looks") || [];
+    const at = model.get("cells") || [];
     const styles = model.get("styles") || {};
     const head = h("tr", {}, h("th", { className: "ctg-corner", text: grid.corner || "",
                                        attrs: { scope: "col" } }));
@@ -69,7 +70,7 @@ function render({ model, el }) {
       const line = [rowNode];
       columns.forEach(([columnId, columnLabel], c) => {
         const [strength, rated, records, contested, kind, level] =
-          values[r * columns.length + c] || ["no_rows", 0, 0, 0, "", ""];
+          looks[at[r * columns.length + c]] || ["no_rows", 0, 0, 0, "", ""];
         const [strengthLabel, symbol] = styles[strength] || [strength, ""];
         // A cell with no records says which kind of gap it is (project not identified).
         const label = kind === "project_not_identified" ? (grid.kinds || {})[kind] || strengthLabel
@@ -148,7 +149,14 @@ function render({ model, el }) {
     if (target) { setActive(target); target.focus(); }
   });
 
-  model.on("change:grid", draw);
+  // A redraw sends frame, looks and cells together; draw once, after all have arrived.
+  let queued = false;
+  const redraw = () => {
+    if (queued) { return; }
+    queued = true;
+    queueMicrotask(() => { queued = false; draw(); });
+  };
+  for (const name of ["frame", "looks", "cells"]) { model.on(`change:${name}`, redraw); }
   model.on("change:selected", markSelected);
   draw();
 }
