@@ -66,7 +66,7 @@ def shared(kind: type[W]) -> W:
     widget = _SHARED.get(kind)
     if widget is None or widget.comm is None:
         widget = _SHARED[kind] = kind()
-    return widget  # type: ignore[return-value]
+    return widget
 
 
 class _Plain(anywidget.AnyWidget):
