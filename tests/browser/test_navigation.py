@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -36,9 +37,9 @@ pytestmark = pytest.mark.browser
 
 KERNEL_ID_JS = """() => JSON.parse(
   document.getElementById('jupyter-config-data').textContent).kernelId"""
-# A short heartbeat for the lost-connection tests (the page's defaults: 10 s and 25 s).
-# Shorter than a reader's 10 s / 25 s, long enough that a kernel kept busy by a loaded machine
-# (building a page while other suites run) is not taken for a lost one: 1.5 s once was.
+# A short heartbeat for the lost-connection tests (the page's defaults: 10 s and 25 s). A
+# kernel kept busy past it by a loaded machine is not taken for a lost one (the page asks the
+# server first), but a kernel starved of CPU while idle could be: hence 6 s, not 1.5 s.
 SHORT_HEARTBEAT = "window.ctgHeartbeat = {pingMs: 300, lostMs: 6000};"
 LOST_SENTENCE = ("This page has lost its connection to the explorer's server: reload it to "
                  "open the same view again.")
@@ -261,6 +262,103 @@ def test_a_lost_kernel_is_said_in_one_sentence_with_a_reload_button(chromium, vo
         query.facet_options(ds, "project")[project])
     expect(page.locator("#ctg-lost")).to_have_count(0)
     assert page.evaluate(KERNEL_ID_JS) != kernel
+    session.close()
+
+
+# Records whether the lost-connection banner ever appeared, however briefly.
+WATCH_FOR_BANNER = """() => {
+  window.ctgBannerSeen = false;
+  new MutationObserver(() => {
+    if (document.getElementById('ctg-lost')) { window.ctgBannerSeen = true; }
+  }).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+# Queue `moves` moves in the reader's kernel at once, as fast clicks on the navigation bar do.
+QUEUE_MOVES = """moves => {
+  for (let i = 0; i < moves; i++) {
+    const name = i % 2 ? 'overview' : 'matrix';
+    document.querySelector(`.ctg-nav a[href="${name}.ipynb"]`).click();
+  }
+}"""
+
+
+def kernel_state(server, kernel: str) -> str:
+    """What the server says the kernel is doing ("busy", "idle", ...)."""
+    with urllib.request.urlopen(f"{server.base}/api/kernels/{kernel}", timeout=30) as reply:
+        return json.loads(reply.read())["execution_state"]
+
+
+def suspend_while_busy(page: Page, server, process: psutil.Process) -> None:
+    """Suspend the kernel's process in the middle of work: queue moves, suspend it, and keep
+    it so once the server, its last word in, still calls it busy (else resume, try again)."""
+    kernel = page.evaluate(KERNEL_ID_JS)
+    for _ in range(20):
+        page.evaluate(QUEUE_MOVES, 40)
+        wait_for(lambda: kernel_state(server, kernel) == "busy", 10)
+        process.suspend()
+        time.sleep(0.5)  # what the kernel said before it stopped reaches the server
+        if kernel_state(server, kernel) == "busy":
+            return
+        process.resume()
+    raise AssertionError("never caught the kernel busy")
+
+
+def test_a_kernel_busy_past_the_deadline_is_not_taken_for_a_lost_one(chromium, voila_factory):
+    """A kernel that answers late because it is working (here: stopped in the middle of a
+    queue of moves for 2.5 times the heartbeat's deadline) keeps its page: the page asks the
+    server, hears 'busy', shows no banner, and goes on once the kernel answers again."""
+    server = voila_factory(None)
+    context = chromium.new_context()
+    context.add_init_script(SHORT_HEARTBEAT)
+    page = context.new_page()
+    session = Session(context, server)
+    session.open("overview", page=page)
+    kernel = page.evaluate(KERNEL_ID_JS)
+    process = next(p for p in kernel_processes(server) if kernel in " ".join(p.cmdline()))
+    checks = []  # the page's questions about its kernel
+    page.on("response", lambda response: checks.append(response)
+            if response.url.split("?")[0].endswith(f"/api/kernels/{kernel}") else None)
+    page.evaluate(WATCH_FOR_BANNER)
+
+    suspend_while_busy(page, server, process)
+    try:
+        for _ in range(600):  # Playwright reports responses while it waits, not in a sleep
+            if len(checks) >= 2:
+                break
+            page.wait_for_timeout(100)
+        assert len(checks) >= 2, "the late answers raised no question"
+        page.wait_for_timeout(6000)  # another deadline: still no banner
+        assert {check.json()["execution_state"] for check in checks} == {"busy"}
+    finally:
+        process.resume()
+    follow(page, "matrix")  # the kernel answers again
+
+    assert not page.evaluate("() => window.ctgBannerSeen"), "a busy kernel was called lost"
+    expect(page.locator("#ctg-lost")).to_have_count(0)
+    session.close()
+
+
+def test_a_silent_kernel_shows_the_banner_and_its_next_answer_takes_it_away(
+        chromium, voila_factory):
+    """A kernel the server calls idle that still does not answer (here: its process
+    suspended) has lost the page, which says so; when it answers again, the banner goes."""
+    server = voila_factory(None)
+    context = chromium.new_context()
+    context.add_init_script(SHORT_HEARTBEAT)
+    page = context.new_page()
+    session = Session(context, server)
+    session.open("overview", page=page)
+    process = next(p for p in kernel_processes(server)
+                   if page.evaluate(KERNEL_ID_JS) in " ".join(p.cmdline()))
+
+    process.suspend()
+    try:
+        expect(page.locator("#ctg-lost")).to_be_visible(timeout=30_000)
+    finally:
+        process.resume()
+    expect(page.locator("#ctg-lost")).to_have_count(0, timeout=30_000)
+    follow(page, "matrix")
     session.close()
 
 

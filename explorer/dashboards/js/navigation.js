@@ -8,10 +8,22 @@
 // another page of the explorer (`<page>.ipynb?...`, no modifier key, same window) does not
 // load a new notebook: it asks the kernel to switch views ({type: "navigate"}), so one
 // reader keeps one kernel. Back and forward send the same message for the page in history.
+//
+// The heartbeat: the page pings its kernel; the kernel answers between other work. A late
+// answer alone proves nothing (a kernel building a page on a loaded machine answers late), so
+// once answers are overdue the page asks the server about its kernel: gone (404, or no
+// server) shows the banner at once; busy (working, as the server sees it) waits; idle yet
+// still silent, or no word from the server, at two checks in a row means the page has lost
+// its kernel. An answer that comes after all takes the banner away again.
 
 const PING_EVERY_MS = 10000;
 const LOST_AFTER_MS = 25000;
 const SHORTEST_MS = 100;
+// Consecutive checks finding the kernel idle yet silent (or the server mute) before the
+// banner shows: one could be the moment a busy kernel finishes, its answers on their way.
+const SILENT_CHECKS = 2;
+// How long a check waits for the server's word (at least): a loaded server answers late too.
+const CHECK_WITHIN_MS = 10000;
 // Start loading plotly.js once the page is idle (at the latest after this long), so that
 // moving to a page with a chart does not wait for it. `plotly()` is plotly_loader.js's.
 const PRELOAD_PLOTLY_MS = 3000;
@@ -41,6 +53,33 @@ function targetUrl(page, query) {
   return url;
 }
 
+// What the server says of this page's kernel: "gone" (no such kernel, or no server),
+// "busy" (it is working: a late answer is no sign of loss), "idle", or "unknown" (the page
+// names no kernel, or the server did not answer in time).
+async function kernelState(timeoutMs) {
+  let config;
+  try {
+    config = JSON.parse(document.getElementById("jupyter-config-data").textContent);
+  } catch (error) {
+    return "unknown";
+  }
+  if (!config || !config.kernelId) { return "unknown"; }
+  const base = (config.baseUrl || "/").replace(/\/?$/, "/");
+  const abort = new AbortController();
+  const timer = window.setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const reply = await fetch(`${base}api/kernels/${encodeURIComponent(config.kernelId)}`,
+                              { cache: "no-store", signal: abort.signal });
+    if (!reply.ok) { return reply.status === 404 ? "gone" : "unknown"; }
+    const kernel = await reply.json();
+    return ["busy", "starting"].includes(kernel.execution_state) ? "busy" : "idle";
+  } catch (error) {
+    return abort.signal.aborted ? "unknown" : "gone";
+  } finally {
+    window.clearTimeout(timer);
+  }
+}
+
 function lostBanner() {
   if (document.getElementById("ctg-lost")) { return; }
   document.body.prepend(h("div", { id: "ctg-lost", className: "ctg-lost",
@@ -49,6 +88,11 @@ function lostBanner() {
                       "it to open the same view again." }),
     h("button", { type: "button", text: "Reload this page",
                   on: { click: () => window.location.reload() } })));
+}
+
+function foundAgain() {
+  const banner = document.getElementById("ctg-lost");
+  if (banner) { banner.remove(); }
 }
 
 function today() {
@@ -170,12 +214,31 @@ function render({ model, el }) {
 
   const timing = heartbeatTiming();
   let lastPong = Date.now();
+  let checking = false;
+  let silentChecks = 0;
   const onMessage = (message) => {
-    if (message && message.type === "pong") { lastPong = Date.now(); }
+    if (message && message.type === "pong") {
+      lastPong = Date.now();
+      silentChecks = 0;
+      foundAgain();
+    }
+  };
+  const check = async () => {
+    checking = true;
+    try {
+      const state = await kernelState(Math.max(timing.lost, CHECK_WITHIN_MS));
+      if (Date.now() - lastPong <= timing.lost) { return; }  // it answered meanwhile
+      silentChecks = state === "busy" ? 0 : silentChecks + 1;
+      if (state === "gone" || silentChecks >= SILENT_CHECKS) { lostBanner(); }
+    } finally {
+      checking = false;
+    }
   };
   const timer = window.setInterval(() => {
-    if (Date.now() - lastPong > timing.lost) { lostBanner(); }
-    try { model.send({ type: "ping" }); } catch (error) { lostBanner(); }
+    if (Date.now() - lastPong > timing.lost && !checking) { check(); }
+    try { model.send({ type: "ping" }); } catch (error) {
+      // A ping that cannot be sent is an answer that will not come: the checks decide.
+    }
   }, timing.ping);
 
   const preload = () => { plotly().catch(() => {}); };
