@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_kit import shutdown_kernel
 from http_kit import http_answer
 from playwright.sync_api import expect
 
@@ -91,6 +92,69 @@ def test_the_dashboards_are_reachable(voila):
     """The allowlist is not so tight that the pages themselves break."""
     status, body = http_answer(voila.url("overview"), timeout=60)
     assert status == 200 and "widget-view+json" in body
+
+
+def kernel_replies(base: str, kernel: str, messages: list[tuple[str, dict]]) -> list[str]:
+    """Send ``messages`` (type, content) on the kernel's shell channel over its websocket, as
+    any visitor's script could; the types of the kernel's replies to them, in order, up to the
+    reply to the last (an allowed ``kernel_info_request``: the kernel answers in order, so what
+    it did not answer before that, it never will)."""
+    import asyncio
+    import json
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tornado.websocket import websocket_connect
+
+    async def converse() -> list[str]:
+        socket_ = await websocket_connect(
+            base.replace("http://", "ws://", 1) + f"/api/kernels/{kernel}/channels")
+        session, ids = uuid.uuid4().hex, []
+        try:
+            for msg_type, content in messages:
+                ids.append(uuid.uuid4().hex)
+                await socket_.write_message(json.dumps({
+                    "header": {"msg_id": ids[-1], "msg_type": msg_type, "session": session,
+                               "username": "", "version": "5.3"},
+                    "parent_header": {}, "metadata": {}, "content": content,
+                    "channel": "shell", "buffers": []}))
+            replies = []
+            while True:
+                raw = await asyncio.wait_for(socket_.read_message(), 60)
+                assert raw is not None, "the kernel's websocket closed"
+                message = json.loads(raw) if isinstance(raw, str) else {}
+                parent = message.get("parent_header", {}).get("msg_id")
+                if parent in ids and message["msg_type"] != "status":
+                    replies.append(message["msg_type"])
+                    if parent == ids[-1] and message["msg_type"].endswith("_reply"):
+                        return replies
+        finally:
+            socket_.close()
+
+    with ThreadPoolExecutor(max_workers=1) as worker:  # away from Playwright's event loop
+        return worker.submit(asyncio.run, converse()).result()
+
+
+def test_a_visitor_cannot_run_code_in_a_kernel_through_its_websocket(voila, tmp_path):
+    """A page's kernel takes widget messages from the browser, never code: an
+    ``execute_request`` sent over the page's websocket is dropped by the server (Voila allows
+    comm, kernel-info and shutdown messages only), so it neither runs nor gets an answer."""
+    status, body = http_answer(voila.url("overview"), timeout=60)
+    assert status == 200
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)
+    planted = tmp_path / "ran"
+    try:
+        replies = kernel_replies(voila.base, kernel, [
+            ("execute_request", {"code": f"open({str(planted)!r}, 'w').write('ran')",
+                                 "silent": False, "store_history": False,
+                                 "user_expressions": {}, "allow_stdin": False,
+                                 "stop_on_error": True}),
+            ("kernel_info_request", {}),
+        ])
+    finally:
+        shutdown_kernel(voila.base, kernel)
+    assert replies == ["kernel_info_reply"]
+    assert not planted.exists()
 
 
 def test_a_failing_notebook_shows_no_traceback(voila_factory, tmp_path):
