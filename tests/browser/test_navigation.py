@@ -21,6 +21,8 @@ from browser_kit import (
     FIRST_RENDER_MS,
     PAGES,
     Session,
+    VoilaServer,
+    command_line,
     follow,
     kernel_processes,
     screenshot,
@@ -47,16 +49,31 @@ FAST_CULL = ["--MappingKernelManager.cull_idle_timeout=5",
              "--MappingKernelManager.cull_interval=1"]
 
 
-def kernel_alive(server, kernel: str) -> bool:
-    """Whether the server still has the kernel (``GET /api/kernels/<id>``: 200 or 404)."""
+def kernel_model(server, kernel: str, timeout: float = 10) -> dict | None:
+    """What the server says of the kernel (``GET /api/kernels/<id>``), None if it has no such
+    kernel (404)."""
     try:
-        with urllib.request.urlopen(f"{server.base}/api/kernels/{kernel}", timeout=10) as reply:
-            return json.loads(reply.read()).get("id") == kernel
+        with urllib.request.urlopen(f"{server.base}/api/kernels/{kernel}",
+                                    timeout=timeout) as reply:
+            return json.loads(reply.read())
     except urllib.error.HTTPError as error:
         error.close()
         if error.code == 404:
-            return False
+            return None
         raise
+
+
+def kernel_alive(server, kernel: str) -> bool:
+    """Whether the server still has the kernel."""
+    model = kernel_model(server, kernel)
+    return model is not None and model.get("id") == kernel
+
+
+def kernel_state(server, kernel: str) -> str:
+    """What the server says the kernel is doing ("busy", "idle", ...)."""
+    model = kernel_model(server, kernel, timeout=30)
+    assert model is not None, f"the server has no kernel {kernel}"
+    return model["execution_state"]
 
 
 def shown(page: Page, name: str) -> None:
@@ -210,13 +227,24 @@ def test_a_tab_closed_without_its_beacon_loses_its_kernel_to_the_idle_cull(chrom
     assert wait_for(lambda: not kernel_processes(server), 10)
 
 
-def kill_process_of(kernel: str) -> None:
-    """Kill the kernel's process (its command line names its connection file)."""
-    for process in psutil.process_iter(["cmdline"]):
-        if any(kernel in part for part in process.info["cmdline"] or ()):
-            process.kill()
-            return
+def process_of(server, kernel: str) -> psutil.Process:
+    """The kernel's process (its command line names its connection file)."""
+    for process in kernel_processes(server):
+        if kernel in command_line(process):
+            return process
     raise AssertionError(f"no process for kernel {kernel}")
+
+
+def reader_with_short_heartbeat(chromium, voila_factory) -> tuple[VoilaServer, Page, Session]:
+    """A server of its own (the tests stop or kill its kernels) and a reader on its overview
+    whose page uses ``SHORT_HEARTBEAT``."""
+    server = voila_factory(None)
+    context = chromium.new_context()
+    context.add_init_script(SHORT_HEARTBEAT)
+    page = context.new_page()
+    session = Session(context, server)
+    session.open("overview", page=page)
+    return server, page, session
 
 
 @pytest.mark.parametrize("how", ["shutdown", "kill"])
@@ -225,12 +253,7 @@ def test_a_lost_kernel_is_said_in_one_sentence_with_a_reload_button(chromium, vo
     """When the reader's kernel is shut down by the server or dies, the page says so in one
     plain sentence and offers a button that reloads the same address: the same view, in a
     new kernel. (The heartbeat is shortened for the test; the page's defaults are 10 s/25 s.)"""
-    server = voila_factory(None)
-    context = chromium.new_context()
-    context.add_init_script(SHORT_HEARTBEAT)
-    page = context.new_page()
-    session = Session(context, server)
-    session.open("overview", page=page)
+    server, page, session = reader_with_short_heartbeat(chromium, voila_factory)
     project = list(query.facet_options(ds, "project"))[2]
     follow(page, "story")
     page.locator(".ctg-project select").select_option(
@@ -243,7 +266,7 @@ def test_a_lost_kernel_is_said_in_one_sentence_with_a_reload_button(chromium, vo
     if how == "shutdown":
         shutdown_kernel(server.base, kernel)
     else:
-        kill_process_of(kernel)
+        process_of(server, kernel).kill()
 
     banner = page.locator("#ctg-lost")
     expect(banner).to_be_visible(timeout=20_000)
@@ -283,12 +306,6 @@ QUEUE_MOVES = """moves => {
 }"""
 
 
-def kernel_state(server, kernel: str) -> str:
-    """What the server says the kernel is doing ("busy", "idle", ...)."""
-    with urllib.request.urlopen(f"{server.base}/api/kernels/{kernel}", timeout=30) as reply:
-        return json.loads(reply.read())["execution_state"]
-
-
 def suspend_while_busy(page: Page, server, process: psutil.Process) -> None:
     """Suspend the kernel's process in the middle of work: queue moves, suspend it, and keep
     it so once the server, its last word in, still calls it busy (else resume, try again)."""
@@ -308,14 +325,9 @@ def test_a_kernel_busy_past_the_deadline_is_not_taken_for_a_lost_one(chromium, v
     """A kernel that answers late because it is working (here: stopped in the middle of a
     queue of moves for 2.5 times the heartbeat's deadline) keeps its page: the page asks the
     server, hears 'busy', shows no banner, and goes on once the kernel answers again."""
-    server = voila_factory(None)
-    context = chromium.new_context()
-    context.add_init_script(SHORT_HEARTBEAT)
-    page = context.new_page()
-    session = Session(context, server)
-    session.open("overview", page=page)
+    server, page, session = reader_with_short_heartbeat(chromium, voila_factory)
     kernel = page.evaluate(KERNEL_ID_JS)
-    process = next(p for p in kernel_processes(server) if kernel in " ".join(p.cmdline()))
+    process = process_of(server, kernel)
     checks = []  # the page's questions about its kernel
     page.on("response", lambda response: checks.append(response)
             if response.url.split("?")[0].endswith(f"/api/kernels/{kernel}") else None)
@@ -343,14 +355,8 @@ def test_a_silent_kernel_shows_the_banner_and_its_next_answer_takes_it_away(
         chromium, voila_factory):
     """A kernel the server calls idle that still does not answer (here: its process
     suspended) has lost the page, which says so; when it answers again, the banner goes."""
-    server = voila_factory(None)
-    context = chromium.new_context()
-    context.add_init_script(SHORT_HEARTBEAT)
-    page = context.new_page()
-    session = Session(context, server)
-    session.open("overview", page=page)
-    process = next(p for p in kernel_processes(server)
-                   if page.evaluate(KERNEL_ID_JS) in " ".join(p.cmdline()))
+    server, page, session = reader_with_short_heartbeat(chromium, voila_factory)
+    process = process_of(server, page.evaluate(KERNEL_ID_JS))
 
     process.suspend()
     try:
