@@ -25,6 +25,13 @@ tuned on (a launch is CPU-bound).
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 
+On Linux each kernel is also told to end with its server (``end_with_parent``): the kernel
+process asks the operating system for SIGTERM when the server dies, even by SIGKILL.
+ipykernel's own parent poller misses one case: a kernel whose poller starts after its server
+has died takes its new parent for its original one, and unless that new parent is PID 1 it
+waits for it for ever. Where a session manager adopts orphans (systemd on a desktop, a CI
+runner) that new parent is not PID 1.
+
 ``PromptKernelClient`` fixes Voila's rare one-minute stall: now and then a page waited exactly
 ``VoilaExecutor.timeout`` (60 s) before it rendered. Caught in the act, the kernel was idle, its
 reply was waiting in the server's shell socket (``ZMQ_EVENTS`` said readable) and the asyncio
@@ -38,7 +45,14 @@ so a missed wake-up costs at most ``POLL_SLICE_S`` instead of the whole timeout:
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
 import time
+from collections.abc import Callable
 from queue import Empty
 from typing import Any
 
@@ -48,10 +62,47 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Integer, Type
 
-__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PromptKernelClient", "ThrottledKernelManager"]
+__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PromptKernelClient", "ThrottledKernelManager",
+           "end_with_parent"]
 
 BUSY_REASON = "Busy"
 POLL_SLICE_S = 0.25
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def end_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes a child process receive SIGTERM when its parent (this
+    process) dies, and end at once if the parent died before it could ask; None where the
+    operating system has no such request (anything but Linux).
+
+    It runs in the child between fork and exec, so it only calls what was looked up before the
+    fork: ``prctl`` and two system calls, no allocation or import. The request survives
+    ``exec`` and is checked against the parent's pid, which closes the window in which the
+    parent died between fork and ``prctl``. Linux ties the request to the *thread* that forks,
+    so it is only offered to the main thread (where the server's event loop launches kernels);
+    a worker thread that ended would otherwise end its children with it.
+    """
+    if not sys.platform.startswith("linux") or \
+            threading.current_thread() is not threading.main_thread():
+        return None
+    name = ctypes.util.find_library("c")
+    try:
+        prctl = ctypes.CDLL(name, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                      ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    parent = os.getpid()
+    request, sigterm = ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGTERM)
+    zero = ctypes.c_ulong(0)
+
+    def in_child() -> None:
+        prctl(request, sigterm, zero, zero, zero)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return in_child
 
 
 class ThrottledKernelManager(AsyncMappingKernelManager):
@@ -87,6 +138,9 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
             raise web.HTTPError(503, reason=BUSY_REASON)
         if self._start_slots is None:
             self._start_slots = asyncio.Semaphore(max(1, self.max_concurrent_starts))
+        ending = end_with_parent()
+        if ending is not None:
+            kwargs.setdefault("preexec_fn", ending)
         self._waiting += 1
         try:
             async with self._start_slots:

@@ -7,14 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
+import signal
+import subprocess
+import sys
+import time
 from queue import Empty
 
+import psutil
 import pytest
 import zmq
 import zmq.asyncio
 from jupyter_client.session import Session
 
-from explorer.serving import POLL_SLICE_S, PromptKernelClient, SlicedPollChannel
+from explorer.serving import (
+    POLL_SLICE_S,
+    PromptKernelClient,
+    SlicedPollChannel,
+    end_with_parent,
+)
 
 # A guard against hanging the suite, not a performance bound.
 HANG_GUARD_S = 30
@@ -94,3 +105,52 @@ def test_voila_is_configured_to_use_the_prompt_client():
 
     config = json.loads((Path(__file__).parents[1] / "voila.json").read_text())
     assert config["AsyncKernelManager"]["client_class"] == "explorer.serving.PromptKernelClient"
+
+
+# A stand-in for the server: it launches a long-lived child as the kernel manager launches a
+# kernel (its own session, the parent-death request), prints the child's pid, then waits.
+LAUNCHER = """
+import subprocess, sys, time
+from explorer.serving import end_with_parent
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                         start_new_session=True, preexec_fn=end_with_parent())
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie has: only its reaping is left)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_kernel_ends_when_its_server_is_killed_outright():
+    """SIGKILL gives the server no chance to shut its kernels down, and a kernel in a session
+    of its own is not in the server's process group: the kernel still ends, at once."""
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdout=subprocess.PIPE,
+                                text=True)
+    child = int(launcher.stdout.readline())
+    try:
+        assert not ended(child)
+        launcher.kill()
+        launcher.wait(timeout=HANG_GUARD_S)
+        deadline = time.monotonic() + HANG_GUARD_S
+        while not ended(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ended(child)
+    finally:
+        launcher.stdout.close()
+        if not ended(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def test_the_request_is_offered_only_to_the_main_thread():
+    """Linux ends a child when the *thread* that forked it ends, so a launch from a worker
+    thread gets no request (its children would die with the thread)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(end_with_parent).result() is None
+    assert (end_with_parent() is not None) == sys.platform.startswith("linux")

@@ -10,7 +10,10 @@ import contextlib
 import os
 import re
 import signal
+import time
+from pathlib import Path
 
+import psutil
 import pytest
 from browser_kit import (
     FIRST_RENDER_MS,
@@ -74,8 +77,41 @@ def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, ho
     server.process.wait(timeout=30)
     # A kernel still starting when its server dies ends once it notices (ipykernel polls
     # its parent); on a loaded machine its start alone once took more than 20 s.
-    assert wait_for(lambda: not any(k.is_running() and k.status() != "zombie"
-                                    for k in kernels), 90)
+    assert wait_for(lambda: not survivors(kernels), 90), describe(survivors(kernels), server)
+
+
+def survivors(kernels: list[psutil.Process]) -> list[psutil.Process]:
+    """The kernels still running (a zombie has ended; only its parent has not reaped it)."""
+    alive = []
+    for kernel in kernels:
+        with contextlib.suppress(psutil.Error):
+            if kernel.is_running() and kernel.status() != psutil.STATUS_ZOMBIE:
+                alive.append(kernel)
+    return alive
+
+
+def describe(kernels: list[psutil.Process], server) -> str:
+    """What a kernel that outlived its server was doing, for the failure message: its parent
+    then and at launch (``$JPY_PARENT_PID``, which ipykernel's parent poller compares), its
+    state, age and threads' kernel wait channels, and the server log's last lines."""
+    lines = [f"{len(kernels)} kernel(s) outlived their server (pid {server.process.pid}):"]
+    for kernel in kernels:
+        with contextlib.suppress(psutil.Error):
+            launched_by = kernel.environ().get("JPY_PARENT_PID", "?")
+            waits = sorted({wait_channel(kernel.pid, thread.id) for thread in kernel.threads()})
+            lines.append(f"  pid {kernel.pid}: parent now {kernel.ppid()}, at launch "
+                         f"{launched_by}; {kernel.status()}; up "
+                         f"{time.time() - kernel.create_time():.0f} s; "
+                         f"{kernel.num_threads()} threads waiting in {waits}")
+    lines += ["server log, last lines:", *server.log().splitlines()[-25:]]
+    return "\n".join(lines)
+
+
+def wait_channel(pid: int, thread: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/task/{thread}/wchan").read_text() or "running"
+    except OSError:
+        return "?"
 
 
 def test_a_flood_beyond_the_cap_gets_a_busy_page_that_retries(chromium, voila_factory):
