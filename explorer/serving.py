@@ -29,8 +29,8 @@ On Linux each kernel is also told to end with its server (``end_with_parent``): 
 process asks the operating system for SIGTERM when the server dies, even by SIGKILL.
 ipykernel's own parent poller misses one case: a kernel whose poller starts after its server
 has died takes its new parent for its original one, and unless that new parent is PID 1 it
-waits for it for ever. Where a session manager adopts orphans (systemd on a desktop, a CI
-runner) that new parent is not PID 1.
+waits for it for ever. Where a session manager adopts orphans (systemd's user manager on a
+desktop, for one) that new parent is not PID 1.
 
 ``PromptKernelClient`` fixes Voila's rare one-minute stall: now and then a page waited exactly
 ``VoilaExecutor.timeout`` (60 s) before it rendered. Caught in the act, the kernel was idle, its
