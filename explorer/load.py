@@ -17,6 +17,7 @@ the empty cell). Where the data comes from: see ``explorer.read.data_path``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,10 +27,13 @@ from pandas.api.extensions import ExtensionArray
 
 from .descriptor import Descriptor, FieldSpec, ResourceSpec
 from .errors import DataError
-from .read import Cell, RawTable, read_package
+from .read import Cell, RawTable, data_path, read_package
 from .validate import check, parse_citations, split_ids
 
-__all__ = ["Citation", "Dataset", "load"]
+__all__ = ["Citation", "Dataset", "load", "preload"]
+
+#: Packages loaded by ``preload``: folder → (its files' fingerprint, the dataset).
+_PRELOADED: dict[Path, tuple[tuple[tuple[str, int, int], ...], Dataset]] = {}
 
 
 class Citation(NamedTuple):
@@ -117,6 +121,9 @@ def load(path: str | Path | None = None) -> Dataset:
         DataError: the package has problems; ``error.problems`` lists every one of them
             (``ProvenanceError`` when they all concern citations, sources or basis).
     """
+    kept = _PRELOADED.get(data_path(path)) if _PRELOADED else None
+    if kept is not None and kept[0] == _fingerprint(data_path(path)):
+        return kept[1]
     package = read_package(path)
     problems = package.problems + check(package.descriptor, package.tables)
     if problems:
@@ -124,6 +131,33 @@ def load(path: str | Path | None = None) -> Dataset:
     tables = {spec.name: _typed(spec, package.tables[spec.name])
               for spec in package.descriptor.resources}
     return Dataset(package.descriptor, tables)
+
+
+def preload(path: str | Path | None = None) -> Dataset:
+    """Load a package and keep it: later ``load()`` calls for the same folder, in this
+    process and in processes forked from it, return this dataset (and the derived tables
+    computed from it since) for as long as none of the folder's files changes.
+
+    ``explorer.preload``'s preloader calls it once, so that the kernels it forks start with
+    the data read, checked and already worked on. Nothing else does: a process that never
+    calls it loads afresh every time.
+    """
+    folder = data_path(path)
+    fingerprint = _fingerprint(folder)
+    dataset = load(folder)
+    _PRELOADED[folder] = (fingerprint, dataset)
+    return dataset
+
+
+def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every file under ``folder``."""
+    found = []
+    for file in sorted(folder.rglob("*")):
+        with contextlib.suppress(OSError):
+            stat = file.stat()
+            if file.is_file():
+                found.append((str(file.relative_to(folder)), stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
 
 
 def _typed(spec: ResourceSpec, table: RawTable) -> pd.DataFrame:
