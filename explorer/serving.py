@@ -45,6 +45,7 @@ so a missed wake-up costs at most ``POLL_SLICE_S`` instead of the whole timeout:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import ctypes
 import ctypes.util
 import os
@@ -58,12 +59,17 @@ from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.services.kernels.kernelmanager import (
+    AsyncMappingKernelManager,
+    ServerKernelManager,
+)
 from tornado import web
-from traitlets import Integer, Type
+from traitlets import Bool, Integer, Type, default
 
-__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PromptKernelClient", "ThrottledKernelManager",
-           "end_with_parent"]
+from .preload import Preloader
+
+__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PreloadedKernelManager", "PromptKernelClient",
+           "ThrottledKernelManager", "end_with_parent"]
 
 BUSY_REASON = "Busy"
 POLL_SLICE_S = 0.25
@@ -120,10 +126,23 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
              "once makes them race for ports and starve each other of CPU.",
     )
 
+    preload_kernels = Bool(
+        True, config=True,
+        help="Fork kernels from a process that has already imported what they need "
+             "(explorer.preload; Linux only), instead of starting each from scratch.",
+    )
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._waiting = 0
         self._start_slots: asyncio.Semaphore | None = None
+        self.preloader = Preloader.start(end_with_parent()) if self.preload_kernels else None
+        if self.preloader is not None:
+            atexit.register(self.preloader.stop)
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self) -> str:
+        return "explorer.serving.PreloadedKernelManager"
 
     @property
     def load(self) -> int:
@@ -147,6 +166,17 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
                 return await super().start_kernel(*args, **kwargs)
         finally:
             self._waiting -= 1
+
+
+class PreloadedKernelManager(ServerKernelManager):
+    """Jupyter Server's kernel manager, launching through its parent's preloader when the
+    preloader is ready (``explorer.preload``); otherwise exactly as before."""
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernel's command, wrapped by the preloader's client where it can be."""
+        cmd = super().format_kernel_cmd(extra_arguments)
+        preloader = getattr(self.parent, "preloader", None)
+        return preloader.wrap(cmd) if isinstance(preloader, Preloader) else cmd
 
 
 class SlicedPollChannel(AsyncZMQSocketChannel):

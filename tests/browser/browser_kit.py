@@ -9,6 +9,7 @@ recorded so a test can fail on any of them.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -161,6 +162,10 @@ class VoilaServer:
         psutil.wait_procs(alive, timeout=5)
 
 
+PRELOADER = "explorer.preload serve"
+PRELOAD_CLIENT = "preload.py client"
+
+
 def kernel_processes(server) -> list[psutil.Process]:
     """The kernel processes a server is running (none if the server has gone)."""
     try:
@@ -170,9 +175,45 @@ def kernel_processes(server) -> list[psutil.Process]:
     return [child for child in children if is_kernel(child)]
 
 
+def kernel_process(server, kernel_id: str) -> psutil.Process | None:
+    """The process of the kernel ``kernel_id`` (None if there is none): the kernel whose
+    command line names its connection file, or, for a kernel forked by the preloader, the
+    one listening on the shell port of the connection file its client names."""
+    kernels = kernel_processes(server)
+    for process in kernels:
+        if kernel_id in command_line(process):
+            return process
+    try:
+        launched = psutil.Process(server.process.pid).children(recursive=True)
+    except psutil.Error:
+        return None
+    for client in launched:
+        line = client.cmdline() if PRELOAD_CLIENT in command_line(client) else []
+        if kernel_id in " ".join(line) and "-f" in line:
+            try:
+                port = json.loads(Path(line[line.index("-f") + 1]).read_text())["shell_port"]
+            except (OSError, ValueError, KeyError, IndexError):
+                return None
+            for process in kernels:
+                with contextlib.suppress(psutil.Error):
+                    if any(c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+                           for c in process.net_connections("tcp")):
+                        return process
+    return None
+
+
 def is_kernel(process: psutil.Process) -> bool:
-    """Whether ``process`` is a Jupyter kernel (false once it has gone)."""
-    return "ipykernel" in command_line(process)
+    """Whether ``process`` is a Jupyter kernel (false once it has gone): one launched as
+    ``python -m ipykernel_launcher``, or one forked by the preloader (``explorer.preload``),
+    whose command line is the preloader's; the client that stands in for a forked kernel is
+    not one."""
+    line = command_line(process)
+    if PRELOADER in line:
+        try:
+            return PRELOADER in command_line(process.parent())
+        except psutil.Error:
+            return False
+    return "ipykernel" in line and PRELOAD_CLIENT not in line
 
 
 def command_line(process: psutil.Process) -> str:

@@ -22,8 +22,8 @@ from browser_kit import (
     PAGES,
     Session,
     VoilaServer,
-    command_line,
     follow,
+    kernel_process,
     kernel_processes,
     screenshot,
     shutdown_kernel,
@@ -228,11 +228,10 @@ def test_a_tab_closed_without_its_beacon_loses_its_kernel_to_the_idle_cull(chrom
 
 
 def process_of(server, kernel: str) -> psutil.Process:
-    """The kernel's process (its command line names its connection file)."""
-    for process in kernel_processes(server):
-        if kernel in command_line(process):
-            return process
-    raise AssertionError(f"no process for kernel {kernel}")
+    """The kernel's process."""
+    process = kernel_process(server, kernel)
+    assert process is not None, f"no process for kernel {kernel}"
+    return process
 
 
 def reader_with_short_heartbeat(chromium, voila_factory) -> tuple[VoilaServer, Page, Session]:
