@@ -261,8 +261,10 @@ class Peak:
     rss_mb: float = 0.0
     uss_mb: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
-    # (perf_counter, server CPU, {kernel pid: CPU}, this process's CPU), one per second
-    _samples: list[tuple[float, float, dict[int, float], float]] = field(default_factory=list)
+    # (perf_counter, server CPU, {kernel pid: CPU}, this process's CPU,
+    #  {other descendant's pid: CPU}), one per second
+    _samples: list[tuple[float, float, dict[int, float], float, dict[int, float]]] = field(
+        default_factory=list)
 
     def __enter__(self) -> Peak:
         self._server = psutil.Process(self.server.process.pid)  # type: ignore[attr-defined]
@@ -282,22 +284,39 @@ class Peak:
                   if (since is None or s[0] >= since) and (until is None or s[0] <= until)]
         if len(inside) < 2:
             return "CPU: too short a time to sample"
-        (t0, server0, kernels0, own0), (t1, server1, kernels1, own1) = inside[0], inside[-1]
+        (t0, server0, kernels0, own0, others0) = inside[0]
+        (t1, server1, kernels1, own1, others1) = inside[-1]
         budget = (t1 - t0) * (os.cpu_count() or 1)
         kernels = sum(cpu - kernels0.get(pid, 0.0) for pid, cpu in kernels1.items())
+        others = sum(cpu - others0.get(pid, 0.0) for pid, cpu in others1.items())
         parts = [("server", server1 - server0), ("kernels", kernels),
+                 ("launchers (preloader, its clients)", others),
                  ("this process (the readers)", own1 - own0)]
         return (f"CPU over {t1 - t0:.0f} s on {os.cpu_count()} cores: " + ", ".join(
             f"{name} {seconds:.1f} s ({seconds / budget:.0%})" for name, seconds in parts))
 
+    def cpu_seconds(self, part: str) -> float:
+        """CPU seconds of the server's ``kernels`` or of its other descendants (``launchers``)
+        over the whole run."""
+        if len(self._samples) < 2:
+            return float("nan")
+        index = {"kernels": 2, "launchers": 4}[part]
+        first, last = self._samples[0][index], self._samples[-1][index]
+        return sum(cpu - first.get(pid, 0.0) for pid, cpu in last.items())
+
     def _sample(self) -> None:
         alive = kernel_processes(self.server)
         kernels = dict(self._samples[-1][2]) if self._samples else {}
+        others = dict(self._samples[-1][4]) if self._samples else {}
         for process in alive:
             with contextlib.suppress(psutil.Error):
                 kernels[process.pid] = _cpu(process)
+        with contextlib.suppress(psutil.Error):
+            for process in self._server.children(recursive=True):
+                if process.pid not in kernels:
+                    others[process.pid] = _cpu(process)
         self._samples.append((time.perf_counter(), _cpu(self._server), kernels,
-                              time.process_time()))
+                              time.process_time(), others))
         rss, uss = memory_mb(alive)
         self.kernels = max(self.kernels, len(alive))
         self.rss_mb, self.uss_mb = max(self.rss_mb, rss), max(self.uss_mb, uss)

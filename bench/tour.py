@@ -21,8 +21,12 @@ cores, Chromium itself is most of the load. ``--simulate`` replaces each browser
 (a click on a navigation link is its ``navigate`` message; a move ends when the kernel says
 the new page is on show), without the drawing, which happens on the reader's own machine.
 
+``--baseline-plain`` tours each N a second time on a server whose kernels start from scratch
+(``preload_kernels`` off: no preloader, ``explorer.preload``) and prints the ratios of the
+first page, the move and the kernels' CPU, both measured in the same run.
+
     python bench/tour.py [--readers 10,30] [--think 1.0] [--after 90] [--no-beacon]
-                         [--simulate]
+                         [--simulate] [--baseline-plain]
 """
 
 from __future__ import annotations
@@ -45,12 +49,14 @@ from common import (
     load_line,
     median,
     p95,
+    ratio_line,
     served,
     tour_order,
     verdict,
 )
 
 START = "overview"
+PLAIN_KERNELS = "--ThrottledKernelManager.preload_kernels=False"
 TARGET_MOVE_S = 0.5
 TIMEOUT_MS = 120_000
 
@@ -175,7 +181,9 @@ async def readers(url: str, count: int, think: float, beacon: bool,
 
 
 def run(count: int, think: float, after: float, beacon: bool, extra_args: list[str],
-        simulate: bool = False, together: bool = False) -> list[str]:
+        simulate: bool = False, together: bool = False) -> tuple[list[str], dict[str, float]]:
+    """One tour of ``count`` readers on a fresh server: the report's lines and its key
+    figures (median first page and move, kernels' CPU)."""
     with served(extra_args) as server:
         with Peak(server) as peak:
             seen = asyncio.run(readers(server.url(START), count, think, beacon, simulate,
@@ -231,7 +239,9 @@ def run(count: int, think: float, after: float, beacon: bool, extra_args: list[s
                 gone),
         verdict(f"N={count}: no busy answer", refused == 0, f"{refused}"),
     ]
-    return lines
+    figures = {"first page": median(firsts) if firsts else float("nan"),
+               "move": move_median, "kernel CPU": peak.cpu_seconds("kernels")}
+    return lines, figures
 
 
 def touring_cpu(seen: list[Reader], peak: Peak) -> str:
@@ -271,14 +281,25 @@ def main() -> None:
                         help="with --simulate: readers start touring together, once every "
                              "first page is served, so that moves are not also competing "
                              "with kernels still starting")
+    parser.add_argument("--baseline-plain", action="store_true",
+                        help="tour each N again with kernels started from scratch "
+                             f"({PLAIN_KERNELS}) and print the ratios")
     add_common_arguments(parser)
     args = parser.parse_args()
     print(load_line("before"), flush=True)
     print(f"tour: {START} → " + " → ".join(tour_order(START)) + " (navigation links)")
     for count in map(int, args.readers.split(",")):
-        for line in run(count, args.think, args.after, not args.no_beacon, args.voila_arg,
-                        args.simulate, args.together):
-            print(line, flush=True)
+        lines, figures = run(count, args.think, args.after, not args.no_beacon,
+                             args.voila_arg, args.simulate, args.together)
+        print("\n".join(lines), flush=True)
+        if args.baseline_plain:
+            lines, baseline = run(count, args.think, args.after, not args.no_beacon,
+                                  [*args.voila_arg, PLAIN_KERNELS], args.simulate,
+                                  args.together)
+            print(f"baseline, kernels started from scratch ({PLAIN_KERNELS}):")
+            print("\n".join(lines), flush=True)
+            for name, unit in (("first page", "s"), ("move", "s"), ("kernel CPU", "s")):
+                print(ratio_line(f"N={count} {name}", figures[name], baseline[name], unit))
     print(load_line("after"))
 
 
