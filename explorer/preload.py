@@ -164,13 +164,16 @@ def _preload() -> None:
     finally:
         Widget.close_all()  # the warm-up's widgets: no page will ever show them
     gc.collect()
-    gc.freeze()  # kernels share these pages of memory until they write to them
+    gc.freeze()  # kernels share these pages; the collector never walks (and so copies) them
 
 
 def serve(directory: Path) -> None:
     """Import what kernels need, then fork a kernel for each client until told to stop."""
     parent = os.getppid()
     _preload()
+    if threading.active_count() > 1:  # a fork copies locks that other threads may hold
+        raise SystemExit("explorer.preload: an import started a thread; kernels will start "
+                         "from scratch")
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -286,7 +289,6 @@ def _become_kernel(request: dict[str, Any], fds: list[int]) -> None:
         sys.argv = [argv[2], *argv[3:], *_redone_at_start(argv[2])]
         sys.path[0] = os.getcwd()
         atexit._clear()  # the preloader's, not the kernel's
-        gc.unfreeze()
         code = 0
         runpy.run_module(argv[2], run_name="__main__", alter_sys=True)
     except SystemExit as exit_:
