@@ -17,6 +17,10 @@ import psutil
 import pytest
 from browser_kit import (
     FIRST_RENDER_MS,
+    PRELOAD_CLIENT,
+    PRELOADER,
+    command_line,
+    kernel_process,
     kernel_processes,
     shutdown_kernel,
     wait_for,
@@ -24,6 +28,8 @@ from browser_kit import (
 )
 from http_kit import http_answer, http_get
 from playwright.sync_api import expect
+
+from explorer import preload
 
 pytestmark = pytest.mark.browser
 
@@ -73,11 +79,30 @@ def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, ho
         thread.start()
     assert wait_for(lambda: len(kernel_processes(server)) >= 3, 60)
     kernels = kernel_processes(server)
+    helpers = [p for p in psutil.Process(server.process.pid).children(recursive=True)
+               if p not in kernels]  # the preloader and the clients standing in for kernels
     os.killpg(server.process.pid, how)
     server.process.wait(timeout=30)
     # A kernel still starting when its server dies ends once it notices (ipykernel polls
     # its parent); on a loaded machine its start alone once took more than 20 s.
     assert wait_for(lambda: not survivors(kernels), 90), describe(survivors(kernels), server)
+    assert wait_for(lambda: not survivors(helpers), 30), [
+        command_line(p) for p in survivors(helpers)]
+
+
+@pytest.mark.skipif(not preload.available(), reason="kernels are forked on Linux only")
+def test_a_readers_kernel_is_forked_from_the_servers_preloader(voila_factory):
+    """The server keeps one preloader and forks each reader's kernel from it, so the kernel
+    starts with the explorer imported and the data loaded; a client stands in for it."""
+    server = voila_factory(None)
+    status, body = http_answer(server.url("overview"), timeout=120)
+    assert status == 200
+    kernel = kernel_process(server, kernel_id_of(body))
+    assert kernel is not None
+    assert PRELOADER in command_line(kernel.parent())
+    stand_ins = [p for p in psutil.Process(server.process.pid).children()
+                 if PRELOAD_CLIENT in command_line(p) and kernel_id_of(body) in command_line(p)]
+    assert len(stand_ins) == 1
 
 
 def survivors(kernels: list[psutil.Process]) -> list[psutil.Process]:
