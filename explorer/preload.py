@@ -80,9 +80,13 @@ def available() -> bool:
 
 
 def forkable(cmd: Sequence[str]) -> bool:
-    """Whether ``cmd`` is ``<this python> -m <module> ...``, the only form the preloader runs."""
-    return (len(cmd) >= 3 and cmd[1] == "-m" and os.path.realpath(cmd[0])
-            == os.path.realpath(sys.executable))
+    """Whether ``cmd`` is ``<this python> -m <module> ...``, the only form the preloader runs.
+
+    The interpreter's path must be this one's exactly (as Jupyter writes it for a kernel
+    spec's ``python``): another environment's ``python`` may be a link to the same binary
+    and still see other packages."""
+    return (len(cmd) >= 3 and cmd[1] == "-m" and os.path.abspath(cmd[0])
+            == os.path.abspath(sys.executable))
 
 
 def client_command(socket_path: str | Path, cmd: Sequence[str]) -> list[str]:

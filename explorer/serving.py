@@ -25,6 +25,11 @@ tuned on (a launch is CPU-bound).
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 
+On Linux the manager also starts a preloader (``explorer.preload``) and launches kernels
+through it (``PreloadedKernelManager``): each kernel is forked from a process that has already
+imported everything and built every page once, instead of starting from scratch.
+``"ThrottledKernelManager": {"preload_kernels": false}`` turns that off.
+
 On Linux each kernel is also told to end with its server (``end_with_parent``): the kernel
 process asks the operating system for SIGTERM when the server dies, even by SIGKILL.
 ipykernel's own parent poller misses one case: a kernel whose poller starts after its server

@@ -188,11 +188,15 @@ def test_a_client_without_a_preloader_runs_the_command_itself(tmp_path):
 
 
 def test_only_this_pythons_module_launches_are_forked(preloader):
-    """Another interpreter or a script path is launched as it is."""
+    """Another interpreter (even a link to the same binary, which may see other packages)
+    or a script path is launched as it is."""
     plain = [sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"]
     assert preloader.wrap(plain)[-len(plain):] == plain and preloader.wrap(plain) != plain
-    for other in (["/usr/bin/other-python", "-m", "ipykernel_launcher"],
-                  [sys.executable, "kernel.py"], ["R", "--slave"]):
+    others = [["/usr/bin/other-python", "-m", "ipykernel_launcher"],
+              [sys.executable, "kernel.py"], ["R", "--slave"]]
+    if os.path.realpath(sys.executable) != sys.executable:  # a virtual environment's python
+        others.append([os.path.realpath(sys.executable), "-m", "ipykernel_launcher"])
+    for other in others:
         assert preloader.wrap(other) == other
 
 
