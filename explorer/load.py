@@ -121,9 +121,11 @@ def load(path: str | Path | None = None) -> Dataset:
         DataError: the package has problems; ``error.problems`` lists every one of them
             (``ProvenanceError`` when they all concern citations, sources or basis).
     """
-    kept = _PRELOADED.get(data_path(path)) if _PRELOADED else None
-    if kept is not None and kept[0] == _fingerprint(data_path(path)):
-        return kept[1]
+    if _PRELOADED:
+        folder = data_path(path)
+        kept = _PRELOADED.get(folder)
+        if kept is not None and kept[0] == _fingerprint(folder):
+            return kept[1]
     package = read_package(path)
     problems = package.problems + check(package.descriptor, package.tables)
     if problems:

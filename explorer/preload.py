@@ -33,6 +33,8 @@ from __future__ import annotations
 import array
 import atexit
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import importlib
 import json
@@ -53,7 +55,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PRELOADED_MODULES", "Preloader", "available", "client_command", "main"]
+__all__ = ["PRELOADED_MODULES", "Preloader", "available", "client_command", "end_with_parent",
+           "main"]
 
 #: What a kernel of the explorer imports before its first cell, imported once by the preloader.
 PRELOADED_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm",
@@ -62,7 +65,7 @@ PRELOADED_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.com
 SOCKET_NAME = "preload.sock"
 MAX_MESSAGE = 1 << 20  # a kernel's command line and environment, as JSON
 STREAMS = 3  # stdin, stdout, stderr
-ENDS_WITH_PARENT = 1  # PR_SET_PDEATHSIG, <linux/prctl.h>
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 #: Signals the client passes on to its kernel (an interrupt, a request to end).
 PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
              signal.SIGUSR2)
@@ -77,6 +80,41 @@ def available() -> bool:
     except OSError:
         return False
     return True
+
+
+def end_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes a child process receive SIGTERM when its parent (this
+    process) dies, and end at once if the parent died before it could ask; None where the
+    operating system has no such request (anything but Linux).
+
+    It runs in the child between fork and exec, so it only calls what was looked up before the
+    fork: ``prctl`` and two system calls, no allocation or import. The request survives
+    ``exec`` and is checked against the parent's pid, which closes the window in which the
+    parent died between fork and ``prctl``. Linux ties the request to the *thread* that forks,
+    so it is only offered to the main thread (where the server's event loop launches kernels);
+    a worker thread that ended would otherwise end its children with it.
+    """
+    if not sys.platform.startswith("linux") or \
+            threading.current_thread() is not threading.main_thread():
+        return None
+    name = ctypes.util.find_library("c")
+    try:
+        prctl = ctypes.CDLL(name, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                      ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    parent = os.getpid()
+    request, sigterm = ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGTERM)
+    zero = ctypes.c_ulong(0)
+
+    def in_child() -> None:
+        prctl(request, sigterm, zero, zero, zero)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return in_child
 
 
 def forkable(cmd: Sequence[str]) -> bool:
@@ -178,6 +216,7 @@ def serve(directory: Path) -> None:
     if threading.active_count() > 1:  # a fork copies locks that other threads may hold
         raise SystemExit("explorer.preload: an import started a thread; kernels will start "
                          "from scratch")
+    ending = end_with_parent()  # for each kernel: end with this preloader
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -198,7 +237,8 @@ def serve(directory: Path) -> None:
         while not stopping and os.getppid() == parent:
             for key, _ in selector.select(timeout=5):
                 if key.fileobj is listener:
-                    _accept(listener, clients, (listener, selector, wake_read, wake_write))
+                    _accept(listener, clients, (listener, selector, wake_read, wake_write),
+                            ending)
                 else:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_read, 512)
@@ -212,7 +252,7 @@ def serve(directory: Path) -> None:
 
 
 def _accept(listener: socket.socket, clients: dict[int, socket.socket],
-            own: tuple[Any, ...]) -> None:
+            own: tuple[Any, ...], ending: Callable[[], None] | None) -> None:
     connection, _ = listener.accept()
     try:
         creds = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
@@ -231,7 +271,7 @@ def _accept(listener: socket.socket, clients: dict[int, socket.socket],
         for held in (*own, *clients.values(), connection):
             with contextlib.suppress(OSError):
                 held.close() if hasattr(held, "close") else os.close(held)
-        _become_kernel(request, fds)  # never returns
+        _become_kernel(request, fds, ending)  # never returns
     for fd in fds:
         os.close(fd)
     _send(connection, {"pid": pid})
@@ -271,7 +311,8 @@ def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
     return json.loads(data), list(fds)
 
 
-def _become_kernel(request: dict[str, Any], fds: list[int]) -> None:
+def _become_kernel(request: dict[str, Any], fds: list[int],
+                   ending: Callable[[], None] | None) -> None:
     """In the forked child: take the client's streams, environment and directory, watch the
     client, and run the kernel's module as ``python -m`` would."""
     code: int | str | None = 1
@@ -283,7 +324,8 @@ def _become_kernel(request: dict[str, Any], fds: list[int]) -> None:
         for target, fd in enumerate(streams):
             os.dup2(fd, target)
             os.close(fd)
-        _end_with_preloader()
+        if ending is not None:
+            ending()
         threading.Thread(target=_end_with_client, args=(client,), daemon=True,
                          name="explorer-client-watch").start()
         os.chdir(request["cwd"])
@@ -321,15 +363,6 @@ def _redone_at_start(module: str) -> list[str]:
         return []
     return ["--IPKernelApp.extensions=ipywidgets",
             f"--IPKernelApp.parent_handle={int(os.environ.get('JPY_PARENT_PID') or 0)}"]
-
-
-def _end_with_preloader() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-        import ctypes.util
-
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(ENDS_WITH_PARENT, signal.SIGTERM, 0, 0, 0)
 
 
 def _end_with_client(pidfd: int) -> None:

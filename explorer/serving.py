@@ -30,12 +30,13 @@ through it (``PreloadedKernelManager``): each kernel is forked from a process th
 imported everything and built every page once, instead of starting from scratch.
 ``"ThrottledKernelManager": {"preload_kernels": false}`` turns that off.
 
-On Linux each kernel is also told to end with its server (``end_with_parent``): the kernel
-process asks the operating system for SIGTERM when the server dies, even by SIGKILL.
-ipykernel's own parent poller misses one case: a kernel whose poller starts after its server
-has died takes its new parent for its original one, and unless that new parent is PID 1 it
-waits for it for ever. Where a session manager adopts orphans (systemd's user manager on a
-desktop, for one) that new parent is not PID 1.
+On Linux each kernel is also told to end with its server (``explorer.preload.end_with_parent``,
+which the preloader also gives each kernel it forks): the kernel process asks the operating
+system for SIGTERM when the server dies, even by SIGKILL. ipykernel's own parent poller misses
+one case: a kernel whose poller starts after its server has died takes its new parent for its
+original one, and unless that new parent is PID 1 it waits for it for ever. Where a session
+manager adopts orphans (systemd's user manager on a desktop, for one) that new parent is not
+PID 1.
 
 ``PromptKernelClient`` fixes Voila's rare one-minute stall: now and then a page waited exactly
 ``VoilaExecutor.timeout`` (60 s) before it rendered. Caught in the act, the kernel was idle, its
@@ -51,14 +52,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import ctypes
-import ctypes.util
-import os
-import signal
-import sys
-import threading
 import time
-from collections.abc import Callable
 from queue import Empty
 from typing import Any
 
@@ -71,49 +65,13 @@ from jupyter_server.services.kernels.kernelmanager import (
 from tornado import web
 from traitlets import Bool, Integer, Type, default
 
-from .preload import Preloader
+from .preload import Preloader, end_with_parent
 
 __all__ = ["BUSY_REASON", "POLL_SLICE_S", "PreloadedKernelManager", "PromptKernelClient",
            "ThrottledKernelManager", "end_with_parent"]
 
 BUSY_REASON = "Busy"
 POLL_SLICE_S = 0.25
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def end_with_parent() -> Callable[[], None] | None:
-    """A ``preexec_fn`` that makes a child process receive SIGTERM when its parent (this
-    process) dies, and end at once if the parent died before it could ask; None where the
-    operating system has no such request (anything but Linux).
-
-    It runs in the child between fork and exec, so it only calls what was looked up before the
-    fork: ``prctl`` and two system calls, no allocation or import. The request survives
-    ``exec`` and is checked against the parent's pid, which closes the window in which the
-    parent died between fork and ``prctl``. Linux ties the request to the *thread* that forks,
-    so it is only offered to the main thread (where the server's event loop launches kernels);
-    a worker thread that ended would otherwise end its children with it.
-    """
-    if not sys.platform.startswith("linux") or \
-            threading.current_thread() is not threading.main_thread():
-        return None
-    name = ctypes.util.find_library("c")
-    try:
-        prctl = ctypes.CDLL(name, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                      ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
-    parent = os.getpid()
-    request, sigterm = ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGTERM)
-    zero = ctypes.c_ulong(0)
-
-    def in_child() -> None:
-        prctl(request, sigterm, zero, zero, zero)
-        if os.getppid() != parent:
-            os._exit(1)
-
-    return in_child
 
 
 class ThrottledKernelManager(AsyncMappingKernelManager):
