@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
+from process_kit import ended, wait_for
 
 import explorer
 from explorer import preload
@@ -34,31 +34,13 @@ READY_S = 60
 HANG_GUARD_S = 30
 
 
-def wait_until(condition, seconds: float = HANG_GUARD_S) -> bool:
-    """Poll ``condition`` until it holds or ``seconds`` pass; its last answer."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
-def gone(pid: int) -> bool:
-    """True once ``pid`` has ended (a zombie waiting for its parent counts as ended)."""
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
 @pytest.fixture(scope="module")
 def preloader():
     """One preloader for the module, ready (it has imported and listens)."""
     started = preload.Preloader.start()
     assert started is not None
     try:
-        assert wait_until(lambda: started.ready, READY_S), "the preloader never listened"
+        assert wait_for(lambda: started.ready, READY_S), "the preloader never listened"
         yield started
     finally:
         started.stop()
@@ -157,7 +139,7 @@ def test_a_kernel_ends_when_the_process_standing_in_for_it_is_killed(kernel):
     pid = kernel.pid
     os.killpg(kernel.client_process.pid, signal.SIGKILL)
     kernel.client_process.wait(timeout=HANG_GUARD_S)
-    assert wait_until(lambda: gone(pid))
+    assert wait_for(lambda: ended(pid), HANG_GUARD_S)
 
 
 def test_the_launched_process_ends_as_its_kernel_ends(kernel):
@@ -217,12 +199,12 @@ def test_a_malformed_request_is_refused_and_the_preloader_carries_on(preloader, 
 def test_stopping_the_preloader_ends_its_kernels_and_removes_its_folder(tmp_path):
     """Nothing a preloader started outlives it: kernels, socket, folder."""
     own = preload.Preloader.start()
-    assert own is not None and wait_until(lambda: own.ready, READY_S)
+    assert own is not None and wait_for(lambda: own.ready, READY_S)
     forked = ForkedKernel(own, tmp_path)
     try:
         pid = forked.pid
         own.stop()
-        assert wait_until(lambda: gone(pid))
+        assert wait_for(lambda: ended(pid), HANG_GUARD_S)
         assert not own.directory.exists()
     finally:
         forked.close()

@@ -11,14 +11,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from queue import Empty
 
-import psutil
 import pytest
 import zmq
 import zmq.asyncio
 from jupyter_client.session import Session
+from process_kit import ended, wait_for
 
 from explorer.serving import (
     POLL_SLICE_S,
@@ -119,14 +118,6 @@ time.sleep(120)
 """
 
 
-def ended(pid: int) -> bool:
-    """Whether process ``pid`` has ended (a zombie has: only its reaping is left)."""
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 def test_a_kernel_ends_when_its_server_is_killed_outright():
     """SIGKILL gives the server no chance to shut its kernels down, and a kernel in a session
@@ -138,10 +129,7 @@ def test_a_kernel_ends_when_its_server_is_killed_outright():
         assert not ended(child)
         launcher.kill()
         launcher.wait(timeout=HANG_GUARD_S)
-        deadline = time.monotonic() + HANG_GUARD_S
-        while not ended(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert ended(child)
+        assert wait_for(lambda: ended(child), HANG_GUARD_S)
     finally:
         launcher.stdout.close()
         if not ended(child):

@@ -29,6 +29,7 @@ import pytest
 from http_kit import http_get
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from process_kit import wait_for
 
 from explorer import query
 from explorer.pages import PAGES as REGISTRY
@@ -222,16 +223,6 @@ def command_line(process: psutil.Process) -> str:
         return " ".join(process.cmdline())
     except psutil.Error:
         return ""
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    """Poll ``condition`` until it holds or ``seconds`` pass; its last answer."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return condition()
 
 
 def start_voila(log_dir: Path, data: Path | None = None, *,
