@@ -287,10 +287,8 @@ class Peak:
         (t0, server0, kernels0, own0, others0) = inside[0]
         (t1, server1, kernels1, own1, others1) = inside[-1]
         budget = (t1 - t0) * (os.cpu_count() or 1)
-        kernels = sum(cpu - kernels0.get(pid, 0.0) for pid, cpu in kernels1.items())
-        others = sum(cpu - others0.get(pid, 0.0) for pid, cpu in others1.items())
-        parts = [("server", server1 - server0), ("kernels", kernels),
-                 ("launchers (preloader, its clients)", others),
+        parts = [("server", server1 - server0), ("kernels", _used(kernels0, kernels1)),
+                 ("launchers (preloader, its clients)", _used(others0, others1)),
                  ("this process (the readers)", own1 - own0)]
         return (f"CPU over {t1 - t0:.0f} s on {os.cpu_count()} cores: " + ", ".join(
             f"{name} {seconds:.1f} s ({seconds / budget:.0%})" for name, seconds in parts))
@@ -301,8 +299,7 @@ class Peak:
         if len(self._samples) < 2:
             return float("nan")
         index = {"kernels": 2, "launchers": 4}[part]
-        first, last = self._samples[0][index], self._samples[-1][index]
-        return sum(cpu - first.get(pid, 0.0) for pid, cpu in last.items())
+        return _used(self._samples[0][index], self._samples[-1][index])
 
     def _sample(self) -> None:
         alive = kernel_processes(self.server)
@@ -325,6 +322,12 @@ class Peak:
         while not self._stop.is_set():
             self._sample()
             self._stop.wait(1.0)
+
+
+def _used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds processes used between two samples ({pid: CPU}; one new since counts
+    whole)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def _cpu(process: psutil.Process) -> float:
