@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 
@@ -307,14 +306,18 @@ QUEUE_MOVES = """moves => {
 
 def suspend_while_busy(page: Page, server, process: psutil.Process) -> None:
     """Suspend the kernel's process in the middle of work: queue moves, suspend it, and keep
-    it so once the server, its last word in, still calls it busy (else resume, try again)."""
+    it so once the server, its last word in, still calls it busy (else resume, try again).
+
+    A warm kernel shows a page it has built before in a millisecond or two, so the queue is
+    long enough to keep it working for a while. What the kernel sent just before it stopped
+    may still be on its way: a kernel caught at the end of its work is soon called idle, one
+    caught in the middle is called busy for as long as it stays stopped."""
     kernel = page.evaluate(KERNEL_ID_JS)
     for _ in range(20):
-        page.evaluate(QUEUE_MOVES, 40)
+        page.evaluate(QUEUE_MOVES, 200)
         wait_for(lambda: kernel_state(server, kernel) == "busy", 10)
         process.suspend()
-        time.sleep(0.5)  # what the kernel said before it stopped reaches the server
-        if kernel_state(server, kernel) == "busy":
+        if not wait_for(lambda: kernel_state(server, kernel) != "busy", 2):
             return
         process.resume()
     raise AssertionError("never caught the kernel busy")
