@@ -9,10 +9,14 @@ Catch ``ExplorerError`` to handle anything this package raises on purpose::
     │   └── StateError       a URL query string could not be turned into a view
     └── RoomError            a live room cannot take this request (``status``: its HTTP code)
         ├── RoomNotFound     no open room has that code (never opened, closed or expired)
+        │   └── RoomEnded    ... because it was closed or has expired (the message says which)
         ├── RoomLocked       the facilitator has stopped answers for now
         ├── RoomFull         the room has its most participants already
         ├── AnswerError      an answer does not fit its question (an unknown option...)
+        │   └── NotOnShow    ... or is to a question the room is not showing now
+        ├── ExportError      a file is not a room's export (comparing with an earlier room)
         └── StoreUnavailable the room store cannot be reached; nothing was written
+            └── StoreTooNew  the store was written by a newer explorer; left as it is
 
 Validation never stops at the first problem: it collects every ``Problem`` (file, line,
 column, rule, value) and raises one ``DataError``. Dashboards catch ``ExplorerError`` and
@@ -206,7 +210,28 @@ class AnswerError(RoomError):
     status = 400
 
 
+class RoomEnded(RoomNotFound):
+    """The room was closed by its facilitator or has expired; its answers are gone."""
+
+    status = 410
+
+
+class NotOnShow(AnswerError):
+    """An answer to a question of the room that is not the one on show (a stale form)."""
+
+    status = 409
+
+
+class ExportError(RoomError):
+    """A file given as a room's export (to compare with an earlier room) cannot be read as
+    one; nothing was changed."""
+
+
 class StoreUnavailable(RoomError):
     """The room store (SQLite file or PostgreSQL server) cannot be reached just now."""
 
     status = 503
+
+
+class StoreTooNew(StoreUnavailable):
+    """The room store was written by a newer explorer: this one leaves it as it is."""

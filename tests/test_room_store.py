@@ -14,13 +14,30 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from explorer.errors import AnswerError, RoomFull, RoomLocked, RoomNotFound, StoreUnavailable
-from explorer.rooms import RoomStore, deck, normalise_code
-from explorer.rooms.schema import SCHEMA_VERSION, migrate, participants, schema_version
+from explorer.errors import (
+    AnswerError,
+    NotOnShow,
+    RoomEnded,
+    RoomFull,
+    RoomLocked,
+    RoomNotFound,
+    StoreTooNew,
+    StoreUnavailable,
+)
+from explorer.rooms import RoomStore, database_url, deck, normalise_code
+from explorer.rooms.profile import export_frame
+from explorer.rooms.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    migrate,
+    participants,
+    schema_version,
+)
 from explorer.rooms.store import (
     CODE_ALPHABET,
     CODE_LENGTH,
     DEFAULT_TTL_S,
+    ENDED_KEPT_S,
     PURGE_EVERY_S,
     participant_key,
 )
@@ -35,6 +52,10 @@ LOCKED = ("Answers are closed for now: the facilitator has locked the room. Your
 NO_QUESTION = "That question is not one of this room's questions."
 FULL3 = "This room is full: it takes at most 3 people. Please tell the facilitator."
 EXPIRED = "This room has expired (rooms last a day). Ask the facilitator for a new code."
+CLOSED = ("The facilitator has closed this room, so it takes no more answers. Thank you for "
+          "taking part.")
+NOT_ON_SHOW = ("The facilitator has moved to another question, so this answer was not saved. "
+               "Open the room again to see the question on show.")
 UNREACHABLE = ("The room's answers cannot be reached just now, so nothing was saved. Please "
                "try again in a moment.")
 
@@ -51,12 +72,19 @@ class Clock:
         return self.now
 
 
+def first_answers(questions):
+    """Each question of ``questions`` with an answer of its first option."""
+    return [("relationship", {"": questions[0].choices[0].id}),
+            ("mechanisms", {questions[1].items[0].id: "clearly"}),
+            ("foundations", {questions[2].choices[0].id: "yes"})]
+
+
 def answer_all(store, code, token, questions):
-    """Join and answer every question of ``questions`` with its first option."""
-    store.join(code, token)
-    store.answer(code, token, "relationship", {"": questions[0].choices[0].id})
-    store.answer(code, token, "mechanisms", {questions[1].items[0].id: "clearly"})
-    store.answer(code, token, "foundations", {questions[2].choices[0].id: "yes"})
+    """Answer every question with its first option, the room moved to each in turn (only
+    the question on show takes answers)."""
+    for number, (question_id, items) in enumerate(first_answers(questions)):
+        store.update_room(code, question=number)
+        store.answer(code, token, question_id, items)
 
 
 # -- codes (no store needed) ----------------------------------------------------------------
@@ -74,6 +102,32 @@ def test_codes_carry_at_least_30_bits_and_no_ambiguous_character():
 def test_a_typed_code_is_normalised_or_refused(typed, code):
     """Lower case, spaces and hyphens are forgiven; anything else is not a code."""
     assert normalise_code(typed) == code
+
+
+def test_the_server_decides_the_store_once_as_an_absolute_address(tmp_path, monkeypatch):
+    """settle_environment makes the state folder (and a relative SQLite address) absolute
+    from the folder the server starts in, so a kernel working elsewhere (notebooks/) names
+    the same file; a PostgreSQL address is kept, its password hidden in what is logged."""
+    from explorer.rooms.store import settle_environment
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EXPLORER_ROOM_DB", raising=False)
+    served: dict[str, str] = {}
+    assert settle_environment(served) == (f"sqlite:///{tmp_path / '.explorer-state'}"
+                                          "/rooms.sqlite")
+    assert served == {"EXPLORER_STATE": str(tmp_path / ".explorer-state")}
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")  # where a page's kernel works
+    monkeypatch.setenv("EXPLORER_STATE", served["EXPLORER_STATE"])  # what it inherits
+    assert database_url() == f"sqlite:///{tmp_path / '.explorer-state'}/rooms.sqlite"
+    monkeypatch.chdir(tmp_path)
+    env = {"EXPLORER_STATE": "state", "EXPLORER_ROOM_DB": "sqlite:///answers/rooms.db"}
+    settle_environment(env)
+    assert env == {"EXPLORER_STATE": str(tmp_path / "state"),
+                   "EXPLORER_ROOM_DB": f"sqlite:///{tmp_path / 'answers/rooms.db'}"}
+    env = {"EXPLORER_ROOM_DB": "postgresql+psycopg://ctg:secret@db.example.org/rooms"}
+    assert settle_environment(env) == "postgresql+psycopg://ctg:***@db.example.org/rooms"
+    assert env["EXPLORER_ROOM_DB"] == "postgresql+psycopg://ctg:secret@db.example.org/rooms"
 
 
 # -- rooms --------------------------------------------------------------------------------
@@ -154,11 +208,14 @@ def test_an_answer_replaces_the_same_participants_earlier_answer(room_store, ds)
 def test_no_foundation_ticked_is_an_answer(room_store, ds):
     """A participant who ticks nothing has answered (none in place) and is counted."""
     code = room_store.create_room(deck(ds)).code
-    room_store.join(code, "p")
+    room_store.update_room(code, question=2)
     room_store.answer(code, "p", "foundations", {})
-    assert room_store.tally(code).respondents == {"foundations": 1}
+    tally = room_store.tally(code)
+    assert (tally.respondents, tally.empty, tally.counts) == ({"foundations": 1},
+                                                              {"foundations": 1}, {})
     assert room_store.my_answer(code, "p", "foundations") == {}
     assert room_store.my_answer(code, "p", "relationship") is None
+    assert room_store.answers(code)[0][1:4] == ("foundations", "", "")
 
 
 @backends
@@ -181,7 +238,7 @@ def test_a_locked_room_refuses_answers_and_keeps_the_earlier_ones(room_store, ds
     code = room_store.create_room(questions).code
     answer_all(room_store, code, "p", questions)
     before = room_store.tally(code)
-    room_store.update_room(code, locked=True)
+    room_store.update_room(code, question=0, locked=True)
     with pytest.raises(RoomLocked, match=re.escape(LOCKED)):
         room_store.answer(code, "p", "relationship", {"": questions[0].choices[1].id})
     assert room_store.tally(code).counts == before.counts
@@ -207,30 +264,37 @@ def test_a_full_room_refuses_one_more_participant(room_store, ds):
     with pytest.raises(RoomFull, match=re.escape(FULL3)):
         room_store.join(code, "d")
     with pytest.raises(RoomFull):
-        room_store.answer(code, "d", "foundations", {})
-    room_store.answer(code, "a", "foundations", {})
+        room_store.answer(code, "d", "relationship", {"": questions[0].choices[0].id})
+    room_store.answer(code, "a", "relationship", {"": questions[0].choices[0].id})
     assert room_store.tally(code).joined == 3
 
 
 @backends
 def test_answering_without_opening_the_page_first_joins(room_store, ds):
     """An answer from a participant the room has not seen lets them in (within the cap)."""
-    code = room_store.create_room(deck(ds)).code
-    room_store.answer(code, "new", "foundations", {})
+    questions = deck(ds)
+    code = room_store.create_room(questions).code
+    room_store.answer(code, "new", "relationship", {"": questions[0].choices[0].id})
     assert room_store.tally(code).joined == 1
 
 
 @backends
-def test_clear_deletes_the_answers_and_keeps_the_participants(room_store, ds):
-    """Clear: no answers, the same people joined, the tally hidden again."""
+def test_clear_deletes_one_questions_answers_and_keeps_the_rest(room_store, ds):
+    """Clear: the answers to that question go (how many is said), the other questions'
+    answers and the participants stay, the tally is hidden again."""
     questions = deck(ds)
     code = room_store.create_room(questions).code
-    answer_all(room_store, code, "p", questions)
-    room_store.update_room(code, revealed=True)
-    room_store.clear(code)
+    for token in ("p", "q"):
+        answer_all(room_store, code, token, questions)
+    room_store.update_room(code, question=1, revealed=True)
+    assert room_store.clear(code, "mechanisms") == 2
     tally = room_store.tally(code)
-    assert (tally.joined, tally.respondents, tally.counts) == (1, {}, {})
+    assert (tally.joined, tally.respondents) == (2, {"relationship": 2, "foundations": 2})
+    assert not [key for key in tally.counts if key[0] == "mechanisms"]
     assert tally.room.revealed is False
+    with pytest.raises(AnswerError, match=re.escape(NO_QUESTION)):
+        room_store.clear(code, "favourite_colour")
+    assert room_store.tally(code).respondents == tally.respondents
 
 
 @backends
@@ -241,12 +305,15 @@ def test_close_deletes_the_room_and_everything_in_it(room_store, ds, store_url):
     answer_all(room_store, code, "p", questions)
     assert room_store.close(code) is True
     assert room_store.close(code) is False
-    with pytest.raises(RoomNotFound):
+    with pytest.raises(RoomEnded, match=re.escape(CLOSED)):
         room_store.room(code)
     engine = create_engine(store_url)
     with engine.connect() as conn:
         for table in ("participants", "responses", "answer_items", "rooms"):
             assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 0
+        # of the room, only that it ended is kept: its code, when and why
+        assert conn.exec_driver_sql("SELECT code, reason FROM ended_rooms").all() == [
+            (code, "closed")]
     engine.dispose()
 
 
@@ -263,7 +330,11 @@ def test_an_expired_room_is_refused_then_deleted_with_its_answers(store_url, ds)
         store.join(code, "q")
     assert store.open_rooms() == []
     assert store.purge_expired() == 1
-    with pytest.raises(RoomNotFound, match=re.escape("There is no open room")):
+    with pytest.raises(RoomEnded, match=re.escape(EXPIRED)):
+        store.room(code)
+    clock.now += ENDED_KEPT_S
+    store.purge_expired()
+    with pytest.raises(RoomNotFound, match=re.escape(NO_ROOM)):
         store.room(code)
     store.close_store()
 
@@ -327,12 +398,129 @@ def test_nothing_personal_is_stored(room_store, ds, store_url):
                        "item", "value"}
 
 
+@backends
+def test_only_the_question_on_show_takes_answers(room_store, ds):
+    """A stale or crafted form for another question is refused and stores nothing; back on
+    that question, the same answer is taken."""
+    questions = deck(ds)
+    code = room_store.create_room(questions).code
+    room_store.update_room(code, question=1)
+    for question_id, items in (("relationship", {"": questions[0].choices[0].id}),
+                               ("foundations", {})):
+        with pytest.raises(NotOnShow, match=re.escape(NOT_ON_SHOW)):
+            room_store.answer(code, "p", question_id, items)
+    tally = room_store.tally(code)
+    assert (tally.joined, tally.respondents) == (0, {})
+    room_store.update_room(code, question=0)
+    room_store.answer(code, "p", "relationship", {"": questions[0].choices[0].id})
+    assert room_store.tally(code).respondents == {"relationship": 1}
+
+
+@backends
+def test_a_double_tapped_answer_is_stored_once_without_an_error(room_store, ds):
+    """The same answer sent twice at once by one participant (a double tap, a retry, two
+    tabs), to a question they had not answered yet: both are taken, one answer is kept."""
+    questions = deck(ds)
+    code = room_store.create_room(questions).code
+    tokens = [f"p{n}" for n in range(12)]
+    for token in tokens:  # known participants: their answers may run side by side
+        room_store.answer(code, token, "relationship", {"": questions[0].choices[0].id})
+    room_store.update_room(code, question=1)
+    item = questions[1].items[0].id
+    errors: list[Exception] = []
+    for token in tokens:
+        start = threading.Barrier(2)
+
+        def tap(level: str, token: str = token, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                room_store.answer(code, token, "mechanisms", {item: level})
+            except Exception as error:  # the test reports any error at all
+                errors.append(error)
+
+        taps = [threading.Thread(target=tap, args=(level,)) for level in ("partly", "not_yet")]
+        for thread in taps:
+            thread.start()
+        for thread in taps:
+            thread.join()
+    assert errors == []
+    tally = room_store.tally(code)
+    assert tally.respondents["mechanisms"] == len(tokens)
+    assert sum(n for (q, _, _), n in tally.counts.items() if q == "mechanisms") == len(tokens)
+
+
+@backends
+def test_opening_the_room_writes_nothing(room_store, ds, store_url):
+    """A visit (a page view, a link previewer, a refresh) reads the room and counts nobody;
+    a full room is said to a newcomer but not to someone already in it."""
+    questions = deck(ds)
+    code = room_store.create_room(questions, max_participants=1).code
+    for _ in range(3):
+        visit = room_store.visit(code, "viewer")
+        assert (visit.room.code, visit.mine, visit.full) == (code, None, False)
+    assert room_store.tally(code).joined == 0
+    engine = create_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM participants").scalar() == 0
+    engine.dispose()
+    room_store.answer(code, "in", "relationship", {"": questions[0].choices[0].id})
+    assert room_store.visit(code, "in").mine == {"": questions[0].choices[0].id}
+    assert room_store.visit(code, "newcomer").full is True
+
+
+@backends
+def test_a_closed_rooms_code_is_never_given_again_while_it_is_remembered(room_store, ds,
+                                                                        monkeypatch):
+    """A new room never takes the code of a room that ended, so a late participant of the
+    old room is never sent into the new one."""
+    import explorer.rooms.store as store_module
+
+    drawn = iter("A" * CODE_LENGTH * 2 + "B" * CODE_LENGTH)
+    monkeypatch.setattr(store_module.secrets, "choice", lambda _alphabet: next(drawn))
+    first = room_store.create_room(deck(ds)).code
+    room_store.close(first)
+    assert (first, room_store.create_room(deck(ds)).code) == ("A" * 7, "B" * 7)
+
+
+@backends
+def test_the_export_rows_give_back_the_tally_every_answer_counted(room_store, ds):
+    """Grouped by question, item and answer, the export's rows are the tally's counts, "None
+    of these" and "Don't know" included, and each question's participants its respondents."""
+    questions = deck(ds)
+    code = room_store.create_room(questions).code
+    relationship, mechanisms, foundations = questions.questions
+    levels = list(mechanisms.choices)
+    for n in range(9):
+        token = f"p{n}"
+        room_store.update_room(code, question=0)
+        room_store.answer(code, token, "relationship",
+                          {"": relationship.choices[n % len(relationship.choices)].id})
+        room_store.update_room(code, question=1)
+        room_store.answer(code, token, "mechanisms", {
+            item.id: levels[(n + i) % len(levels)].id
+            for i, item in enumerate(mechanisms.items) if (n + i) % 3})
+        room_store.update_room(code, question=2)
+        ticked = foundations.choices[:n % 3]  # none ticked for every third participant
+        room_store.answer(code, token, "foundations", {c.id: "yes" for c in ticked})
+    tally = room_store.tally(code)
+    frame = export_frame(code, questions, room_store.answers(code))
+    rated = frame[frame.answer_id != ""]
+    grouped = rated.groupby(["question_id", "item_id", "answer_id"]).size()
+    assert {key: int(n) for key, n in grouped.items()} == dict(tally.counts)
+    nothing = frame[(frame.question_id == "foundations") & (frame.item_id == "")]
+    assert list(nothing.answer.unique()) == ["None of these"]
+    assert len(nothing) == tally.empty["foundations"] == 3
+    assert "Don't know" in set(frame.answer)
+    people = frame.groupby("question_id").participant.nunique()
+    assert {q: int(n) for q, n in people.items()} == dict(tally.respondents)
+
+
 # -- schema and faults ------------------------------------------------------------------------
 
 @backends
 def test_a_store_of_the_first_schema_is_migrated_when_opened(store_url, ds):
-    """A version-1 store (no cap, no presenter key) opened today: brought to the current
-    version, its rooms kept, with a cap of 200."""
+    """A version-1 store (no cap, no presenter key, no ended rooms) opened today: brought to
+    the current version, its rooms kept, with a cap of 200."""
     engine = create_engine(store_url)
     with engine.begin() as conn:
         assert migrate(conn, upto=1) == [1]
@@ -340,7 +528,7 @@ def test_a_store_of_the_first_schema_is_migrated_when_opened(store_url, ds):
                           "revealed, locked) VALUES ('ABCDEFG', :deck, 0, 4e9, 0, false, "
                           "false)"), {"deck": json.dumps(deck(ds).as_dict())})
     store = RoomStore(store_url)
-    assert store.migrate() == [2, 3]
+    assert store.migrate() == [2, 3, 4]
     assert store.room("ABCDEFG").max_participants == 200
     with engine.connect() as conn:
         assert conn.execute(select(schema_version.c.version)).scalar() == SCHEMA_VERSION
@@ -352,11 +540,77 @@ def test_a_store_of_the_first_schema_is_migrated_when_opened(store_url, ds):
 def test_opening_an_up_to_date_store_applies_nothing(store_url):
     """Migrations run once: a second opening finds the store at the current version."""
     first = RoomStore(store_url)
-    assert first.migrate() == [1, 2, 3]
+    assert first.migrate() == [1, 2, 3, 4]
     first.close_store()
     second = RoomStore(store_url)
     assert second.migrate() == []
     second.close_store()
+
+
+@backends
+def test_a_store_written_by_a_newer_explorer_is_refused_and_left_as_it_is(store_url, ds):
+    """A schema version above this explorer's: a plain sentence, and nothing migrated,
+    written or read."""
+    first = RoomStore(store_url)
+    first.create_room(deck(ds))
+    first.close_store()
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(schema_version.update().values(version=SCHEMA_VERSION + 1))
+    store = RoomStore(store_url)
+    message = (f"The room store was written by a newer version of the explorer (its schema "
+               f"is version {SCHEMA_VERSION + 1}; this explorer knows versions up to "
+               f"{SCHEMA_VERSION}), so it was left as it is. Update the explorer, or use "
+               "another store.")
+    for attempt in (lambda: store.open_rooms(), lambda: store.create_room(deck(ds))):
+        with pytest.raises(StoreTooNew) as caught:
+            attempt()
+        assert str(caught.value) == message
+    with engine.connect() as conn:
+        assert conn.execute(select(schema_version.c.version)).scalar() == SCHEMA_VERSION + 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM rooms").scalar() == 1
+    store.close_store()
+    engine.dispose()
+
+
+def test_the_first_migration_builds_the_first_releases_tables(tmp_path):
+    """Version 1 makes exactly the tables and columns the first release made, whatever the
+    table code says today (a migration never follows today's tables)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'v1.sqlite'}")
+    with engine.begin() as conn:
+        migrate(conn, upto=1)
+    found = {table: [c["name"] for c in inspect(engine).get_columns(table)]
+             for table in inspect(engine).get_table_names()}
+    engine.dispose()
+    assert found == {
+        "rooms": ["code", "deck", "created_at", "expires_at", "question", "revealed",
+                  "locked"],
+        "participants": ["room_code", "participant", "joined_at"],
+        "responses": ["room_code", "participant", "question_id", "answered_at"],
+        "answer_items": ["room_code", "participant", "question_id", "item", "value"],
+        "schema_version": ["version"],
+    }
+
+
+# Each released migration's source, fingerprinted: editing one fails here. A change to the
+# store is a new migration, appended (and its fingerprint added here once released).
+RELEASED = {
+    1: "01d7f226",
+    2: "a7fd24b3",
+    3: "a3960cd2",
+    4: "16f061b4",
+}
+
+
+def test_released_migrations_are_never_edited_only_appended():
+    """The migrations run in order 1, 2, 3…, and each released one is as it was released."""
+    import hashlib
+    import inspect as source
+
+    assert [number for number, _ in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+    found = {number: hashlib.sha256(source.getsource(step).encode()).hexdigest()[:8]
+             for number, step in MIGRATIONS}
+    assert {n: found[n] for n in RELEASED} == RELEASED
 
 
 def test_an_unreachable_postgresql_server_writes_nothing_and_says_so(ds):
@@ -395,19 +649,21 @@ class socket_port:
 
 @backends
 def test_sixty_participants_answering_at_once_lose_nothing(store_url, ds):
-    """60 threads, each its own participant, join and answer all three questions at once:
-    60 joined and 60 respondents to every question."""
+    """60 threads, each its own participant, answer each question at once as the room moves
+    through them: 60 taking part and 60 respondents to every question."""
     questions = deck(ds)
     store = RoomStore(store_url)
     code = store.create_room(questions).code
-    start = threading.Barrier(60)
+    for number, (question_id, items) in enumerate(first_answers(questions)):
+        store.update_room(code, question=number)
+        start = threading.Barrier(60)
 
-    def participant(n: int) -> None:
-        start.wait()
-        answer_all(store, code, f"participant-{n}", questions)
+        def participant(n: int, question_id=question_id, items=items, start=start) -> None:
+            start.wait()
+            store.answer(code, f"participant-{n}", question_id, items)
 
-    with ThreadPoolExecutor(max_workers=60) as pool:
-        list(pool.map(participant, range(60)))
+        with ThreadPoolExecutor(max_workers=60) as pool:
+            list(pool.map(participant, range(60)))
     tally = store.tally(code)
     assert tally.joined == 60
     assert tally.respondents == {"relationship": 60, "mechanisms": 60, "foundations": 60}
@@ -420,9 +676,7 @@ from explorer.rooms import RoomStore
 store = RoomStore(sys.argv[1])
 code, prefix = sys.argv[2], sys.argv[3]
 for n in range(int(sys.argv[4])):
-    token = f"{prefix}-{n}"
-    store.join(code, token)
-    store.answer(code, token, "foundations", {})
+    store.answer(code, f"{prefix}-{n}", "relationship", {"": sys.argv[5]})
 """
 
 
@@ -430,14 +684,16 @@ for n in range(int(sys.argv[4])):
 def test_many_processes_writing_at_once_lose_nothing(store_url, ds):
     """Six processes (six servers sharing one store) each add ten participants at once."""
     store = RoomStore(store_url)
-    code = store.create_room(deck(ds)).code
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, store_url, code, f"w{i}", "10"],
-                                cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    questions = deck(ds)
+    code = store.create_room(questions).code
+    choice = questions[0].choices[0].id
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, store_url, code, f"w{i}", "10",
+                                 choice], cwd=ROOT, stderr=subprocess.PIPE, text=True)
                for i in range(6)]
     for writer in writers:
         _, err = writer.communicate(timeout=120)
         assert writer.returncode == 0, err
-    assert store.tally(code).respondents == {"foundations": 60}
+    assert store.tally(code).respondents == {"relationship": 60}
     with store.engine.connect() as conn:
         assert len(conn.execute(select(participants.c.participant)).all()) == 60
     store.close_store()

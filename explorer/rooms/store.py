@@ -4,20 +4,31 @@ Everything about a room goes through ``RoomStore``: the presenter's kernel, the 
 handler, the command line and the benchmarks. It is SQLAlchemy Core over
 
 - **SQLite** by default: the file ``rooms.sqlite`` in the state folder (``state_dir()``:
-  ``$EXPLORER_STATE``, default ``.explorer-state/`` in the current directory), in WAL mode
-  with a busy timeout, every write transaction started with ``BEGIN IMMEDIATE`` so that many
-  processes writing at once queue for the lock instead of failing;
+  ``$EXPLORER_STATE``, default ``.explorer-state/`` in the folder the server was started
+  from), in WAL mode with a busy timeout, every write transaction started with ``BEGIN
+  IMMEDIATE`` so that many processes writing at once queue for the lock instead of failing;
 - **PostgreSQL** when ``$EXPLORER_ROOM_DB`` holds a database address
   (``postgresql+psycopg://user@host/db``), so several servers or a hub share rooms; writes
   lock the room row (``FOR UPDATE``/``FOR SHARE``) so a lock, the cap and answers cannot
   interleave.
 
+**One store per server.** A page's kernel works in the notebooks' folder, not the folder the
+server was started from, so a relative state folder would name two different files.
+``settle_environment`` (called by ``explorer.server`` before it starts anything) therefore
+writes the store's absolute address into the server's own environment, which every kernel
+it starts inherits (Voila starts each kernel with the server's environment, and a kernel
+forked from ``explorer.preload`` takes the environment its launch was given).
+
 Every change is one transaction: a participant's answer replaces their earlier answer to
-that question whole, or not at all. A store that cannot be reached raises
-``StoreUnavailable`` (nothing half-written). Nothing personal is kept: a participant is a
-SHA-256 hash of the random token in their cookie; no name, no address, no browser details.
-Rooms expire (``DEFAULT_TTL_S``, 24 hours) and are deleted with their answers; ``close``
-deletes at once.
+that question whole, or not at all, as an upsert, so a double tap, a retry or two tabs give
+one answer and never an error. Only the question on show takes answers (``NotOnShow``). A
+store that cannot be reached raises ``StoreUnavailable`` (nothing half-written). Nothing
+personal is kept: a participant is a SHA-256 hash of the random token in their cookie; no
+name, no address, no browser details; they are written with their first answer (opening
+the page writes nothing). Rooms expire (``DEFAULT_TTL_S``, 24 hours) and are deleted with
+their answers; ``close`` deletes at once. Of an ended room only its code, when and why are
+kept for ``ENDED_KEPT_S`` (a week), so a late participant reads "closed" or "expired", not
+"wrong code".
 
 Codes are ``CODE_LENGTH`` characters drawn with ``secrets`` from ``CODE_ALPHABET``, which
 leaves out characters that are easily confused (0/O, 1/I/L, U/V): 30 symbols, 7 characters,
@@ -32,31 +43,43 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from ..errors import AnswerError, RoomFull, RoomLocked, RoomNotFound, StoreUnavailable
+from ..errors import (
+    AnswerError,
+    NotOnShow,
+    RoomEnded,
+    RoomFull,
+    RoomLocked,
+    RoomNotFound,
+    StoreUnavailable,
+)
 from .engine import make_engine
 from .questions import Deck
-from .schema import answer_items, migrate, participants, responses, rooms
+from .schema import answer_items, ended_rooms, migrate, participants, responses, rooms
 
 __all__ = [
     "CODE_ALPHABET",
     "CODE_LENGTH",
     "DEFAULT_MAX_PARTICIPANTS",
     "DEFAULT_TTL_S",
+    "ENDED_KEPT_S",
     "Room",
     "RoomStore",
     "Tally",
+    "Visit",
     "database_url",
     "normalise_code",
     "participant_key",
+    "settle_environment",
     "state_dir",
 ]
 
@@ -65,6 +88,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 7
 DEFAULT_TTL_S = 24 * 3600
 DEFAULT_MAX_PARTICIPANTS = 200
+ENDED_KEPT_S = 7 * 24 * 3600
 PURGE_EVERY_S = 300.0
 STATE_ENV = "EXPLORER_STATE"
 DB_ENV = "EXPLORER_ROOM_DB"
@@ -74,14 +98,19 @@ UNREACHABLE = ("The room's answers cannot be reached just now, so nothing was sa
                "Please try again in a moment.")
 NO_ROOM = "There is no open room with that code. Check the code with the facilitator."
 EXPIRED = "This room has expired (rooms last a day). Ask the facilitator for a new code."
+CLOSED = ("The facilitator has closed this room, so it takes no more answers. Thank you for "
+          "taking part.")
 NO_QUESTION = "That question is not one of this room's questions."
+NOT_ON_SHOW = ("The facilitator has moved to another question, so this answer was not saved. "
+               "Open the room again to see the question on show.")
 LOCKED = ("Answers are closed for now: the facilitator has locked the room. Your earlier "
           "answers are kept.")
+ENDED = {"closed": CLOSED, "expired": EXPIRED}
 
 
 def state_dir() -> Path:
     """The folder for the explorer's state: ``$EXPLORER_STATE``, else ``.explorer-state/``
-    in the current directory (``make serve`` runs from the repository root)."""
+    in the current directory (a server fixes it at start-up: ``settle_environment``)."""
     return Path(os.environ.get(STATE_ENV) or STATE_DEFAULT).resolve()
 
 
@@ -91,6 +120,27 @@ def database_url() -> str:
     if configured:
         return configured
     return f"sqlite:///{state_dir() / 'rooms.sqlite'}"
+
+
+def settle_environment(environ: MutableMapping[str, str] | None = None) -> str:
+    """Decide the store once, for a server and every process it starts: make the state
+    folder (and a SQLite ``$EXPLORER_ROOM_DB``) absolute, from the current directory, in
+    ``environ`` (default ``os.environ``).
+
+    Returns:
+        The store's address, its password hidden (for the server's log).
+    """
+    env = os.environ if environ is None else environ
+    env[STATE_ENV] = str(Path(env.get(STATE_ENV) or STATE_DEFAULT).resolve())
+    configured = env.get(DB_ENV, "").strip()
+    if configured:
+        url = make_url(configured)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+                and not Path(url.database).is_absolute():
+            env[DB_ENV] = url.set(database=str(Path(url.database).resolve())) \
+                .render_as_string(hide_password=False)
+        return make_url(env[DB_ENV]).render_as_string(hide_password=True)
+    return f"sqlite:///{Path(env[STATE_ENV]) / 'rooms.sqlite'}"
 
 
 def normalise_code(raw: object) -> str | None:
@@ -134,15 +184,34 @@ class Tally:
 
     Attributes:
         room: the room and its state.
-        joined: participants who opened the join page.
+        joined: participants: people who have sent at least one answer (opening the join
+            page counts nobody).
         respondents: ``question_id → participants who answered it``.
         counts: ``(question_id, item, value) → participants``.
+        empty: ``question_id → participants whose answer holds no item`` ("none of these":
+            a question of ticks answered with no tick).
     """
 
     room: Room
     joined: int
     respondents: Mapping[str, int] = field(default_factory=dict)
     counts: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+    empty: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the join page needs to show a participant the room (read, never written).
+
+    Attributes:
+        room: the room.
+        mine: their stored answer to the question on show (None: not answered).
+        full: the room has its most participants and they are not one of them.
+    """
+
+    room: Room
+    mine: dict[str, str] | None
+    full: bool
 
 
 def _room(row: Any) -> Room:
@@ -202,7 +271,11 @@ class RoomStore:
             yield conn
 
     def migrate(self) -> list[int]:
-        """Bring the store's schema up to date (once per process); the versions applied."""
+        """Bring the store's schema up to date (once per process); the versions applied.
+
+        Raises:
+            StoreTooNew: a newer explorer wrote the store (it is left as it is).
+        """
         if self._migrated:
             return []
         with self._transaction(write=True) as conn:
@@ -213,6 +286,13 @@ class RoomStore:
         self._migrated = True
         return applied
 
+    def _upsert(self, table: Any, keys: list[str], values: dict[str, Any],
+                changes: dict[str, Any]) -> Any:
+        """``INSERT … ON CONFLICT (keys) DO UPDATE``: one statement, whoever comes first."""
+        dialect = postgresql if self.is_postgresql else sqlite
+        statement = dialect.insert(table).values(**values)
+        return statement.on_conflict_do_update(index_elements=keys, set_=changes)
+
     # -- rooms ---------------------------------------------------------------------------
     def create_room(self, deck: Deck, *, ttl_s: float = DEFAULT_TTL_S,
                     max_participants: int = DEFAULT_MAX_PARTICIPANTS,
@@ -220,9 +300,9 @@ class RoomStore:
         """Open a room with a new code; expired rooms are deleted first (whenever a room is
         opened, and every ``PURGE_EVERY_S`` seconds of the store's use).
 
-        ``presenter_key`` (a secret the presenter's page keeps in its address) lets
-        ``room_for_key`` find the room again after a reload or a restart; only its hash is
-        stored.
+        ``presenter_key`` (a secret only the presenter's browser keeps: see
+        ``explorer.rooms``) lets ``room_for_key`` find the room again after a reload or a
+        restart; only its hash is stored. A code is never one an ended room still holds.
         """
         self._purged_at = self.clock()
         self.purge_expired()
@@ -230,7 +310,9 @@ class RoomStore:
         for _attempt in range(20):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             with self._write() as conn:
-                if conn.execute(select(rooms.c.code).where(rooms.c.code == code)).first():
+                if conn.execute(select(rooms.c.code).where(rooms.c.code == code)).first() or \
+                        conn.execute(select(ended_rooms.c.code).where(
+                            ended_rooms.c.code == code)).first():
                     continue
                 conn.execute(insert(rooms).values(
                     code=code, deck=json.dumps(deck.as_dict()), created_at=now,
@@ -248,10 +330,14 @@ class RoomStore:
             query = query.with_for_update(read=True)
         row = conn.execute(query).first()
         if row is None:
+            reason = conn.execute(select(ended_rooms.c.reason).where(
+                ended_rooms.c.code == code)).scalar()
+            if reason is not None:
+                raise RoomEnded(ENDED.get(str(reason), CLOSED))
             raise RoomNotFound(NO_ROOM)
         room = _room(row)
         if room.expires_at <= self.clock():
-            raise RoomNotFound(EXPIRED)
+            raise RoomEnded(EXPIRED)
         return room
 
     def _maybe_purge(self) -> None:
@@ -267,7 +353,7 @@ class RoomStore:
         """The open room with this code.
 
         Raises:
-            RoomNotFound: no such room, or it has expired.
+            RoomNotFound: no such room; ``RoomEnded`` when it was closed or has expired.
         """
         with self._read() as conn:
             return self._get(conn, code)
@@ -311,38 +397,58 @@ class RoomStore:
                 conn.execute(update(rooms).where(rooms.c.code == code).values(**values))
         return self.room(code)
 
-    def clear(self, code: str) -> None:
-        """Delete every answer in the room (participants stay joined); hide the tally."""
+    def clear(self, code: str, question_id: str) -> int:
+        """Delete every answer to one question (the other questions keep theirs, and
+        participants stay in the room); hide the tally. How many answers were deleted.
+
+        Raises:
+            AnswerError: the room has no such question; nothing is deleted.
+        """
         with self._write() as conn:
-            self._get(conn, code, lock="update")
-            conn.execute(delete(answer_items).where(answer_items.c.room_code == code))
-            conn.execute(delete(responses).where(responses.c.room_code == code))
+            room = self._get(conn, code, lock="update")
+            if room.deck.get(question_id) is None:
+                raise AnswerError(NO_QUESTION)
+            where = (responses.c.room_code == code) & (responses.c.question_id == question_id)
+            conn.execute(delete(answer_items).where(
+                (answer_items.c.room_code == code) & (answer_items.c.question_id == question_id)))
+            deleted = conn.execute(delete(responses).where(where)).rowcount or 0
             conn.execute(update(rooms).where(rooms.c.code == code).values(revealed=False))
+        return int(deleted)
 
     def close(self, code: str) -> bool:
-        """Delete the room and everything in it at once; False if there was no such room."""
+        """Delete the room and everything in it at once, keeping only that it was closed
+        (``ended_rooms``); False if there was no such room."""
         with self._write() as conn:
-            return self._delete(conn, [code]) > 0
+            return self._end(conn, [code], "closed") > 0
 
-    @staticmethod
-    def _delete(conn: Connection, codes: list[str]) -> int:
+    def _end(self, conn: Connection, codes: list[str], reason: str) -> int:
+        """Delete rooms with all they hold; note their codes as ended for ``reason``."""
         if not codes:
             return 0
         conn.execute(delete(answer_items).where(answer_items.c.room_code.in_(codes)))
         conn.execute(delete(responses).where(responses.c.room_code.in_(codes)))
         conn.execute(delete(participants).where(participants.c.room_code.in_(codes)))
-        return conn.execute(delete(rooms).where(rooms.c.code.in_(codes))).rowcount or 0
+        deleted = conn.execute(delete(rooms).where(rooms.c.code.in_(codes))).rowcount or 0
+        if deleted:
+            conn.execute(delete(ended_rooms).where(ended_rooms.c.code.in_(codes)))
+            conn.execute(insert(ended_rooms), [
+                {"code": code, "ended_at": self.clock(), "reason": reason} for code in codes])
+        return int(deleted)
 
     def purge_expired(self) -> int:
-        """Delete every expired room with its participants and answers; how many."""
+        """Delete every expired room with its participants and answers (noting each code
+        as expired), and forget ended rooms older than ``ENDED_KEPT_S``; how many rooms."""
         with self._write() as conn:
             codes = list(conn.execute(select(rooms.c.code).where(
                 rooms.c.expires_at <= self.clock())).scalars())
-            return self._delete(conn, codes)
+            conn.execute(delete(ended_rooms).where(
+                ended_rooms.c.ended_at <= self.clock() - ENDED_KEPT_S))
+            return self._end(conn, codes, "expired")
 
     # -- participants and answers --------------------------------------------------------
     def join(self, code: str, token: str) -> bool:
         """Let a participant in; True if they are new to the room, False if they were in.
+        (The join page does not call it: a participant joins with their first answer.)
 
         Raises:
             RoomNotFound: no open room has this code.
@@ -359,8 +465,7 @@ class RoomStore:
         joined = conn.execute(select(func.count()).select_from(participants).where(
             participants.c.room_code == room.code)).scalar_one()
         if joined >= room.max_participants:
-            raise RoomFull(f"This room is full: it takes at most {room.max_participants} "
-                           "people. Please tell the facilitator.")
+            raise RoomFull(_full(room))
         conn.execute(insert(participants).values(room_code=room.code, participant=key,
                                                  joined_at=self.clock()))
         return True
@@ -371,16 +476,37 @@ class RoomStore:
             participants.c.room_code == code, participants.c.participant == key)).first() \
             is not None
 
+    def visit(self, code: str, token: str) -> Visit:
+        """The room as a participant's page shows it, read in one transaction; nothing is
+        written (a page view, a link previewer or a refresh counts nobody).
+
+        Raises:
+            RoomNotFound: no open room has this code (``RoomEnded``: closed or expired).
+        """
+        key = participant_key(token)
+        with self._read() as conn:
+            room = self._get(conn, code)
+            mine = self._answer_of(conn, code, key, room.current)
+            full = False
+            if mine is None and not self._known(conn, code, key):
+                joined = conn.execute(select(func.count()).select_from(participants).where(
+                    participants.c.room_code == code)).scalar_one()
+                full = joined >= room.max_participants
+        return Visit(room, mine, full)
+
     def answer(self, code: str, token: str, question_id: str, items: Mapping[str, str]
                ) -> None:
-        """Store a participant's answer to one question, replacing any earlier one.
+        """Store a participant's answer to the question on show, replacing any earlier one.
 
-        ``items`` comes from ``questions.check_answer``. A participant not yet in the room
-        joins first (the cap applies).
+        ``items`` comes from ``questions.check_answer`` (empty: "none of these"). A
+        participant not yet in the room joins first (the cap applies). The same answer sent
+        twice at once (a double tap, a retry, two tabs) is stored once: the response is an
+        upsert.
 
         Raises:
             RoomNotFound, RoomLocked, RoomFull, AnswerError: the room cannot take it (an
-                unknown question); nothing is written.
+                unknown question); ``NotOnShow``: the question is not the one on show.
+                Nothing is written.
         """
         key = participant_key(token)
         with self._write() as conn:
@@ -392,35 +518,42 @@ class RoomStore:
                 raise RoomLocked(LOCKED)
             if room.deck.get(question_id) is None:
                 raise AnswerError(NO_QUESTION)
+            if question_id != room.current:
+                raise NotOnShow(NOT_ON_SHOW)
             if not known:
                 self._admit(conn, room, key)
-            where = ((responses.c.room_code == code) & (responses.c.participant == key)
-                     & (responses.c.question_id == question_id))
+            now = self.clock()
+            # The upsert takes the response's row lock first, so a second copy of the same
+            # answer waits here and then replaces the first one's items whole.
+            conn.execute(self._upsert(
+                responses, ["room_code", "participant", "question_id"],
+                {"room_code": code, "participant": key, "question_id": question_id,
+                 "answered_at": now}, {"answered_at": now}))
             conn.execute(delete(answer_items).where(
                 (answer_items.c.room_code == code) & (answer_items.c.participant == key)
                 & (answer_items.c.question_id == question_id)))
-            conn.execute(delete(responses).where(where))
-            conn.execute(insert(responses).values(room_code=code, participant=key,
-                                                  question_id=question_id,
-                                                  answered_at=self.clock()))
             if items:
                 conn.execute(insert(answer_items), [
                     {"room_code": code, "participant": key, "question_id": question_id,
                      "item": item, "value": value} for item, value in items.items()])
 
+    @staticmethod
+    def _answer_of(conn: Connection, code: str, key: str, question_id: str
+                   ) -> dict[str, str] | None:
+        answered = conn.execute(select(responses.c.answered_at).where(
+            responses.c.room_code == code, responses.c.participant == key,
+            responses.c.question_id == question_id)).first()
+        if answered is None:
+            return None
+        found = conn.execute(select(answer_items.c.item, answer_items.c.value).where(
+            answer_items.c.room_code == code, answer_items.c.participant == key,
+            answer_items.c.question_id == question_id)).all()
+        return {str(item): str(value) for item, value in found}
+
     def my_answer(self, code: str, token: str, question_id: str) -> dict[str, str] | None:
         """A participant's stored answer to one question (None if they have not answered)."""
-        key = participant_key(token)
         with self._read() as conn:
-            answered = conn.execute(select(responses.c.answered_at).where(
-                responses.c.room_code == code, responses.c.participant == key,
-                responses.c.question_id == question_id)).first()
-            if answered is None:
-                return None
-            found = conn.execute(select(answer_items.c.item, answer_items.c.value).where(
-                answer_items.c.room_code == code, answer_items.c.participant == key,
-                answer_items.c.question_id == question_id)).all()
-        return {str(item): str(value) for item, value in found}
+            return self._answer_of(conn, code, participant_key(token), question_id)
 
     def tally(self, code: str) -> Tally:
         """The room and its answers counted (one read transaction: a consistent view)."""
@@ -436,12 +569,20 @@ class RoomStore:
                 select(answer_items.c.question_id, answer_items.c.item, answer_items.c.value,
                        func.count()).where(answer_items.c.room_code == code).group_by(
                     answer_items.c.question_id, answer_items.c.item, answer_items.c.value))}
-        return Tally(room, int(joined), respondents, counts)
+            with_items = {str(q): int(n) for q, n in conn.execute(
+                select(answer_items.c.question_id,
+                       func.count(func.distinct(answer_items.c.participant)))
+                .where(answer_items.c.room_code == code)
+                .group_by(answer_items.c.question_id))}
+        empty = {q: n - with_items.get(q, 0) for q, n in respondents.items()
+                 if n > with_items.get(q, 0)}
+        return Tally(room, int(joined), respondents, counts, empty)
 
     def answers(self, code: str) -> list[tuple[int, str, str, str, float]]:
-        """Every stored answer item for an export: ``(participant number, question_id,
-        item, value, answered_at)``; participants are numbered 1, 2… in the order they
-        joined, so the export carries no token."""
+        """Every stored answer for an export: ``(participant number, question_id, item,
+        value, answered_at)``, one per answer item, and one with an empty item and value for
+        an answer that holds none ("none of these"); participants are numbered 1, 2… in the
+        order they joined, so the export carries no token."""
         with self._read() as conn:
             self._get(conn, code)
             order = {str(p): n for n, p in enumerate(conn.execute(
@@ -449,13 +590,18 @@ class RoomStore:
                 .order_by(participants.c.joined_at, participants.c.participant)).scalars(),
                 start=1)}
             found = conn.execute(
-                select(answer_items.c.participant, answer_items.c.question_id,
+                select(responses.c.participant, responses.c.question_id,
                        answer_items.c.item, answer_items.c.value, responses.c.answered_at)
-                .join(responses, (responses.c.room_code == answer_items.c.room_code)
-                      & (responses.c.participant == answer_items.c.participant)
-                      & (responses.c.question_id == answer_items.c.question_id))
-                .where(answer_items.c.room_code == code)).all()
-        rows = [(order.get(str(p), 0), str(q), str(i), str(v), float(t))
-                for p, q, i, v, t in found]
+                .select_from(responses.outerjoin(
+                    answer_items, (responses.c.room_code == answer_items.c.room_code)
+                    & (responses.c.participant == answer_items.c.participant)
+                    & (responses.c.question_id == answer_items.c.question_id)))
+                .where(responses.c.room_code == code)).all()
+        rows = [(order.get(str(p), 0), str(q), "" if i is None else str(i),
+                 "" if v is None else str(v), float(t)) for p, q, i, v, t in found]
         return sorted(rows, key=lambda r: (r[0], r[1], r[2]))
 
+
+def _full(room: Room) -> str:
+    return (f"This room is full: it takes at most {room.max_participants} people. Please "
+            "tell the facilitator.")
