@@ -134,12 +134,19 @@ class Phone:
         return self.post(f"/room/{code}", [("question", question), *fields])
 
 
-def answer_everything(phone: Phone, code: str, deck) -> list[int]:
-    """Answer all three questions with the first option of each; the statuses."""
-    relationship, mechanisms, foundations = deck.questions
-    return [
-        phone.answer(code, "relationship", [("choice", relationship.choices[0].id)]).status,
-        phone.answer(code, "mechanisms", [(f"level.{i.id}", "clearly")
-                                          for i in mechanisms.items]).status,
-        phone.answer(code, "foundations", [("choice", foundations.choices[0].id)]).status,
-    ]
+def first_fields(question) -> list[tuple[str, str]]:
+    """The form fields of an answer of the first option to ``question`` (every mechanism
+    'clearly' for the levels question)."""
+    if question.kind == "levels":
+        return [(f"level.{item.id}", question.choices[0].id) for item in question.items]
+    return [("choice", question.choices[0].id)]
+
+
+def answer_everything(phone: Phone, code: str, deck, store) -> list[int]:
+    """Answer all three questions with the first option of each, the room moved to each in
+    turn (only the question on show takes answers); the statuses."""
+    statuses = []
+    for number, question in enumerate(deck.questions):
+        store.update_room(code, question=number)
+        statuses.append(phone.answer(code, question.id, first_fields(question)).status)
+    return statuses

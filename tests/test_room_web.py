@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from room_kit import Phone, RoomServer, answer_everything
+from room_kit import Phone, RoomServer, first_fields
 
 from explorer.rooms import RoomStore, deck
 from explorer.rooms.web import ANSWERS_PER_MINUTE, MAX_BODY_BYTES
@@ -36,6 +37,11 @@ NOT_FOUND = ("There is no page here. Open the address the facilitator gave you, 
 BAD_FORM = ("That answer could not be read, so nothing was saved. Reload the page and answer "
             "again.")
 METHOD = "That is not something this page does."
+NOT_ON_SHOW = ("The facilitator has moved to another question, so this answer was not saved. "
+               "Open the room again to see the question on show.")
+CLOSED = ("The facilitator has closed this room, so it takes no more answers. Thank you for "
+          "taking part.")
+EXPIRED = "This room has expired (rooms last a day). Ask the facilitator for a new code."
 OTHER = "Something went wrong on the server, so nothing was saved. Please try again."
 TRACEBACK = re.compile(r"Traceback|File \"|line \d+, in ")
 
@@ -103,17 +109,25 @@ def test_a_json_client_gets_the_message_as_json(served):
 
 # -- answering ------------------------------------------------------------------------------------
 
-def test_opening_the_room_joins_once_and_shows_the_first_question(served, room, room_store, ds):
-    """The page shows question 1 of 3 with the data's options; reloading does not join twice."""
+def test_opening_the_room_shows_the_first_question_and_counts_nobody(served, room,
+                                                                    room_store, ds):
+    """The page shows question 1 of 3 with the data's options. Opening it, reloading it or a
+    link previewer (no cookies kept) writes nothing; a participant counts from their first
+    answer."""
     phone = Phone(served.base)
     reply = phone.get(f"/room/{room.code}")
     assert reply.status == 200
     assert "Question 1 of 3" in reply.body
     for choice in deck(ds).questions[0].choices:
         assert f'value="{choice.id}"' in reply.body
-    phone.get(f"/room/{room.code}")
-    assert room_store.tally(room.code).joined == 1
     assert "<script" not in reply.body
+    phone.get(f"/room/{room.code}")
+    for _ in range(5):  # previewers: a new visitor each time
+        assert Phone(served.base).get(f"/room/{room.code}").status == 200
+    assert room_store.tally(room.code).joined == 0
+    phone.post(f"/room/{room.code}", [("question", "relationship"),
+                                      ("choice", first_relationship(ds))])
+    assert room_store.tally(room.code).joined == 1
 
 
 def test_an_answer_is_saved_and_can_be_changed(served, room, room_store, ds):
@@ -163,6 +177,7 @@ def test_an_option_not_in_the_data_is_refused(served, room, room_store):
 
 def test_a_level_not_in_the_data_is_refused(served, room, room_store, ds):
     """A mechanism's level 'maybe': 400, nothing stored."""
+    room_store.update_room(room.code, question=1)
     item = deck(ds).questions[1].items[0].id
     refused(served, room, room_store, [("question", "mechanisms"), (f"level.{item}", "maybe")],
             400, NOT_AN_OPTION)
@@ -237,13 +252,18 @@ def test_a_locked_room_refuses_an_answer(served, room, room_store, ds):
 
 
 def test_a_full_room_turns_the_next_participant_away(served, room_store, ds):
-    """Cap 2: the third phone gets 403 and the message."""
+    """Cap 2: once two have answered, a third phone gets 403 and the message, on opening
+    the room and on answering; the two in it still see their question."""
     code = room_store.create_room(deck(ds), max_participants=2).code
-    for _ in range(2):
-        assert Phone(served.base).get(f"/room/{code}").status == 200
-    reply = Phone(served.base).get(f"/room/{code}")
-    assert reply.status == 403
-    assert message(reply.body) == FULL
+    inside = [Phone(served.base) for _ in range(2)]
+    for phone in inside:
+        assert phone.answer(code, "relationship", [("choice", first_relationship(ds))]) \
+            .status == 303
+    third = Phone(served.base)
+    reply = third.get(f"/room/{code}")
+    assert (reply.status, message(reply.body)) == (403, FULL)
+    assert all(phone.get(f"/room/{code}").status == 200 for phone in inside)
+    assert room_store.tally(code).joined == 2
 
 
 def test_an_unreachable_store_is_said_on_the_join_page(tmp_path):
@@ -276,23 +296,96 @@ def test_a_participants_cookie_is_random_and_http_only(served, room):
 @pytest.mark.parametrize("store_url", STORE_BACKENDS, indirect=True)
 def test_sixty_phones_answering_at_once_through_the_page_lose_nothing(served, room,
                                                                      room_store, ds):
-    """60 participants, each its own cookies, answer all three questions at once over HTTP:
-    60 joined, 60 respondents to each question, every request saved."""
+    """60 participants, each its own cookies, answer each question at once over HTTP as the
+    room moves through them: 60 taking part, 60 respondents to each, every request saved."""
     questions = deck(ds)
-    start = threading.Barrier(60)
-
-    def participant(_n: int) -> list[int]:
-        phone = Phone(served.base)
+    phones = [Phone(served.base) for _ in range(60)]
+    for phone in phones:
         phone.get(f"/room/{room.code}")
-        start.wait()
-        return answer_everything(phone, room.code, questions)
+    statuses = []
+    for number, question in enumerate(questions.questions):
+        room_store.update_room(room.code, question=number)
+        start = threading.Barrier(60)
 
-    with ThreadPoolExecutor(max_workers=60) as pool:
-        statuses = [s for result in pool.map(participant, range(60)) for s in result]
+        def send(phone: Phone, question=question, start=start) -> int:
+            start.wait()
+            return phone.post(f"/room/{room.code}",
+                              [("question", question.id), *first_fields(question)]).status
+
+        with ThreadPoolExecutor(max_workers=60) as pool:
+            statuses += list(pool.map(send, phones))
     assert statuses == [303] * 180
     tally = room_store.tally(room.code)
     assert tally.joined == 60
     assert tally.respondents == {"relationship": 60, "mechanisms": 60, "foundations": 60}
+
+
+@pytest.mark.parametrize("store_url", STORE_BACKENDS, indirect=True)
+def test_a_stale_form_for_a_question_not_on_show_is_refused(served, room, room_store, ds):
+    """A page left on question 1 after the room moved on: its answer gets 409, a sentence,
+    a link to the question on show, and nothing is stored."""
+    phone = Phone(served.base)
+    phone.get(f"/room/{room.code}")  # the form for question 1
+    room_store.update_room(room.code, question=1)
+    reply = refused(served, room, room_store, [("question", "relationship"),
+                                               ("choice", first_relationship(ds))],
+                    409, NOT_ON_SHOW)
+    assert f'href="/room/{room.code}"' in reply.body
+    assert room_store.tally(room.code).joined == 0
+
+
+@pytest.mark.parametrize("store_url", STORE_BACKENDS, indirect=True)
+def test_a_double_tap_sends_one_answer_and_no_error(served, room, room_store, ds):
+    """The same form sent twice at once (a double tap) and again (a retry): every request
+    is saved (303) and the room holds one answer from one participant."""
+    phone = Phone(served.base)
+    phone.answer(room.code, "relationship", [("choice", first_relationship(ds))])
+    room_store.update_room(room.code, question=1)
+    phone.get(f"/room/{room.code}")
+    fields = [("question", "mechanisms"), *first_fields(deck(ds).questions[1])]
+    start = threading.Barrier(2)
+
+    def tap(_n: int) -> int:
+        start.wait()
+        return phone.post(f"/room/{room.code}", fields).status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(tap, range(2))) == [303, 303]
+    assert phone.post(f"/room/{room.code}", fields).status == 303
+    tally = room_store.tally(room.code)
+    assert (tally.joined, tally.respondents["mechanisms"]) == (1, 1)
+
+
+def test_a_closed_or_expired_room_says_so_in_plain_words(served, room_store, ds):
+    """A late participant of a closed room reads that it was closed (410), of an expired
+    one that it expired; neither is told their code is wrong."""
+    questions = deck(ds)
+    closed = room_store.create_room(questions).code
+    phone = Phone(served.base)
+    phone.get(f"/room/{closed}")
+    room_store.close(closed)
+    for reply in (phone.get(f"/room/{closed}"),
+                  phone.post(f"/room/{closed}", [("question", "relationship"),
+                                                 ("choice", first_relationship(ds))])):
+        assert (reply.status, message(reply.body)) == (410, CLOSED)
+    yesterday = RoomStore(room_store.url, clock=lambda: time.time() - 2 * 86400)
+    expired = yesterday.create_room(questions).code  # opened two days ago: a day past
+    yesterday.close_store()
+    reply = Phone(served.base).get(f"/room/{expired}")
+    assert (reply.status, message(reply.body)) == (410, EXPIRED)
+
+
+def test_the_last_question_thanks_and_promises_no_next_one(served, room, room_store, ds):
+    """Answered on the last question, the page says it was the last, not that another
+    follows."""
+    phone = Phone(served.base)
+    room_store.update_room(room.code, question=2)
+    reply = phone.answer(room.code, "foundations", [])
+    assert reply.status == 303
+    body = phone.get(reply.location).body
+    assert "That was the last question: thank you." in body
+    assert "next question appears here" not in body
+    assert "None of these" in body
 
 
 def test_the_xsrf_cookie_stays_on_the_join_pages_own_path(served, room):
@@ -335,6 +428,8 @@ class BrokenStore(RoomStore):
 
     def room(self, code):
         raise RuntimeError("disk on fire at /srv/secret/path")
+
+    visit = room
 
 
 def test_an_unexpected_fault_is_one_calm_sentence(tmp_path):

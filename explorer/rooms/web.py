@@ -4,7 +4,8 @@ Three tornado handlers, added beside Voila's by ``explorer.server`` (and, on a J
 server, by its extension), all under the server's base address:
 
 - ``room/join``: a form for typing a code (``?code=…`` goes to the room);
-- ``room/<CODE>``: the room's current question (GET) and the answer to it (POST);
+- ``room/<CODE>``: the room's current question (GET, which writes nothing) and the answer
+  to it (POST; only the question on show takes answers);
 - nothing else: no API, no scripts, no outside requests. Styles are inline.
 
 A participant is a random token in a cookie (``ctg_participant``, HttpOnly, SameSite=Lax):
@@ -34,9 +35,9 @@ from tornado import httputil, web
 from tornado.escape import json_encode
 from tornado.http1connection import HTTP1Connection
 
-from ..errors import AnswerError, RoomError
+from ..errors import AnswerError, NotOnShow, RoomError, RoomFull, RoomLocked
 from .questions import LEVELS, Question, check_answer
-from .store import RoomStore, normalise_code
+from .store import NOT_ON_SHOW, RoomStore, normalise_code
 
 __all__ = ["COOKIE", "MAX_BODY_BYTES", "MESSAGES", "AnswerHandler", "JoinHandler", "Throttle",
            "room_handlers", "summary"]
@@ -136,8 +137,9 @@ class RoomHandler(web.RequestHandler):
     def wants_json(self) -> bool:
         return "application/json" in self.request.headers.get("Accept", "")
 
-    def refuse(self, status: int, message: str) -> None:
-        """Answer with ``status`` and a plain message (page or JSON); nothing else."""
+    def refuse(self, status: int, message: str, back: bool = False) -> None:
+        """Answer with ``status`` and a plain message (page or JSON); nothing else. With
+        ``back``, the page links to the room's question on show."""
         self.clear()
         self.set_status(status)
         if self.wants_json():
@@ -145,18 +147,25 @@ class RoomHandler(web.RequestHandler):
             self.finish(json_encode({"error": message}))
         else:
             self.set_header("Content-Type", "text/html; charset=UTF-8")
-            self.finish(self.page("room_message.html.j2", message=message, status=status))
+            room = getattr(self, "room_code", "")
+            self.finish(self.page("room_message.html.j2", message=message, status=status,
+                                  room_url=self.base + "room/" + room if back and room
+                                  else ""))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Any failure: a plain message for its status, never a traceback."""
         error = kwargs.get("exc_info", (None, None, None))[1]
+        back = False
         if isinstance(error, RoomError):
             status_code, message = error.status, str(error)
+            # The room is open: the participant can go back to its question on show.
+            back = isinstance(error, (AnswerError, RoomLocked))
         elif isinstance(error, web.HTTPError) and error.log_message in MESSAGES:
             message = MESSAGES[error.log_message]
+            back = error.log_message in ("too_many", "xsrf", "bad_form")
         else:
             message = MESSAGES[DEFAULT_FOR_STATUS.get(status_code, "other")]
-        self.refuse(status_code, message)
+        self.refuse(status_code, message, back)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, RoomError):
@@ -222,19 +231,25 @@ class AnswerHandler(RoomHandler):
 
     async def get(self, raw: str) -> None:
         code = self.code(raw)
+        self.room_code = code
         token = self.participant_token()
-        room = await self.call(self.store.room, code)
-        await self.call(self.store.join, code, token)
+        # A page view writes nothing: a participant joins with their first answer, so link
+        # previewers and refreshes count nobody and take no place in the room.
+        visit = await self.call(self.store.visit, code, token)
+        if visit.full:
+            raise RoomFull(f"This room is full: it takes at most "
+                           f"{visit.room.max_participants} people. Please tell the "
+                           "facilitator.")
+        room = visit.room
         question = room.deck.get(room.current)
         assert question is not None
-        mine = await self.call(self.store.my_answer, code, token, question.id)
         changing = self.get_query_argument("change", "") == "1"
         self.finish(self.page(
             "room_question.html.j2", room=room, question=question, levels=LEVELS,
-            number=room.question + 1, total=len(room.deck), mine=mine or {},
-            answered=mine is not None and not changing, xsrf=self.xsrf_token.decode(),
+            number=room.question + 1, total=len(room.deck), mine=visit.mine or {},
+            answered=visit.mine is not None and not changing, xsrf=self.xsrf_token.decode(),
             saved=self.get_query_argument("saved", "") == question.id,
-            summary=summary(question, mine or {}), refresh=REFRESH_S,
+            summary=summary(question, visit.mine or {}), refresh=REFRESH_S,
             action=self.base + "room/" + code))
 
     async def post(self, raw: str) -> None:
@@ -256,10 +271,13 @@ class AnswerHandler(RoomHandler):
         except web.HTTPError:
             raise web.HTTPError(403, "xsrf") from None
         token = self.get_cookie(COOKIE) or self.participant_token()
+        self.room_code = code
         room = await self.call(self.store.room, code)
         question = room.deck.get((fields.get("question") or [""])[0])
         if question is None:
             raise AnswerError(MESSAGES["no_question"])
+        if question.id != room.current:  # a stale or crafted form: the store says the same
+            raise NotOnShow(NOT_ON_SHOW)
         items = check_answer(question, fields)
         if not self.throttle.allow(token):
             raise web.HTTPError(429, "too_many")
