@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
                         "and date in datapackage.json and this digest; exit 1 if not")
     room = commands.add_parser(
         "room",
-        help="open, list, export or close a live room",
+        help="open, list, export, report or close a live room",
         description="Live rooms from a shell, in the store the server uses ($EXPLORER_ROOM_DB, "
         "else rooms.sqlite in $EXPLORER_STATE, default .explorer-state/).",
     )
@@ -127,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--out" if name == "export" else "--export", metavar="FILE",
                             help="CSV file to write" + (" first" if name == "close" else
                                                         " (default: room-<CODE>.csv)"))
+    reporting = actions.add_parser(
+        "report", help="write a room's report: one printable HTML page of its answers beside "
+        "the projects' evidence")
+    reporting.add_argument("code", help="the room's code")
+    reporting.add_argument("--out", metavar="FILE",
+                           help="HTML file to write (default: room-<CODE>-report.html)")
+    reporting.add_argument("--data", help="data package the projects' evidence comes from "
+                           "(default: $EXPLORER_DATA, else the embedded data)")
     notebooks = commands.add_parser(
         "notebooks",
         help="write the Voila notebooks, one per page of the registry",

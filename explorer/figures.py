@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -38,6 +38,7 @@ __all__ = [
     "Figure",
     "describe_flows",
     "describe_matrix",
+    "describe_room_matrix",
     "describe_sankey",
     "flows_figure",
     "matrix_figure",
@@ -201,29 +202,88 @@ def _level(levels: Mapping[str, str] | None, level: object) -> str:
     return f", {levels[level].lower()}"
 
 
-def room_matrix_figure(cells: pd.DataFrame, room_label: str = "This room") -> Figure:
-    """The evidence matrix with a live room as one more column, marked by a shaded band.
+#: A live room's tie (``rooms.profile.ROOM_TIE``): its own colour, shape and words.
+ROOM_TIE = "room_tie"
+ROOM_TIE_STYLE = ("#CC79A7", "hourglass", "=", "#000000")
+ROOM_TIE_LABEL = "Tie: the room is split"
+
+
+def _room_labels(room_labels: str | Sequence[str]) -> list[str]:
+    return [room_labels] if isinstance(room_labels, str) else list(room_labels)
+
+
+def room_matrix_figure(cells: pd.DataFrame,
+                       room_labels: str | Sequence[str] = "This room") -> Figure:
+    """The evidence matrix with live rooms as the last columns, each marked by a shaded band;
+    a tie in a room's column is drawn as a tie (its own mark, named in its hover).
 
     Args:
-        cells: ``query.matrix`` rows with the room's column (``rooms.profile.room_cells``)
-            last, labelled ``room_label``.
+        cells: ``query.matrix`` rows with the rooms' columns (``rooms.profile.room_cells``)
+            last, labelled as ``room_labels`` (one label, or several when an earlier room
+            is compared), and a ``tie`` column naming each tie in words.
     """
+    labels = _room_labels(room_labels)
     figure = matrix_figure(cells, "Projects and this room",
                            title="The room's answers beside the projects' evidence")
     figure["layout"]["margin"]["t"] = 160  # room for the two-line note above the labels
+    ties = cells[cells.strength == ROOM_TIE]
+    colour, symbol, _, _ = ROOM_TIE_STYLE
+    figure["data"].append({
+        "type": "scatter", "x": [_wrap(c, 14) for c in ties.column],
+        "y": [_wrap(m, 22) for m in ties.mechanism], "mode": "markers+text",
+        "name": ROOM_TIE_LABEL,
+        "marker": {"color": colour, "symbol": symbol, "size": 28,
+                   "line": {"color": "#333333", "width": 1.5}},
+        "text": [str(n) if n else "" for n in ties["count"]], "textposition": "middle right",
+        "textfont": {"size": 15},
+        "hovertext": [f"{_text(m)} × {_text(c)}: {_text(t)}" for m, c, t in
+                      zip(ties.mechanism, ties.column, _ties(ties), strict=True)],
+        "hoverinfo": "text", "showlegend": not ties.empty,
+    })
     columns = list(dict.fromkeys(cells.column))
-    if room_label in columns:
-        where = columns.index(room_label)
-        figure["layout"]["shapes"] = [{
-            "type": "rect", "xref": "x", "yref": "paper", "x0": where - 0.5, "x1": where + 0.5,
-            "y0": 0, "y1": 1, "fillcolor": "#CC79A7", "opacity": 0.12, "layer": "below",
-            "line": {"width": 0}}]
+    figure["layout"]["shapes"] = [{
+        "type": "rect", "xref": "x", "yref": "paper", "x0": where - 0.5, "x1": where + 0.5,
+        "y0": 0, "y1": 1, "fillcolor": "#CC79A7", "opacity": 0.12, "layer": "below",
+        "line": {"width": 0}} for where, column in enumerate(columns) if column in labels]
+    last = "Last column" if len(labels) == 1 else f"Last {len(labels)} columns"
     figure["layout"]["title"]["subtitle"]["text"] = (
-        f"Last column: {_text(room_label)}, the level most participants chose for their own "
+        f"{last}: {_text(', '.join(labels))}, the level most participants chose for their own "
         "setting<br>(clearly = evident, partly = partial, not yet = not evident, don't know = "
-        "not reported). Number = participants or records, not counting don't know or not "
-        "reported.")
+        "not reported; hourglass = a tie, never broken). Number = participants or records, not "
+        "counting don't know or not reported.")
     return figure
+
+
+def _ties(cells: pd.DataFrame) -> list[str]:
+    """Each cell's tie in words ('' where the cells have no ``tie`` column)."""
+    if "tie" not in cells.columns:
+        return [ROOM_TIE_LABEL.lower()] * len(cells)
+    return [t if isinstance(t, str) and t else ROOM_TIE_LABEL.lower() for t in cells.tie]
+
+
+def describe_room_matrix(cells: pd.DataFrame,
+                         room_labels: str | Sequence[str] = "This room") -> str:
+    """A text alternative to ``room_matrix_figure``: how many projects and rooms, the rule
+    for a room's column, then one sentence per mechanism, a tie named as a tie."""
+    labels = _room_labels(room_labels)
+    projects = cells[~cells.column.isin(labels)].column.nunique()
+    names = _strength_labels(cells)
+    sentences = []
+    for mechanism, part in cells.groupby("mechanism", sort=False):
+        by_strength = []
+        for strength in (*STRENGTH_ORDER, NO_ROWS):
+            chosen = list(part[part.strength == strength].column)
+            if chosen:
+                by_strength.append(f"{names[strength].lower()}: {', '.join(map(str, chosen))}")
+        tied = part[part.strength == ROOM_TIE]
+        by_strength += [f"{column}: {words}" for column, words in
+                        zip(tied.column, _ties(tied), strict=True)]
+        sentences.append(f"{mechanism} — " + "; ".join(by_strength) + ".")
+    rooms = "this room" if labels == ["This room"] else (
+        f"{len(labels)} rooms ({', '.join(labels)})" if len(labels) > 1 else labels[0])
+    return (f"Matrix of {cells.mechanism.nunique()} mechanisms by {projects} "
+            f"project{'s' if projects != 1 else ''} and {rooms}. A room's column shows the "
+            "level most participants chose; a tie is named as a tie. " + " ".join(sentences))
 
 
 def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects",

@@ -1,4 +1,4 @@
-"""``python -m explorer room open|list|export|close``: live rooms from a shell.
+"""``python -m explorer room open|list|export|report|close``: live rooms from a shell.
 
 (``room serve``, the join page alone, is started by ``explorer.cli`` from ``explorer.server``:
 nothing in ``explorer.rooms`` imports the server or the dashboards.)
@@ -19,6 +19,7 @@ from ..html import csv_text
 from ..load import load
 from .profile import export_frame
 from .questions import deck
+from .report import report_filename, room_report_html
 from .store import RoomStore, normalise_code
 
 __all__ = ["join_address", "room_command"]
@@ -37,6 +38,30 @@ def export_csv(store: RoomStore, code: str) -> str:
     """A room's answers as formula-safe CSV text."""
     room = store.room(code)
     return csv_text(export_frame(code, room.deck, store.answers(code)))
+
+
+def _write(target: str, text: str, what: str) -> bool:
+    """Write ``text`` to ``target``; False (with a sentence) when it cannot be written."""
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        _say(f"cannot write {target}: {error.strerror or error}; {what}")
+        return False
+    return True
+
+
+def _report(store: RoomStore, code: str, args: argparse.Namespace) -> int:
+    try:
+        ds = load(args.data)
+    except ExplorerError as error:
+        print(error, file=sys.stderr)
+        return 1
+    target = args.out or report_filename(code)
+    if not _write(target, room_report_html(ds, store.tally(code)), "no report was written"):
+        return 1
+    print(f"wrote {target}")
+    return 0
 
 
 def room_command(args: argparse.Namespace) -> int:
@@ -77,17 +102,15 @@ def _run(store: RoomStore, args: argparse.Namespace) -> int:
     if code is None:
         _say(f"{args.code!r} is not a room code")
         return 2
+    if args.action == "report":
+        return _report(store, code, args)
     out = args.out if args.action == "export" else args.export
     if args.action == "export" or out:
         target = out or f"room-{code}.csv"
         text = export_csv(store, code)
-        try:
-            with open(target, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as error:
-            _say(f"cannot write {target}: {error.strerror or error}; nothing was deleted")
+        if not _write(target, text, "nothing was deleted"):
             return 1
-        print(f"wrote {target} ({max(0, text.count(chr(10)) - 1)} answers)")
+        print(f"wrote {target} ({max(0, text.count(chr(10)) - 1)} rows)")
     if args.action == "close":
         if not store.close(code):
             _say(f"there is no open room {code}")
