@@ -7,7 +7,6 @@ page. Each kind says which values it accepts, in plain words when it refuses one
 - ``Ids``: one or several of a set of ids the data (or the page) knows, e.g. a column kind;
 - ``FacetIds``: ids of a declared facet (``explorer:facets``), e.g. projects;
 - ``Cell``: a matrix cell, ``mechanism:column`` (either side may be empty);
-- ``Key``: a random key (a live room's presenter key);
 - ``Text``: one short free text; ``TextFamily``: one free text per id of a facet, written
   ``<name>.<id>`` (e.g. ``how.patient_beliefs``).
 
@@ -16,18 +15,16 @@ Values are always untrusted: a page shows them escaped.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import query
 from .load import Dataset
 
-__all__ = ["COMMON", "MAX_STEP", "Cell", "FacetIds", "Ids", "Key", "Parameter", "Text",
+__all__ = ["COMMON", "MAX_STEP", "Cell", "FacetIds", "Ids", "Parameter", "Text",
            "TextFamily", "facet_parameters"]
 
 MAX_STEP = 20
-KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @dataclass(frozen=True)
@@ -111,14 +108,6 @@ class Cell(Parameter):
 
 
 @dataclass(frozen=True)
-class Key(Parameter):
-    """A random key of 16 to 64 URL-safe characters (e.g. a live room's presenter key)."""
-
-    def accepts(self, ds: Dataset, value: str) -> bool:
-        return bool(KEY.fullmatch(value))
-
-
-@dataclass(frozen=True)
 class Text(Parameter):
     """One short free text (a project's name in the lessons exercise)."""
 
@@ -155,11 +144,11 @@ def facet_parameters(ds: Dataset) -> dict[str, Parameter]:
             for spec in query.facets(ds)}
 
 
-#: Parameters every page understands: presentation mode, its guided step, and the key of the
-#: live room the presenter opened (so a reload or a restart finds the room again).
+#: Parameters every page understands: presentation mode and its guided step. A live room's
+#: presenter key is never a parameter (``explorer.rooms``: it never enters an address);
+#: an old address's ``room=`` is ignored like any unknown setting and grants nothing.
 COMMON: Mapping[str, Parameter] = {
     "present": Ids("presentation setting", options=lambda ds: {"1": "on"}),
     "step": Ids("presentation step",
                 options=lambda ds: {str(n): str(n) for n in range(1, MAX_STEP + 1)}),
-    "room": Key("room key"),
 }

@@ -98,8 +98,8 @@ class App:
         )
         self.navigation.observe(self._on_present, "presenting")
         self.presenter = Presenter(ds, self._on_navigate)  # guided steps, "Join this session"
-        self.room_key: str | None = None  # the live room this page steers, kept in the address
-        self.room = RoomPanel(ds, self._on_room_key)
+        # The live room this page steers (dashboards.room): never in the page's address.
+        self.room = RoomPanel(ds, self._on_room)
         self.slot = w.Box(layout=w.Layout(display="block"))
         # "Read-only version" link to the static site, when $EXPLORER_STATIC_URL is set.
         self.readonly = html_widget("", "ctg-readonly-box", own_layout=True)  # hides itself
@@ -153,12 +153,6 @@ class App:
         if name not in PAGES or not PAGES[name].live:
             raise StateError(f"There is no page called {name!r}.")
         parsed = parse_query(self.ds, name, query_string)
-        key = parsed.get("room")
-        if key and key != self.room_key:
-            self.room_key = key
-            if not self.room.resume(key):
-                self.room_key = None
-            self.presenter.set_room(self.room_key is not None)
         state = self.presenter.follow(parsed)
         name = state.view
         if state.presenting:
@@ -202,16 +196,16 @@ class App:
         return None
 
     # -- presentation mode and the address bar ---------------------------------------------
-    def _on_room_key(self, key: str | None) -> None:
-        """A room opened (its key) or closed (None): the address and the steps follow."""
-        self.room_key = key
-        self.presenter.set_room(key is not None)
-        self.sync()
+    def _on_room(self, is_open: bool) -> None:
+        """A room opened or was taken up again (True), or closed (False): the guided
+        presentation gains or loses the room's step. The address never changes for it."""
+        self.presenter.set_room(is_open)
+        if self.page is not None:
+            self.presenter.sync(self.page, to_query(self.page.state))
 
     def _with_present(self, state: ViewState) -> ViewState:
-        """``state`` with the explorer's presentation mode and live room (its notes kept)."""
-        changed = state.with_values(present="1" if self.presenting else None,
-                                    room=self.room_key)
+        """``state`` with the explorer's presentation mode (its notes kept)."""
+        changed = state.with_values(present="1" if self.presenting else None)
         return dataclasses.replace(changed, notes=state.notes)
 
     def _on_present(self, change: dict[str, Any]) -> None:

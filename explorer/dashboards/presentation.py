@@ -52,7 +52,7 @@ __all__ = ["MAX_ADDRESS_LENGTH", "Presenter", "Step", "StepBar", "guided_steps",
 MAX_ADDRESS_LENGTH = 2000
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                 "ten")
-STEP_PARAMETERS = frozenset({"present", "step", "room"})
+STEP_PARAMETERS = frozenset({"present", "step"})
 
 
 @dataclass(frozen=True)

@@ -2,31 +2,50 @@
 
 In presentation mode a panel under the step bar offers *Start a room*. Once a room is open
 it shows the join address, the code and a QR code in large type (the QR made on the server
-with ``segno``), how many people have joined and answered, and the buttons *Reveal* /
-*Hide*, *Lock* / *Unlock*, *Previous* / *Next question*, *Clear* and *Close room*. Revealed,
-the tally of the question on show appears as bars, and the room's mechanism profile is drawn
-beside the evidence matrix (``figures.room_matrix_figure``) with the projects nearest the
-room's answers (``rooms.profile``).
+with ``segno``), how many people take part and have answered each question, and the
+buttons *Reveal* / *Hide*, *Lock* / *Unlock*, *Previous* / *Next question*, *Clear this
+question* and *Close room*, with *Download the answers (CSV)*, *Download the room report*
+and *Compare with an earlier room* (an export loaded from a file). Revealed, the tally of
+the question on show appears as bars scaled to the people who answered it, with each
+option's share ("None of these" included), and the room's mechanism profile is drawn
+beside the evidence matrix (``figures.room_matrix_figure``, a tie drawn as a tie and the
+rule written under it) with the projects nearest the room's answers (``rooms.profile``).
 
-The tally follows the store, not the page: an asyncio task in the kernel reads the room's
-tally about once a second (``POLL_S``) and redraws only what changed, so an answer shows on
-the presenter's screen within about a second. A room is found again by its presenter key,
-which the page keeps in its address (``room=<key>``): after a reload, a kernel restart or a
-server restart the same address brings the room and its tally back from the store.
+Nothing a click does loses answers by surprise: *Clear this question* deletes the answers
+to the question on show only, and only at a second press that names how many it deletes;
+*Close room* asks for a second press too, and its first press points to the two downloads.
 
-Everything computed here comes from pure functions (``rooms.profile``, ``figures``); this
-module only wires widgets to the store.
+**The presenter's key** (the capability to steer the room; see ``explorer.rooms``) is made
+here when a room starts and sent to the presenter's browser alone, over the widget's own
+channel (``{type: "keep", key}``), which keeps it in the browser's storage for this server;
+when the page loads again (a reload, a new kernel, a restarted server) the browser offers
+it back (``{type: "hello", href, key}``) and the room is taken up again from the store. The
+key is never in a synced trait, the page's address, its markup or anything it links to.
+
+**The kernel never waits for the store.** Every store call (start, poll, the buttons, the
+downloads) runs in a one-thread executor and its result is drawn back on the kernel's
+loop: a store that is slow or unreachable shows a notice ("waiting for the room's store")
+while the page, its navigation and its steps keep working. The tally is read twice a second
+(``POLL_S``) and only what changed is redrawn, so an answer shows within about half a second
+plus the read. Where no event loop runs (a script, a test) the calls run in turn
+instead.
+
+Everything computed here comes from pure functions (``rooms.profile``, ``rooms.report``,
+``figures``); this module only wires widgets to the store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
+import re
 import secrets
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 import anywidget
@@ -34,26 +53,49 @@ import ipywidgets as w
 import traitlets
 
 from .. import html
-from ..errors import RoomError, RoomNotFound
-from ..figures import describe_matrix, room_matrix_figure
+from ..errors import ExportError, RoomError, RoomNotFound, StoreUnavailable
+from ..figures import describe_room_matrix, room_matrix_figure
 from ..load import Dataset
-from ..rooms.profile import matrix_with_room, question_counts, room_nearest
+from ..rooms.profile import (
+    ROOM_RULE,
+    earlier_label,
+    earlier_tally,
+    export_frame,
+    matrix_with_room,
+    question_counts,
+    room_nearest,
+)
 from ..rooms.questions import deck
 from .presentation import qr_data_uri
-from .widgets import Chart, _esm
+from .widgets import Chart, FileDownload, _esm
 
 if TYPE_CHECKING:
-    from ..rooms.store import RoomStore, Tally
+    from ..rooms.store import Room, RoomStore, Tally
 
-__all__ = ["POLL_S", "ROOM_URL_ENV", "RoomControls", "RoomPanel", "join_address"]
+__all__ = ["POLL_S", "ROOM_URL_ENV", "SLOW_S", "RoomControls", "RoomPanel", "join_address"]
 
 log = logging.getLogger("explorer.dashboards")
 
-POLL_S = 1.0
+T = TypeVar("T")
+POLL_S = 0.5
+SLOW_S = 3.0
 ROOM_URL_ENV = "EXPLORER_ROOM_URL"
 ROOM_LABEL = "This room"
+PRESENTER_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 ACTIONS = frozenset({"reveal", "hide", "lock", "unlock", "next", "previous", "clear",
                      "close"})
+WAITING = ("Waiting for the room's store: it has not answered for a few seconds. This page "
+           "still works; the room's counts catch up when the store answers.")
+UNREACHABLE = ("The room's store cannot be reached just now, so the counts shown may be out "
+               "of date. The panel keeps trying; answers already saved are safe.")
+NOT_DONE = "That did not reach the room's store, so nothing changed. Try again in a moment."
+GONE = "This room has closed or expired. Start a new one."
+LOST = ("The room this browser last presented has closed or expired. Start a new one when "
+        "you are ready.")
+CALM = "Something went wrong with the room; the server log has the details."
+EXPORT_HELP = ("Every answer, one row each, \"None of these\" included: to keep, or to "
+               "compare a later room with this one.")
+REPORT_HELP = "One printable page of the answers beside the evidence, to send round."
 
 
 def join_address(page_href: str, code: str) -> str:
@@ -72,30 +114,58 @@ def join_address(page_href: str, code: str) -> str:
 
 
 class RoomControls(anywidget.AnyWidget):
-    """The panel's buttons and large type. Python sets ``status`` (a dict: ``open``, and for
-    an open room ``code``, ``join``, ``qr``, ``number``, ``total``, ``title``, ``joined``,
-    ``answered``, ``revealed``, ``locked``) and ``message``; the browser sends
-    ``{type: "href", href}`` once drawn (the page's address, for the join address),
-    ``{type: "start", href}`` and ``{type: "act", action}``."""
+    """The panel's buttons and large type.
+
+    Python sets ``status`` (a dict: ``open``, and for an open room ``code``, ``join``,
+    ``qr``, ``number``, ``total``, ``title``, ``prompt``, ``joined``, ``answered``,
+    ``answers`` (``[{number, title, answered}]``, one per question), ``revealed``,
+    ``locked`` and ``comparing``), ``message`` and ``notice`` (the store is slow or cannot
+    be reached). The browser sends ``{type: "hello", href, key}`` once drawn (the page's
+    address, and the presenter key its storage holds for this server, or ""), ``{type:
+    "start", href}``, ``{type: "act", action, question}``, ``{type: "compare", name}`` with
+    the file as a buffer, and ``{type: "uncompare"}``. Python sends ``{type: "keep", key}``
+    (keep this key) and ``{type: "forget"}`` as custom messages: the key is never a trait.
+    """
 
     _esm = _esm("dom.js", "room.js")
     status = traitlets.Dict().tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, on_start: Callable[[str], None], on_act: Callable[[str], None],
-                 on_href: Callable[[str], None], **kwargs: Any) -> None:
+    def __init__(self, on_start: Callable[[str], None],
+                 on_act: Callable[[str, int | None], None],
+                 on_hello: Callable[[str, str], None],
+                 on_compare: Callable[[bytes | None], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._on_start, self._on_act, self._on_href = on_start, on_act, on_href
+        self._on_start, self._on_act, self._on_hello = on_start, on_act, on_hello
+        self._on_compare = on_compare
         self.on_msg(self._handle)
 
-    def _handle(self, _widget: object, content: dict[str, Any], _buffers: object) -> None:
+    def _handle(self, _widget: object, content: dict[str, Any], buffers: list[Any]) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "start":
             self._on_start(str(content.get("href", "")))
-        elif kind == "href":
-            self._on_href(str(content.get("href", "")))
+        elif kind == "hello":
+            key = content.get("key")
+            self._on_hello(str(content.get("href", "")),
+                           key if isinstance(key, str) and PRESENTER_KEY.fullmatch(key) else "")
         elif kind == "act" and content.get("action") in ACTIONS:
-            self._on_act(str(content["action"]))
+            question = content.get("question")
+            self._on_act(str(content["action"]),
+                         question if isinstance(question, int)
+                         and not isinstance(question, bool) else None)
+        elif kind == "compare":
+            self._on_compare(bytes(buffers[0]) if buffers else b"")
+        elif kind == "uncompare":
+            self._on_compare(None)
+
+    def keep(self, key: str) -> None:
+        """Give the presenter's browser the room's key to keep (never a synced trait)."""
+        self.send({"type": "keep", "key": key})
+
+    def forget(self) -> None:
+        """Tell the presenter's browser to drop the key it keeps."""
+        self.send({"type": "forget"})
 
 
 class RoomPanel:
@@ -103,31 +173,42 @@ class RoomPanel:
 
     Args:
         ds: the loaded data (the questions come from its framework).
-        on_key: called with the room's presenter key when a room opens, and with None when
-            it closes, so the page's address keeps it.
+        on_room: called with True when a room opens or is taken up again, False when it
+            closes (the guided presentation gains or loses the room's step).
         store: the room store; default ``RoomStore()`` (made at the first use).
     """
 
-    def __init__(self, ds: Dataset, on_key: Callable[[str | None], None],
+    def __init__(self, ds: Dataset, on_room: Callable[[bool], None],
                  store: RoomStore | None = None) -> None:
         self.ds = ds
-        self._on_key = on_key
+        self._on_room = on_room
         self._store = store
         self.key: str | None = None
         self.code: str | None = None
         self.href = ""
-        self.controls = RoomControls(self.start, self.act, self.located,
+        self.earlier: tuple[Tally, str] | None = None
+        self.controls = RoomControls(self.start, self.act, self.hello, self.compare,
                                      status={"open": False})
+        self.export = FileDownload(self._export, label="Download the answers (CSV)",
+                                   mimetype="text/csv", help=EXPORT_HELP)
+        self.report = FileDownload(self._report, label="Download the room report (HTML)",
+                                   mimetype="text/html", help=REPORT_HELP)
+        self.downloads = w.HBox([self.export, self.report])
+        self.downloads.add_class("ctg-room-downloads")
         self.tally_html = w.HTML("")
         self.tally_html.add_class("ctg-room-tally")
         # The chart joins the page only once answers are revealed: a page holds the charts
         # it shows, each with its text alternative, and no empty one.
         self.chart: Chart | None = None
+        self.rule = w.HTML(str(html.render("room_rule.html.j2", rule=ROOM_RULE)))
         self.nearest = w.HTML("")
         self.widget = w.VBox([self.controls])
         self.widget.add_class("ctg-room")
         self._seen: object = None
         self._task: asyncio.Task[None] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._busy: set[asyncio.Task[Any]] = set()
+        self._tally: Tally | None = None
 
     @property
     def store(self) -> RoomStore:
@@ -137,113 +218,225 @@ class RoomPanel:
             self._store = RoomStore()
         return self._store
 
+    # -- running store calls off the kernel's thread ----------------------------------------
+    def _in_loop(self) -> asyncio.AbstractEventLoop | None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # a script or a test: calls run in turn
+
+    async def _off_thread(self, work: Callable[[], T]) -> T:
+        """``work()`` in the panel's one store thread; a notice while it takes long."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="room-store")
+        future = asyncio.get_running_loop().run_in_executor(self._pool, work)
+        try:
+            result = await asyncio.wait_for(asyncio.shield(future), SLOW_S)
+        except TimeoutError:
+            self.controls.notice = WAITING
+            result = await future
+        if self.controls.notice:
+            self.controls.notice = ""
+        return result
+
+    def _submit(self, work: Callable[[], T], done: Callable[[T], None],
+                failed: Callable[[Exception], None] | None = None) -> None:
+        """Run ``work`` off the kernel's thread, then ``done(result)`` on it (or
+        ``failed(error)``, by default ``_failed``)."""
+        handle = failed or self._failed
+        loop = self._in_loop()
+        if loop is None:
+            try:
+                result = work()
+            except Exception as error:
+                handle(error)
+            else:
+                done(result)
+            return
+
+        async def run() -> None:
+            try:
+                result = await self._off_thread(work)
+            except Exception as error:
+                handle(error)
+            else:
+                done(result)
+
+        task = loop.create_task(run())
+        self._busy.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._busy.discard)
+
+    def _failed(self, error: Exception) -> None:
+        """A button's store call failed: say so; a room that has gone is forgotten."""
+        if isinstance(error, RoomNotFound):
+            self._forget()
+            self.controls.message = GONE
+        elif isinstance(error, StoreUnavailable):
+            self.controls.message = NOT_DONE if type(error) is StoreUnavailable \
+                else str(error)
+        elif isinstance(error, RoomError):
+            self.controls.message = str(error)
+        else:
+            log.error("a room action failed", exc_info=error)
+            self.controls.message = CALM
+
     # -- opening and finding a room ------------------------------------------------------
+    def hello(self, href: str, key: str) -> None:
+        """The page is drawn: its address (the join address follows it) and the presenter
+        key the browser keeps for this server, if any (the room is taken up again)."""
+        if qr_data_uri(href) is not None and href != self.href:
+            self.href = href
+            self._seen = None
+            if self.code:
+                self.refresh()
+        if key and not self.code:
+            self.resume(key)
+
     def start(self, href: str) -> None:
         """Open a new room (the page's address decides the join address)."""
         if qr_data_uri(href) is None:
             self.controls.message = "This page's address cannot be turned into a join address."
+            self.controls.status = {"open": False}
             return
         self.href = href
-        key = secrets.token_urlsafe(18)
-        try:
-            room = self.store.create_room(deck(self.ds), presenter_key=key)
-        except RoomError as error:
-            self.controls.message = str(error)
-            return
-        self.key, self.code = key, room.code
-        self.controls.message = ""
-        self._on_key(key)
-        self.refresh()
-        self._watch()
+        key = secrets.token_urlsafe(24)
+        questions = deck(self.ds)
+        self._submit(lambda: self.store.create_room(questions, presenter_key=key),
+                     lambda room: self._opened(room, key, started=True))
 
-    def located(self, href: str) -> None:
-        """The page's address, as the browser reports it: the join address follows it."""
-        if qr_data_uri(href) is not None and href != self.href:
-            self.href = href
-            self._seen = None
-            self.refresh()
-
-    def resume(self, key: str, href: str = "") -> bool:
+    def resume(self, key: str) -> None:
         """Take up the room a presenter key names (after a reload or a restart)."""
-        if key == self.key and self.code:
-            return True
-        try:
-            room = self.store.room_for_key(key)
-        except RoomNotFound:
-            self.controls.message = ("The room this address names has closed or expired. "
-                                     "Start a new one.")
-            self._forget()
-            return False
-        except RoomError as error:
-            self.controls.message = str(error)
-            return False
-        self.key, self.code, self.href = key, room.code, href or self.href
+        def lost(error: Exception) -> None:
+            if isinstance(error, RoomNotFound):
+                self.controls.forget()
+                self.controls.message = LOST
+            else:
+                self._failed(error)
+
+        self._submit(lambda: self.store.room_for_key(key),
+                     lambda room: self._opened(room, key, started=False), lost)
+
+    def _opened(self, room: Room, key: str, started: bool) -> None:
+        self.key, self.code = key, room.code
+        self.earlier = None
+        self.controls.message = ""
+        if started:
+            self.controls.keep(key)
+        self._on_room(True)
         self.refresh()
         self._watch()
-        return True
 
     def _forget(self) -> None:
         self.key = self.code = None
-        self._seen = None
+        self.earlier = None
+        self._seen = self._tally = None
         if self._task is not None:
             self._task.cancel()
             self._task = None
         self.controls.status = {"open": False}
+        self.controls.notice = ""
+        self.controls.forget()
         self._hide_results()
-        self._on_key(None)
+        self._on_room(False)
 
     # -- the presenter's buttons ---------------------------------------------------------
-    def act(self, action: str) -> None:
-        """Reveal, hide, lock, unlock, next, previous, clear or close the room."""
+    def act(self, action: str, question: int | None = None) -> None:
+        """Reveal, hide, lock, unlock, next, previous, clear (the question on show, whose
+        number the presenter's page confirms) or close the room."""
         if not self.code:
             return
         code, store = self.code, self.store
-        try:
+
+        def work() -> str:
             room = store.room(code)
             if action == "close":
                 store.close(code)
-                self._forget()
-                self.controls.message = "The room is closed: its answers are deleted."
-                return
+                return "closed"
             if action == "clear":
-                store.clear(code)
-            elif action in ("reveal", "hide"):
+                if question != room.question + 1:
+                    return ("The question on show has changed since you pressed Clear, so "
+                            "nothing was cleared. Press it again to clear this question.")
+                cleared = store.clear(code, room.current)
+                return (f"Cleared {html.count(cleared, 'answer')} to question "
+                        f"{room.question + 1} ({room.deck[room.question].title}). The other "
+                        "questions keep their answers.")
+            if action in ("reveal", "hide"):
                 store.update_room(code, revealed=action == "reveal")
             elif action in ("lock", "unlock"):
                 store.update_room(code, locked=action == "lock")
             else:
-                step = 1 if action == "next" else -1
-                store.update_room(code, question=room.question + step)
+                store.update_room(code, question=room.question + (1 if action == "next"
+                                                                  else -1))
+            return ""
+
+        def done(said: str) -> None:
+            if said == "closed":
+                self._forget()
+                self.controls.message = "The room is closed: its answers are deleted."
+                return
+            self.controls.message = said
+            self.refresh()
+
+        self._submit(work, done)
+
+    def compare(self, content: bytes | None) -> None:
+        """Show an earlier room (its export, read from a file) beside this one; None stops
+        comparing. A file that is not a room's export changes nothing and says why."""
+        if content is None:
+            self.earlier = None
             self.controls.message = ""
-        except RoomNotFound:
-            self._forget()
-            self.controls.message = "This room has closed or expired. Start a new one."
+        elif not self.code or self._tally is None:
+            self.controls.message = "Start a room first: the earlier room stands beside it."
             return
-        except RoomError as error:
-            self.controls.message = str(error)
-            return
-        self.refresh()
+        else:
+            try:
+                earlier = earlier_tally(self._tally.room.deck, content)
+            except ExportError as error:
+                self.controls.message = str(error)
+                return
+            if earlier.room.code == self._tally.room.code:
+                self.controls.message = ("That file is this room's own answers; choose an "
+                                         "earlier room's. Nothing was changed.")
+                return
+            self.earlier = (earlier, earlier_label(earlier))
+            self.controls.message = (f"Comparing with {self.earlier[1]}: its column stands "
+                                     "beside this room's when the answers are revealed.")
+        self._seen = None
+        if self._tally is not None:
+            self._draw_tally(self._tally)
 
     # -- following the store ---------------------------------------------------------------
-    def refresh(self) -> bool:
-        """Read the tally once and redraw what changed; False when the room is gone."""
+    def refresh(self) -> None:
+        """Read the tally once (off the kernel's thread) and redraw what changed."""
         if not self.code:
-            return False
-        try:
-            tally = self.store.tally(self.code)
-        except RoomNotFound:
-            self._forget()
-            self.controls.message = "This room has closed or expired. Start a new one."
-            return False
-        except RoomError as error:
-            self.controls.message = str(error)
-            return True
+            return
+        code = self.code
+        self._submit(lambda: self.store.tally(code), self._draw_tally, self._poll_failed)
+
+    def _poll_failed(self, error: Exception) -> None:
+        if isinstance(error, RoomNotFound):
+            if self.code:
+                self._forget()
+                self.controls.message = GONE
+        elif isinstance(error, StoreUnavailable):
+            self.controls.notice = UNREACHABLE if type(error) is StoreUnavailable \
+                else str(error)
+        else:
+            self._failed(error)
+
+    def _draw_tally(self, tally: Tally) -> None:
+        """Draw a tally read from the store, if it is of the room on show and changed."""
+        if tally.room.code != self.code:
+            return  # read before the room closed or changed
+        self._tally = tally
+        if self.controls.notice == UNREACHABLE:
+            self.controls.notice = ""
         seen = (tally.room.question, tally.room.revealed, tally.room.locked, tally.joined,
-                tuple(sorted(tally.respondents.items())), tuple(sorted(tally.counts.items())))
+                tuple(sorted(tally.respondents.items())), tuple(sorted(tally.counts.items())),
+                tuple(sorted(tally.empty.items())), self.href)
         if seen != self._seen:
             self._seen = seen
             self._draw(tally)
-        return True
 
     def _draw(self, tally: Tally) -> None:
         room = tally.room
@@ -257,27 +450,34 @@ class RoomPanel:
                 "qr": qr_data_uri(join) or "" if join else "",
                 "number": room.question + 1, "total": len(room.deck), "title": question.title,
                 "prompt": question.prompt, "joined": tally.joined, "answered": answered,
-                "revealed": room.revealed, "locked": room.locked}
+                "answers": [{"number": n, "title": q.title,
+                             "answered": tally.respondents.get(q.id, 0)}
+                            for n, q in enumerate(room.deck.questions, start=1)],
+                "revealed": room.revealed, "locked": room.locked,
+                "comparing": self.earlier[1] if self.earlier else ""}
         if not room.revealed:
             self._hide_results()
             return
         self.tally_html.value = str(html.render(
             "room_tally.html.j2", rows=question_counts(tally, question), answered=answered,
-            title=question.title))
-        cells = matrix_with_room(self.ds, tally, ROOM_LABEL)
+            title=question.title, kind=question.kind))
+        labels = [*([self.earlier[1]] if self.earlier else []), ROOM_LABEL]
+        cells = matrix_with_room(self.ds, tally, ROOM_LABEL, self.earlier)
         if self.chart is None:
             self.chart = Chart(filename="room-beside-the-evidence")
         with self.chart.hold_sync():
-            self.chart.description = describe_matrix(cells, "Projects and this room")
-            self.chart.figure = room_matrix_figure(cells, ROOM_LABEL)
+            self.chart.description = describe_room_matrix(cells, labels)
+            self.chart.figure = room_matrix_figure(cells, labels)
         nearest = room_nearest(self.ds, tally)
         self.nearest.value = str(html.render(
             "room_nearest.html.j2", projects=list(nearest.project[nearest.nearest])))
-        self.widget.children = (self.controls, self.tally_html, self.chart, self.nearest)
+        self.widget.children = (self.controls, self.downloads, self.tally_html, self.chart,
+                                self.rule, self.nearest)
 
     def _hide_results(self) -> None:
         """Take the tally, the chart and the nearest projects off the page."""
-        self.widget.children = (self.controls,)
+        self.widget.children = (self.controls, self.downloads) if self.code else (
+            self.controls,)
         self.tally_html.value = ""
         self.nearest.value = ""
         if self.chart is not None:
@@ -285,28 +485,78 @@ class RoomPanel:
             self.chart = None
 
     def _watch(self) -> None:
-        """Poll the store about once a second while a room is open (in the kernel's loop)."""
+        """Poll the store twice a second while a room is open (from the kernel's loop;
+        each read runs off its thread)."""
         if self._task is not None and not self._task.done():
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no loop (a script or a test): ``refresh`` is called by hand
-        self._task = loop.create_task(self._poll())
+        loop = self._in_loop()
+        if loop is not None:
+            self._task = loop.create_task(self._poll())
 
     async def _poll(self) -> None:
         while self.code:
             await asyncio.sleep(POLL_S)
+            code = self.code
+            if not code:
+                return
             try:
-                if not self.refresh():
-                    return
-            except Exception:  # a kernel must keep running; the log has the details
-                log.exception("room tally refresh failed")
+                tally = await self._off_thread(functools.partial(self.store.tally, code))
+            except Exception as error:  # a kernel must keep running; the log has the rest
+                self._poll_failed(error)
+                continue
+            self._draw_tally(tally)
+
+    # -- the downloads -----------------------------------------------------------------------
+    def _file(self, build: Callable[[], bytes]) -> bytes | Awaitable[bytes | None] | None:
+        """A download's bytes, built from the store off the kernel's thread where a loop
+        runs (an awaitable ``FileDownload`` sends when ready); None with a message when the
+        room or the store cannot give it."""
+        if not self.code:
+            self.controls.message = "No room is open, so there is nothing to download."
+            return None
+        if self._in_loop() is None:
+            try:
+                return build()
+            except Exception as error:
+                self._failed(error)
+                return None
+
+        async def later() -> bytes | None:
+            try:
+                return await self._off_thread(build)
+            except Exception as error:
+                self._failed(error)
+                return None
+
+        return later()
+
+    def _export(self) -> bytes | Awaitable[bytes | None] | None:
+        """The room's answers as CSV (``rooms.profile.export_frame``)."""
+        code, store = self.code or "", self.store
+        self.export.filename = f"room-{code}.csv"
+
+        def build() -> bytes:
+            room = store.room(code)
+            return html.csv_text(export_frame(code, room.deck, store.answers(code))
+                                 ).encode("utf-8")
+
+        return self._file(build)
+
+    def _report(self) -> bytes | Awaitable[bytes | None] | None:
+        """The room report (``rooms.report.room_report_html``)."""
+        from ..rooms.report import report_filename, room_report_html
+
+        code, store, earlier = self.code or "", self.store, self.earlier
+        self.report.filename = report_filename(code)
+        return self._file(lambda: room_report_html(self.ds, store.tally(code),
+                                                   earlier=earlier).encode("utf-8"))
 
     def close(self) -> None:
         """Stop polling (the room itself stays open in the store)."""
         if self._task is not None:
             self._task.cancel()
         self._hide_results()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
         with contextlib.suppress(Exception):
             self.store.close_store()

@@ -23,7 +23,9 @@ move to a page with a chart does not wait for plotly.js.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -213,7 +215,9 @@ class FileDownload(_Plain):
     The file is built only when the reader asks (``build()`` returns its bytes, or None when
     it failed and the page has shown a message) and travels once as a binary buffer of a
     widget message; the browser turns it into a Blob and saves it as ``filename``. A file of
-    several MB never sits in the page as a ``data:`` address.
+    several MB never sits in the page as a ``data:`` address. ``build`` may instead return an
+    awaitable of the same (a file read from the room store off the kernel's thread): the
+    file is sent when it is ready and the kernel stays free meanwhile.
     """
 
     _esm = _esm("dom.js", "download.js")
@@ -222,15 +226,28 @@ class FileDownload(_Plain):
     mimetype = traitlets.Unicode("application/octet-stream").tag(sync=True)
     help = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, build: Callable[[], bytes | None], **kwargs: Any) -> None:
+    def __init__(self, build: Callable[[], bytes | Awaitable[bytes | None] | None],
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._build = build
+        self._pending: set[asyncio.Future[None]] = set()
         self.on_msg(self._handle)
 
     def _handle(self, _widget: object, content: dict[str, Any], _buffers: object) -> None:
         if not (isinstance(content, dict) and content.get("type") == "request"):
             return
         data = self._build()
+        if inspect.isawaitable(data):
+            task = asyncio.ensure_future(self._send_when_ready(data))
+            self._pending.add(task)  # held until done: the loop keeps only weak references
+            task.add_done_callback(self._pending.discard)
+        else:
+            self._deliver(data)
+
+    async def _send_when_ready(self, data: Awaitable[bytes | None]) -> None:
+        self._deliver(await data)
+
+    def _deliver(self, data: bytes | None) -> None:
         if data is None:
             self.send({"type": "failed"})
         else:

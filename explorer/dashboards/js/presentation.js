@@ -12,8 +12,9 @@
 const FORM_FIELDS = "input, textarea, select, [contenteditable=''], [contenteditable='true']";
 const LOCAL_HOSTS = /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/;
 // What the presenter's own address carries that a participant must not get: presentation
-// mode and its step (a phone opened on it would show the presenter's buttons).
-const PRESENTER_ONLY = ["present", "step"];
+// mode and its step (a phone opened on it would show the presenter's buttons), and an old
+// address's room key (the explorer no longer puts one there, and would ignore it).
+const PRESENTER_ONLY = ["present", "step", "room"];
 
 // The name of one `name=value` part of a query string ("" if it cannot be decoded).
 function parameterName(part) {
