@@ -15,6 +15,14 @@ the hub's sign-in), participants could not reach a join page there; ``serve_join
 
 A participant's phone therefore costs one HTTP request per page and a few rows in the
 store, never a kernel.
+
+**One store.** Before anything starts, ``rooms.store.settle_environment`` makes the store's
+address absolute in the server's own environment (the state folder, default
+``.explorer-state/`` in the folder the server was started from, or a SQLite
+``$EXPLORER_ROOM_DB``), and the server logs where answers are kept. Every kernel inherits
+that environment (Voila starts each with the server's environment; a kernel forked from
+``explorer.preload`` takes the environment its launch was given), so the presenter's kernel,
+working in the notebooks' folder, and the join page read and write the same store.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from typing import Any
 from tornado import web
 from voila.app import Voila
 
+from .rooms.store import settle_environment
 from .rooms.web import room_handlers
 
 __all__ = ["ExplorerVoila", "main", "serve_join_page"]
@@ -35,6 +44,12 @@ class ExplorerVoila(Voila):
     """Voila plus the rooms' join page (``room/join``, ``room/<CODE>``)."""
 
     description = "Voila serving the explorer's dashboards, plus the live rooms' join page."
+
+    def initialize(self, argv: Any = None) -> None:
+        """Decide the room store once, before any kernel can start, then Voila's own."""
+        where = settle_environment()
+        super().initialize(argv)
+        self.log.info("Live rooms' answers are kept in %s", where)
 
     def init_handlers(self) -> list[Any]:
         """Voila's handlers, with the join page's in front (they match ``room/`` only)."""
@@ -52,6 +67,8 @@ def serve_join_page(port: int, ip: str = "127.0.0.1", base_url: str = "/") -> No
     kernels. JupyterHub runs it as the ``room`` service (``base_url`` =
     ``$JUPYTERHUB_SERVICE_PREFIX``)."""
     logging.basicConfig(level=logging.INFO, format="[explorer room %(levelname)s] %(message)s")
+    where = settle_environment()
+    logging.getLogger("explorer.rooms").info("answers are kept in %s", where)
 
     async def run() -> None:
         app = web.Application(room_handlers(base_url))

@@ -228,7 +228,8 @@ def command_line(process: psutil.Process) -> str:
 def start_voila(log_dir: Path, data: Path | None = None, *,
                 notebook_dir: Path | str = "notebooks/",
                 extra_args: Sequence[str] = (),
-                environment: Mapping[str, str] | None = None) -> VoilaServer:
+                environment: Mapping[str, str] | None = None,
+                cwd: Path = ROOT, own_state: bool = True) -> VoilaServer:
     """Start the server as ``make serve`` does (``python -m explorer serve notebooks/``: Voila
     and the rooms' join page) on a free port; wait until it serves.
 
@@ -242,6 +243,9 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
             runs from the repository root, so ``voila.json`` applies.
         extra_args: command-line overrides, e.g. a short culling time for a test.
         environment: extra environment variables, e.g. ``EXPLORER_ROOM_DB``.
+        cwd: the folder the server is started from (a copy of the checkout, say).
+        own_state: False starts it with no ``$EXPLORER_STATE`` at all, exactly as the README
+            says (answers then go to ``.explorer-state/`` in ``cwd``).
     """
     env = {k: v for k, v in os.environ.items()
            if k not in ("EXPLORER_DATA", "EXPLORER_STRICT", "EXPLORER_DATA_BASE",
@@ -252,15 +256,17 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
     for _attempt in range(3):  # the free port can be taken in between: try another
         port = free_port()
         log_path = log_dir / f"voila-{port}.log"
-        env["EXPLORER_STATE"] = str(log_dir / f"state-{port}")
+        state = log_dir / f"state-{port}" if own_state else cwd / ".explorer-state"
+        if own_state:
+            env["EXPLORER_STATE"] = str(state)
         env.update(environment or {})
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [*SERVE, str(notebook_dir), f"--port={port}", "--Voila.port_retries=0",
                  *extra_args],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
-        server = VoilaServer(port, process, log_path, data, Path(env["EXPLORER_STATE"]))
+        server = VoilaServer(port, process, log_path, data, state)
         if _wait_until_serving(server):
             return server
         last_log = server.log()

@@ -281,6 +281,7 @@ def test_a_rooms_phones_answer_on_through_the_other_replica_and_nothing_is_lost(
     holds one answer per phone per question."""
     _relationship, _mechanisms, foundations = shared_room.deck.questions
     shared_room.served = [set() for _ in shared_room.phones]
+    shared_room.store.update_room(shared_room.code, question=2)  # the presenter moves on
     statuses = shared_room.answer_all("foundations", [("choice", foundations.choices[0].id)])
     assert statuses == [303] * PHONES
     assert len(set().union(*shared_room.served)) == 1, shared_room.served

@@ -1,12 +1,15 @@
-"""A live room in real browsers: the presenter starts it, five phones join by its QR code and
-answer, the presenter reveals the tally, a locked room turns a sixth answer away, and hostile
-requests to the join page change nothing. Served as ``make serve`` serves it (Voila plus the
-join page, ``python -m explorer serve``)."""
+"""A live room in real browsers, as a facilitator runs a workshop: the presenter starts it in
+presentation mode at 1920×1080, 20 phones (360×640, each a browser context of its own) join
+by its QR code and answer three questions, the presenter reveals, moves on, clears one
+question and closes the room; hostile requests to the join page change nothing. Served as
+``make serve`` serves it (Voila plus the join page, ``python -m explorer serve``)."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+from collections import Counter
 
 import pytest
 import zxingcpp
@@ -18,19 +21,29 @@ from browser_kit import (
 )
 from PIL import Image
 from playwright.sync_api import expect
+from room_kit import RoomServer
 
-from explorer.rooms import RoomStore
+from explorer.rooms import RoomStore, deck
 
 pytestmark = pytest.mark.browser
 
+PRESENTER = {"width": 1920, "height": 1080}
 PHONE = {"width": 360, "height": 640}
+PHONES = 20
 ROOM_MS = 30_000  # a store round trip plus one poll is about a second; leave room for load
 TOUCH_PX = 44
+LEVELS = ("clearly", "partly", "not_yet", "dont_know")
+NOT_ON_SHOW = ("The facilitator has moved to another question, so this answer was not saved. "
+               "Open the room again to see the question on show.")
+CLOSED = ("The facilitator has closed this room, so it takes no more answers. Thank you for "
+          "taking part.")
+LOCKED = ("Answers are closed for now: the facilitator has locked the room. Your earlier "
+          "answers are kept.")
 
 
-def qr_address(page) -> str:
-    """The address the presenter's QR code encodes, read from its pixels with zxing-cpp."""
-    image = page.locator(".ctg-room-qr")
+def qr_address(page, selector: str = ".ctg-room-qr") -> str:
+    """The address a QR code on the page encodes, read from its pixels with zxing-cpp."""
+    image = page.locator(selector)
     expect(image).to_be_visible()
     shot = Image.open(io.BytesIO(image.screenshot()))
     found = zxingcpp.read_barcodes(shot)
@@ -59,74 +72,190 @@ def check_phone_page(page) -> None:
     assert not re.search(r"\bimport\b|\bdef\b|Traceback|explorer\.", text)
 
 
-def test_a_room_from_start_to_reveal_and_lock(web, chromium, voila):
-    """Start a room; five phones join by the QR code and answer; Reveal shows 5; Next
-    question reaches a phone by itself; after Lock a sixth answer is refused with the
-    message; nothing is fetched from outside the host."""
-    presenter = web.open("matrix", "present=1")
-    presenter.get_by_role("button", name="Start a room").click()
-    code = presenter.locator(".ctg-room-code")
-    expect(code).to_have_text(re.compile(r"^[2-9A-Z]{7}$"), timeout=ROOM_MS)
-    address = presenter.locator(".ctg-room-address").inner_text().strip()
-    assert address == f"{voila.base}/room/{code.inner_text()}"
-    assert qr_address(presenter) == address
+def send(page, expect_saved: bool = True) -> None:
+    """Press "Send my answer" (and see it saved)."""
+    page.get_by_role("button", name="Send my answer").click()
+    if expect_saved:
+        expect(page.get_by_text("Your answer is saved.")).to_be_visible()
 
+
+def press(presenter, name: str) -> None:
+    presenter.get_by_role("button", name=name, exact=True).click()
+
+
+def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila, ds):
+    """Start a room; 20 phones join by its QR code and answer; every answer counts ("None
+    of these" and "Don't know" included), a 5/5/5/5 split shows as a tie, a stale form is
+    refused, the export's rows give the tally, Clear empties the question on show only (at
+    a second press), Lock and Close (at a second press, after pointing to the downloads)
+    work, and a late phone reads that the room was closed. Nothing is fetched from outside
+    the host."""
+    relationship, mechanisms, foundations = deck(ds).questions
+    presenter = web.new_page()
+    presenter.set_viewport_size(PRESENTER)
+    presenter = web.open("matrix", "present=1", page=presenter)
+    press(presenter, "Start a room")
+    code_box = presenter.locator(".ctg-room-code")
+    expect(code_box).to_have_text(re.compile(r"^[2-9A-Z]{7}$"), timeout=ROOM_MS)
+    code = code_box.inner_text()
+    address = presenter.locator(".ctg-room-address").inner_text().strip()
+    assert address == f"{voila.base}/room/{code}"
+    assert qr_address(presenter) == address
+    counts = presenter.locator(".ctg-room-counts")
+    screenshot(presenter, "room-presenter-open")
+
+    # Question 1: twenty phones join by the QR code's address and answer.
     phones = []
-    for n in range(6):
+    for n in range(PHONES):
         context, requests, refused = phone(chromium)
         page = context.new_page()
         page.goto(address)
         expect(page.get_by_text("Question 1 of 3")).to_be_visible()
-        check_phone_page(page)
+        page.locator("label.ctg-option").nth(n % len(relationship.choices)).click()
+        send(page)
         phones.append((context, page, requests, refused))
-        if n < 5:
-            page.locator("label.ctg-option").nth(n % 3).click()
-            page.get_by_role("button", name="Send my answer").click()
-            expect(page.get_by_text("Your answer is saved.")).to_be_visible()
-            check_phone_page(page)
-
-    counts = presenter.locator(".ctg-room-counts")
-    expect(counts).to_contain_text("6 joined · 5 answered", timeout=ROOM_MS)
+    check_phone_page(phones[0][1])
+    screenshot(phones[0][1], "room-phone-saved")
+    expect(counts).to_contain_text(f"{PHONES} taking part · {PHONES} answered", timeout=ROOM_MS)
     expect(presenter.locator(".ctg-room-results")).to_have_count(0)
-    presenter.get_by_role("button", name="Reveal").click()
-    expect(presenter.locator(".ctg-room-results h3")).to_contain_text("5 answers",
+    press(presenter, "Reveal")
+    expect(presenter.locator(".ctg-room-results h3")).to_contain_text(f"{PHONES} answers",
                                                                       timeout=ROOM_MS)
+
+    # A phone left on question 1's form (changing its answer) when the room moves on.
+    stale = phones[-1][1]
+    stale.get_by_role("link", name="Change my answer").click()
+    press(presenter, "Next question →")
+    _, first, _, _ = phones[0]
+    expect(first.get_by_text("Question 2 of 3")).to_be_visible(timeout=ROOM_MS)  # by itself
+    stale.locator("label.ctg-option").nth(2).click()
+    send(stale, expect_saved=False)
+    expect(stale.get_by_role("alert")).to_have_text(NOT_ON_SHOW)
+    check_phone_page(stale)
+    store = RoomStore(voila.room_db)
+    assert store.tally(code).respondents == {"relationship": PHONES}
+
+    # Question 2: 5/5/5/5 on the first mechanism (a tie), don't know included.
+    for n, (_, page, _, _) in enumerate(phones):
+        if n:
+            page.goto(address)
+        for item, group in zip(mechanisms.items, page.locator("fieldset").all(), strict=True):
+            level = LEVELS[n % 4] if item == mechanisms.items[0] else LEVELS[min(n % 3, 1)]
+            group.locator("label.ctg-option").nth(LEVELS.index(level)).click()
+        send(page)
+    check_phone_page(phones[1][1])
+    expect(counts).to_contain_text(f"{PHONES} answered this question", timeout=ROOM_MS)
     expect(presenter.locator(".ctg-room .js-plotly-plot .main-svg").first).to_be_visible(
         timeout=ROOM_MS)
-    expect(presenter.locator(".ctg-nearest")).to_be_visible()
-    screenshot(presenter, "room-presenter")
+    expect(presenter.locator(".ctg-room .legend")).to_contain_text("Tie: the room is split")
+    expect(presenter.locator(".ctg-room-rule")).to_contain_text("no tie is broken")
+    alternative = presenter.locator(".ctg-room .ctg-alt")
+    expect(alternative).to_contain_text(f"Matrix of {len(mechanisms.items)} mechanisms by 7 "
+                                        "projects and this room.")
+    expect(alternative).to_contain_text("This room: a tie: Clearly, Partly, Not yet and Don't "
+                                        "know, 5 each")
+    screenshot(presenter, "room-presenter-tie")
 
-    # Next question: a phone that has answered moves on by itself (its page refreshes).
-    presenter.get_by_role("button", name="Next question →").click()
-    _, first, _, _ = phones[0]
-    expect(first.get_by_text("Question 2 of 3")).to_be_visible(timeout=ROOM_MS)
-    check_phone_page(first)
-    for group in first.locator("fieldset").all():
-        group.locator("label.ctg-option").nth(1).click()
-    first.get_by_role("button", name="Send my answer").click()
-    expect(first.get_by_text("Your answer is saved.")).to_be_visible()
-    expect(counts).to_contain_text("1 answered", timeout=ROOM_MS)
+    # Question 3: four tick nothing ("None of these").
+    press(presenter, "Next question →")
+    for n, (_, page, _, _) in enumerate(phones):
+        page.goto(address)
+        expect(page.get_by_text("Question 3 of 3")).to_be_visible()
+        for k in range(n % 5):  # n % 5 == 0: nothing ticked
+            page.locator("label.ctg-option").nth(k % len(foundations.choices)).click()
+        send(page)
+    expect(phones[0][1].get_by_text("That was the last question: thank you.")).to_be_visible()
+    expect(presenter.locator(".ctg-tally li", has_text="None of these")).to_contain_text(
+        "4 · 20%", timeout=ROOM_MS)
 
-    presenter.get_by_role("button", name="Lock").click()
+    # The export's rows give back the tally, every answer counted.
+    with presenter.expect_download() as downloaded:
+        presenter.get_by_role("button", name="Download the answers (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(downloaded.value.path().read_text("utf-8"))))
+    tally = store.tally(code)
+    rated = Counter((r["question_id"], r["item_id"], r["answer_id"]) for r in rows
+                    if r["answer_id"])
+    assert rated == Counter(dict(tally.counts))
+    assert sum(1 for r in rows if r["answer"] == "None of these") == tally.empty["foundations"]
+    people = {q: len({r["participant"] for r in rows if r["question_id"] == q})
+              for q in tally.respondents}
+    assert people == dict(tally.respondents) == {"relationship": PHONES,
+                                                 "mechanisms": PHONES, "foundations": PHONES}
+
+    # Clear: the question on show only, at a second press that says what it deletes.
+    press(presenter, "Clear this question")
+    expect(presenter.locator(".ctg-room-confirm")).to_contain_text(
+        f"Clear deletes the {PHONES} answers to question 3")
+    assert store.tally(code).respondents["foundations"] == PHONES  # not yet
+    press(presenter, "Yes, clear question 3")
+    expect(presenter.locator(".ctg-room-message")).to_contain_text(
+        f"Cleared {PHONES} answers to question 3", timeout=ROOM_MS)
+    assert store.tally(code).respondents == {"relationship": PHONES, "mechanisms": PHONES}
+
+    # Lock: a phone's answer is refused with the message.
+    press(presenter, "Lock")
     expect(counts).to_contain_text("locked", timeout=ROOM_MS)
-    _, sixth, _, _ = phones[5]
-    sixth.locator("label.ctg-option").first.click()
-    sixth.get_by_role("button", name="Send my answer").click()
-    expect(sixth.get_by_role("alert")).to_have_text(
-        "Answers are closed for now: the facilitator has locked the room. Your earlier "
-        "answers are kept.")
-    check_phone_page(sixth)
-    store = RoomStore(voila.room_db)
-    try:
-        assert store.tally(code.inner_text()).respondents == {"relationship": 5,
-                                                              "mechanisms": 1}
-    finally:
-        store.close_store()
+    late = phones[3][1]
+    late.goto(address)
+    expect(late.get_by_text(LOCKED)).to_be_visible()
+    press(presenter, "Unlock")
+
+    # Close: the first press points to the downloads; the second deletes the room.
+    press(presenter, "Close room")
+    expect(presenter.locator(".ctg-room-confirm")).to_contain_text("Download the answers (CSV)")
+    expect(presenter.get_by_role("button", name="Download the room report (HTML)")
+           ).to_be_visible()
+    assert store.open_rooms() != []
+    press(presenter, "Yes, close the room")
+    expect(presenter.locator(".ctg-room-message")).to_have_text(
+        "The room is closed: its answers are deleted.", timeout=ROOM_MS)
+    assert presenter.evaluate("() => Object.keys(localStorage)"
+                              ".filter(k => k.startsWith('ctg-room-presenter'))") == []
+    late.goto(address)
+    expect(late.get_by_role("alert")).to_have_text(CLOSED)
+    check_phone_page(late)
+    store.close_store()
     for context, _page, requests, refused in phones:
         assert refused == []
         assert_only_local(requests)
         context.close()
     web.assert_only_local()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite", "postgresql"], indirect=True)
+def test_two_sends_at_once_from_one_phone_save_one_answer_on_either_store(chromium,
+                                                                          store_url, ds):
+    """One phone sends the same answer twice at the same moment (two tabs, as a double tap
+    or a retry does), to a question it had not answered: both end on the saved page, never
+    an error, and the store holds one answer from one participant (SQLite and PostgreSQL,
+    the join page served alone)."""
+    store = RoomStore(store_url)
+    server = RoomServer(store)
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        code = store.create_room(deck(ds)).code
+        page = context.new_page()
+        page.goto(f"{server.base}/room/{code}")
+        page.locator("label.ctg-option").first.click()
+        send(page)
+        store.update_room(code, question=1)
+        tabs = [page, context.new_page()]
+        for tab in tabs:
+            tab.goto(f"{server.base}/room/{code}")
+            for group in tab.locator("fieldset").all():
+                group.locator("label.ctg-option").nth(1).click()
+        at = page.evaluate("() => Date.now() + 500")  # one moment for both tabs to send
+        for tab in tabs:
+            tab.evaluate("(at) => setTimeout(() => document.forms[0].requestSubmit(), "
+                         "at - Date.now())", at)
+        for tab in tabs:
+            expect(tab.get_by_text("Your answer is saved.")).to_be_visible()
+        tally = store.tally(code)
+        assert (tally.joined, tally.respondents["mechanisms"]) == (1, 1)
+    finally:
+        context.close()
+        server.stop()
+        store.close_store()
 
 
 HOSTILE = [
@@ -149,7 +278,6 @@ def test_hostile_requests_to_the_join_page_change_nothing(chromium, voila, case,
     the room's participants and answers are as they were."""
     store = RoomStore(voila.room_db)
     from explorer import load
-    from explorer.rooms import deck
 
     room = store.create_room(deck(load()))
     context = chromium.new_context(viewport=PHONE)
