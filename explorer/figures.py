@@ -226,6 +226,12 @@ def room_matrix_figure(cells: pd.DataFrame,
     figure = matrix_figure(cells, "Projects and this room",
                            title="The room's answers beside the projects' evidence")
     figure["layout"]["margin"]["t"] = 160  # room for the two-line note above the labels
+    shown = {_wrap(label, 14) for label in labels}
+    for trace in figure["data"]:  # a room's cell counts participants, not records
+        trace["hovertext"] = [
+            text.replace(" record(s)", " participant(s), not counting don't know")
+            if x in shown else text for x, text in zip(trace["x"], trace["hovertext"],
+                                                       strict=True)]
     ties = cells[cells.strength == ROOM_TIE]
     colour, symbol, _, _ = ROOM_TIE_STYLE
     figure["data"].append({

@@ -146,7 +146,8 @@ def test_every_level_maps_to_a_strength_of_the_evidence():
 
 
 def test_the_room_figure_is_valid_plotly_and_marks_the_room(store, ds):
-    """The figure validates, has the room as its last column and a band behind it."""
+    """The figure validates, has the room as its last column and a band behind it, and a
+    room's cell counts participants, not records."""
     code = store.create_room(deck(ds)).code
     answer(store, code, "a", "person_system", {"patient_beliefs": "clearly"})
     cells = matrix_with_room(ds, store.tally(code))
@@ -156,6 +157,9 @@ def test_the_room_figure_is_valid_plotly_and_marks_the_room(store, ds):
     band = figure["layout"]["shapes"][0]
     assert (band["x0"], band["x1"]) == (len(ds.projects) - 0.5, len(ds.projects) + 0.5)
     assert "This room" in figure["layout"]["title"]["subtitle"]["text"]
+    evident = next(t for t in figure["data"] if "This room" in t["x"])
+    hover = evident["hovertext"][evident["x"].index("This room")]
+    assert hover.endswith("1 participant(s), not counting don't know")
 
 
 def test_the_nearest_projects_share_the_rooms_relationship_and_mechanisms(store, ds):
@@ -378,6 +382,21 @@ def test_a_new_kernel_takes_the_room_up_again_from_the_key_the_browser_offers(st
     again.room.controls._handle(None, {"type": "hello", "href": PAGE, "key": key}, None)
     assert again.room.code == code
     assert again.room.controls.status["joined"] == 1
+
+
+def test_a_presenter_reloading_on_the_rooms_step_gets_it_back(state_dir, ds):
+    """Reloaded on the room's step (its address names step N only), the page first shows
+    step N without a room; once the browser offers the key, the room is taken up and step N
+    is the room beside the evidence again."""
+    app = started(ds)
+    key = app.sent[0]["key"]
+    number = len(app.presenter.steps) - 1  # the room's step, before the lessons
+    again = build("lessons", f"present=1&step={number}", ds=ds, strict=True)
+    assert again.page.name == "lessons"
+    again.room.controls._handle(None, {"type": "hello", "href": PAGE, "key": key}, None)
+    assert (again.page.name, again.state.get("columns"), again.state.get("step")) == (
+        "matrix", "project", str(number))
+    assert again.presenter.widget.step == number
 
 
 def test_an_old_address_with_a_room_key_grants_nothing(state_dir, ds):

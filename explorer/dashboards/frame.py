@@ -198,10 +198,18 @@ class App:
     # -- presentation mode and the address bar ---------------------------------------------
     def _on_room(self, is_open: bool) -> None:
         """A room opened or was taken up again (True), or closed (False): the guided
-        presentation gains or loses the room's step. The address never changes for it."""
+        presentation gains or loses the room's step, and a page opened as step N shows step
+        N of the new steps (a presenter who reloads on the room's step gets it back once the
+        room is taken up). The room never enters the address."""
         self.presenter.set_room(is_open)
-        if self.page is not None:
-            self.presenter.sync(self.page, to_query(self.page.state))
+        page = self.page
+        if page is None:
+            return
+        if page.state.presenting and page.state.get("step"):
+            self.calmly(lambda: self.open(page.name, to_query(page.state), history="replace"),
+                        page)
+        else:
+            self.presenter.sync(page, to_query(page.state))
 
     def _with_present(self, state: ViewState) -> ViewState:
         """``state`` with the explorer's presentation mode (its notes kept)."""

@@ -61,6 +61,7 @@ from ..rooms.profile import (
     earlier_label,
     earlier_tally,
     export_frame,
+    level_grid,
     matrix_with_room,
     question_counts,
     room_nearest,
@@ -458,9 +459,10 @@ class RoomPanel:
         if not room.revealed:
             self._hide_results()
             return
+        rows = question_counts(tally, question)
         self.tally_html.value = str(html.render(
-            "room_tally.html.j2", rows=question_counts(tally, question), answered=answered,
-            title=question.title, kind=question.kind))
+            "room_tally.html.j2", rows=rows, answered=answered, title=question.title,
+            kind=question.kind, grid=level_grid(rows) if question.kind == "levels" else None))
         labels = [*([self.earlier[1]] if self.earlier else []), ROOM_LABEL]
         cells = matrix_with_room(self.ds, tally, ROOM_LABEL, self.earlier)
         if self.chart is None:

@@ -55,12 +55,14 @@ __all__ = [
     "earlier_label",
     "earlier_tally",
     "export_frame",
+    "level_grid",
     "matrix_with_room",
     "question_counts",
     "room_cells",
     "room_nearest",
     "room_rating",
     "room_relationships",
+    "share",
 ]
 
 LEVEL_STRENGTH = {"clearly": "evident", "partly": "partial", "not_yet": "not_evident",
@@ -118,6 +120,23 @@ def question_counts(tally: Tally, question: Question) -> list[TallyRow]:
                      [*((c.label, counts.get((question.id, c.id, CHOSEN), 0))
                         for c in question.choices),
                       (NONE_OF_THESE, tally.empty.get(question.id, 0))], respondents)]
+
+
+def share(count: int, respondents: int) -> int:
+    """A count's share of the respondents, in whole percent (0 when nobody answered)."""
+    return round(100 * count / respondents) if respondents else 0
+
+
+def level_grid(rows: list[TallyRow]) -> tuple[list[str], list[tuple[str, list[tuple[int, int]]]]]:
+    """A ``levels`` question's tally as one grid: the columns (each level, then "Not rated"
+    if anyone left an item out) and per item its ``(count, share)`` in each column."""
+    columns = list(dict.fromkeys(label for row in rows for label, _ in row.options))
+    grid = []
+    for row in rows:
+        found = dict(row.options)
+        grid.append((row.label, [(found.get(c, 0), share(found.get(c, 0), row.respondents))
+                                 for c in columns]))
+    return columns, grid
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ..document import document_html
 from ..figures import ROOM_TIE, ROOM_TIE_LABEL, ROOM_TIE_STYLE
 from ..load import Dataset
 from ..programme import Programme
-from .profile import ROOM_RULE, matrix_with_room, question_counts, room_nearest
+from .profile import ROOM_RULE, level_grid, matrix_with_room, question_counts, room_nearest
 
 if TYPE_CHECKING:
     from .store import Tally
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["REPORT_CSS", "report_filename", "room_report_html"]
 
 REPORT_CSS = """
-body.ctg-room-report { margin: 1.5em auto; padding: 0 1em; max-width: 1100px; }
+body.ctg-room-report { margin: 1.5em auto; padding: 0 1em; max-width: 1400px; }
 .ctg-room-report table { border-collapse: collapse; margin: 0.4em 0 1em; }
 .ctg-room-report th, .ctg-room-report td { border: 1px solid #bbb; padding: 0.2em 0.5em;
   text-align: left; vertical-align: top; }
@@ -43,14 +43,23 @@ body.ctg-room-report { margin: 1.5em auto; padding: 0 1em; max-width: 1100px; }
 .ctg-room-report .ctg-room-cell { background: #f7e9f1; }
 .ctg-room-report .ctg-caveat { border-left: 6px solid #E69F00; background: #fff6e5;
   padding: 0.4em 0.8em; }
-.ctg-room-report .ctg-answers { display: flex; flex-wrap: wrap; gap: 0 2em; }
-@page { size: A4 landscape; margin: 10mm; }
+.ctg-room-report .ctg-answers { display: flex; flex-wrap: wrap; gap: 0 1.2em; }
+.ctg-room-report td.ctg-number { white-space: nowrap; }
+.ctg-room-report .ctg-badge { white-space: normal; }
+.ctg-room-report .ctg-answers > section { flex: 0 1 auto; max-width: 42em; min-width: 0; }
+/* a question's prompt wraps to its table's width instead of widening its column */
+.ctg-room-report .ctg-answers > section > p { contain: inline-size; }
+.ctg-room-report .ctg-room-matrix { width: 100%; }
+@page { size: A4 landscape; margin: 8mm; }
 @media print {
-  body.ctg-room-report { margin: 0; padding: 0; max-width: none; font-size: 9pt; }
-  .ctg-room-report h1 { font-size: 14pt; margin: 0 0 0.2em; }
-  .ctg-room-report h2 { font-size: 11pt; margin: 0.5em 0 0.2em; }
+  body.ctg-room-report { margin: 0; padding: 0; max-width: none; font-size: 7.5pt; }
+  .ctg-room-report h1 { font-size: 13pt; margin: 0 0 0.2em; }
+  .ctg-room-report h2 { font-size: 10pt; margin: 0.4em 0 0.2em; }
+  .ctg-room-report h3 { font-size: 9pt; margin: 0.3em 0 0.1em; }
+  .ctg-room-report p { margin: 0.2em 0; }
   .ctg-room-report table { margin: 0.2em 0 0.4em; }
-  .ctg-room-report th, .ctg-room-report td { padding: 1px 4px; }
+  .ctg-room-report th, .ctg-room-report td { padding: 1px 3px; }
+  .ctg-room-report .ctg-answers > section { max-width: 36em; }
   .ctg-room-report section { break-inside: avoid; }
 }
 """
@@ -103,11 +112,10 @@ def room_report_html(ds: Dataset, tally: Tally, *, earlier: tuple[Tally, str] | 
     questions = []
     for number, question in enumerate(room.deck.questions, start=1):
         rows = question_counts(tally, question)
-        # a levels question is one table: its items by the levels (and "Not rated")
-        levels = list(dict.fromkeys(label for row in rows for label, _ in row.options))
         questions.append({"number": number, "title": question.title,
                           "prompt": question.prompt, "kind": question.kind, "rows": rows,
-                          "levels": levels,
+                          # a levels question is one table: its items by the levels
+                          "grid": level_grid(rows) if question.kind == "levels" else None,
                           "respondents": tally.respondents.get(question.id, 0)})
     nearest = room_nearest(ds, tally)
     caveat = (f"The projects' ratings are the coding of the {programme.text('site_title')} "
@@ -118,7 +126,7 @@ def room_report_html(ds: Dataset, tally: Tally, *, earlier: tuple[Tally, str] | 
         questions=questions, columns=columns, rooms=rooms, matrix_rows=matrix_rows,
         rule=ROOM_RULE, nearest=[str(p) for p in nearest.project[nearest.nearest]],
         caveat=caveat, earlier=earlier[1] if earlier else "",
-        projects=sum(column not in rooms for column in columns), dict=dict)
+        projects=sum(column not in rooms for column in columns))
     made = (today or datetime.now(UTC).date()).isoformat()
     return document_html(ds, f"Room {room.code}: the room's answers beside the evidence",
                          Markup(body), stamp=f"Report made {made}.", extra_css=REPORT_CSS,

@@ -169,7 +169,7 @@ def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila,
         "4 · 20%", timeout=ROOM_MS)
 
     # The export's rows give back the tally, every answer counted.
-    with presenter.expect_download() as downloaded:
+    with presenter.expect_download(timeout=60_000) as downloaded:  # built in the kernel
         presenter.get_by_role("button", name="Download the answers (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(downloaded.value.path().read_text("utf-8"))))
     tally = store.tally(code)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from explorer.rooms import RoomStore
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.browser
 PRESENTER = {"width": 1920, "height": 1080}
 ROOM_MS = 30_000
 STORAGE = "ctg-room-presenter:/"
+DOWNLOAD_MS = 60_000  # a file built in the presenter's kernel, on a busy machine
 
 
 def decoded(page, selector: str) -> str:
@@ -40,19 +42,24 @@ def decoded(page, selector: str) -> str:
 
 
 def download_text(page, button: str) -> str:
-    """Press a download button; the file it saves, as text."""
-    with page.expect_download() as downloaded:
-        page.get_by_role("button", name=button).click()
+    """Press a download button; the file it saves, as text (on failure, what the page
+    said instead)."""
+    try:
+        with page.expect_download(timeout=DOWNLOAD_MS) as downloaded:
+            page.get_by_role("button", name=button).click()
+    except PlaywrightTimeoutError:
+        said = page.locator(".ctg-download-status, .ctg-room-message, .ctg-room-notice")
+        pytest.fail(f"{button!r} saved no file; the page said: {said.all_inner_texts()}")
     return downloaded.value.path().read_text(encoding="utf-8", errors="replace")
 
 
 def test_no_address_text_file_or_request_a_presenters_page_offers_holds_its_key(
         web, chromium, voila):
     """Join this session, the QR codes, Cite this view, every link, the handout, the room's
-    CSV and report, the printed page, the page's markup and every request's address and
-    headers (the Referer among them) are free of the presenter's key; a participant who
-    opens every address offered, or the old address crafted with the key, and presses
-    Presentation mode gets no control of the room."""
+    CSV and report (which prints on one page), the printed page, the page's markup and every
+    request's address and headers (the Referer among them) are free of the presenter's key;
+    a participant who opens every address offered, or the old address crafted with the key,
+    and presses Presentation mode gets no control of the room."""
     headers: list[str] = []
     web.context.on("request", lambda request: headers.append(
         request.url + " " + " ".join(f"{k}: {v}" for k, v in request.headers.items())))
@@ -91,6 +98,11 @@ def test_no_address_text_file_or_request_a_presenters_page_offers_holds_its_key(
     presenter.emulate_media(media="screen")
     offered["requests"] = "\n".join(headers)
     assert "Referer" in offered["requests"] or "referer" in offered["requests"]
+    report = web.new_page()  # the report prints on one A4 page (landscape)
+    report.set_content(offered["room's report"])
+    pdf = report.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    report.close()
     leaks = [where for where, text in offered.items() if key in text]
     assert leaks == [], f"the presenter's key appears in: {', '.join(leaks)}"
     assert offered["room's join address"] == offered["room's QR code"] == \

@@ -87,9 +87,9 @@ function render({ model, el }) {
       h("div", { className: "ctg-room-words" },
         h("p", { text: "Join on your phone: scan the code, or open" }), address,
         h("p", { className: "ctg-room-code-line" }, "Room code ", code), question, counts,
-        perQuestion)),
+        perQuestion, compare)),
     h("div", { className: "ctg-room-buttons" }, reveal, lock, previous, next, clear, close),
-    confirmBox, compare);
+    confirmBox);
   el.append(intro, start, notice, message, live);
 
   // A press that deletes answers must be pressed again while it says what it deletes.
