@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 from room_kit import RoomServer
 
 from explorer.rooms import RoomStore, deck
+from explorer.rooms.cli import export_csv
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +73,15 @@ def check_phone_page(page) -> None:
     assert not re.search(r"\bimport\b|\bdef\b|Traceback|explorer\.", text)
 
 
+def axe_blocking(page) -> list[str]:
+    """The page's critical and serious axe-core violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['impact']} {v['id']}: {v['help']} at {v['nodes'][0]['target']}"
+            for v in results.response["violations"] if v["impact"] in ("critical", "serious")]
+
+
 def send(page, expect_saved: bool = True) -> None:
     """Press "Send my answer" (and see it saved)."""
     page.get_by_role("button", name="Send my answer").click()
@@ -83,13 +93,15 @@ def press(presenter, name: str) -> None:
     presenter.get_by_role("button", name=name, exact=True).click()
 
 
-def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila, ds):
+def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila, ds,
+                                                           tmp_path):
     """Start a room; 20 phones join by its QR code and answer; every answer counts ("None
     of these" and "Don't know" included), a 5/5/5/5 split shows as a tie, a stale form is
     refused, the export's rows give the tally, Clear empties the question on show only (at
-    a second press), Lock and Close (at a second press, after pointing to the downloads)
-    work, and a late phone reads that the room was closed. Nothing is fetched from outside
-    the host."""
+    a second press), an earlier room's export stands beside the room (another CSV is
+    refused), the panel passes axe, Lock and Close (at a second press, after pointing to the
+    downloads) work, and a late phone reads that the room was closed. Nothing is fetched from
+    outside the host."""
     relationship, mechanisms, foundations = deck(ds).questions
     presenter = web.new_page()
     presenter.set_viewport_size(PRESENTER)
@@ -181,6 +193,29 @@ def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila,
               for q in tally.respondents}
     assert people == dict(tally.respondents) == {"relationship": PHONES,
                                                  "mechanisms": PHONES, "foundations": PHONES}
+
+    # Compare with an earlier room: its export, chosen as a file, becomes a column of its
+    # own; a file that is not a room's export changes nothing and says why.
+    earlier = store.create_room(deck(ds)).code
+    for n in range(3):
+        store.answer(earlier, f"earlier-{n}", "relationship",
+                     {"": relationship.choices[0].id})
+    earlier_csv = tmp_path / "earlier.csv"
+    earlier_csv.write_text(export_csv(store, earlier), encoding="utf-8")
+    chooser = presenter.locator(".ctg-room-compare-file")
+    chooser.set_input_files(str(earlier_csv))
+    expect(presenter.locator(".ctg-room-message")).to_contain_text(
+        f"Comparing with Room {earlier}", timeout=ROOM_MS)
+    expect(alternative).to_contain_text(f"by 7 projects and 2 rooms (Room {earlier}")
+    (tmp_path / "scores.csv").write_text("name,score\nann,3\n", encoding="utf-8")
+    chooser.set_input_files(str(tmp_path / "scores.csv"))
+    expect(presenter.locator(".ctg-room-message")).to_contain_text(
+        "That file is not a room's answers", timeout=ROOM_MS)
+    expect(alternative).to_contain_text("2 rooms")  # as it was
+    assert axe_blocking(presenter) == []
+    press(presenter, "Stop comparing")
+    expect(alternative).to_contain_text("by 7 projects and this room.", timeout=ROOM_MS)
+    store.close(earlier)
 
     # Clear: the question on show only, at a second press that says what it deletes.
     press(presenter, "Clear this question")

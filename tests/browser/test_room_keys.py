@@ -88,10 +88,13 @@ def test_no_address_text_file_or_request_a_presenters_page_offers_holds_its_key(
     offered["Cite this view"] = presenter.locator(".ctg-cite-panel").inner_text()
     offered["links"] = " ".join(presenter.evaluate(
         "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"))
-    offered["handout"] = download_text(presenter,
-                                       "Download a printable handout of this view (HTML)")
-    offered["room's answers"] = download_text(presenter, "Download the answers (CSV)")
-    offered["room's report"] = download_text(presenter, "Download the room report (HTML)")
+    # every download the page offers: the handout, the page's own files, the room's two
+    buttons = presenter.locator(".ctg-file-download button").all_inner_texts()
+    assert {"Download a printable handout of this view (HTML)", "Download the answers (CSV)",
+            "Download the room report (HTML)"} <= set(buttons)
+    for button in buttons:
+        offered[button] = download_text(presenter, button)
+    offered["room's report"] = offered["Download the room report (HTML)"]
     offered["markup"] = presenter.content()
     presenter.emulate_media(media="print")
     offered["printed page"] = presenter.locator("body").inner_text()
