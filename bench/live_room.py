@@ -61,7 +61,7 @@ class Presenter:
     answers (summed over the questions) was first drawn."""
 
     def __init__(self, ds, store: RoomStore, code: str) -> None:
-        self.panel = RoomPanel(ds, lambda _open: None, store=store)
+        self.panel = RoomPanel(ds, lambda *_room: None, store=store)
         self.panel.controls.send = lambda *_args, **_kwargs: None  # no browser to tell
         self.code = code
         self.seen: list[tuple[float, int]] = []

@@ -399,6 +399,20 @@ def test_a_presenter_reloading_on_the_rooms_step_gets_it_back(state_dir, ds):
     assert again.presenter.widget.step == number
 
 
+def test_a_step_keeps_its_place_when_a_room_opens_or_closes(state_dir, ds):
+    """On the lessons step (5 of 5), Start a room: the page stays, now step 6 of 6 (the
+    room's step comes before it); Close: step 5 of 5 again."""
+    app = build("lessons", "present=1&step=5", ds=ds, strict=True)
+    app.room.controls.send = lambda content, buffers=None: None
+    app.room.controls._handle(None, {"type": "start", "href": PAGE}, None)
+    assert (app.page.name, app.state.get("step"), app.presenter.widget.step) == (
+        "lessons", "6", 6)
+    assert "step=6" in app.navigation.query
+    act(app, "close")
+    assert (app.page.name, app.state.get("step"), app.presenter.widget.step) == (
+        "lessons", "5", 5)
+
+
 def test_an_old_address_with_a_room_key_grants_nothing(state_dir, ds):
     """An address carrying room=<the very key> (as the explorer once wrote it) opens no room,
     says the setting was ignored, and the address loses it."""
@@ -468,7 +482,7 @@ def test_a_store_that_hangs_never_freezes_the_presenters_page(tmp_path, ds, monk
     store.answer(code, "p", "relationship", {"": questions[0].choices[0].id})
 
     async def presenting() -> tuple[bool, str, int]:
-        panel = panel_module.RoomPanel(ds, lambda _open: None, store=store)
+        panel = panel_module.RoomPanel(ds, lambda *_room: None, store=store)
         panel.controls.send = lambda content, buffers=None: None
         panel.hello(PAGE, "k" * 24)  # the room is taken up; its first tally hangs
         turns = 0

@@ -196,18 +196,33 @@ class App:
         return None
 
     # -- presentation mode and the address bar ---------------------------------------------
-    def _on_room(self, is_open: bool) -> None:
-        """A room opened or was taken up again (True), or closed (False): the guided
-        presentation gains or loses the room's step, and a page opened as step N shows step
-        N of the new steps (a presenter who reloads on the room's step gets it back once the
-        room is taken up). The room never enters the address."""
+    def _on_room(self, is_open: bool, resumed: bool) -> None:
+        """A room opened, was taken up again (``resumed``) or closed: the guided presentation
+        gains or loses the room's step, and a page shown as a step stays in step. The room
+        never enters the address.
+
+        Taken up again after a reload, the address's step N was a step of the presentation
+        with the room, so step N of the new steps is opened (a presenter who reloads on the
+        room's step gets it back). Otherwise the view stays and its step number follows it
+        (the lessons, step 5, become step 6 when a room opens; the room's own view, once the
+        room closes, is no longer a step).
+        """
+        before = self.presenter.steps
         self.presenter.set_room(is_open)
         page = self.page
         if page is None:
             return
-        if page.state.presenting and page.state.get("step"):
+        raw = page.state.get("step") if page.state.presenting else None
+        number = int(raw) if raw and raw.isdigit() else 0
+        if number and resumed:
             self.calmly(lambda: self.open(page.name, to_query(page.state), history="replace"),
                         page)
+        elif 1 <= number <= len(before) and before != self.presenter.steps:
+            steps = self.presenter.steps
+            now = steps.index(before[number - 1]) + 1 if before[number - 1] in steps else None
+            page.state = dataclasses.replace(
+                page.state.with_values(step=str(now) if now else None), notes=page.state.notes)
+            self.sync()
         else:
             self.presenter.sync(page, to_query(page.state))
 

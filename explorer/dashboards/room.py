@@ -174,12 +174,13 @@ class RoomPanel:
 
     Args:
         ds: the loaded data (the questions come from its framework).
-        on_room: called with True when a room opens or is taken up again, False when it
-            closes (the guided presentation gains or loses the room's step).
+        on_room: called as ``on_room(is_open, resumed)`` when a room opens (True, False),
+            is taken up again after a reload or a restart (True, True) or closes (False,
+            False): the guided presentation gains or loses the room's step.
         store: the room store; default ``RoomStore()`` (made at the first use).
     """
 
-    def __init__(self, ds: Dataset, on_room: Callable[[bool], None],
+    def __init__(self, ds: Dataset, on_room: Callable[[bool, bool], None],
                  store: RoomStore | None = None) -> None:
         self.ds = ds
         self._on_room = on_room
@@ -323,7 +324,7 @@ class RoomPanel:
         self.controls.message = ""
         if started:
             self.controls.keep(key)
-        self._on_room(True)
+        self._on_room(True, not started)
         self.refresh()
         self._watch()
 
@@ -338,7 +339,7 @@ class RoomPanel:
         self.controls.notice = ""
         self.controls.forget()
         self._hide_results()
-        self._on_room(False)
+        self._on_room(False, False)
 
     # -- the presenter's buttons ---------------------------------------------------------
     def act(self, action: str, question: int | None = None) -> None:
