@@ -27,8 +27,8 @@ downloads) runs in a one-thread executor and its result is drawn back on the ker
 loop: a store that is slow or unreachable shows a notice ("waiting for the room's store")
 while the page, its navigation and its steps keep working. The tally is read twice a second
 (``POLL_S``) and only what changed is redrawn, so an answer shows within about half a second
-plus the read. Where no event loop runs (a script, a test) the calls run in turn
-instead.
+plus the read. Called from outside an event loop's task (a script, a test) the calls run
+in turn instead.
 
 Everything computed here comes from pure functions (``rooms.profile``, ``rooms.report``,
 ``figures``); this module only wires widgets to the store.
@@ -41,16 +41,13 @@ import contextlib
 import functools
 import logging
 import os
-import re
 import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
-import anywidget
 import ipywidgets as w
-import traitlets
 
 from .. import html
 from ..errors import ExportError, RoomError, RoomNotFound, StoreUnavailable
@@ -60,7 +57,7 @@ from ..rooms.profile import (
     ROOM_RULE,
     earlier_label,
     earlier_tally,
-    export_frame,
+    export_csv,
     level_grid,
     matrix_with_room,
     question_counts,
@@ -68,7 +65,7 @@ from ..rooms.profile import (
 )
 from ..rooms.questions import deck
 from .presentation import qr_data_uri
-from .widgets import Chart, FileDownload, _esm
+from .widgets import Chart, FileDownload, RoomControls
 
 if TYPE_CHECKING:
     from ..rooms.store import Room, RoomStore, Tally
@@ -82,9 +79,6 @@ POLL_S = 0.5
 SLOW_S = 3.0
 ROOM_URL_ENV = "EXPLORER_ROOM_URL"
 ROOM_LABEL = "This room"
-PRESENTER_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-ACTIONS = frozenset({"reveal", "hide", "lock", "unlock", "next", "previous", "clear",
-                     "close"})
 WAITING = ("Waiting for the room's store: it has not answered for a few seconds. This page "
            "still works; the room's counts catch up when the store answers.")
 UNREACHABLE = ("The room's store cannot be reached just now, so the counts shown may be out "
@@ -112,61 +106,6 @@ def join_address(page_href: str, code: str) -> str:
         root = urljoin(page_href, base if base.endswith("/") else base + "/")
         return urljoin(root, f"room/{code}")
     return urljoin(page_href, f"../../room/{code}")
-
-
-class RoomControls(anywidget.AnyWidget):
-    """The panel's buttons and large type.
-
-    Python sets ``status`` (a dict: ``open``, and for an open room ``code``, ``join``,
-    ``qr``, ``number``, ``total``, ``title``, ``prompt``, ``joined``, ``answered``,
-    ``answers`` (``[{number, title, answered}]``, one per question), ``revealed``,
-    ``locked`` and ``comparing``), ``message`` and ``notice`` (the store is slow or cannot
-    be reached). The browser sends ``{type: "hello", href, key}`` once drawn (the page's
-    address, and the presenter key its storage holds for this server, or ""), ``{type:
-    "start", href}``, ``{type: "act", action, question}``, ``{type: "compare", name}`` with
-    the file as a buffer, and ``{type: "uncompare"}``. Python sends ``{type: "keep", key}``
-    (keep this key) and ``{type: "forget"}`` as custom messages: the key is never a trait.
-    """
-
-    _esm = _esm("dom.js", "room.js")
-    status = traitlets.Dict().tag(sync=True)
-    message = traitlets.Unicode("").tag(sync=True)
-    notice = traitlets.Unicode("").tag(sync=True)
-
-    def __init__(self, on_start: Callable[[str], None],
-                 on_act: Callable[[str, int | None], None],
-                 on_hello: Callable[[str, str], None],
-                 on_compare: Callable[[bytes | None], None], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._on_start, self._on_act, self._on_hello = on_start, on_act, on_hello
-        self._on_compare = on_compare
-        self.on_msg(self._handle)
-
-    def _handle(self, _widget: object, content: dict[str, Any], buffers: list[Any]) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "start":
-            self._on_start(str(content.get("href", "")))
-        elif kind == "hello":
-            key = content.get("key")
-            self._on_hello(str(content.get("href", "")),
-                           key if isinstance(key, str) and PRESENTER_KEY.fullmatch(key) else "")
-        elif kind == "act" and content.get("action") in ACTIONS:
-            question = content.get("question")
-            self._on_act(str(content["action"]),
-                         question if isinstance(question, int)
-                         and not isinstance(question, bool) else None)
-        elif kind == "compare":
-            self._on_compare(bytes(buffers[0]) if buffers else b"")
-        elif kind == "uncompare":
-            self._on_compare(None)
-
-    def keep(self, key: str) -> None:
-        """Give the presenter's browser the room's key to keep (never a synced trait)."""
-        self.send({"type": "keep", "key": key})
-
-    def forget(self) -> None:
-        """Tell the presenter's browser to drop the key it keeps."""
-        self.send({"type": "forget"})
 
 
 class RoomPanel:
@@ -222,10 +161,13 @@ class RoomPanel:
 
     # -- running store calls off the kernel's thread ----------------------------------------
     def _in_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The kernel's loop, when called from one of its tasks (a kernel's message handler
+        is one); None elsewhere (a script, a test), where calls run in turn."""
         try:
-            return asyncio.get_running_loop()
+            loop = asyncio.get_running_loop()
         except RuntimeError:
-            return None  # a script or a test: calls run in turn
+            return None
+        return loop if asyncio.current_task(loop) is not None else None
 
     async def _off_thread(self, work: Callable[[], T]) -> T:
         """``work()`` in the panel's one store thread; a notice while it takes long."""
@@ -233,13 +175,13 @@ class RoomPanel:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="room-store")
         future = asyncio.get_running_loop().run_in_executor(self._pool, work)
         try:
-            result = await asyncio.wait_for(asyncio.shield(future), SLOW_S)
+            return await asyncio.wait_for(asyncio.shield(future), SLOW_S)
         except TimeoutError:
             self.controls.notice = WAITING
-            result = await future
-        if self.controls.notice:
-            self.controls.notice = ""
-        return result
+            return await future
+        finally:  # answered or failed, the store is no longer being waited for
+            if self.controls.notice == WAITING:
+                self.controls.notice = ""
 
     def _submit(self, work: Callable[[], T], done: Callable[[T], None],
                 failed: Callable[[Exception], None] | None = None) -> None:
@@ -274,8 +216,7 @@ class RoomPanel:
             self._forget()
             self.controls.message = GONE
         elif isinstance(error, StoreUnavailable):
-            self.controls.message = NOT_DONE if type(error) is StoreUnavailable \
-                else str(error)
+            self.controls.message = NOT_DONE if type(error) is StoreUnavailable else str(error)
         elif isinstance(error, RoomError):
             self.controls.message = str(error)
         else:
@@ -421,8 +362,7 @@ class RoomPanel:
                 self._forget()
                 self.controls.message = GONE
         elif isinstance(error, StoreUnavailable):
-            self.controls.notice = UNREACHABLE if type(error) is StoreUnavailable \
-                else str(error)
+            self.controls.notice = UNREACHABLE if type(error) is StoreUnavailable else str(error)
         else:
             self._failed(error)
 
@@ -537,13 +477,7 @@ class RoomPanel:
         """The room's answers as CSV (``rooms.profile.export_frame``)."""
         code, store = self.code or "", self.store
         self.export.filename = f"room-{code}.csv"
-
-        def build() -> bytes:
-            room = store.room(code)
-            return html.csv_text(export_frame(code, room.deck, store.answers(code))
-                                 ).encode("utf-8")
-
-        return self._file(build)
+        return self._file(lambda: export_csv(store, code).encode("utf-8"))
 
     def _report(self) -> bytes | Awaitable[bytes | None] | None:
         """The room report (``rooms.report.room_report_html``)."""

@@ -12,7 +12,9 @@ Each does one job in the browser that stock ipywidgets do badly or slowly:
 - ``FacetFilters``: checkbox filters with counts and removable chips;
 - ``FileDownload``: a button that fetches a file built on request (briefings, CSVs) as one
   binary message and saves it;
-- ``LessonsForm``: the lessons exercise as a real HTML form.
+- ``LessonsForm``: the lessons exercise as a real HTML form;
+- ``RoomControls``: the presenter's live-room panel, its buttons and large type
+  (``dashboards.room`` wires it to the room store).
 
 The JavaScript is read from ``js/`` once per process and sent with each widget; nothing is
 fetched from outside the server. ``js/plotly_loader.js`` (plotly.js from Voila's own plotly
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -37,7 +40,7 @@ import traitlets
 from ..state import MAX_TEXT_LENGTH
 
 __all__ = ["Chart", "EvidenceGrid", "FacetFilters", "FileDownload", "LessonsForm", "Navigation",
-           "shared"]
+           "RoomControls", "shared"]
 
 JS = Path(__file__).resolve().parent / "js"
 
@@ -269,3 +272,65 @@ class LessonsForm(_Plain):
     questions = traitlets.Dict().tag(sync=True)
     value = traitlets.Dict().tag(sync=True)
     max_text = traitlets.Int(MAX_TEXT_LENGTH).tag(sync=True)
+
+
+#: A presenter key as the browser may offer it back (``explorer.rooms``: 24 random bytes,
+#: URL-safe); anything else is not one.
+PRESENTER_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+ROOM_ACTIONS = frozenset({"reveal", "hide", "lock", "unlock", "next", "previous", "clear",
+                          "close"})
+
+
+class RoomControls(anywidget.AnyWidget):
+    """The panel's buttons and large type.
+
+    Python sets ``status`` (a dict: ``open``, and for an open room ``code``, ``join``,
+    ``qr``, ``number``, ``total``, ``title``, ``prompt``, ``joined``, ``answered``,
+    ``answers`` (``[{number, title, answered}]``, one per question), ``revealed``,
+    ``locked`` and ``comparing``), ``message`` and ``notice`` (the store is slow or cannot
+    be reached). The browser sends ``{type: "hello", href, key}`` once drawn (the page's
+    address, and the presenter key its storage holds for this server, or ""), ``{type:
+    "start", href}``, ``{type: "act", action, question}``, ``{type: "compare", name}`` with
+    the file as a buffer, and ``{type: "uncompare"}``. Python sends ``{type: "keep", key}``
+    (keep this key) and ``{type: "forget"}`` as custom messages: the key is never a trait.
+    """
+
+    _esm = _esm("dom.js", "room.js")
+    status = traitlets.Dict().tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, on_start: Callable[[str], None],
+                 on_act: Callable[[str, int | None], None],
+                 on_hello: Callable[[str, str], None],
+                 on_compare: Callable[[bytes | None], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_start, self._on_act, self._on_hello = on_start, on_act, on_hello
+        self._on_compare = on_compare
+        self.on_msg(self._handle)
+
+    def _handle(self, _widget: object, content: dict[str, Any], buffers: list[Any]) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "start":
+            self._on_start(str(content.get("href", "")))
+        elif kind == "hello":
+            key = content.get("key")
+            self._on_hello(str(content.get("href", "")),
+                           key if isinstance(key, str) and PRESENTER_KEY.fullmatch(key) else "")
+        elif kind == "act" and content.get("action") in ROOM_ACTIONS:
+            question = content.get("question")
+            self._on_act(str(content["action"]),
+                         question if isinstance(question, int)
+                         and not isinstance(question, bool) else None)
+        elif kind == "compare":
+            self._on_compare(bytes(buffers[0]) if buffers else b"")
+        elif kind == "uncompare":
+            self._on_compare(None)
+
+    def keep(self, key: str) -> None:
+        """Give the presenter's browser the room's key to keep (never a synced trait)."""
+        self.send({"type": "keep", "key": key})
+
+    def forget(self) -> None:
+        """Tell the presenter's browser to drop the key it keeps."""
+        self.send({"type": "forget"})

@@ -5,8 +5,10 @@ Below the dashboards and above ``load`` in the one-way flow:
 - ``questions``: the room's questions, built from the data's framework, and the check of a
   submitted answer (pure);
 - ``schema`` and ``store``: the one module that reads and writes rooms (SQLite by default,
-  PostgreSQL when ``$EXPLORER_ROOM_DB`` is set), with ordered, frozen migrations; the server
-  decides the store once for every kernel it starts (``store.settle_environment``);
+  PostgreSQL when ``$EXPLORER_ROOM_DB`` is set), with ordered, frozen migrations;
+  ``engine``: where the store is and how it connects (the server decides it once for every
+  kernel it starts: ``engine.settle_environment``); ``tally``: a room, its answers counted
+  and its codes as plain values;
 - ``profile``: pure functions from a room's tally to what the presenter sees (the room as a
   column of the evidence matrix, a tie drawn as a tie, the nearest projects, the CSV export
   and an earlier room read back from it);

@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from ..errors import ExplorerError, RoomError
-from ..html import csv_text
 from ..load import load
-from .profile import export_frame
+from .profile import export_csv
 from .questions import deck
 from .report import report_filename, room_report_html
 from .store import RoomStore, normalise_code
@@ -32,12 +31,6 @@ def join_address(base: str, code: str) -> str:
 
 def _say(text: str) -> None:
     print(f"explorer room: {text}", file=sys.stderr)
-
-
-def export_csv(store: RoomStore, code: str) -> str:
-    """A room's answers as formula-safe CSV text."""
-    room = store.room(code)
-    return csv_text(export_frame(code, room.deck, store.answers(code)))
 
 
 def _write(target: str, text: str, what: str) -> bool:

@@ -1,4 +1,9 @@
-"""How the room store connects: SQLite tuned for many writers, or PostgreSQL.
+"""Where the room store is and how it connects: SQLite tuned for many writers, or PostgreSQL.
+
+Where: ``$EXPLORER_ROOM_DB`` when set, else the SQLite file ``rooms.sqlite`` in the state
+folder (``$EXPLORER_STATE``, default ``.explorer-state/``). A server fixes both as absolute
+addresses in its own environment before it starts anything (``settle_environment``), so
+every kernel it starts, whatever folder the kernel works in, names the same store.
 
 SQLite (the default) runs in WAL mode, so readers never wait for the writer, with a busy
 timeout, and every write transaction begins with ``BEGIN IMMEDIATE``: a writer takes the
@@ -13,15 +18,56 @@ unreachable server after a few seconds.
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["BUSY_TIMEOUT_S", "make_engine"]
+__all__ = ["BUSY_TIMEOUT_S", "DB_ENV", "STATE_ENV", "database_url", "make_engine",
+           "settle_environment", "state_dir"]
 
 BUSY_TIMEOUT_S = 15.0
+STATE_ENV = "EXPLORER_STATE"
+DB_ENV = "EXPLORER_ROOM_DB"
+STATE_DEFAULT = ".explorer-state"
+
+
+def state_dir() -> Path:
+    """The folder for the explorer's state: ``$EXPLORER_STATE``, else ``.explorer-state/``
+    in the current directory (a server fixes it at start-up: ``settle_environment``)."""
+    return Path(os.environ.get(STATE_ENV) or STATE_DEFAULT).resolve()
+
+
+def database_url() -> str:
+    """The store's address: ``$EXPLORER_ROOM_DB``, else SQLite in ``state_dir()``."""
+    configured = os.environ.get(DB_ENV, "").strip()
+    if configured:
+        return configured
+    return f"sqlite:///{state_dir() / 'rooms.sqlite'}"
+
+
+def settle_environment(environ: MutableMapping[str, str] | None = None) -> str:
+    """Decide the store once, for a server and every process it starts: make the state
+    folder (and a SQLite ``$EXPLORER_ROOM_DB``) absolute, from the current directory, in
+    ``environ`` (default ``os.environ``).
+
+    Returns:
+        The store's address, its password hidden (for the server's log).
+    """
+    env = os.environ if environ is None else environ
+    env[STATE_ENV] = str(Path(env.get(STATE_ENV) or STATE_DEFAULT).resolve())
+    configured = env.get(DB_ENV, "").strip()
+    if configured:
+        url = make_url(configured)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+                and not Path(url.database).is_absolute():
+            env[DB_ENV] = url.set(database=str(Path(url.database).resolve())) \
+                .render_as_string(hide_password=False)
+        return make_url(env[DB_ENV]).render_as_string(hide_password=True)
+    return f"sqlite:///{Path(env[STATE_ENV]) / 'rooms.sqlite'}"
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -35,13 +35,14 @@ import pandas as pd
 
 from ..errors import ExportError
 from ..figures import ROOM_TIE
+from ..html import csv_text
 from ..lessons import nearest_projects
 from ..load import Dataset
 from ..query import ACTIVATED, NO_ROWS, matrix
 from .questions import CHOSEN, LEVELS, Deck, Question
 
 if TYPE_CHECKING:
-    from .store import Tally
+    from .store import RoomStore, Tally
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -54,6 +55,7 @@ __all__ = [
     "TallyRow",
     "earlier_label",
     "earlier_tally",
+    "export_csv",
     "export_frame",
     "level_grid",
     "matrix_with_room",
@@ -249,6 +251,12 @@ def _label(question: Question, item: str, value: str) -> tuple[str, str]:
     return (choice.label if choice else item), "Ticked"
 
 
+def export_csv(store: RoomStore, code: str) -> str:
+    """A room's answers (``export_frame``) as formula-safe CSV text."""
+    room = store.room(code)
+    return csv_text(export_frame(code, room.deck, store.answers(code)))
+
+
 def export_frame(code: str, deck: Deck,
                  rows: list[tuple[int, str, str, str, float]]) -> pd.DataFrame:
     """``RoomStore.answers`` as a table with labels and ids: one row per answer item, and
@@ -288,7 +296,7 @@ def earlier_tally(deck: Deck, content: bytes | str) -> Tally:
         ExportError: the file is not a room's export, is from another room's questions, or
             is too large; the message says which, in plain words.
     """
-    from .store import Room, Tally, normalise_code
+    from .tally import Room, Tally, normalise_code
 
     if len(content) > MAX_EXPORT_BYTES:
         raise _refuse(f"That file is too large to be a room's answers (over "

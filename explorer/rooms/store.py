@@ -12,12 +12,8 @@ handler, the command line and the benchmarks. It is SQLAlchemy Core over
   lock the room row (``FOR UPDATE``/``FOR SHARE``) so a lock, the cap and answers cannot
   interleave.
 
-**One store per server.** A page's kernel works in the notebooks' folder, not the folder the
-server was started from, so a relative state folder would name two different files.
-``settle_environment`` (called by ``explorer.server`` before it starts anything) therefore
-writes the store's absolute address into the server's own environment, which every kernel
-it starts inherits (Voila starts each kernel with the server's environment, and a kernel
-forked from ``explorer.preload`` takes the environment its launch was given).
+**One store per server**: where it is, the server decides once for every kernel it starts
+(``engine.settle_environment``).
 
 Every change is one transaction: a participant's answer replaces their earlier answer to
 that question whole, or not at all, as an upsert, so a double tap, a retry or two tabs give
@@ -28,24 +24,16 @@ name, no address, no browser details; they are written with their first answer (
 the page writes nothing). Rooms expire (``DEFAULT_TTL_S``, 24 hours) and are deleted with
 their answers; ``close`` deletes at once. Of an ended room only its code, when and why are
 kept for ``ENDED_KEPT_S`` (a week), so a late participant reads "closed" or "expired", not
-"wrong code".
-
-Codes are ``CODE_LENGTH`` characters drawn with ``secrets`` from ``CODE_ALPHABET``, which
-leaves out characters that are easily confused (0/O, 1/I/L, U/V): 30 symbols, 7 characters,
-34 bits.
+"wrong code". Codes and the values the store returns are in ``rooms.tally``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
@@ -62,16 +50,27 @@ from ..errors import (
     RoomNotFound,
     StoreUnavailable,
 )
-from .engine import make_engine
+from .engine import DB_ENV, STATE_ENV, database_url, make_engine, settle_environment, state_dir
 from .questions import Deck
 from .schema import answer_items, ended_rooms, migrate, participants, responses, rooms
+from .tally import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    Room,
+    Tally,
+    Visit,
+    normalise_code,
+    participant_key,
+)
 
 __all__ = [
     "CODE_ALPHABET",
     "CODE_LENGTH",
+    "DB_ENV",
     "DEFAULT_MAX_PARTICIPANTS",
     "DEFAULT_TTL_S",
     "ENDED_KEPT_S",
+    "STATE_ENV",
     "Room",
     "RoomStore",
     "Tally",
@@ -83,16 +82,10 @@ __all__ = [
     "state_dir",
 ]
 
-# Digits and capitals without 0, 1, I, L, O and U.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 7
 DEFAULT_TTL_S = 24 * 3600
 DEFAULT_MAX_PARTICIPANTS = 200
 ENDED_KEPT_S = 7 * 24 * 3600
 PURGE_EVERY_S = 300.0
-STATE_ENV = "EXPLORER_STATE"
-DB_ENV = "EXPLORER_ROOM_DB"
-STATE_DEFAULT = ".explorer-state"
 
 UNREACHABLE = ("The room's answers cannot be reached just now, so nothing was saved. "
                "Please try again in a moment.")
@@ -106,112 +99,6 @@ NOT_ON_SHOW = ("The facilitator has moved to another question, so this answer wa
 LOCKED = ("Answers are closed for now: the facilitator has locked the room. Your earlier "
           "answers are kept.")
 ENDED = {"closed": CLOSED, "expired": EXPIRED}
-
-
-def state_dir() -> Path:
-    """The folder for the explorer's state: ``$EXPLORER_STATE``, else ``.explorer-state/``
-    in the current directory (a server fixes it at start-up: ``settle_environment``)."""
-    return Path(os.environ.get(STATE_ENV) or STATE_DEFAULT).resolve()
-
-
-def database_url() -> str:
-    """The store's address: ``$EXPLORER_ROOM_DB``, else SQLite in ``state_dir()``."""
-    configured = os.environ.get(DB_ENV, "").strip()
-    if configured:
-        return configured
-    return f"sqlite:///{state_dir() / 'rooms.sqlite'}"
-
-
-def settle_environment(environ: MutableMapping[str, str] | None = None) -> str:
-    """Decide the store once, for a server and every process it starts: make the state
-    folder (and a SQLite ``$EXPLORER_ROOM_DB``) absolute, from the current directory, in
-    ``environ`` (default ``os.environ``).
-
-    Returns:
-        The store's address, its password hidden (for the server's log).
-    """
-    env = os.environ if environ is None else environ
-    env[STATE_ENV] = str(Path(env.get(STATE_ENV) or STATE_DEFAULT).resolve())
-    configured = env.get(DB_ENV, "").strip()
-    if configured:
-        url = make_url(configured)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
-                and not Path(url.database).is_absolute():
-            env[DB_ENV] = url.set(database=str(Path(url.database).resolve())) \
-                .render_as_string(hide_password=False)
-        return make_url(env[DB_ENV]).render_as_string(hide_password=True)
-    return f"sqlite:///{Path(env[STATE_ENV]) / 'rooms.sqlite'}"
-
-
-def normalise_code(raw: object) -> str | None:
-    """A typed or linked room code in canonical form (upper case, no spaces or hyphens);
-    None when it cannot be a code."""
-    if not isinstance(raw, str) or len(raw) > 4 * CODE_LENGTH:
-        return None
-    code = "".join(raw.split()).replace("-", "").upper()
-    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        return None
-    return code
-
-
-def participant_key(token: str) -> str:
-    """What the store keeps of a participant: a hash of their cookie's random token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Room:
-    """A room as stored: its code, questions and state."""
-
-    code: str
-    deck: Deck
-    created_at: float
-    expires_at: float
-    question: int
-    revealed: bool
-    locked: bool
-    max_participants: int
-
-    @property
-    def current(self) -> str:
-        """The id of the question on show."""
-        return self.deck[min(self.question, len(self.deck) - 1)].id
-
-
-@dataclass(frozen=True)
-class Tally:
-    """A room's answers, counted: what the presenter's view shows.
-
-    Attributes:
-        room: the room and its state.
-        joined: participants: people who have sent at least one answer (opening the join
-            page counts nobody).
-        respondents: ``question_id → participants who answered it``.
-        counts: ``(question_id, item, value) → participants``.
-        empty: ``question_id → participants whose answer holds no item`` ("none of these":
-            a question of ticks answered with no tick).
-    """
-
-    room: Room
-    joined: int
-    respondents: Mapping[str, int] = field(default_factory=dict)
-    counts: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
-    empty: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Visit:
-    """What the join page needs to show a participant the room (read, never written).
-
-    Attributes:
-        room: the room.
-        mine: their stored answer to the question on show (None: not answered).
-        full: the room has its most participants and they are not one of them.
-    """
-
-    room: Room
-    mine: dict[str, str] | None
-    full: bool
 
 
 def _room(row: Any) -> Room:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import socket
 from collections import Counter
 
 import pytest
@@ -255,6 +256,34 @@ def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila,
         assert_only_local(requests)
         context.close()
     web.assert_only_local()
+
+
+def test_a_store_that_does_not_answer_never_freezes_the_presenters_page(web, voila_factory):
+    """The room store is a server that takes connections and never replies: after Start a
+    room the panel says it is waiting for the store while the page keeps working (the step
+    bar moves in the same kernel), then says nothing changed; no room, no traceback."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections are taken into the backlog and never answered
+    try:
+        server = voila_factory(None, environment={
+            "EXPLORER_ROOM_DB": "postgresql+psycopg://nobody@127.0.0.1:"
+                                f"{silent.getsockname()[1]}/rooms"})
+        presenter = web.open("matrix", "present=1", server=server)
+        press(presenter, "Start a room")
+        expect(presenter.locator(".ctg-room-notice")).to_contain_text(
+            "Waiting for the room's store", timeout=ROOM_MS)
+        caption = presenter.locator(".ctg-step-caption")
+        presenter.get_by_role("button", name="Next step →").click()  # the kernel is free
+        expect(caption).to_contain_text("Step 1 of")
+        expect(presenter.locator(".ctg-room-message")).to_have_text(
+            "That did not reach the room's store, so nothing changed. Try again in a moment.",
+            timeout=ROOM_MS)
+        expect(presenter.locator(".ctg-room-notice")).to_be_empty()
+        expect(presenter.get_by_role("button", name="Start a room")).to_be_enabled()
+        assert "Traceback" not in presenter.locator(".ctg-root").inner_text()
+    finally:
+        silent.close()
 
 
 @pytest.mark.parametrize("store_url", ["sqlite", "postgresql"], indirect=True)
