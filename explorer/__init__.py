@@ -19,7 +19,8 @@ The data flows one way, and nothing upstream imports anything downstream:
 
 After ``query``, two pure modules say how far to trust the ratings: ``explorer.appraisal``
 (each rating's confidence level by the codebook's rule, and the kind of every matrix cell)
-and ``explorer.agreement`` (Krippendorff's alpha across the independent codings).
+and ``explorer.agreement`` (Krippendorff's alpha across the repeated codings: their
+consistency, not independent raters' reliability).
 
 Beside the flow: ``explorer.errors`` (what is raised), ``explorer.pages`` (the one registry
 of pages), ``explorer.state`` (a page's address ⇄ its view), ``explorer.html`` (escaped

@@ -155,11 +155,20 @@ def facet_parameters(ds: Dataset) -> dict[str, Parameter]:
             for spec in query.facets(ds)}
 
 
-#: Parameters every page understands: presentation mode, its guided step, and the key of the
-#: live room the presenter opened (so a reload or a restart finds the room again).
+def _data_versions(ds: Dataset) -> dict[str, str]:
+    """The data's releases (``rating_history``) and its current version."""
+    from .query.history import known_versions
+
+    return {version: version for version in known_versions(ds)}
+
+
+#: Parameters every page understands: presentation mode, its guided step, the key of the
+#: live room the presenter opened (so a reload or a restart finds the room again), and the
+#: data version a reader last saw (the page then opens with what has changed since).
 COMMON: Mapping[str, Parameter] = {
     "present": Ids("presentation setting", options=lambda ds: {"1": "on"}),
     "step": Ids("presentation step",
                 options=lambda ds: {str(n): str(n) for n in range(1, MAX_STEP + 1)}),
     "room": Key("room key"),
+    "version": Ids("data version", options=_data_versions),
 }
