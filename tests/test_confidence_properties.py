@@ -130,9 +130,24 @@ def _dataset(mini: Dataset, p: Package) -> Dataset:
 
 
 def _level(mini: Dataset, p: Package) -> int:
+    return _appraise(mini, p)[0]
+
+
+CONCERNS = {concern: i for i, concern in enumerate(("no", "minor", "moderate", "serious"))}
+
+
+def _appraise(mini: Dataset, p: Package) -> tuple[int, dict[str, int]]:
+    """The package's level (0 high … 3 very low) and each component's concern (0 none …
+    3 serious), so a property can say that no part of the appraisal improves either."""
     found = confidence.appraise(_dataset(mini, p), "e")
     assert found is not None
-    return ORDER[found.level]
+    return ORDER[found.level], {c.component: CONCERNS[str(c.concern)]
+                                for c in found.components}
+
+
+def _no_better(after: tuple[int, dict[str, int]], before: tuple[int, dict[str, int]]) -> bool:
+    """``after`` raises neither the level nor any component (lower numbers are better)."""
+    return after[0] >= before[0] and all(after[1][c] >= before[1][c] for c in before[1])
 
 
 def _origin(p: Package, source_id: str) -> str:
@@ -144,11 +159,12 @@ def _origin(p: Package, source_id: str) -> str:
 def test_citing_another_copy_of_a_cited_origin_never_raises_the_level(mini, p, kind, who,
                                                                       data):
     """A new source repeating the words of an origin the rating cites, whatever kind and
-    independence it is coded with, cited by the rating: the level does not rise."""
+    independence it is coded with, cited by the rating: neither the level nor any
+    component's concern improves."""
     origin = _origin(p, data.draw(st.sampled_from(p.cited)))
     copied = replace(p, sources=(*p.sources, ("copy", kind, who, origin)),
                      cited=(*p.cited, "copy"))
-    assert _level(mini, copied) >= _level(mini, p)
+    assert _no_better(_appraise(mini, copied), _appraise(mini, p))
 
 
 @PROPERTY
@@ -178,7 +194,8 @@ def test_lowering_a_rating_never_lowers_its_confidence(mini, p):
 @given(p=packages(), pieces=st.integers(2, 4), data=st.data())
 def test_splitting_an_outcome_record_never_changes_the_level(mini, p, pieces, data):
     """One outcome the rating rests on, split into several records with the same direction
-    and sources (and named wherever the original was): the level is unchanged."""
+    and sources (and named wherever the original was): the level, and every component's
+    concern, is unchanged."""
     if not p.rests_on:
         return
     target = data.draw(st.sampled_from(p.rests_on))
@@ -194,7 +211,7 @@ def test_splitting_an_outcome_record_never_changes_the_level(mini, p, pieces, da
         p, outcomes=outcomes, rests_on=split(p.rests_on),
         disagreements=tuple((d, t, k, split(o)) for d, t, k, o in p.disagreements),
         later=tuple((s, b, split(o)) for s, b, o in p.later))
-    assert _level(mini, split_package) == _level(mini, p)
+    assert _appraise(mini, split_package) == _appraise(mini, p)
 
 
 @PROPERTY
