@@ -357,8 +357,9 @@ def _check_origins(tables: dict[str, RawTable], problems: list[Problem]) -> None
             continue  # empty, or already reported as a foreign key
         if origin == row["source_id"]:
             problems.append(Problem(sources.spec.path, line, "origin_id", Rule.ORIGIN, origin,
-                                    "a source is its own origin when origin_id is empty; "
-                                    "leave it empty"))
+                                    f"{_shown(origin)} is this source itself: a source is "
+                                    "its own origin when origin_id is empty, so leave it "
+                                    "empty"))
         elif origin_of[origin] is not None:
             problems.append(Problem(
                 sources.spec.path, line, "origin_id", Rule.ORIGIN, origin,

@@ -120,7 +120,10 @@ def _expected(ds: Dataset) -> list[tuple[dict[str, Any], str]]:
         earlier = before.get(evidence_id)
         generated = _generated(ds, previous, earlier, now)
         changed = earlier is not None and bool(_what_changed(ds, earlier, now))
-        explanation = recorded.get(evidence_id, generated) if changed else generated
+        # A reason recorded for this release is kept only while it describes the same
+        # change (it begins with the note of what changed); otherwise it is stale.
+        kept = recorded.get(evidence_id, "")
+        explanation = kept if changed and kept.startswith(generated) else generated
         rows.append(({"version": ds.version, "evidence_id": evidence_id,
                       "strength": strength, "confidence": level,
                       "source_ids": citation_text(cited), "basis": "coded",
@@ -131,9 +134,9 @@ def _expected(ds: Dataset) -> list[tuple[dict[str, Any], str]]:
 def current_rows(ds: Dataset) -> pd.DataFrame:
     """The rows the history must hold for the current version: every rating's strength,
     confidence level and sources as the data gives them now. A rating that changed since
-    the release before keeps the explanation already recorded for it (else the generated
-    note of what changed, to which the curators add why); any other gets the generated note
-    that it is new or unchanged."""
+    the release before keeps the explanation already recorded for it, as long as that still
+    begins with the note of what changed (else it gets the note alone, to which the curators
+    add why); any other gets the generated note that it is new or unchanged."""
     return pd.DataFrame([row for row, _ in _expected(ds)], columns=COLUMNS)
 
 
