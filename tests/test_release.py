@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from itertools import pairwise
 
 import pytest
 
@@ -197,7 +198,7 @@ def test_every_change_the_history_records_is_named_in_its_release_entry(ds):
     history = rating_history(ds)
     for evidence_id, part in history.groupby("evidence_id"):
         rows = list(part.itertuples())
-        for before, after in zip(rows, rows[1:], strict=False):
+        for before, after in pairwise(rows):
             strength = before.strength != after.strength
             level = (isinstance(before.confidence, str)
                      and before.confidence != after.confidence)
