@@ -21,7 +21,7 @@ import pytest
 import explorer
 from explorer import appraisal, query
 from explorer.load import Citation, Dataset
-from explorer.query import confidence
+from explorer.query import components, confidence
 
 from conftest import DATA
 
@@ -135,7 +135,7 @@ def test_each_origin_is_appraised_by_who_wrote_it_and_whether_it_states_a_method
     """The table of codebook section 14.2: a stated method (evaluation report, journal
     study) and independence lower the concern; the funder's or a project's own account
     with no stated method is serious."""
-    assert confidence._limitation(kind, independence) == concern
+    assert components.limitation(kind, independence) == concern
 
 
 def test_an_independent_evaluation_article_scores_as_the_evaluation_it_reports(mini_copy):
@@ -481,7 +481,7 @@ def test_concerns_step_the_level_down_half_one_or_two_levels(concerns, level):
     """Start at high; minor ½, moderate 1, serious 2 steps; whole steps count; no caps."""
     parts = [appraisal.ComponentAppraisal(c, appraisal.Concern(k), "r")
              for c, k in zip(appraisal.COMPONENTS, concerns, strict=True)]
-    assert confidence._combine(parts) == level
+    assert components.combine(parts) == level
 
 
 def test_how_the_level_was_reached_names_each_concern_and_the_steps(ds):

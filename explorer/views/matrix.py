@@ -308,6 +308,7 @@ class MatrixView(View):
         (Word, CSV), and every source for a reference manager (RIS, BibTeX)."""
         summary = ("GRADE-CERQual's Summary of Qualitative Findings: every rated cell in one "
                    "line, with its confidence, the reason and the sources behind it")
+        once = columns == "project"  # the static site writes the sources beside one page
         return [
             Download("summary-docx", "Download the Summary of Qualitative Findings and every "
                      "Evidence Profile (Word)",
@@ -324,13 +325,13 @@ class MatrixView(View):
                      lambda: references.sources_ris(ds).encode("utf-8"),
                      help="Every source with its title, authors, publisher, date, address "
                           "and when it was read, for Zotero, EndNote or Mendeley.",
-                     static=True),
+                     static=once),
             Download("sources-bib", "Download every source for a reference manager (BibTeX)",
                      references.references_filename(ds, "bibtex"),
                      references.BIBTEX_MIMETYPE,
                      lambda: references.sources_bibtex(ds).encode("utf-8"),
                      help="The same sources as BibTeX, for LaTeX and most reference "
-                          "managers.", static=True),
+                          "managers.", static=once),
         ]
 
     def _chosen_html(self, ds: Dataset, state: ViewState) -> Markup:
