@@ -69,7 +69,6 @@ from .components import (
     agreement,
     coherence,
     combine,
-    limitation,
     limitations,
     relevance,
     why,
