@@ -300,7 +300,8 @@ class MatrixView(View):
                      profile_files.profiles_filename(ds, "csv", cell, columns), "text/csv",
                      lambda: profile_files.profile_csv(ds, mechanism_id, column_id,
                                                        columns).encode("utf-8"),
-                     help=help_),
+                     help="The same Evidence Profile as a spreadsheet: one row per "
+                          "component of each rating, with the dataset's version."),
         ]
 
     def _cerqual_downloads(self, ds: Dataset, columns: str) -> list[Block]:
