@@ -103,8 +103,8 @@ def _history(ds: Dataset, evidence_id: str) -> list[dict[str, Any]]:
 
 
 def weakest(ds: Dataset, found: confidence.Confidence) -> str:
-    """What lowers a rating's confidence most, in one line (e.g. 'Who says so: only the
-    funder's or the project's own word'); '' when nothing does."""
+    """What lowers a rating's confidence most, in one line (e.g. 'How the sources know: no
+    cited source states a method (…)'); '' when nothing does."""
     order = {name: index for index, name in enumerate(confidence.terms(ds, "concern"))}
     worst = max(found.components, key=lambda c: order.get(str(c.concern), 0))
     if str(worst.concern) == "no":
