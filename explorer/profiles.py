@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import appraisal, query
+from .derived import derived
 from .errors import QueryError
 from .load import Dataset
 from .query import Filters, confidence
@@ -95,15 +96,22 @@ def evidence_profiles(ds: Dataset, columns: str = "project",
         One row per rated cell × record giving the cell its strength × component, with
         ``PROFILE_COLUMNS``: where the cell is (``mechanism``, ``column``) and its
         ``finding``; the cell's kind and level; the record (``evidence_id``, ``project``,
-        ``strength``, ``rating_explanation``, ``level``); the component with its label, concern and
-        ``explanation`` (the rule's reason); ``level_explanation`` (how the record's level
-        was reached); and the record's ``contributing_sources`` (titles) and
+        ``strength``, ``rating_explanation``, ``level``); the component with its label,
+        concern and ``explanation`` (the rule's reason); ``level_explanation`` (how the
+        record's level was reached); and the record's ``contributing_sources`` (titles) and
         ``citations`` (with locators). Cells without a level (silent, empty, not
-        identified) have no profile.
+        identified) have no profile. Computed once per (columns, filters); treat it as
+        read-only.
 
     Raises:
         QueryError: unknown column kind or filter value.
     """
+    return _profiles(ds, columns, filters or Filters())
+
+
+@derived(maxsize=16)
+def _profiles(ds: Dataset, columns: str, filters: Filters) -> pd.DataFrame:
+    """``evidence_profiles``, computed once per (columns, filters)."""
     cells = _rated_cells(ds, columns, filters)
     records = _records(ds)
     found = confidence.appraisals(ds)

@@ -209,12 +209,22 @@ def rating_history(ds: Dataset, evidence_id: str | None = None) -> pd.DataFrame:
     ids = [str(e) for e in ds[RECORDS_TABLE].evidence_id]
     if evidence_id is not None and evidence_id not in ids:
         raise QueryError(f"unknown evidence record {evidence_id!r}")
+    every = _history(ds)
+    if evidence_id is None:
+        return every
+    return every[every.evidence_id == evidence_id].reset_index(drop=True)
+
+
+@derived()
+def _history(ds: Dataset) -> pd.DataFrame:
+    """Every rating's history, computed once per dataset (``rating_history`` reads it)."""
+    ids = [str(e) for e in ds[RECORDS_TABLE].evidence_id]
     table = _table(ds)
     table = pd.concat([table[table.version != ds.version], current_rows(ds)],
                       ignore_index=True)
     dates = release_dates(ds)
     rows = []
-    for rating in ([evidence_id] if evidence_id else ids):
+    for rating in ids:
         by_version = _previous_row(table, rating)
         before: dict[str, object] | None = None
         for version in sorted(by_version, key=_version_key):
