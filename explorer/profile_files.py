@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from docx import Document
@@ -133,9 +134,12 @@ def _document(ds: Dataset, title: str) -> DocxDocument:
     return document
 
 
-def _table(document: DocxDocument, headings: list[str], rows: list[list[object]]) -> None:
+def _table(document: DocxDocument, grid: Any, headings: list[str],
+           rows: list[list[object]]) -> None:
+    """A bordered table; ``grid`` is the document's 'Table Grid' style, looked up once by
+    the caller (python-docx scans every style for a name)."""
     table = document.add_table(rows=1, cols=len(headings))
-    table.style = "Table Grid"
+    table.style = grid
     for cell, heading in zip(table.rows[0].cells, headings, strict=True):
         cell.text = heading
         for run in cell.paragraphs[0].runs:
@@ -146,33 +150,34 @@ def _table(document: DocxDocument, headings: list[str], rows: list[list[object]]
             cell.text = _text(value)
 
 
-def _profile_section(ds: Dataset, document: DocxDocument, part: pd.DataFrame,
-                     heading_level: int) -> None:
-    """One cell's Evidence Profile: finding, then per record its components, level and
-    why, and the sources."""
-    first = part.iloc[0]
+def _profile_section(ds: Dataset, document: DocxDocument, grid: Any,
+                     part: list[dict[str, Any]], heading_level: int) -> None:
+    """One cell's Evidence Profile (its rows, as ``profiles.profile_cells`` groups them):
+    finding, then per record its components, level and why, and the sources."""
+    first = part[0]
     levels = query.confidence.terms(ds, "confidence")
-    document.add_heading(_text(f"Evidence Profile: {first.mechanism} × {first.column}"),
+    document.add_heading(_text(f"Evidence Profile: {first['mechanism']} × {first['column']}"),
                          level=heading_level)
-    document.add_paragraph(_text(first.finding))
-    count = part.evidence_id.nunique()
-    for number, (_, record) in enumerate(part.groupby("evidence_id", sort=False), start=1):
-        head = record.iloc[0]
-        if count > 1:
+    document.add_paragraph(_text(first["finding"]))
+    records: dict[str, list[dict[str, Any]]] = {}
+    for row in part:
+        records.setdefault(str(row["evidence_id"]), []).append(row)
+    for number, record in enumerate(records.values(), start=1):
+        head = record[0]
+        if len(records) > 1:
             document.add_heading(_text(
-                f"Rating {number} of {count} in this cell ({head.project}, "
-                f"{query.strength_label(ds, head.strength).lower()})"),
+                f"Rating {number} of {len(records)} in this cell ({head['project']}, "
+                f"{query.strength_label(ds, head['strength']).lower()})"),
                 level=heading_level + 1)
-            document.add_paragraph(_text(head.rating_explanation))
-        _table(document, ["Component", "Concern", "Explanation"],
-               [[r.component_label, r.concern_label, r.explanation]
-                for r in record.itertuples()])
+            document.add_paragraph(_text(head["rating_explanation"]))
+        _table(document, grid, ["Component", "Concern", "Explanation"],
+               [[r["component_label"], r["concern_label"], r["explanation"]] for r in record])
         paragraph = document.add_paragraph()
         paragraph.add_run("Overall: ").bold = True
-        paragraph.add_run(_text(f"{levels[head.level][0]}. {head.level_explanation}"))
+        paragraph.add_run(_text(f"{levels[head['level']][0]}. {head['level_explanation']}"))
         paragraph = document.add_paragraph()
         paragraph.add_run("Sources contributing: ").bold = True
-        paragraph.add_run(_text(f"{head.contributing_sources} ({head.citations})."))
+        paragraph.add_run(_text(f"{head['contributing_sources']} ({head['citations']})."))
 
 
 def _bytes(document: DocxDocument) -> bytes:
@@ -189,14 +194,15 @@ def summary_docx(ds: Dataset, columns: str = "project") -> bytes:
     kinds = query.column_kinds(ds)
     document = _document(ds, f"Summary of Qualitative Findings: mechanisms by "
                              f"{kinds[columns].lower()}")
+    grid = document.styles["Table Grid"]
     document.add_heading("Summary of Qualitative Findings", level=1)
-    _table(document, ["#", "Summarised finding", "Confidence", "Explanation",
+    _table(document, grid, ["#", "Summarised finding", "Confidence", "Explanation",
                       "Contributing sources"],
-           [[r.finding_number, r.finding, r.level_label, r.level_explanation,
-             r.contributing_sources] for r in summary.itertuples()])
+           [[r["finding_number"], r["finding"], r["level_label"], r["level_explanation"],
+             r["contributing_sources"]] for r in summary.to_dict("records")])
     document.add_heading("Evidence Profiles", level=1)
-    for _, part in every.groupby(["mechanism_id", "column_id"], sort=False):
-        _profile_section(ds, document, part, heading_level=2)
+    for part in profiles.profile_cells(every):
+        _profile_section(ds, document, grid, part, heading_level=2)
     return _bytes(document)
 
 
@@ -207,8 +213,9 @@ def profile_docx(ds: Dataset, mechanism_id: str, column_id: str,
     Raises:
         QueryError: the cell does not exist or has no confidence level.
     """
-    part = profiles.evidence_profile(ds, mechanism_id, column_id, columns)
-    first = part.iloc[0]
-    document = _document(ds, f"Evidence Profile: {first.mechanism} × {first.column}")
-    _profile_section(ds, document, part, heading_level=1)
+    (part,) = profiles.profile_cells(
+        profiles.evidence_profile(ds, mechanism_id, column_id, columns))
+    first = part[0]
+    document = _document(ds, f"Evidence Profile: {first['mechanism']} × {first['column']}")
+    _profile_section(ds, document, document.styles["Table Grid"], part, heading_level=1)
     return _bytes(document)

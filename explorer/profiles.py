@@ -28,7 +28,7 @@ from .load import Dataset
 from .query import Filters, confidence
 
 __all__ = ["PROFILE_COLUMNS", "SUMMARY_COLUMNS", "evidence_profile", "evidence_profiles",
-           "summary_of_findings"]
+           "profile_cells", "summary_of_findings"]
 
 #: The Evidence Profile, long and tidy: one row per (cell, record, component).
 PROFILE_COLUMNS = [
@@ -173,6 +173,15 @@ def evidence_profile(ds: Dataset, mechanism_id: str, column_id: str,
     return profile.reset_index(drop=True)
 
 
+def profile_cells(frame: pd.DataFrame) -> list[list[dict[str, Any]]]:
+    """A profile table's rows as dicts, grouped by cell in the table's order."""
+    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        row = {str(key): value for key, value in record.items()}
+        cells.setdefault((row["mechanism_id"], row["column_id"]), []).append(row)
+    return list(cells.values())
+
+
 def summary_of_findings(ds: Dataset, columns: str = "project",
                         filters: Filters | None = None) -> pd.DataFrame:
     """GRADE-CERQual's Summary of Qualitative Findings table for the matrix.
@@ -185,26 +194,26 @@ def summary_of_findings(ds: Dataset, columns: str = "project",
         records giving it its strength, their ``evidence_ids`` and the cell's kind (rated or
         contested).
     """
-    profiles = evidence_profiles(ds, columns, filters)
     levels = confidence.terms(ds, "confidence")
     records = _records(ds)
     rows = []
-    for number, ((mechanism_id, column_id), part) in enumerate(
-            profiles.groupby(["mechanism_id", "column_id"], sort=False), start=1):
-        first = part.iloc[0]
-        by_record = part.drop_duplicates("evidence_id")
-        giving = by_record[by_record.level == first.cell_level]
+    cells = profile_cells(evidence_profiles(ds, columns, filters))
+    for number, part in enumerate(cells, start=1):
+        first = part[0]
+        by_record = list({row["evidence_id"]: row for row in part}.values())
+        giving = [r for r in by_record if r["level"] == first["cell_level"]]
         explanation = " ".join(
-            (f"{r.project}: " if len(giving) > 1 or columns != "project" else "")
-            + str(r.level_explanation) for r in giving.itertuples())
+            (f"{r['project']}: " if len(giving) > 1 or columns != "project" else "")
+            + str(r["level_explanation"]) for r in giving)
+        ids = [str(r["evidence_id"]) for r in by_record]
         rows.append({
-            "finding_number": number, "mechanism_id": mechanism_id,
-            "mechanism": first.mechanism, "column_id": column_id, "column": first.column,
-            "finding": first.finding, "level": first.cell_level,
-            "level_label": levels[first.cell_level][0], "level_explanation": explanation,
+            "finding_number": number, "mechanism_id": first["mechanism_id"],
+            "mechanism": first["mechanism"], "column_id": first["column_id"],
+            "column": first["column"], "finding": first["finding"],
+            "level": first["cell_level"], "level_label": levels[first["cell_level"]][0],
+            "level_explanation": explanation,
             "contributing_sources": "; ".join(dict.fromkeys(
-                s for e in by_record.evidence_id for s in records[e]["titles"])),
-            "citations": "; ".join(dict.fromkeys(
-                c for e in by_record.evidence_id for c in records[e]["cited"])),
-            "evidence_ids": tuple(by_record.evidence_id), "cell_kind": first.cell_kind})
+                s for e in ids for s in records[e]["titles"])),
+            "citations": "; ".join(dict.fromkeys(c for e in ids for c in records[e]["cited"])),
+            "evidence_ids": tuple(ids), "cell_kind": first["cell_kind"]})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
