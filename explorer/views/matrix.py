@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 from markupsafe import Markup
 
-from .. import appraisal, content, figures, html, profile_files, profiles, query, references, trail
+from .. import appraisal, content, figures, html, profile_files, profiles, query, trail
 from ..derived import derived
 from ..downloads import records_csv
 from ..errors import QueryError
@@ -36,6 +36,7 @@ from .base import (
     View,
     rating_summary,
 )
+from .sources import reference_downloads
 
 __all__ = ["FILTER_HELP", "MAX_READER_ROWS", "VIEW", "MatrixView", "facet_choices",
            "reader_caption"]
@@ -309,7 +310,6 @@ class MatrixView(View):
         (Word, CSV), and every source for a reference manager (RIS, BibTeX)."""
         summary = ("GRADE-CERQual's Summary of Qualitative Findings: every rated cell in one "
                    "line, with its confidence, the reason and the sources behind it")
-        once = columns == "project"  # the static site writes the sources beside one page
         return [
             Download("summary-docx", "Download the Summary of Qualitative Findings and every "
                      "Evidence Profile (Word)",
@@ -321,18 +321,8 @@ class MatrixView(View):
                      profile_files.profiles_filename(ds, "csv", None, columns), "text/csv",
                      lambda: profile_files.summary_csv(ds, columns).encode("utf-8"),
                      help=summary + ".", static=True),
-            Download("sources-ris", "Download every source for a reference manager (RIS)",
-                     references.references_filename(ds, "ris"), references.RIS_MIMETYPE,
-                     lambda: references.sources_ris(ds).encode("utf-8"),
-                     help="Every source with its title, authors, publisher, date, address "
-                          "and when it was read, for Zotero, EndNote or Mendeley.",
-                     static=once),
-            Download("sources-bib", "Download every source for a reference manager (BibTeX)",
-                     references.references_filename(ds, "bibtex"),
-                     references.BIBTEX_MIMETYPE,
-                     lambda: references.sources_bibtex(ds).encode("utf-8"),
-                     help="The same sources as BibTeX, for LaTeX and most reference "
-                          "managers.", static=once),
+            # The static site writes the sources beside its sources page, not here.
+            *reference_downloads(ds, static=False),
         ]
 
     def _chosen_html(self, ds: Dataset, state: ViewState) -> Markup:
