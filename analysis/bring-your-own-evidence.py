@@ -94,8 +94,8 @@ add_row("projects", project_id="example-clinic", programme_id="closing-the-gap",
 # %% [markdown]
 # What the project did, which relationship it targeted, and one mechanism rating. A
 # rating is always `coded`, so it explains itself; in a real package every rating is
-# coded more than once, independently, and `reconciliation` says how they were settled
-# (`data/CODEBOOK.md`, section 9).
+# coded more than once (here, three times by one team), and `reconciliation` says how the
+# codings were settled (`data/CODEBOOK.md`, section 9).
 
 # %%
 add_row("activities", activity_id="ec-act-1", project_id="example-clinic",

@@ -10,14 +10,15 @@
 # # Questions the evaluation raises
 #
 # OPM's evaluation says relationships changed only where projects activated *enabling
-# mechanisms*, and warns that an activity is not a mechanism. This notebook asks four
+# mechanisms*, and warns that an activity is not a mechanism. This notebook asks five
 # questions of the curated evidence that follow from that, and answers each from the data
 # with the sources behind the answer:
 #
 # 1. Which mechanisms were activated together in the same project?
 # 2. Where did the same kind of activity lead to different mechanisms?
 # 3. Where are the sources silent (`not_reported`, `not found`)?
-# 4. How far did the two independent codings of each rating agree?
+# 4. How consistent were the team's repeated codings of each rating?
+# 5. How far can each rated cell be trusted, and why?
 #
 # The numbers are computed when the notebook runs, so they follow the data. Quote the
 # dataset version and date with them.
@@ -153,12 +154,13 @@ not_found[not_found.not_found > 0].sort_values("not_found", ascending=False)
 sources_of("mechanism_evidence", gaps.evidence_id)
 
 # %% [markdown]
-# ## 4. How the independent codings compare
+# ## 4. How the team's repeated codings compare
 #
-# Every rating was coded three times, independently, by the codebook's rules, then reconciled.
-# `query.codings` puts the codings and the reconciled rating side by side;
-# `query.coding_agreement` gives the share all coders agreed on and Cohen's kappa for each
-# pair of coders (agreement beyond chance).
+# Every rating was coded three times by one curation team with one method (codebook section
+# 9), then settled. The figures below are that team's consistency, not the agreement of
+# independent raters. `query.codings` puts the codings and the settled rating side by side;
+# `query.coding_agreement` gives the share all codings agreed on and Cohen's kappa for each
+# pair of codings (agreement beyond chance).
 
 # %%
 agreement = query.coding_agreement(ds)
@@ -169,7 +171,7 @@ pairs_coded = query.codings(ds)
 order = list(query.STRENGTH_ORDER)
 pd.crosstab(pd.Categorical(pairs_coded["first"], order),
             pd.Categorical(pairs_coded["second"], order),
-            rownames=["first coder"], colnames=["second coder"], dropna=False)
+            rownames=["first coding"], colnames=["second coding"], dropna=False)
 
 # %% [markdown]
 # The contested ratings, with how each was reconciled:
@@ -180,13 +182,36 @@ contested = pairs_coded[pairs_coded.contested].merge(
 contested
 
 # %% [markdown]
-# Each coder cited their own sources. For the contested ratings:
+# Each coding cited its own sources. For the contested ratings:
 
 # %%
 codings = ds.mechanism_codings
 disputed = codings[codings.evidence_id.isin(contested.evidence_id)]
 disputed.assign(sources=disputed.source_ids.map(query.citation_text))[
     ["evidence_id", "coder", "strength", "sources"]]
+
+# %% [markdown]
+# ## 5. How far each rated cell can be trusted, and why
+#
+# GRADE-CERQual reports each finding in a *Summary of Qualitative Findings* table and an
+# *Evidence Profile* (codebook section 14.7). `explorer.profiles` gives both as tidy tables,
+# computed by the codebook's rule: one line per rated cell of the matrix, with its level and
+# how the level was reached.
+
+# %%
+from explorer import profiles
+
+summary = profiles.summary_of_findings(ds)
+summary[["finding_number", "mechanism", "column", "level", "level_explanation"]]
+
+# %% [markdown]
+# The Evidence Profile of one cell: each component's concern and its explanation, for every
+# record that gives the cell its rating. (The matrix page offers the same as CSV and Word;
+# so does `python -m explorer profiles --cell professional_beliefs:shared-haemodialysis`.)
+
+# %%
+profile = profiles.evidence_profile(ds, "professional_beliefs", "shared-haemodialysis")
+profile[["evidence_id", "component_label", "concern", "explanation"]]
 
 # %% [markdown]
 # ## Sources used in this notebook

@@ -17,14 +17,19 @@ The data flows one way, and nothing upstream imports anything downstream:
   alternative;
 - ``explorer.dashboards`` builds the pages (``build(name)`` returns an ``App``).
 
-After ``query``, two pure modules say how far to trust the ratings: ``explorer.appraisal``
-(each rating's confidence level by the codebook's rule, and the kind of every matrix cell)
-and ``explorer.agreement`` (Krippendorff's alpha across the independent codings).
+After ``query``, pure modules say how far to trust the ratings: ``explorer.appraisal``
+(each rating's confidence level by the codebook's rule, and the kind of every matrix cell),
+``explorer.profiles`` (GRADE-CERQual's Evidence Profile of every rated cell and the Summary
+of Qualitative Findings, as tidy tables) and ``explorer.agreement`` (Krippendorff's alpha
+across the repeated codings: their consistency, not independent raters' reliability).
+``explorer.query.history`` gives each rating across the data's releases.
 
 Beside the flow: ``explorer.errors`` (what is raised), ``explorer.pages`` (the one registry
 of pages), ``explorer.state`` (a page's address ⇄ its view), ``explorer.html`` (escaped
-templates), ``explorer.export`` (handouts), ``explorer.release`` (the data's versions and
-digest) and ``explorer.cli`` (``python -m explorer validate|export|digest``).
+templates), ``explorer.export`` (handouts), ``explorer.profile_files`` (Evidence Profiles as
+CSV and Word), ``explorer.references`` (sources as RIS and BibTeX), ``explorer.release`` (the
+data's versions and digest) and ``explorer.cli`` (``python -m explorer
+validate|export|digest|history|profiles|references``).
 
 Analysts start here::
 

@@ -1,7 +1,10 @@
-"""How far the independent codings of the ratings agree: Krippendorff's alpha, with an interval.
+"""How consistent the repeated codings of the ratings were: Krippendorff's alpha, with an interval.
 
-descriptor → read → validate → load → query → **agreement**. ``explorer.query`` counts how
-often the coders agreed and gives Cohen's kappa for each pair of coders
+descriptor → read → validate → load → query → **agreement**. The codings are this
+package's own, made by one team with one method (CODEBOOK.md section 9), so these figures
+measure the consistency of that repeated coding, not inter-rater reliability between
+independent raters. ``explorer.query`` counts how often the codings agreed and gives
+Cohen's kappa for each pair of codings
 (``query.coding_agreement``); this module gives one figure across every coder:
 Krippendorff's alpha for ordinal data (strengths ordered not_reported < not_evident <
 partial < evident), computed by the maintained ``krippendorff`` package, with a percentile
@@ -118,8 +121,9 @@ def figures(ds: Dataset) -> str:
     """The agreement figures in words, as every page shows them; empty without codings.
 
     One place writes them, so a page, a handout and the static site cannot differ: e.g.
-    "the 3 coders all gave the same strength to 23 of 25 ratings (92%); Krippendorff's alpha
-    0.93 (95% interval 0.79 to 1.00); Cohen's kappa 0.86 (coder-1 and coder-2), …".
+    "the 3 codings all gave the same strength to 23 of 25 ratings (92%); Krippendorff's
+    alpha 0.93 (95% interval 0.79 to 1.00); Cohen's kappa 0.86 (coder-1 and coder-2), …".
+    Whoever shows them says who made the codings (the package's ``codings_note``).
     """
     agreement = query.coding_agreement(ds)
     found = reliability(ds)
@@ -127,7 +131,7 @@ def figures(ds: Dataset) -> str:
         return ""
     kappas = ", ".join(f"{pair.kappa:.2f} ({pair.first} and {pair.second})"
                        for pair in agreement.pairs)
-    return (f"the {len(agreement.coders)} coders all gave the same strength to "
+    return (f"the {len(agreement.coders)} codings all gave the same strength to "
             f"{agreement.agreed} of {agreement.total} ratings ({agreement.percent:.0f}%); "
             f"Krippendorff's alpha {found.alpha:.2f} (95% interval {found.low:.2f} to "
             f"{found.high:.2f}); Cohen's kappa {kappas}")

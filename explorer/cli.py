@@ -14,7 +14,16 @@
   plus ``explorer.server``'s handlers), as ``make serve`` runs it.
 - ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
   files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
-  files (see ``explorer.release``).
+  files (see ``explorer.release``) and the rating history with the data.
+- ``python -m explorer history [PATH] [--write]``: the rating history's rows for the
+  current version, computed from the data (``explorer.query.history``); ``--write`` records
+  them in ``rating_history.csv`` (keeping what the curators wrote about why a rating
+  changed) and lists what still needs a reason.
+- ``python -m explorer references [--format ris|bibtex] [--out FILE] [--data PATH]``: every
+  source for a reference manager (``explorer.references``).
+- ``python -m explorer profiles [--cell M:C] [--columns KIND] [--format csv|docx] [--out
+  FILE] [--data PATH]``: GRADE-CERQual's Summary of Qualitative Findings and the Evidence
+  Profile of every rated cell (or of one cell), as CSV or a Word document.
 
 Exit codes: 0 success (the package is valid), 1 the data has problems, 2 the command was
 used wrongly. A data problem is a report, never a traceback.
@@ -72,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                         "<programme>-<project>.html or <programme>-matrix.html)")
     export.add_argument("--data", help="data package folder (default: $EXPLORER_DATA, "
                         "else the embedded data)")
+    export.add_argument("--since", metavar="VERSION", help="open with what has changed "
+                        "since this data version (for a reader who last saw that release)")
     site = commands.add_parser(
         "site",
         help="write the static read-only site",
@@ -96,6 +107,47 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--check", action="store_true",
                         help="check that the newest CHANGELOG.md entry records the version "
                         "and date in datapackage.json and this digest; exit 1 if not")
+    history = commands.add_parser(
+        "history",
+        help="the rating history's rows for the current data version",
+        description="Print every rating's strength, confidence level and sources as the "
+        "data (default: $EXPLORER_DATA, else the embedded data) gives them now, as rows of "
+        "rating_history.csv for the current version. --write records them in the file, "
+        "keeping the reasons already written for ratings that changed, and lists the "
+        "ratings whose change still needs its reason.",
+    )
+    history.add_argument("path", nargs="?", help="package folder")
+    history.add_argument("--write", action="store_true",
+                         help="record the rows in the package's rating_history.csv")
+    references = commands.add_parser(
+        "references",
+        help="write every source for a reference manager (RIS or BibTeX)",
+        description="Write the package's sources as RIS or BibTeX, each with its title, "
+        "authors, publisher, date, address and the date it was read.",
+    )
+    references.add_argument("--format", choices=("ris", "bibtex"), default="ris",
+                            help="file format (default: ris)")
+    references.add_argument("--out", help="file to write (default: <programme>-sources.ris "
+                            "or .bib)")
+    references.add_argument("--data", help="data package folder (default: $EXPLORER_DATA, "
+                            "else the embedded data)")
+    profiles = commands.add_parser(
+        "profiles",
+        help="write GRADE-CERQual's Summary of Qualitative Findings and Evidence Profiles",
+        description="Write, for the matrix (default columns: projects), the Summary of "
+        "Qualitative Findings and the Evidence Profile of every rated cell; --cell M:C "
+        "writes one cell's Evidence Profile (mechanism id and column id, as in a matrix "
+        "link). CSV holds the tidy tables; docx is a Word document.",
+    )
+    profiles.add_argument("--cell", metavar="MECHANISM:COLUMN",
+                          help="one cell, e.g. patient_beliefs:pathway")
+    profiles.add_argument("--columns", default="project", help="the matrix's columns "
+                          "(default: project)")
+    profiles.add_argument("--format", choices=("csv", "docx"), default="docx",
+                          help="file format (default: docx)")
+    profiles.add_argument("--out", help="file to write")
+    profiles.add_argument("--data", help="data package folder (default: $EXPLORER_DATA, "
+                          "else the embedded data)")
     room = commands.add_parser(
         "room",
         help="open, list, export, report or close a live room",
@@ -166,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         return _site(args)
     if args.command == "digest":
         return _digest(args)
+    if args.command == "history":
+        return _history(args)
+    if args.command == "references":
+        return _references(args)
+    if args.command == "profiles":
+        return _profiles(args)
     if args.command == "notebooks":
         return _notebooks(args)
     if args.command == "room" and args.action == "serve":
@@ -213,13 +271,16 @@ def _export(args: argparse.Namespace) -> int:
         return 1
     try:
         if args.matrix or args.query is not None:
-            document = handout_html(ds, args.query or "", page=args.page)
+            query = args.query or ""
+            if args.since:
+                query = "&".join(part for part in (query, f"version={args.since}") if part)
+            document = handout_html(ds, query, page=args.page)
             out = args.out or briefing_filename(ds, args.page)
         elif args.project is not None:
-            document = project_brief_html(ds, args.project)
+            document = project_brief_html(ds, args.project, since=args.since)
             out = args.out or briefing_filename(ds, args.project)
         else:
-            document = briefing_html(ds)
+            document = briefing_html(ds, since=args.since)
             out = args.out or briefing_filename(ds)
     except StateError as error:
         print(f"explorer export: {error}", file=sys.stderr)
@@ -277,11 +338,122 @@ def _digest(args: argparse.Namespace) -> int:
     except ExplorerError as error:
         print(error, file=sys.stderr)
         return 1
+    if not problems:
+        from .query.history import history_problems
+
+        ds = _load(str(folder))
+        if ds is None:
+            return 1
+        problems = history_problems(ds)
     for problem in problems:
         print(f"  - {problem}")
     if problems:
         return 1
-    print(f"{folder}: the newest CHANGELOG.md entry matches the data files")
+    print(f"{folder}: the newest CHANGELOG.md entry matches the data files, and the rating "
+          "history matches the ratings")
+    return 0
+
+
+def _write_table(path: object, frame: object) -> None:
+    """Write a DataFrame as the package writes CSV (UTF-8, LF, empty for missing)."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if value is None or (isinstance(value, float) and value != value)
+                         else value for value in row])
+    from pathlib import Path
+
+    Path(str(path)).write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _history(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .query.history import HISTORY_TABLE, current_rows, history_problems
+
+    ds = _load(args.path)
+    if ds is None:
+        return 1
+    if HISTORY_TABLE not in ds.tables:
+        print(f"{ds.path}: the package has no {HISTORY_TABLE} table", file=sys.stderr)
+        return 1
+    rows = current_rows(ds)
+    if not args.write:
+        print(rows.to_csv(index=False, lineterminator="\n"), end="")
+        return 0
+    spec = ds.descriptor.resource(HISTORY_TABLE)
+    kept = ds[HISTORY_TABLE]
+    kept = kept[kept.version != ds.version].assign(source_ids=[
+        "; ".join(str(c) for c in cs) for cs in kept[kept.version != ds.version].source_ids])
+    table = pd.concat([kept.astype(object), rows.astype(object)], ignore_index=True)
+    _write_table(ds.path / spec.path, table[list(spec.field_names)])
+    print(f"wrote {len(rows)} rows for {ds.version} to {spec.path}")
+    problems = history_problems(load(ds.path))
+    for problem in problems:
+        print(f"  - {problem}")
+    return 1 if problems else 0
+
+
+def _references(args: argparse.Namespace) -> int:
+    from .references import references_filename, sources_bibtex, sources_ris
+
+    ds = _load(args.data)
+    if ds is None:
+        return 1
+    text = sources_ris(ds) if args.format == "ris" else sources_bibtex(ds)
+    out = args.out or references_filename(ds, args.format)
+    return _write_text(out, text, "references")
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from .profile_files import (
+        profile_csv,
+        profile_docx,
+        profiles_filename,
+        summary_csv,
+        summary_docx,
+    )
+
+    ds = _load(args.data)
+    if ds is None:
+        return 1
+    try:
+        if args.cell:
+            mechanism_id, _, column_id = args.cell.partition(":")
+            data: str | bytes = (profile_csv(ds, mechanism_id, column_id, args.columns)
+                                 if args.format == "csv" else
+                                 profile_docx(ds, mechanism_id, column_id, args.columns))
+        else:
+            data = (summary_csv(ds, args.columns) if args.format == "csv"
+                    else summary_docx(ds, args.columns))
+    except ExplorerError as error:
+        print(f"explorer profiles: {error}", file=sys.stderr)
+        return 2
+    out = args.out or profiles_filename(ds, args.format, args.cell, args.columns)
+    return _write_text(out, data, "profiles")
+
+
+def _write_text(out: str, data: str | bytes, command: str) -> int:
+    try:
+        if isinstance(data, bytes):
+            with open(out, "wb") as handle:
+                handle.write(data)
+        else:
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                handle.write(data)
+    except OSError as error:
+        print(f"explorer {command}: cannot write {out}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8"))
+    print(f"wrote {out} ({size / 1e3:.1f} kB)")
     return 0
 
 

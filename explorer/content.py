@@ -32,6 +32,7 @@ __all__ = [
     "GLANCE_MAX_PROJECTS",
     "Href",
     "all_finding_groups",
+    "cerqual_html",
     "cited",
     "details_html",
     "discrepancy_items",
@@ -54,6 +55,64 @@ Href = Callable[..., str]
 GLANCE_MAX_PROJECTS = 12
 FINDING_GROUPS = (("finding", "Findings", "ul"), ("recommendation", "Recommendations", "ol"),
                   ("warning", "Warnings", "ul"), ("tension", "Tensions", "ul"))
+
+
+CERQUAL_INTRO = (
+    "GRADE-CERQual (Lewin and others, 2018) reports each finding in two ways: a Summary of "
+    "Qualitative Findings table, one line per finding with its confidence, the reason and the "
+    "sources behind it; and an Evidence Profile per finding, with each component's concern "
+    "and explanation. Here a finding is a rated cell of the matrix; the confidence is the "
+    "codebook's rule adapted from GRADE-CERQual.")
+
+
+def cerqual_html(ds: Dataset, columns: str = "project", cell: tuple[str, str] | None = None,
+                 open_: bool = True) -> Markup:
+    """The Summary of Qualitative Findings and the Evidence Profile of every rated cell
+    (``explorer.profiles``), as printed in briefings; ``cell`` (mechanism id, column id):
+    that cell's Evidence Profile alone, as in a handout of the cell. Markup from the
+    autoescaped templates."""
+    from . import profiles
+
+    every = profiles.evidence_profiles(ds, columns)
+    levels = appraisal.terms(ds, "confidence")
+    summary = Markup("")
+    if cell is None:
+        frame = profiles.summary_of_findings(ds, columns)
+        summary = html.table(pd.DataFrame({
+            "#": frame.finding_number, "Summarised finding": frame.finding,
+            "Confidence": [html.confidence_badge(ds, v) for v in frame.level],
+            "Explanation": frame.level_explanation,
+            "Sources contributing": frame.contributing_sources}),
+            "Summary of Qualitative Findings")
+    else:
+        every = every[(every.mechanism_id == cell[0]) & (every.column_id == cell[1])]
+    cards = []
+    for _, part in every.groupby(["mechanism_id", "column_id"], sort=False):
+        first = part.iloc[0]
+        many = part.evidence_id.nunique() > 1
+        records = []
+        for number, (_, record) in enumerate(part.groupby("evidence_id", sort=False), 1):
+            head = record.iloc[0]
+            records.append({
+                "heading": (f"Rating {number} of {part.evidence_id.nunique()} "
+                            f"({head.project}, {query.strength_label(ds, head.strength).lower()})"
+                            if many else ""),
+                "explanation": head.rating_explanation,
+                "table": html.table(pd.DataFrame({
+                    "Component": record.component_label, "Concern": record.concern_label,
+                    "Explanation": record.explanation}), ""),
+                "level": levels[head.level][0], "why": head.level_explanation,
+                "sources": f"{head.contributing_sources} ({head.citations})"})
+        cards.append({"title": f"{first.mechanism} × {first.column}",
+                      "finding": first.finding, "records": records})
+    if cell is not None and not cards:
+        return Markup("")
+    heading = ("Evidence Profile" if cell is not None
+               else "GRADE-CERQual's outputs: the Summary of Qualitative Findings and the "
+                    "Evidence Profiles")
+    return html.render("cerqual.html.j2", heading=heading, intro=CERQUAL_INTRO,
+                       confidence_note=Programme.of(ds).text("confidence_note"),
+                       summary=summary, profiles=cards, open=open_)
 
 
 def source_rows(ds: Dataset, cited_ids: set[str],
@@ -201,7 +260,9 @@ def uncertainties(ds: Dataset) -> list[str]:
     agreement = query.coding_agreement(ds)
     if agreement is not None:
         items.append(
-            f"Every mechanism rating was coded independently: {agreement_figures(ds)}. "
+            f"Every mechanism rating was coded {len(agreement.coders)} times. "
+            f"{programme.text('codings_note')} The consistency of that coding: "
+            f"{agreement_figures(ds)}. "
             f"{html.count(agreement.contested, 'rating')} "
             f"{'was' if agreement.contested == 1 else 'were'} contested and reconciled; they are "
             "marked \"contested\".")
@@ -213,10 +274,13 @@ def uncertainties(ds: Dataset) -> list[str]:
                              for level in counts.index)
         cells = ", ".join(f"{int(counts.cells[level])} {levels[level][0].lower()}"
                           for level in counts.index)
-        items.append(f"How far to trust each rating is computed by the codebook's rule "
-                     f"(who wrote the sources, whether they agree, whether the coders "
-                     f"agreed): of {html.count(rated, 'rating')} with a level, {by_level}. "
-                     f"In the evidence at a glance: {cells}.")
+        items.append(f"How far to trust each rating is computed by the codebook's rule, "
+                     f"adapted from GRADE-CERQual (who wrote the accounts behind it and "
+                     f"whether any states a method, how many separate accounts there are, "
+                     f"whether sources agree, whether the evidence belongs to the "
+                     f"programme): of {html.count(rated, 'rating')} with a level, "
+                     f"{by_level}. In the evidence at a glance: {cells}. "
+                     + programme.text("confidence_note"))
     not_reported = int((ds.mechanism_evidence.strength.astype(str) == "not_reported").sum())
     if not_reported:
         items.append(f"{html.count(not_reported, 'rating')} say 'sources silent': the "
@@ -387,7 +451,7 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
         contexts=html.table(contexts, "Context factors"),
         activities=html.table(activities, "What the project did"),
         legend=html.legend(ds, ratings_note),
-        evidence=html.table(evidence, "Mechanism ratings")
+        evidence=html.table(evidence, "Mechanism ratings") + html.confidence_note(ds)
         + (trail.record_trails(ds, story.evidence.evidence_id, open_=trails == "open")
            if trails != "none" else Markup("")),
         numbers=[outcome(r) for r in outcomes[outcomes.kind == "quantitative"].itertuples()],

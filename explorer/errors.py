@@ -89,6 +89,7 @@ class Rule(StrEnum):
     EXPLANATION = "explanation"              # a coded row without its explanation
     OVERRIDE_REASON = "override-reason"      # a confidence level set by hand without its reason
     QUANTITATIVE_OUTCOME = "quantitative-outcome"
+    ORIGIN = "origin"                        # a source's origin that has an origin of its own
     PLAUSIBILITY = "plausibility"
 
 

@@ -25,6 +25,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from . import html
 from .document import (
     PRINT_WIDTH,
@@ -37,7 +39,9 @@ from .errors import StateError
 from .load import Dataset
 from .pages import PAGES, notebook_href, page_spec, page_view
 from .programme import Programme
+from .query.history import known_versions
 from .state import parse_query, to_query
+from .views.base import changes_since_html
 from .views.story import identified_projects
 
 __all__ = [
@@ -121,7 +125,8 @@ def _sections(ds: Dataset, only_project: str | None) -> list[tuple[str, str, dic
     return sections
 
 
-def _briefing(ds: Dataset, only_project: str | None, today: date | None) -> str:
+def _briefing(ds: Dataset, only_project: str | None, today: date | None,
+              since: str | None = None) -> str:
     programme = Programme.of(ds)
     sections = _sections(ds, only_project)
     links = BriefingLinks({page: anchor for page, anchor, _ in sections if page != "story"},
@@ -131,7 +136,7 @@ def _briefing(ds: Dataset, only_project: str | None, today: date | None) -> str:
     for page, anchor, parameters in sections:
         view = page_view(page)
         state = parse_query(ds, page, to_query_pairs(parameters))
-        content = view.content(ds, state, links)
+        content = view.page_content(ds, state, links)
         rendered = blocks_html(ds, content, links, page, prefix=f"chart-{anchor}-",
                                printed=True)
         charts = charts or rendered.charts
@@ -149,8 +154,18 @@ def _briefing(ds: Dataset, only_project: str | None, today: date | None) -> str:
                         "through activities and mechanisms to outcomes, with the source "
                         "behind every claim.")
         title = heading
+    changes = Markup("")
+    if since:
+        if since not in known_versions(ds):
+            raise StateError(f"There is no data version {since!r}. Versions: "
+                             + ", ".join(known_versions(ds)) + ".")
+        if since != ds.version:
+            evidence = ds.mechanism_evidence
+            shown = (evidence.evidence_id if only_project is None
+                     else evidence.evidence_id[evidence.project_id == only_project])
+            changes = changes_since_html(ds, since, shown)
     document = html.render(
-        "briefing.html.j2", heading=heading, introduction=introduction,
+        "briefing.html.j2", heading=heading, introduction=introduction, changes=changes,
         site_title=programme.text("site_title"),
         generated=(today or date.today()).isoformat(), version=ds.version,
         data_as_of=ds.data_as_of, ratings_note=programme.text("ratings_note"),
@@ -164,19 +179,30 @@ def to_query_pairs(parameters: dict[str, str]) -> str:
     return urlencode(parameters, safe=",:")
 
 
-def briefing_html(ds: Dataset, today: date | None = None) -> str:
-    """The whole programme's briefing as one self-contained HTML document."""
-    return _briefing(ds, None, today)
+def briefing_html(ds: Dataset, today: date | None = None, since: str | None = None) -> str:
+    """The whole programme's briefing as one self-contained HTML document.
 
-
-def project_brief_html(ds: Dataset, project_id: str, today: date | None = None) -> str:
-    """One identified project's brief as one self-contained HTML document.
+    Args:
+        since: a data version the reader last saw; the briefing then opens with every
+            rating that has changed since (``query.history.changes_since``).
 
     Raises:
-        StateError: no project has that id, or the project is not identified.
+        StateError: ``since`` is not a release of the data.
+    """
+    return _briefing(ds, None, today, since)
+
+
+def project_brief_html(ds: Dataset, project_id: str, today: date | None = None,
+                       since: str | None = None) -> str:
+    """One identified project's brief as one self-contained HTML document (``since``: as
+    for ``briefing_html``, for the project's ratings).
+
+    Raises:
+        StateError: no project has that id, the project is not identified, or ``since``
+            is not a release of the data.
     """
     _check_project(ds, project_id)
-    return _briefing(ds, project_id, today)
+    return _briefing(ds, project_id, today, since)
 
 
 def handout_html(ds: Dataset, query_string: str = "", today: date | None = None,
@@ -194,7 +220,7 @@ def handout_html(ds: Dataset, query_string: str = "", today: date | None = None,
     programme = Programme.of(ds)
     state = parse_query(ds, page, query_string)
     links = HandoutLinks()
-    content = page_view(page).content(ds, state, links)
+    content = page_view(page).page_content(ds, state, links)
     rendered = blocks_html(ds, content, links, page, printed=True, draw_charts=False)
     body = html.render(
         "handout.html.j2", site_title=programme.text("site_title"),

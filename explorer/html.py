@@ -35,6 +35,7 @@ from .agreement import figures as agreement_figures
 from .derived import derived
 from .figures import STRENGTH_STYLE
 from .load import Citation, Dataset
+from .programme import Programme
 from .query import (
     NO_ROWS,
     NO_ROWS_LABEL,
@@ -169,7 +170,14 @@ def legend(ds: Dataset, ratings_note: str) -> Markup:
     gaps = [confidence.CELL_KIND_TERMS[kind] for kind in confidence.CELL_KINDS
             if kind != "rated"]
     return fragment("legend", [styles[s] for s in STRENGTH_ORDER], ratings_note,
-                    list(confidence_styles(ds).values()), gaps)
+                    list(confidence_styles(ds).values()), gaps,
+                    Programme.of(ds).text("confidence_note"))
+
+
+def confidence_note(ds: Dataset) -> Markup:
+    """What the confidence levels rank, in one plain sentence (the package's
+    ``confidence_note``), for every place a level is shown."""
+    return fragment("confidence_note", Programme.of(ds).text("confidence_note"))
 
 
 #: Confidence drawn as a shape as well as a word: filled marks out of four (like the EEF
@@ -400,8 +408,7 @@ def _column_kind(ds: Dataset, cells: pd.DataFrame) -> str:
 def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
                    contested: frozenset[str] | None = None) -> Markup:
     """``query.reader_table`` rows with strength badges, linked citations and a note on
-    ratings whose two independent codings disagreed (``contested``: computed when not
-    given)."""
+    ratings whose repeated codings disagreed (``contested``: computed when not given)."""
     evidence = _evidence_index(ds)
     if contested is None:
         contested = contested_evidence(ds)
@@ -418,7 +425,8 @@ def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,
     shown.insert(list(shown.columns).index("Strength") + 1, "Confidence", [
         confidence_badge(ds, c.level) if (c := found[r]) is not None
         else fragment("no_level") for r in ids])
-    return table(shown.drop(columns="Record"), caption) + fragment("record_ids", ids)
+    return (table(shown.drop(columns="Record"), caption) + confidence_note(ds)
+            + fragment("record_ids", ids))
 
 
 @derived()
@@ -430,17 +438,19 @@ def _evidence_index(ds: Dataset) -> dict[str, tuple[str, Any]]:
 
 
 def agreement_sentence(ds: Dataset) -> str:
-    """How far the independent codings of the mechanism ratings agreed, in one sentence;
-    empty when the package has no codings. Computed from the codings, never typed in
-    (``explorer.agreement.figures``)."""
+    """How consistent the repeated codings of the mechanism ratings were, in a few
+    sentences: who made them and how (the package's ``codings_note``), then the figures,
+    computed from the codings, never typed in (``explorer.agreement.figures``); empty when
+    the package has no codings."""
     agreement = coding_agreement(ds)
     if agreement is None:
         return ""
     contested = agreement.contested
-    return (f"Every rating was coded {len(agreement.coders)} times, independently: "
-            f"{agreement_figures(ds)}. {count(contested, 'rating')} where they differed "
-            f"{'is' if contested == 1 else 'are'} marked \"contested\" and show the "
-            "reconciled rating.")
+    note = Programme.of(ds).text("codings_note")
+    return (f"Every rating was coded {len(agreement.coders)} times. {note} The consistency "
+            f"of that coding: {agreement_figures(ds)}. {count(contested, 'rating')} where "
+            f"the codings differed {'is' if contested == 1 else 'are'} marked "
+            "\"contested\" and show the rating settled from the sources.")
 
 
 @derived()

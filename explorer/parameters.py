@@ -144,11 +144,20 @@ def facet_parameters(ds: Dataset) -> dict[str, Parameter]:
             for spec in query.facets(ds)}
 
 
-#: Parameters every page understands: presentation mode and its guided step. A live room's
-#: presenter key is never a parameter (``explorer.rooms``: it never enters an address);
-#: an old address's ``room=`` is ignored like any unknown setting and grants nothing.
+def _data_versions(ds: Dataset) -> dict[str, str]:
+    """The data's releases (``rating_history``) and its current version."""
+    from .query.history import known_versions
+
+    return {version: version for version in known_versions(ds)}
+
+
+#: Parameters every page understands: presentation mode, its guided step, and the data
+#: version a reader last saw (the page then opens with what has changed since). A live
+#: room's presenter key is never a parameter (``explorer.rooms``: it never enters an
+#: address); an old address's ``room=`` is ignored like any unknown setting and grants nothing.
 COMMON: Mapping[str, Parameter] = {
     "present": Ids("presentation setting", options=lambda ds: {"1": "on"}),
     "step": Ids("presentation step",
                 options=lambda ds: {str(n): str(n) for n in range(1, MAX_STEP + 1)}),
+    "version": Ids("data version", options=_data_versions),
 }

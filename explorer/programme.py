@@ -31,6 +31,11 @@ FALLBACK_TEXTS: Mapping[str, str] = MappingProxyType({
                     "package's codebook.",
     "unidentified_note": "An unidentified project is one the funder counts but no source "
                          "names. It is shown so that the gap stays visible.",
+    "codings_note": "The package does not say who made its codings, so how far they agree "
+                    "says nothing about independent raters.",
+    "confidence_note": "These levels rank the evidence behind each rating against each other, "
+                       "by the rule in the package's codebook; they are not a grade on any "
+                       "outside scale.",
 })
 
 

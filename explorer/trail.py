@@ -1,11 +1,12 @@
 """The audit trail from a rating to its sources, as a reader follows it.
 
 For each mechanism rating: its strength and confidence; *why this confidence* (each
-component of the codebook's rule with its concern and its one-line reason, any cap, any
-curator's override and its reason); the sources it cites, each with its locator and its
-appraisal (what kind of document, whose word, and why); every independent coding with what
-the coder noted; and how the rating was reconciled. Built from the data and
-``explorer.query.confidence`` alone; rendered by ``templates/trail.html.j2`` wherever a
+component of the codebook's rule with its concern and its one-line reason, how they add up,
+any curator's override and its reason); the sources it cites, each with its locator and its
+appraisal (what kind of document, whose word, which origin it shares, and why); the team's
+repeated codings with what each noted; how the rating was settled; and its history across
+the releases of the data (what changed, when and why, from ``rating_history``). Built from
+the data and ``explorer.query`` alone; rendered by ``templates/trail.html.j2`` wherever a
 rating is listed (the matrix's chosen cell, a project's story, the static site, handouts).
 """
 
@@ -19,7 +20,8 @@ from markupsafe import Markup
 from . import html, query
 from .derived import derived
 from .load import Dataset
-from .query import confidence
+from .programme import Programme
+from .query import confidence, history
 
 __all__ = ["record_trails", "trail", "weakest"]
 
@@ -36,13 +38,15 @@ def _sources(ds: Dataset) -> dict[str, dict[str, Any]]:
             "independence": query.term(ds, "sources", "independence", row.independence)[0],
             "why_kind": getattr(row, "kind_explanation", ""),
             "why_independence": getattr(row, "independence_explanation", ""),
+            "origin": (origin if isinstance(origin := getattr(row, "origin_explanation", None),
+                                            str) else ""),
         }
     return found
 
 
 @derived()
 def _codings(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
-    """Every independent coding of each record, in the table's order."""
+    """Every coding of each record, in the table's order."""
     found: dict[str, list[dict[str, Any]]] = {}
     if query.CODINGS_TABLE not in ds.tables:
         return found
@@ -76,19 +80,31 @@ def trail(ds: Dataset, evidence_id: str) -> dict[str, Any]:
         "components": [{"label": components[c.component][0], "concern":
                         concerns[str(c.concern)][0], "reason": c.reason}
                        for c in (found.components if found else ())],
-        "caps": list(found.caps) if found else [],
+        "why": found.why if found else "",
         "override": found.override_reason if found else None,
         "computed": (confidence.terms(ds, "confidence")[found.computed][0]
                      if found and found.overridden else ""),
         "sources": cited,
         "codings": _codings(ds).get(evidence_id, []),
         "reconciliation": record.get("reconciliation"),
+        "history": _history(ds, evidence_id),
     }
 
 
+def _history(ds: Dataset, evidence_id: str) -> list[dict[str, Any]]:
+    """The releases in which the rating changed (its first release included), newest
+    first, as the trail lists them."""
+    frame = history.rating_history(ds, evidence_id)
+    levels = confidence.terms(ds, "confidence")
+    return [{"version": r.version, "date": r.date, "strength": html.badge(ds, r.strength),
+             "confidence": levels[r.confidence][0] if isinstance(r.confidence, str) else "",
+             "explanation": r.explanation, "current": r.version == ds.version}
+            for r in reversed(list(frame.itertuples())) if r.changed]
+
+
 def weakest(ds: Dataset, found: confidence.Confidence) -> str:
-    """What lowers a rating's confidence most, in one line (e.g. 'Who says so: only the
-    funder's or the project's own word'); '' when nothing does."""
+    """What lowers a rating's confidence most, in one line (e.g. 'How the sources know: no
+    cited source states a method (…)'); '' when nothing does."""
     order = {name: index for index, name in enumerate(confidence.terms(ds, "concern"))}
     worst = max(found.components, key=lambda c: order.get(str(c.concern), 0))
     if str(worst.concern) == "no":
@@ -98,5 +114,7 @@ def weakest(ds: Dataset, found: confidence.Confidence) -> str:
 
 def record_trails(ds: Dataset, evidence_ids: Iterable[str], open_: bool = False) -> Markup:
     """The trails of several ratings, each folded (``open_`` unfolds them, for print)."""
+    programme = Programme.of(ds)
     return html.render("trail.html.j2", trails=[trail(ds, e) for e in evidence_ids],
-                       open=open_)
+                       open=open_, confidence_note=programme.text("confidence_note"),
+                       codings_note=programme.text("codings_note"))

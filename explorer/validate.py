@@ -15,8 +15,9 @@ Checks, in order (each from the declaration, never from a second copy of it in c
 2. references: foreign keys, ``;``-separated id lists, citations ``id[locator]`` that
    resolve in ``sources``, and ids that must belong to the same project as the row;
 3. evidence rules: a ``coded`` row explains itself; a quantitative outcome has a value and
-   a unit; a confidence level set by hand says why; programme years and project counts are
-   plausible.
+   a unit; a confidence level set by hand says why; a source that names another as its
+   origin says why, and the origin it names is its own origin; programme years and project
+   counts are plausible.
 
 A cell that breaks a rule is reported once (for the first rule it breaks) and is not
 followed into other tables, so one mistake gives one problem.
@@ -50,13 +51,17 @@ SHOWN_VALUE_LIMIT = 80
 
 # Rules that tie one column's value to another's; the schema standard cannot declare them.
 CONDITIONAL_REQUIREMENTS = (
-    # (table, column, value that triggers (None: any value), columns then required, rule)
-    ("*", "basis", "coded", ("explanation",), Rule.EXPLANATION),
-    ("outcomes", "kind", "quantitative", ("value", "unit"), Rule.QUANTITATIVE_OUTCOME),
+    # (table, column, value that triggers (None: any value), columns then required, rule,
+    #  what to add when the trigger is any value)
+    ("*", "basis", "coded", ("explanation",), Rule.EXPLANATION, ""),
+    ("outcomes", "kind", "quantitative", ("value", "unit"), Rule.QUANTITATIVE_OUTCOME, ""),
     # The confidence in a rating is computed (explorer.appraisal); replacing it is allowed
     # only with the reason written down, so nothing is typed in unexplained.
     ("mechanism_evidence", "confidence_override", None, ("confidence_override_reason",),
-     Rule.OVERRIDE_REASON),
+     Rule.OVERRIDE_REASON, "say why it replaces the computed value"),
+    # Sharing an origin changes how the confidence rule counts a source: say why.
+    ("sources", "origin_id", None, ("origin_explanation",), Rule.EXPLANATION,
+     "say why the source shares that origin"),
 )
 
 CellRef = tuple[str, str, int]  # (table, column, row index): a cell known to be invalid
@@ -109,7 +114,9 @@ def check(descriptor: Descriptor, tables: dict[str, RawTable]) -> list[Problem]:
             _check_cells(table, problems, invalid)
     _check_references(descriptor, tables, invalid, problems)
     _check_conditional_requirements(tables, problems)
-    _check_plausibility(_valid_cells(tables, invalid), problems)
+    valid = _valid_cells(tables, invalid)
+    _check_origins(valid, problems)
+    _check_plausibility(valid, problems)
     return problems
 
 
@@ -296,7 +303,7 @@ def _check_references(descriptor: Descriptor, tables: dict[str, RawTable],
 
 def _check_conditional_requirements(tables: dict[str, RawTable],
                                     problems: list[Problem]) -> None:
-    for table_name, column, trigger, needed, rule in CONDITIONAL_REQUIREMENTS:
+    for table_name, column, trigger, needed, rule, advice in CONDITIONAL_REQUIREMENTS:
         for table in tables.values():
             if table_name not in ("*", table.spec.name):
                 continue
@@ -308,8 +315,7 @@ def _check_conditional_requirements(tables: dict[str, RawTable],
                 if found is None or (trigger is not None and found != trigger):
                     continue
                 condition = (f"{column} is {trigger!r}" if trigger is not None else
-                             f"{column} is set (to {found!r}): say why it replaces the "
-                             "computed value")
+                             f"{column} is set (to {found!r}): {advice}")
                 for name in needed:
                     value = row[name]
                     if value is None or not value.strip():
@@ -335,6 +341,30 @@ def _valid_cells(tables: dict[str, RawTable], invalid: set[CellRef]) -> dict[str
             copied[index] = {**copied[index], **dict.fromkeys(columns)}
         valid[table_name] = RawTable(table.spec, copied, table.lines)
     return valid
+
+
+def _check_origins(tables: dict[str, RawTable], problems: list[Problem]) -> None:
+    """A source's origin must be its own origin (no chains, no self-reference), so that the
+    sources sharing an origin form one group the confidence rule counts once."""
+    sources = tables.get("sources")
+    if sources is None or "origin_id" not in sources.spec.field_names:
+        return
+    origin_of = {row["source_id"]: row["origin_id"] for row in sources.rows
+                 if row.get("source_id") is not None}
+    for row, line in zip(sources.rows, sources.lines, strict=True):
+        origin = row["origin_id"]
+        if origin is None or origin not in origin_of:
+            continue  # empty, or already reported as a foreign key
+        if origin == row["source_id"]:
+            problems.append(Problem(sources.spec.path, line, "origin_id", Rule.ORIGIN, origin,
+                                    f"{_shown(origin)} is this source itself: a source is "
+                                    "its own origin when origin_id is empty, so leave it "
+                                    "empty"))
+        elif origin_of[origin] is not None:
+            problems.append(Problem(
+                sources.spec.path, line, "origin_id", Rule.ORIGIN, origin,
+                f"{_shown(origin)} has an origin of its own ({origin_of[origin]!r}); name "
+                "that one, so every source of one origin names the same source"))
 
 
 def _whole_number(value: str | None) -> int | None:

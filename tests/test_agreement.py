@@ -14,6 +14,7 @@ import pytest
 
 import explorer
 from explorer import agreement, content, html, query
+from explorer.programme import Programme
 
 from conftest import DATA, ROOT
 
@@ -112,3 +113,60 @@ def test_no_page_still_says_the_ratings_were_coded_twice(ds):
     for text in texts:
         assert not re.search(r"coded twice|Two coders|made twice", text), text
     assert "coded twice" not in (DATA / "CODEBOOK.md").read_text(encoding="utf-8")
+
+
+#: Phrases that call the team's repeated coding independent (or its agreement inter-rater
+#: reliability). A sentence may still say the codings are *not* independent.
+INDEPENDENT_CODING = re.compile(
+    r"independent(ly)? (coder|coding)|coded (three times, )?independently|"
+    r"(coded|coding|coders?|codings)[^.]{0,40}\bindependently\b|"
+    r"contested by the (independent )?coders|(?<!not )inter-rater reliability",
+    re.IGNORECASE)
+
+
+def _written_texts() -> dict[str, str]:
+    """Every file a reader, an analyst or a curator reads: templates, views, scripts, data
+    (the codings' own words excepted), codebook, changelog's newest entry, README, notebooks."""
+    from explorer.release import read_changelog
+
+    roots = [ROOT / "explorer", ROOT / "analysis", ROOT / "notebooks"]
+    files = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+             for root in roots for path in root.rglob("*")
+             if path.suffix in (".py", ".j2", ".js", ".css", ".ipynb", ".md")}
+    for name in ("README.md", "CONTRIBUTING.md", "CITATION.cff", "data/CODEBOOK.md",
+                 "data/datapackage.json"):
+        files[name] = (ROOT / name).read_text(encoding="utf-8")
+    for path in (DATA).glob("*.csv"):
+        if path.name != "mechanism_codings.csv":
+            files[f"data/{path.name}"] = path.read_text(encoding="utf-8")
+    files["data/CHANGELOG.md (newest entry)"] = read_changelog(DATA)[0].body
+    return files
+
+
+def test_no_sentence_calls_one_teams_repeated_coding_independent():
+    """The three codings were made by one team with one method: nothing written calls them
+    independent, or their agreement inter-rater reliability."""
+    found = {name: match.group(0) for name, text in _written_texts().items()
+             if (match := INDEPENDENT_CODING.search(" ".join(text.split())))}
+    assert found == {}
+
+
+def test_the_check_for_independent_coding_catches_the_old_wording():
+    """The phrases 0.3.0 used are caught, and the honest ones are not."""
+    for old in ("Every rating was coded 3 times, independently: the 3 coders",
+                "contested by the independent coders", "The independent codings, as each "
+                "coder wrote them", "All three coders gave partial independently; kept."):
+        assert INDEPENDENT_CODING.search(old), old
+    for honest in ("coded three times by one team with one method",
+                   "not inter-rater reliability", "the team's repeated codings differed",
+                   "not independent raters", "not how far independent raters would agree"):
+        assert not INDEPENDENT_CODING.search(honest), honest
+
+
+def test_every_agreement_figure_is_shown_with_who_made_the_codings(ds):
+    """Wherever the figures appear (the ratings key, briefings, the overview), the package's
+    note on who coded and how comes with them."""
+    note = Programme.of(ds).text("codings_note")
+    assert "one curation team with one method" in note
+    assert note in html.agreement_sentence(ds)
+    assert any(note in item for item in content.uncertainties(ds))

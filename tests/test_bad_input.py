@@ -71,6 +71,11 @@ def _without_codings_of(evidence_id):
     return mutate
 
 
+#: A copy of the mini package's one source, naming it as its origin (test data).
+_COPY = ("copy-a,Copy,false,P,,2014,https://example.org/c,2026-11-26,funder_page,k,funder,i,"
+         "hf-programme-page,a copy of the programme page,unknown,\n")
+
+
 def _then(*mutations):
     def mutate(pkg):
         for mutation in mutations:
@@ -230,6 +235,28 @@ CASES = {
         ['mechanism_evidence.csv, line 2, column "confidence_override_reason": a value is '
          "required when confidence_override is set (to 'high'): say why it replaces the "
          "computed value [override-reason]"],
+    ),
+    "origin-without-its-reason": (
+        _then(lambda pkg: pkg.append_text("sources", _COPY),
+              lambda pkg: pkg.set_cell("sources", 3, "origin_explanation", "")),
+        ['sources.csv, line 3, column "origin_explanation": a value is required when '
+         "origin_id is set (to 'hf-programme-page'): say why the source shares that origin "
+         "[explanation]"],
+    ),
+    "origin-with-an-origin-of-its-own": (
+        _then(lambda pkg: pkg.append_text("sources", _COPY),
+              lambda pkg: pkg.append_text("sources", _COPY.replace("copy-a", "copy-b")
+                                          .replace(",hf-programme-page,", ",copy-a,"))),
+        ["sources.csv, line 4, column \"origin_id\": 'copy-a' has an origin of its own "
+         "('hf-programme-page'); name that one, so every source of one origin names the "
+         "same source [origin]"],
+    ),
+    "source-its-own-named-origin": (
+        _then(lambda pkg: pkg.set_cell("sources", 2, "origin_id", "hf-programme-page"),
+              lambda pkg: pkg.set_cell("sources", 2, "origin_explanation", "itself")),
+        ["sources.csv, line 2, column \"origin_id\": 'hf-programme-page' is this source "
+         "itself: a source is its own origin when origin_id is empty, so leave it empty "
+         "[origin]"],
     ),
     "quantitative-without-unit": (
         lambda pkg: pkg.set_cell("outcomes", 2, "unit", ""),

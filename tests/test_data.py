@@ -51,14 +51,24 @@ def test_the_programme_had_seven_projects(ds):
     assert ds.programmes.project_count.tolist() == [7]
 
 
-def test_membership_is_five_confirmed_one_probable_one_unidentified(ds):
-    """Six of the seven are identified; peer-support stays probable."""
+def test_membership_is_four_confirmed_two_probable_one_unidentified(ds):
+    """Six of the seven are identified; peer-support stays probable, and record-access is
+    probable since 0.4.0 (its 'confirmed' rested on a third-party copy's address)."""
     membership = dict(zip(ds.projects.project_id, ds.projects.membership.astype(str),
                           strict=True))
     assert membership == {
         "shared-haemodialysis": "confirmed", "pathway": "confirmed",
-        "record-access": "confirmed", "peer-support": "probable", "speaking-up": "confirmed",
+        "record-access": "probable", "peer-support": "probable", "speaking-up": "confirmed",
         "mums-power": "confirmed", "unidentified-7": "unidentified"}
+
+
+def test_record_access_membership_no_longer_rests_on_a_copys_address(ds):
+    """The third-party copy is not the funder's word: membership probable, no programme
+    dates assumed, and the reason says so."""
+    row = ds.projects.set_index("project_id").loc["record-access"]
+    assert (row.start_date, row.end_date) == ("not found", "not found")
+    assert "Not confirmed" in row.membership_basis
+    assert "not taken as the funder's word" in row.membership_basis
 
 
 def test_no_text_still_speaks_of_two_unidentified_projects(ds):
@@ -70,7 +80,7 @@ def test_no_text_still_speaks_of_two_unidentified_projects(ds):
         assert not re.search(r"\b(two|2) (projects are )?(unidentified|not identified)", text)
         assert "only five could be identified" not in text
     basis = ds.projects.set_index("project_id").loc["unidentified-7"].membership_basis
-    assert "Six are now identified" in basis
+    assert "Six are now identified (four confirmed, two probable)" in basis
 
 
 @pytest.mark.parametrize("project_id", UNIDENTIFIED)
@@ -466,13 +476,13 @@ def test_codebook_worked_examples_cite_no_evidence_row(ds):
     """Worked examples (sections 1-8) never cite a mechanism record: an example that rates
     a real record would decide it in advance for the coders."""
     text = (DATA / "CODEBOOK.md").read_text()
-    rules = text[:text.index("## 9. Independent coding")]
+    rules = text[:text.index("## 9. Repeated coding by one team")]
     bold = set(re.findall(r"\*\*([a-z0-9][a-z0-9_-]*)\*\*", rules))
     assert not bold & set(ds.mechanism_evidence.evidence_id)
 
 
-def test_every_mechanism_rating_has_three_independent_codings_and_a_reconciliation(ds):
-    """Each record is coded by all three coders, and says how its rating was reached."""
+def test_every_mechanism_rating_has_three_codings_and_a_reconciliation(ds):
+    """Each record has all three of the team's codings, and says how its rating was reached."""
     codings = ds.mechanism_codings
     per_record = codings.groupby("evidence_id", observed=True).coder.agg(lambda c: sorted(c))
     assert set(per_record.index) == set(ds.mechanism_evidence.evidence_id)
@@ -499,18 +509,104 @@ def test_a_rating_is_its_coders_reading_or_says_why_it_departs(ds):
 
 
 def test_the_contested_ratings_and_how_they_were_settled(ds):
-    """Pins the outcome of the three codings and of the 0.3.0 re-reconciliation: the same
-    two records are not unanimous, and each takes the reading two of three coders gave."""
+    """Pins the outcome of the three codings and of the 0.4.0 re-reconciliation: the same
+    two records are not unanimous; Pathway's takes the reading two of three codings gave,
+    and peer support's the second coding's (sources silent), after the audit of
+    7 December 2026 found the partial reading claimed more than its source says."""
     assert query.contested_evidence(ds) == {"pw-ev-systems_processes",
                                             "ps-ev-systems_processes"}
     strengths = ds.mechanism_evidence.set_index("evidence_id").strength.astype(str)
     assert strengths["pw-ev-systems_processes"] == "partial"
-    assert strengths["ps-ev-systems_processes"] == "partial"
+    assert strengths["ps-ev-systems_processes"] == "not_reported"
     table = query.codings(ds).set_index("evidence_id")
-    for evidence_id in query.contested_evidence(ds):
-        row = table.loc[evidence_id]
-        readings = [row["first"], row["second"], row["third"]]
-        assert readings.count(row.reconciled) == 2, evidence_id
+    readings = {e: [table.loc[e, c] for c in ("first", "second", "third")]
+                for e in query.contested_evidence(ds)}
+    assert readings["pw-ev-systems_processes"].count("partial") == 2
+    assert readings["ps-ev-systems_processes"] == ["partial", "not_reported", "partial"]
+
+
+def test_no_rating_contradicts_the_outcomes_it_rests_on(ds):
+    """A rating that says a change happened (evident, partial) and names outcomes rests on
+    at least one that reports a change; one that names none says which sentence it rests
+    on in its explanation. The audit of 7 December 2026 found three that did not."""
+    direction = dict(zip(ds.outcomes.outcome_id, ds.outcomes.direction.astype(str),
+                         strict=True))
+    for row in query.rows(ds.mechanism_evidence):
+        if str(row.strength) not in ("evident", "partial"):
+            continue
+        assert row.outcome_ids, row.evidence_id
+        assert any(direction[o] != "not_applicable" for o in row.outcome_ids), row.evidence_id
+
+
+def test_the_peer_support_referral_system_is_a_challenge_not_a_change(ds):
+    """The BMJ summary calls creating the referral system a challenge; that it operated is
+    not stated, so the rating is sources silent and its outcome reports no change."""
+    rating = ds.mechanism_evidence.set_index("evidence_id").loc["ps-ev-systems_processes"]
+    assert str(rating.strength) == "not_reported"
+    assert "challenge" in rating.explanation
+    outcome = ds.outcomes.set_index("outcome_id").loc["ps-out-7"]
+    assert str(outcome.direction) == "not_applicable"
+
+
+def test_record_access_sign_ups_are_the_change_both_ratings_rest_on(ds):
+    """ra-out-2 records that patients signed up (an increase in patients with access, its
+    size not found), coded and explained; both partial ratings rest on it."""
+    outcome = ds.outcomes.set_index("outcome_id").loc["ra-out-2"]
+    assert (str(outcome.direction), str(outcome.basis)) == ("increase", "coded")
+    assert "not found" in outcome.explanation
+    ratings = ds.mechanism_evidence.set_index("evidence_id")
+    for evidence_id in ("ra-ev-patient_beliefs", "ra-ev-systems_processes"):
+        assert "ra-out-2" in ratings.loc[evidence_id].outcome_ids
+
+
+def test_no_finding_cites_the_unread_evaluation_report(ds):
+    """The OPM report was never read: rows cite the landing pages that carry its summary;
+    only a row about the report itself (that it could not be read) may cite it."""
+    citing = ds.citations()
+    citing = citing[citing.source_id == "opm-2014-evaluation-report"]
+    assert set(citing.table) <= {"texts"}
+    assert set(citing.row_key) <= {"closing-the-gap / ratings_note"}
+
+
+def test_sources_sharing_an_origin_say_why_and_name_an_origin_of_its_own(ds):
+    """Copies, republications and one organisation's accounts of one project name their
+    origin, with a reason; every origin named is its own origin."""
+    sources = ds.sources.set_index("source_id")
+    copies = sources[sources.origin_id.notna()]
+    assert len(copies) >= 10
+    assert copies.origin_explanation.str.len().gt(20).all()
+    assert sources.loc[copies.origin_id].origin_id.isna().all()
+    for copy, origin in [("hf-ra-page-mirror", "hf-ra-page"), ("bmj-improve-ps", "hf-ps-page"),
+                         ("hf-pathway-newsletter", "hf-pathway-page")]:
+        assert sources.loc[copy].origin_id == origin
+
+
+def test_the_blogs_whose_authors_nobody_could_check_are_not_called_independent(ds):
+    """Two blog posts name no author in what was read: their independence is unknown."""
+    sources = ds.sources.set_index("source_id")
+    for source_id in ("rand-puzzle-blog", "elf-puzzle"):
+        assert str(sources.loc[source_id].independence) == "unknown"
+        assert "author" in sources.loc[source_id].independence_explanation
+
+
+@pytest.mark.parametrize(("source_id", "kind"), [
+    ("hf-ideas-into-action", "funder_report"), ("hf-resource-list-2015", "funder_report"),
+    ("vimeo-end-event", "other"), ("shd-sustainability-paper", "conference_abstract")])
+def test_sources_whose_kind_fitted_loosely_have_the_kind_they_are(ds, source_id, kind):
+    """A report, a resource list, a video and a conference abstract, as the audit found."""
+    assert str(ds.sources.set_index("source_id").loc[source_id].kind) == kind
+
+
+@pytest.mark.parametrize("source_id", ["hf-shd-page", "pathway-teams-page",
+                                       "pathway-legacy-teams-page"])
+def test_access_notes_record_the_stored_copies_found_since(ds, source_id):
+    """Three sources once noted as having no stored copy were checked against one on
+    2026-12-07; the fourth named by the audit was not found, and its note says so."""
+    notes = ds.sources.set_index("source_id").access_note
+    assert "2026-12-07" in notes[source_id]
+    assert "no stored copy found" not in notes[source_id].replace(
+        "the searches of 2026-11-27 found no stored copy", "")
+    assert "could not find it" in notes["hsj-mp-article"]
 
 
 def test_codebook_data_as_of_is_the_packages_created_date(ds):

@@ -9,9 +9,11 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from urllib.parse import urlencode
 
 import pytest
 
+from explorer import html
 from explorer.cli import main
 from explorer.notebooks import notebook_text
 from explorer.pages import (
@@ -24,6 +26,7 @@ from explorer.pages import (
     static_href,
 )
 from explorer.parameters import COMMON
+from explorer.state import parse_query
 from explorer.views.base import View
 
 from conftest import ROOT
@@ -228,3 +231,26 @@ def test_a_new_facet_is_one_entry_in_the_descriptor(mini_copy):
     app = build("matrix", "basis=coded", ds, strict=True)
     facets = [facet["name"] for facet in app.current.widgets["filters"].facets]
     assert "basis" in facets
+
+
+def test_every_page_that_shows_a_confidence_level_says_what_the_levels_rank(ds):
+    """Wherever a level is shown (the matrix, a story, a comparison, the overview, the
+    lessons, every static page), the package's one-sentence note is shown with it."""
+    from explorer.document import blocks_html
+    from explorer.programme import Programme
+    from explorer.query import confidence
+    from explorer.site import StaticLinks
+
+    note = str(html.escape(Programme.of(ds).text("confidence_note")))
+    labels = [label for label, _ in confidence.terms(ds, "confidence").values()]
+    links = StaticLinks(ds)
+    shown = []
+    for name, spec in PAGES.items():
+        view = spec.view()
+        for parameters in view.static_states(ds):
+            state = parse_query(ds, name, urlencode(parameters, safe=",:"))
+            body = str(blocks_html(ds, view.content(ds, state, links), links, name).body)
+            if any(label in body for label in labels):
+                shown.append(name)
+                assert note in body, (name, parameters)
+    assert {"matrix", "story", "compare", "overview"} <= set(shown)

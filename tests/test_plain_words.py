@@ -15,12 +15,13 @@ import re
 import pytest
 
 #: Every free-text column a reader can see, by table. Exempt, and so not listed:
-#: ``mechanism_codings.explanation``, which is what each independent coder wrote, kept as
-#: they wrote it (codebook section 9: the codings are the coders' record, and rewording them
+#: ``mechanism_codings.explanation``, which is what each coding's author wrote, kept as
+#: written (codebook section 9: the codings are the coders' record, and rewording them
 #: would change the evidence the agreement figures are computed from), and the sources'
 #: ``title``, ``publisher`` and ``authors``, which are the sources' own words.
 READER_TEXT: dict[str, tuple[str, ...]] = {
-    "sources": ("kind_explanation", "independence_explanation", "access_note"),
+    "sources": ("kind_explanation", "independence_explanation", "origin_explanation",
+                "access_note"),
     "programmes": ("title", "funder", "evaluator", "summary", "explanation"),
     "projects": ("title", "short_name", "lead_organisation", "partners", "region", "setting",
                  "population", "grant_note", "summary", "membership_basis", "explanation"),
@@ -39,6 +40,7 @@ READER_TEXT: dict[str, tuple[str, ...]] = {
     "texts": ("text", "explanation"),
     "appraisal_terms": ("label", "definition", "explanation"),
     "discrepancies": ("topic", "description", "handling", "explanation"),
+    "rating_history": ("explanation",),
 }
 EXEMPT = {("mechanism_codings", "explanation"), ("sources", "title"),
           ("sources", "publisher"), ("sources", "authors"), ("sources", "licence")}
@@ -65,6 +67,8 @@ def _row_ids(ds) -> set[str]:
     for resource in ds.descriptor.resources:
         frame = ds.tables[resource.name]
         for spec in resource.fields:
+            if spec.name == "version":
+                continue  # a release number (0.3.0) is what a reader cites, not an id
             if spec.name in resource.primary_key or spec.unique:
                 ids |= {str(v) for v in frame[spec.name].dropna()}
     return {i for i in ids if re.search(r"[-_0-9]", i)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from itertools import pairwise
 
 import pytest
 
@@ -176,3 +177,85 @@ def test_the_command_line_prints_and_checks_the_digest(package, capsys):
     assert main(["digest", str(package), "--check"]) == 1
     newest = read_changelog(package)[0].version
     assert f"the data files changed since release {newest}" in capsys.readouterr().out
+
+
+# -- the rating history ------------------------------------------------------------------------
+
+def test_the_0_4_0_entry_names_the_changed_rating_and_says_what_breaks():
+    """The 0.4.0 entry gives the re-settled rating old → new, and is marked breaking (a
+    component renamed, a kind narrowed)."""
+    (entry,) = [e for e in read_changelog(DATA) if e.version == "0.4.0"]
+    assert "| `ps-ev-systems_processes` | partial | not_reported |" in entry.body
+    assert "**Breaking**" in entry.body and "`methodological_limitations`" in entry.body
+
+
+def test_every_change_the_history_records_is_named_in_its_release_entry(ds):
+    """Each rating whose strength changed in a release, or whose confidence changed once
+    levels existed (0.4.0 on), is named in that release's changelog entry."""
+    from explorer.query.history import rating_history
+
+    entries = {e.version: e.body for e in read_changelog(DATA)}
+    history = rating_history(ds)
+    for evidence_id, part in history.groupby("evidence_id"):
+        rows = list(part.itertuples())
+        for before, after in pairwise(rows):
+            strength = before.strength != after.strength
+            level = (isinstance(before.confidence, str)
+                     and before.confidence != after.confidence)
+            if strength or level:
+                assert f"`{evidence_id}`" in entries[after.version], (after.version,
+                                                                      evidence_id)
+
+
+def test_the_history_records_every_release_and_matches_the_data(ds):
+    """0.1.0 to the current version are recorded, the current rows are what the data
+    computes, and the check finds nothing."""
+    from explorer.query.history import current_rows, history_problems, known_versions
+
+    assert known_versions(ds)[0] == "0.1.0" and known_versions(ds)[-1] == ds.version
+    recorded = ds.rating_history[ds.rating_history.version == ds.version]
+    assert len(recorded) == len(ds.mechanism_evidence) == len(current_rows(ds))
+    assert history_problems(ds) == []
+
+
+def _rerate(package, evidence_id: str, strength: str) -> None:
+    """Change one rating's strength in a copy of the data (its codings untouched)."""
+    import csv
+    import io
+
+    path = package / "mechanism_evidence.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    for row in rows:
+        if row["evidence_id"] == evidence_id:
+            row["strength"] = strength
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def test_a_rating_changed_without_recording_its_history_is_caught(package):
+    """Re-rating a record leaves the history behind the data: the check names the rating
+    and says what to run."""
+    import explorer
+    from explorer.query.history import history_problems
+
+    _rerate(package, "su-ev-systems_processes", "evident")
+    problems = history_problems(explorer.load(package))
+    assert problems and all("su-ev-systems_processes" in p for p in problems)
+    assert "python -m explorer history --write" in problems[0]
+
+
+def test_writing_the_history_records_the_change_and_asks_why(package, capsys):
+    """`explorer history --write` records what changed; until the curators add why, the
+    command and `digest --check` say so."""
+    import explorer
+
+    _rerate(package, "su-ev-systems_processes", "evident")
+    assert main(["history", str(package), "--write"]) == 1
+    out = capsys.readouterr().out
+    assert "su-ev-systems_processes" in out and "but not why" in out
+    row = explorer.load(package).rating_history.set_index(["version", "evidence_id"]).loc[
+        ("0.4.0", "su-ev-systems_processes")]
+    assert row.explanation.startswith("Changed since 0.3.0: rating partial → evident")

@@ -241,7 +241,7 @@ def test_cli_site_writes_the_site_and_reports_its_size(tmp_path, capsys):
     """site --out writes the site and reports its pages, files and size."""
     assert main(["site", "--out", str(tmp_path / "s"), "--live", LIVE]) == 0
     out = capsys.readouterr().out
-    assert re.match(r"wrote 19 pages to .*: 30 files, \d\.\d MB", out)
+    assert re.match(r"wrote 19 pages to .*: 40 files, \d\.\d MB", out)
 
 
 def test_cli_site_with_a_bad_live_address_exits_2_and_writes_nothing(tmp_path, capsys):

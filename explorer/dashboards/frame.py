@@ -95,6 +95,7 @@ class App:
         self.navigation = Navigation(
             self._on_navigate,
             links=[[spec.name, spec.title] for spec in live_pages()],
+            data_version=ds.version,
         )
         self.navigation.observe(self._on_present, "presenting")
         self.presenter = Presenter(ds, self._on_navigate)  # guided steps, "Join this session"

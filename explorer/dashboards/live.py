@@ -121,7 +121,7 @@ class LivePage:
     # -- drawing -------------------------------------------------------------------------
     def render(self) -> None:
         """Draw the content of the current state, reusing every widget it can."""
-        content = self.view.content(self.ds, self.state, LIVE_LINKS)
+        content = self.view.page_content(self.ds, self.state, LIVE_LINKS)
         self.content = content
         self._quiet = True
         try:

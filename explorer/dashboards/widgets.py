@@ -88,7 +88,9 @@ class Navigation(_Plain):
     Python sets ``page``, ``query``, ``title`` and ``history`` (``push`` adds a history
     entry, ``replace`` rewrites the current one, ``none`` leaves the address alone because the
     browser already moved), ``citation`` (a citation of the view without its address) and
-    ``static_address`` (the read-only site's address of the view, when configured); the
+    ``static_address`` (the read-only site's address of the view, when configured) and
+    ``data_version`` (added to a cited address, so that whoever opens it later sees what has
+    changed since that version); the
     browser reports link clicks and back/forward as ``{"type": "navigate", "page", "query",
     "history"}`` messages and answers nothing else.
     """
@@ -102,6 +104,7 @@ class Navigation(_Plain):
     presenting = traitlets.Bool(False).tag(sync=True)
     citation = traitlets.Unicode("").tag(sync=True)
     static_address = traitlets.Unicode("").tag(sync=True)
+    data_version = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, on_navigate: Callable[[str, str, str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -14,7 +14,8 @@ different from ``not_reported``.
 
 One module per concept: ``facets`` (facets, vocabularies, ``Filters``), ``records`` (the
 evidence records and their reader table), ``matrix``, ``story`` (one project), ``across``
-(comparisons and flows) and ``agreement`` (the independent codings). Tables that depend on
+(comparisons and flows), ``agreement`` (the repeated codings), ``confidence`` (the
+codebook's rule) and ``history`` (each rating across the data's releases). Tables that depend on
 the dataset alone are computed once per dataset (``explorer.derived``) and shared: treat
 them as read-only.
 """

@@ -1,9 +1,11 @@
-"""How far independent codings of the mechanism ratings agree, and which ratings are contested.
+"""How far the repeated codings of the mechanism ratings agree, and which are contested.
 
-Every mechanism rating is coded independently by several coders (``mechanism_codings``); the
-figures here are computed from those codings, never typed in (``data/CODEBOOK.md`` §9). A
-record is *contested* when its codings are not unanimous. Krippendorff's alpha across all
-coders, with its interval, is ``explorer.agreement``.
+Every mechanism rating is coded more than once (``mechanism_codings``); in this package the
+three codings were made by one team with one method, so agreement between them is the
+consistency of that coding, not independent raters' reliability (``data/CODEBOOK.md`` §9).
+The figures here are computed from the codings, never typed in. A record is *contested*
+when its codings are not unanimous. Krippendorff's alpha across all codings, with its
+interval, is ``explorer.agreement``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class PairAgreement(NamedTuple):
 
 @dataclass(frozen=True)
 class Agreement:
-    """How often the independent coders gave a mechanism record the same strength.
+    """How often the codings gave a mechanism record the same strength.
 
     Attributes:
         total: records coded by two or more coders.
@@ -73,7 +75,7 @@ def _coder_column(index: int) -> str:
 
 @derived()
 def codings(ds: Dataset) -> pd.DataFrame:
-    """Each mechanism record's independent codings side by side, and the reconciled one.
+    """Each mechanism record's codings side by side, and the reconciled one.
 
     Returns:
         Columns ``evidence_id``, one column per coder (``first``, ``second``, ``third``…, in
@@ -113,7 +115,7 @@ def _kappa(first: list[str], second: list[str]) -> float:
 
 @derived()
 def coding_agreement(ds: Dataset) -> Agreement | None:
-    """Agreement between the independent codings of every mechanism record: how many were
+    """Agreement between the codings of every mechanism record: how many were
     unanimous, and Cohen's kappa for each pair of coders (None without codings)."""
     table = codings(ds)
     if table.empty:
@@ -135,6 +137,6 @@ def coding_agreement(ds: Dataset) -> Agreement | None:
 
 @derived()
 def contested_evidence(ds: Dataset) -> frozenset[str]:
-    """Ids of mechanism records whose independent codings were not unanimous."""
+    """Ids of mechanism records whose codings were not unanimous."""
     table = codings(ds)
     return frozenset(table.evidence_id[table.contested.astype(bool)])

@@ -2,44 +2,56 @@
 
 Part of ``query`` (each rating's level is a property of the record, and a facet pages can
 filter by). Pure functions over a loaded ``Dataset``; no widgets, no pages. The rule is
-``data/CODEBOOK.md`` section 14, adapted from
-GRADE-CERQual (Lewin and others, 2018; ``lewin-2018-cerqual`` in the sources): a rating that
-says a change happened (``evident``, ``partial``) or did not (``not_evident``) is appraised
-on five components, each with no, minor, moderate or serious concerns and a one-line reason:
+``data/CODEBOOK.md`` section 14, adapted from GRADE-CERQual (Lewin and others, 2018;
+``lewin-2018-cerqual`` in the sources): a rating that says a change happened (``evident``,
+``partial``) or did not (``not_evident``) is appraised on five components, each with no,
+minor, moderate or serious concerns and a one-line reason:
 
-==============  ==========================================================================
-component       what it looks at (all of it read from the data, nothing typed in)
-==============  ==========================================================================
-adequacy        how many sources the rating cites and how many of its outcome records
-                report a change (an outcome with a direction other than not_applicable)
-independence    the cited sources' ``kind`` and ``independence`` (sources.csv)
-coherence       discrepancies and later evidence (``bearing_direction = cuts_against``)
-                naming an outcome the rating rests on
-relevance       the project's programme membership (confirmed, probable)
-agreement       the independent codings (``mechanism_codings``) against the rating
-==============  ==========================================================================
+==========================  ==============================================================
+component                   what it looks at (all of it read from the data, nothing typed in)
+==========================  ==============================================================
+methodological_limitations  who wrote the *origins* the rating cites and whether any states
+                            a method (``sources.kind`` and ``independence`` of each origin)
+coherence                   disagreements about what happened (``discrepancies`` of type
+                            ``substance``) and later studies that cut against an outcome it
+                            rests on, each counted once by its id or its study
+adequacy                    how many separate origins it cites, and how many of them report
+                            the change in an outcome record
+relevance                   the project's programme membership, and doubt whether an
+                            outcome falls in the programme's time (``time_scope``
+                            discrepancies)
+agreement                   the team's repeated codings (``mechanism_codings``) that gave
+                            a weaker rating than the one shown
+==========================  ==============================================================
 
-Combination (deterministic): start at ``high``; each minor concern steps down half a level,
-each moderate one level, each serious two; whole steps count (two minors make one). Then
-two caps: a rating whose sources are all the project's or the funder's own is at most
-``moderate``, and so is a contested rating (its codings were not unanimous). A curator may
-replace the level only with a recorded reason (``confidence_override`` and
-``confidence_override_reason``, which the validator enforces).
+**Origins, not sources.** A source's ``origin_id`` names the source whose words it repeats
+(a mirror, a republication, one organisation's several accounts of one project); a source
+without one is its own origin. Every count and every appraisal is made per origin, from the
+origin's own row, so citing a second copy of the same words can never raise a level.
+
+Combination (deterministic, no caps): start at ``high``; each minor concern steps down half
+a level, each moderate one level, each serious two; whole steps count (two minors make one);
+the level stops at ``very_low``. A curator may replace the level only with a recorded reason
+(``confidence_override`` and ``confidence_override_reason``, which the validator enforces).
+
+Properties the suite checks over generated packages (``tests/test_confidence_properties.py``):
+citing another copy of an origin never raises a level; adding an independent source with a
+supporting outcome never lowers it; lowering a rating never lowers its confidence; splitting
+an outcome record never raises it; removing a disagreement never lowers it.
+
+Each component is a pure function in ``explorer.query.components``; this module reads the
+data they need once per dataset and combines them.
 
 A ``not_reported`` rating has no confidence level: the sources are silent, and silence is a
 *gap*, not weak evidence. ``explorer.appraisal.cell_kinds`` says which kind of cell every
-matrix cell is.
-
-Agreement between the coders as one figure (Krippendorff's alpha) is ``explorer.agreement``.
+matrix cell is. How consistent the repeated codings were as one figure (Krippendorff's
+alpha) is ``explorer.agreement``.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -47,7 +59,20 @@ import pandas as pd
 from ..derived import derived
 from ..errors import QueryError
 from ..load import Dataset
-from .agreement import CODINGS_TABLE, contested_evidence
+from .agreement import CODINGS_TABLE
+from .components import (
+    LEVELS,
+    STEPS,
+    ComponentAppraisal,
+    Concern,
+    adequacy,
+    agreement,
+    coherence,
+    combine,
+    limitations,
+    relevance,
+    why,
+)
 from .facets import RECORDS_TABLE, humanise, rows
 
 __all__ = [
@@ -64,12 +89,13 @@ __all__ = [
     "appraise",
     "facet_values",
     "facet_vocabulary",
+    "origins",
     "rating_confidence",
     "terms",
 ]
 
-LEVELS = ("high", "moderate", "low", "very_low")
-COMPONENTS = ("adequacy", "independence", "coherence", "relevance", "agreement")
+#: GRADE-CERQual's four components in its own order, then the consistency of the codings.
+COMPONENTS = ("methodological_limitations", "coherence", "adequacy", "relevance", "agreement")
 CELL_KINDS = ("rated", "contested", "sources_silent", "project_not_identified",
               "no_matching_records")
 #: What each kind of matrix cell is called and means. The explorer's own words for what it
@@ -77,9 +103,9 @@ CELL_KINDS = ("rated", "contested", "sources_silent", "project_not_identified",
 CELL_KIND_TERMS = {
     "rated": ("Rated", "The sources report whether the change happened; the rating says "
                        "how strongly, and its confidence how far to trust it."),
-    "contested": ("Contested", "The independent coders rated this differently; the rating "
-                               "shown is the reconciled one, and it is at most moderate "
-                               "confidence."),
+    "contested": ("Contested", "The team's repeated codings of this rating did not all "
+                               "agree; the rating shown is the one settled from the "
+                               "sources, and its record says how."),
     "sources_silent": ("Sources silent", "The sources we read say nothing about whether the "
                                          "change happened: a gap in the record, not evidence "
                                          "that nothing changed."),
@@ -90,28 +116,10 @@ CELL_KIND_TERMS = {
                                           "current choices."),
 }
 RATED = ("evident", "partial", "not_evident")
-#: Whole-level steps down for each concern (two minors make one step).
-STEPS = {"no": 0.0, "minor": 0.5, "moderate": 1.0, "serious": 2.0}
-EVALUATIONS = ("evaluation_report", "journal_study")
-OUTSIDE = ("independent", "commissioned_by_funder")
-
-
-class Concern(StrEnum):
-    """How much one component lowers confidence."""
-
-    NO = "no"
-    MINOR = "minor"
-    MODERATE = "moderate"
-    SERIOUS = "serious"
-
-
-@dataclass(frozen=True)
-class ComponentAppraisal:
-    """One component of a rating's confidence: its concern and why, in one plain line."""
-
-    component: str
-    concern: Concern
-    reason: str
+#: Discrepancy types that bear on confidence, and the component each one lowers.
+SUBSTANCE, TIME_SCOPE = "substance", "time_scope"
+#: Outcome directions that report nothing about the change (a possibility, a lesson).
+NO_REPORT = "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -123,158 +131,117 @@ class Confidence:
         level: the level shown: the computed one, or the curator's override.
         computed: the level the rule gives.
         components: one ``ComponentAppraisal`` per component, in ``COMPONENTS`` order.
-        caps: the caps that held the level down, in words (empty when none did).
+        why: how the rule reached ``computed``, in one plain sentence (the concerns that
+            lowered it and how many steps down from high).
         override_reason: why a curator replaced the computed level; None when not replaced.
         sources: ``(source_id, kind, independence)`` of every cited source.
+        origins: ``(origin_id, kind, independence)`` of every separate origin cited (the
+            origin's own appraisal), in citation order.
     """
 
     evidence_id: str
     level: str
     computed: str
     components: tuple[ComponentAppraisal, ...]
-    caps: tuple[str, ...]
+    why: str
     override_reason: str | None
     sources: tuple[tuple[str, str, str], ...]
+    origins: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def overridden(self) -> bool:
         """True when a curator replaced the computed level (with a recorded reason)."""
         return self.override_reason is not None
 
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _adequacy(sources: int, outcomes: int) -> ComponentAppraisal:
-    if outcomes >= 2 and sources >= 2:
-        concern = Concern.NO
-    elif outcomes >= 2 or (outcomes == 1 and sources >= 2):
-        concern = Concern.MINOR
-    elif outcomes == 1 or sources >= 2:
-        concern = Concern.MODERATE
-    else:
-        concern = Concern.SERIOUS
-    return ComponentAppraisal("adequacy", concern,
-                              f"{_count(sources, 'source')} cited; "
-                              f"{_count(outcomes, 'reported outcome')} showing a change")
-
-
-def _independence(cited: list[tuple[str, str, str]]) -> ComponentAppraisal:
-    kinds = Counter(kind.replace("_", " ") for _, kind, _ in cited)
-    listed = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in kinds.items())
-    outside = [(kind, who) for _, kind, who in cited if who in OUTSIDE]
-    if any(who == "independent" and kind in EVALUATIONS for kind, who in outside):
-        return ComponentAppraisal("independence", Concern.NO,
-                                  f"an independent evaluation or study is cited ({listed})")
-    if any(kind in (*EVALUATIONS, "evaluation_article") for kind, _ in outside):
-        return ComponentAppraisal("independence", Concern.MINOR,
-                                  "the evaluation cited is independent of the projects but "
-                                  f"commissioned by the funder ({listed})")
-    if outside:
-        return ComponentAppraisal("independence", Concern.MODERATE,
-                                  "the only source from outside the project and the funder "
-                                  f"reports rather than evaluates ({listed})")
-    if all(who == "unknown" for _, _, who in cited):
-        return ComponentAppraisal("independence", Concern.SERIOUS,
-                                  f"no cited source says who stands behind it ({listed})")
-    return ComponentAppraisal("independence", Concern.MODERATE,
-                              f"only the funder's or the project's own word ({listed})")
-
-
-def _coherence(against: list[str]) -> ComponentAppraisal:
-    concern = (Concern.NO, Concern.MODERATE)[min(len(against), 1)]
-    if len(against) >= 2:
-        concern = Concern.SERIOUS
-    reason = ("no recorded disagreement or later evidence against the outcomes it rests on"
-              if not against else
-              "against the outcomes it rests on: " + "; ".join(against))
-    return ComponentAppraisal("coherence", concern, reason)
-
-
-def _relevance(membership: str) -> ComponentAppraisal:
-    if membership == "confirmed":
-        return ComponentAppraisal("relevance", Concern.NO,
-                                  "a source names the project as part of the programme")
-    if membership == "probable":
-        return ComponentAppraisal("relevance", Concern.MODERATE,
-                                  "the project's membership of the programme is only probable")
-    return ComponentAppraisal("relevance", Concern.SERIOUS,
-                              "the project is not identified")
-
-
-def _agreement(strength: str, codes: list[str]) -> ComponentAppraisal:
-    if not codes:
-        return ComponentAppraisal("agreement", Concern.MODERATE,
-                                  "no independent coding is recorded")
-    counts = Counter(codes)
-    given = ", ".join(s.replace("_", " ") for s in codes)
-    if len(counts) == 1 and strength in counts:
-        return ComponentAppraisal("agreement", Concern.NO,
-                                  f"all {len(codes)} coders gave {strength.replace('_', ' ')}")
-    if counts[strength] == 0:
-        return ComponentAppraisal("agreement", Concern.MODERATE,
-                                  f"the rating departs from every coding ({given})")
-    if counts[strength] * 2 > len(codes):
-        return ComponentAppraisal("agreement", Concern.MINOR,
-                                  f"the coders differed ({given}); most gave this rating")
-    return ComponentAppraisal("agreement", Concern.MODERATE,
-                              f"the coders differed ({given}); no majority gave this rating")
-
-
-def _combine(components: Iterable[ComponentAppraisal], caps: list[str]) -> str:
-    steps = math.floor(sum(STEPS[c.concern] for c in components))
-    index = min(steps, len(LEVELS) - 1)
-    if caps:  # every cap holds the level at moderate or below
-        index = max(index, LEVELS.index("moderate"))
-    return LEVELS[index]
+    @property
+    def steps(self) -> float:
+        """How many levels the concerns step down from high, before rounding down."""
+        return sum(STEPS[str(c.concern)] for c in self.components)
 
 
 @dataclass(frozen=True)
 class _Context:
     """What the rule reads, gathered once per dataset (linear in the data)."""
 
-    sources: dict[str, tuple[str, str]]
+    appraisal: dict[str, tuple[str, str]]
+    origin: dict[str, str]
     direction: dict[str, str]
-    against: dict[str, list[str]]
+    outcome_sources: dict[str, tuple[str, ...]]
+    against: dict[str, list[tuple[str, str]]]
+    time_doubt: dict[str, list[tuple[str, str]]]
     membership: dict[str, str]
     codes: dict[str, list[str]]
-    contested: frozenset[str]
+    labels: dict[str, str]
+
+
+@derived()
+def origins(ds: Dataset) -> dict[str, str]:
+    """``source_id → origin_id`` for every source: the source whose words it repeats, or
+    itself when it is its own origin (``sources.origin_id`` empty)."""
+    frame = ds.sources
+    declared = (frame.origin_id if "origin_id" in frame.columns
+                else pd.Series([None] * len(frame), index=frame.index))
+    return {str(s): (str(o) if isinstance(o, str) and o else str(s))
+            for s, o in zip(frame.source_id, declared, strict=True)}
+
+
+def _column(frame: pd.DataFrame, name: str, default: str) -> list[str]:
+    return (frame[name].astype(str).tolist() if name in frame.columns
+            else [default] * len(frame))
 
 
 def _context(ds: Dataset) -> _Context:
-    sources = {str(s): (str(k), str(i)) for s, k, i in zip(
+    appraisal = {str(s): (str(k), str(i)) for s, k, i in zip(
         ds.sources.source_id, ds.sources.kind, ds.sources.independence, strict=True)}
-    against: dict[str, list[str]] = {}
+    origin = origins(ds)
+    against: dict[str, list[tuple[str, str]]] = {}
+    time_doubt: dict[str, list[tuple[str, str]]] = {}
     # Named as a reader knows them (the disagreement's topic, the later study's year and
-    # design), never by their ids.
-    for topic, outcome_ids in zip(ds.discrepancies.topic, ds.discrepancies.outcome_ids,
-                                  strict=True):
+    # design), never by their ids; keyed by the row id (a disagreement) or the study's
+    # origin (later evidence), so one disagreement or one study counts once.
+    frame = ds.discrepancies
+    for discrepancy_id, topic, outcome_ids, kind in zip(
+            frame.discrepancy_id, frame.topic, frame.outcome_ids,
+            _column(frame, "disagreement_type", SUBSTANCE), strict=True):
+        target = {SUBSTANCE: against, TIME_SCOPE: time_doubt}.get(kind)
+        if target is None:
+            continue
         for outcome_id in outcome_ids:
-            against.setdefault(outcome_id, []).append(f"sources disagree on '{topic}'")
+            target.setdefault(outcome_id, []).append(
+                (f"discrepancy:{discrepancy_id}", f"sources disagree on '{topic}'"))
     later = ds.later_evidence
-    for published, design, outcome_ids, direction in zip(
+    for published, design, outcome_ids, direction, cited in zip(
             later.published, later.design.astype(str), later.outcome_ids,
-            later.bearing_direction.astype(str), strict=True):
-        if direction == "cuts_against":
-            for outcome_id in outcome_ids:
-                against.setdefault(outcome_id, []).append(
-                    f"a later {humanise(design).lower()} ({published}) cuts against it")
+            later.bearing_direction.astype(str), later.source_ids, strict=True):
+        if direction != "cuts_against" or not cited:
+            continue
+        study = origin.get(cited[0].source_id, cited[0].source_id)
+        for outcome_id in outcome_ids:
+            against.setdefault(outcome_id, []).append(
+                (f"study:{study}",
+                 f"a later {humanise(design).lower()} ({published}) cuts against it"))
     codings = ds[CODINGS_TABLE]
     codes: dict[str, list[str]] = {}
     for evidence_id, strength in zip(codings.evidence_id, codings.strength.astype(str),
                                      strict=True):
         codes.setdefault(str(evidence_id), []).append(strength)
+    outcomes = ds.outcomes
     return _Context(
-        sources=sources,
-        direction=dict(zip(ds.outcomes.outcome_id, ds.outcomes.direction.astype(str),
-                           strict=True)),
-        against=against,
+        appraisal=appraisal, origin=origin,
+        direction=dict(zip(outcomes.outcome_id, outcomes.direction.astype(str), strict=True)),
+        outcome_sources={str(o): tuple(c.source_id for c in cs) for o, cs in zip(
+            outcomes.outcome_id, outcomes.source_ids, strict=True)},
+        against=against, time_doubt=time_doubt,
         membership=dict(zip(ds.projects.project_id, ds.projects.membership.astype(str),
                             strict=True)),
         codes=codes,
-        contested=contested_evidence(ds),
+        labels={c: label.lower() for c, (label, _) in terms(ds, "component").items()},
     )
+
+
+def _distinct(items: Iterable[tuple[str, str]]) -> list[str]:
+    """The labels of ``(key, label)`` pairs, one per key, in first-seen order."""
+    return list(dict((key, label) for key, label in items).values())
 
 
 def _appraise_row(row: Any, context: _Context) -> Confidence | None:
@@ -283,24 +250,23 @@ def _appraise_row(row: Any, context: _Context) -> Confidence | None:
         return None
     evidence_id = str(row.evidence_id)
     cited_ids = list(dict.fromkeys(c.source_id for c in row.source_ids))
-    cited = [(s, *context.sources[s]) for s in cited_ids]
-    outcome_ids = list(row.outcome_ids)
-    changed = sum(context.direction.get(o) not in (None, "not_applicable")
-                  for o in outcome_ids)
-    against = list(dict.fromkeys(x for o in outcome_ids for x in context.against.get(o, ())))
+    outcome_ids = list(dict.fromkeys(row.outcome_ids))
+    reporting_ids = [o for o in outcome_ids
+                     if context.direction.get(o) not in (None, NO_REPORT)]
+    reporting = {context.origin.get(s, s) for o in reporting_ids
+                 for s in context.outcome_sources.get(o, ())}
+    cited_origins = list(dict.fromkeys(
+        [context.origin.get(s, s) for s in cited_ids] + sorted(reporting)))
+    origins_ = [(o, *context.appraisal.get(o, ("other", "unknown"))) for o in cited_origins]
     components = (
-        _adequacy(len(cited), changed),
-        _independence(cited),
-        _coherence(against),
-        _relevance(context.membership.get(str(row.project_id), "")),
-        _agreement(strength, context.codes.get(evidence_id, [])),
+        limitations(origins_),
+        coherence(_distinct(x for o in outcome_ids for x in context.against.get(o, ()))),
+        adequacy(len(reporting), len(cited_origins)),
+        relevance(context.membership.get(str(row.project_id), ""),
+                  _distinct(x for o in outcome_ids for x in context.time_doubt.get(o, ()))),
+        agreement(strength, context.codes.get(evidence_id, [])),
     )
-    caps = []
-    if not any(who in OUTSIDE for _, _, who in cited):
-        caps.append("only the project's or the funder's own sources: at most moderate")
-    if evidence_id in context.contested:
-        caps.append("contested by the coders: at most moderate")
-    computed = _combine(components, caps)
+    computed = combine(components)
     override = row.confidence_override
     reason = row.confidence_override_reason
     overridden = override is not None and not pd.isna(override)
@@ -309,9 +275,10 @@ def _appraise_row(row: Any, context: _Context) -> Confidence | None:
         level=str(override) if overridden else computed,
         computed=computed,
         components=components,
-        caps=tuple(caps),
+        why=why(components, computed, context.labels),
         override_reason=str(reason) if overridden else None,
-        sources=tuple(cited),
+        sources=tuple((s, *context.appraisal.get(s, ("other", "unknown"))) for s in cited_ids),
+        origins=tuple(origins_),
     )
 
 
@@ -339,10 +306,11 @@ def rating_confidence(ds: Dataset) -> pd.DataFrame:
 
     Returns:
         Columns ``evidence_id, strength, level, computed_level, gap``, then for each
-        component ``<component>_concern`` and ``<component>_reason``, then ``caps``,
-        ``overridden``, ``override_reason``, ``source_ids``, ``source_kinds``,
-        ``source_independence``. ``level`` is missing for a ``not_reported`` rating, whose
-        ``gap`` is ``sources_silent``; rated records have no ``gap``.
+        component ``<component>_concern`` and ``<component>_reason``, then ``why`` (how the
+        level was reached), ``overridden``, ``override_reason``, ``source_ids``,
+        ``source_kinds``, ``source_independence`` and ``origin_ids``. ``level`` is missing
+        for a ``not_reported`` rating, whose ``gap`` is ``sources_silent``; rated records
+        have no ``gap``.
     """
     records = []
     strengths = dict(zip(ds.mechanism_evidence.evidence_id.astype(str),
@@ -352,8 +320,9 @@ def rating_confidence(ds: Dataset) -> pd.DataFrame:
                                      "strength": strengths[evidence_id]}
         if confidence is None:
             record |= {"level": None, "computed_level": None, "gap": "sources_silent",
-                       "caps": (), "overridden": False, "override_reason": None,
-                       "source_ids": (), "source_kinds": (), "source_independence": ()}
+                       "why": None, "overridden": False, "override_reason": None,
+                       "source_ids": (), "source_kinds": (), "source_independence": (),
+                       "origin_ids": ()}
             record |= {f"{c}_{part}": None for c in COMPONENTS for part in ("concern",
                                                                             "reason")}
         else:
@@ -362,17 +331,19 @@ def rating_confidence(ds: Dataset) -> pd.DataFrame:
             for part in confidence.components:
                 record[f"{part.component}_concern"] = str(part.concern)
                 record[f"{part.component}_reason"] = part.reason
-            record |= {"caps": confidence.caps, "overridden": confidence.overridden,
+            record |= {"why": confidence.why, "overridden": confidence.overridden,
                        "override_reason": confidence.override_reason,
                        "source_ids": tuple(s for s, _, _ in confidence.sources),
                        "source_kinds": tuple(k for _, k, _ in confidence.sources),
-                       "source_independence": tuple(i for _, _, i in confidence.sources)}
+                       "source_independence": tuple(i for _, _, i in confidence.sources),
+                       "origin_ids": tuple(o for o, _, _ in confidence.origins)}
         records.append(record)
     columns = (["evidence_id", "strength", "level", "computed_level", "gap"]
                + [f"{c}_{part}" for c in COMPONENTS for part in ("concern", "reason")]
-               + ["caps", "overridden", "override_reason", "source_ids", "source_kinds",
-                  "source_independence"])
+               + ["why", "overridden", "override_reason", "source_ids", "source_kinds",
+                  "source_independence", "origin_ids"])
     return pd.DataFrame(records, columns=columns)
+
 
 
 #: The value of the confidence facet for a rating with no level (the sources are silent).

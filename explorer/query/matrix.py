@@ -62,7 +62,7 @@ def matrix(ds: Dataset, columns: str = "project", filters: Filters | None = None
         evidence_ids, contested, strength_label``: every mechanism × every column value,
         in display order, including cells with no records (strength ``no_rows``).
         ``count`` is the records that are not ``not_reported``, ``rows`` all records,
-        ``contested`` how many of them the independent coders rated differently, and
+        ``contested`` how many of them the team's repeated codings rated differently, and
         ``strength_label`` names the strength in plain words. Treat the result as read-only.
 
     Raises:

@@ -28,6 +28,7 @@ Blocks:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -41,6 +42,33 @@ from ..state import ViewState
 
 __all__ = ["Block", "Chart", "Choice", "Content", "Download", "FacetFilter", "Form", "Grid",
            "Html", "Links", "View", "rating_summary"]
+
+
+def changes_since_html(ds: Dataset, version: str, evidence_ids: Iterable[str]) -> Markup:
+    """'Changed since version X': which of ``evidence_ids`` changed in strength or
+    confidence since release ``version``, how and why (``query.history.changes_since``),
+    and where every other change is listed."""
+    from .. import html, query
+    from ..query.history import changes_since, release_dates
+
+    changes = changes_since(ds, version, list(evidence_ids))
+    levels = query.confidence.terms(ds, "confidence")
+    records = query.evidence_records(ds).set_index("evidence_id")
+
+    def level(value: object) -> str:
+        return levels[value][0].lower() if isinstance(value, str) else "no confidence level"
+
+    items = [{"what": f"{records.at[r.evidence_id, 'mechanism']!s} × "
+                      f"{records.at[r.evidence_id, 'project']!s}",
+              "then": (f"{query.strength_label(ds, r.then_strength).lower()}, "
+                       f"{level(r.then_confidence)}" if isinstance(r.then_strength, str)
+                       else "not yet rated"),
+              "now": (f"{query.strength_label(ds, r.now_strength).lower()}, "
+                      f"{level(r.now_confidence)}"),
+              "why": r.why} for r in changes.itertuples()]
+    dates = release_dates(ds)
+    return html.render("changes.html.j2", since=version, since_date=dates.get(version, ""),
+                       version=ds.version, date=ds.data_as_of, items=items)
 
 
 def rating_summary(ds: Dataset, strengths: Iterable[object]) -> str:
@@ -225,6 +253,21 @@ class View:
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         """What the page shows for ``state``."""
         raise NotImplementedError
+
+    def shown_ratings(self, ds: Dataset, state: ViewState) -> Iterable[str]:
+        """The mechanism ratings (evidence ids) the view shows, for 'changed since'
+        (default: none; pages that show ratings say which)."""
+        return ()
+
+    def page_content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
+        """``content``, opening with what has changed since the data version the address
+        names (``version``), when it names an earlier one. Every renderer calls this."""
+        content = self.content(ds, state, links)
+        since = state.get("version")
+        if not since or since == ds.version:
+            return content
+        block = Html("changes", changes_since_html(ds, since, self.shown_ratings(ds, state)))
+        return dataclasses.replace(content, blocks=(block, *content.blocks))
 
     def static_states(self, ds: Dataset) -> Iterable[dict[str, str]]:
         """The views the static site writes a file for (parameters → value)."""

@@ -3,6 +3,8 @@ activity met different contexts and activated different mechanisms."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from .. import content, figures, html, query
@@ -55,6 +57,12 @@ class CompareView(View):
         total = cells.mechanism_id.nunique()
         return (f"{self.describe(ds, state)}: their ratings differ on {differ} of "
                 f"{total} mechanisms.")
+
+    def shown_ratings(self, ds: Dataset, state: ViewState) -> Iterable[str]:
+        """The ratings of the projects compared."""
+        chosen = set(self.chosen(ds, state))
+        evidence = ds.mechanism_evidence
+        return evidence.evidence_id[evidence.project_id.isin(chosen)]
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         chosen = self.chosen(ds, state)

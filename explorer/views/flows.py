@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from .. import content, figures, html, query
@@ -38,6 +40,10 @@ class FlowsView(View):
         return (f"{html.count(first.source.nunique(), 'kind')} of activity linked to "
                 f"{html.count(first.target.nunique(), 'mechanism')} in the evidence "
                 f"({query.describe_filters(ds, state.filters(ds)).lower()}).")
+
+    def shown_ratings(self, ds: Dataset, state: ViewState) -> Iterable[str]:
+        """The ratings the filters keep."""
+        return query.reader_table(ds, state.filters(ds))["Record"]
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         filters = state.filters(ds)

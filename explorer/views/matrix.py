@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 from markupsafe import Markup
 
-from .. import appraisal, content, figures, html, query, trail
+from .. import appraisal, content, figures, html, profile_files, profiles, query, trail
 from ..derived import derived
 from ..downloads import records_csv
+from ..errors import QueryError
 from ..load import Dataset
 from ..parameters import Cell, Ids, Parameter, facet_parameters
 from ..programme import Programme
@@ -35,6 +36,7 @@ from .base import (
     View,
     rating_summary,
 )
+from .sources import reference_downloads
 
 __all__ = ["FILTER_HELP", "MAX_READER_ROWS", "VIEW", "MatrixView", "facet_choices",
            "reader_caption"]
@@ -160,7 +162,8 @@ class MatrixView(View):
             if len(hit):
                 cell = hit.iloc[0]
                 counted = html.count_text(int(cell["count"]), int(cell["rows"]))
-                contested = ", contested by the independent coders" if cell.contested else ""
+                contested = (", contested: the team's repeated codings differed"
+                             if cell.contested else "")
                 return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: rated "
                         f"{cell.strength_label.lower()}"
                         + (f" ({counted}{contested})" if counted else "") + ".")
@@ -183,6 +186,10 @@ class MatrixView(View):
             return query.cell_records(ds, state.get("columns", "project"), mechanism_id,
                                       column_id, filters)
         return query.reader_table(ds, filters)
+
+    def shown_ratings(self, ds: Dataset, state: ViewState) -> Iterable[str]:
+        """The chosen cell's ratings, or every rating the filters keep."""
+        return self.chosen_records(ds, state)["Record"]
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         programme = Programme.of(ds)
@@ -218,6 +225,7 @@ class MatrixView(View):
         if live:
             blocks.append(Html("records", self._records(ds, state, mechanism_id, column_id),
                                css="ctg-records"))
+            blocks += self._profile_downloads(ds, columns, mechanism_id, column_id)
         elif links.kind == "static":
             blocks.append(Html("sections", self._sections(ds, cells, contested)))
         labels = query.strength_labels(ds)
@@ -247,6 +255,12 @@ class MatrixView(View):
                 self._download(ds, state),
                 Html("reader", _reader_html(ds, filters), css="ctg-reader"),
             ]
+        if links.kind == "briefing":
+            blocks.append(Html("cerqual", content.cerqual_html(ds, columns)))
+        elif links.kind != "handout":
+            blocks += [Html("cerqual-heading", html.render(
+                "heading.html.j2", text="GRADE-CERQual's outputs and the sources")),
+                       *self._cerqual_downloads(ds, columns)]
         return Content(f"{self.title}: {column_title.lower()}", tuple(blocks),
                        self.describe(ds, state))
 
@@ -262,16 +276,70 @@ class MatrixView(View):
                              "project, setting, context, rating, sources and the dataset "
                              "version.", static=True)
 
+    def _profile_downloads(self, ds: Dataset, columns: str, mechanism_id: str | None,
+                           column_id: str | None) -> list[Block]:
+        """The chosen cell's Evidence Profile as Word and CSV, when the cell has a
+        confidence level (a silent or empty cell has no profile)."""
+        if not (mechanism_id and column_id):
+            return []
+        try:
+            profile = profiles.evidence_profile(ds, mechanism_id, column_id, columns)
+        except QueryError:
+            return []
+        where = f"{profile.mechanism.iloc[0]} × {profile.column.iloc[0]}"
+        cell = f"{mechanism_id}:{column_id}"
+        help_ = ("GRADE-CERQual's Evidence Profile of this cell: the finding, the sources "
+                 "behind it, each component's concern and why, and the overall confidence "
+                 "and how it was reached.")
+        return [
+            Download("profile-docx", f"Download the Evidence Profile of {where} (Word)",
+                     profile_files.profiles_filename(ds, "docx", cell, columns),
+                     profile_files.DOCX_MIMETYPE,
+                     lambda: profile_files.profile_docx(ds, mechanism_id, column_id,
+                                                        columns), help=help_),
+            Download("profile-csv", f"Download the Evidence Profile of {where} (CSV)",
+                     profile_files.profiles_filename(ds, "csv", cell, columns), "text/csv",
+                     lambda: profile_files.profile_csv(ds, mechanism_id, column_id,
+                                                       columns).encode("utf-8"),
+                     help="The same Evidence Profile as a spreadsheet: one row per "
+                          "component of each rating, with the dataset's version."),
+        ]
+
+    def _cerqual_downloads(self, ds: Dataset, columns: str) -> list[Block]:
+        """The whole matrix's Summary of Qualitative Findings with every Evidence Profile
+        (Word, CSV), and every source for a reference manager (RIS, BibTeX)."""
+        summary = ("GRADE-CERQual's Summary of Qualitative Findings: every rated cell in one "
+                   "line, with its confidence, the reason and the sources behind it")
+        return [
+            Download("summary-docx", "Download the Summary of Qualitative Findings and every "
+                     "Evidence Profile (Word)",
+                     profile_files.profiles_filename(ds, "docx", None, columns),
+                     profile_files.DOCX_MIMETYPE,
+                     lambda: profile_files.summary_docx(ds, columns),
+                     help=summary + ", then each cell's Evidence Profile.", static=True),
+            Download("summary-csv", "Download the Summary of Qualitative Findings (CSV)",
+                     profile_files.profiles_filename(ds, "csv", None, columns), "text/csv",
+                     lambda: profile_files.summary_csv(ds, columns).encode("utf-8"),
+                     help=summary + ".", static=True),
+            # The static site writes the sources beside its sources page, not here.
+            *reference_downloads(ds, static=False),
+        ]
+
     def _chosen_html(self, ds: Dataset, state: ViewState) -> Markup:
         """A handout's records: exactly what the view chose, with the sources they cite."""
         records = self.chosen_records(ds, state)
         every = query.evidence_records(ds)
         citations = dict(zip(every.evidence_id, every.source_ids, strict=True))
         cited = {c.source_id for r in records["Record"] for c in citations[r]}
+        mechanism_id, column_id = self.selected(ds, state)
+        profile = (content.cerqual_html(ds, state.get("columns", "project"),
+                                        (mechanism_id, column_id))
+                   if mechanism_id and column_id else Markup(""))
         return html.render("chosen_records.html.j2",
                            count=html.count(len(records), "record"),
                            table=html.evidence_table(ds, records, "Evidence records")
-                           + trail.record_trails(ds, records["Record"], open_=True),
+                           + trail.record_trails(ds, records["Record"], open_=True)
+                           + profile,
                            sources=content.source_rows(ds, cited, show_url=True))
 
     def _grid(self, ds: Dataset, cells: pd.DataFrame, column_title: str) -> dict[str, object]:

@@ -32,6 +32,10 @@ class OverviewView(View):
                 f"identified; {html.count(len(ds.mechanism_evidence), 'mechanism rating')} "
                 f"({rating_summary(ds, ds.mechanism_evidence.strength)}).")
 
+    def shown_ratings(self, ds: Dataset, state: ViewState) -> Iterable[str]:
+        """Every rating (the evidence at a glance)."""
+        return ds.mechanism_evidence.evidence_id
+
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         from ..export import briefing_filename, briefing_html
 

@@ -63,6 +63,10 @@ class StoryView(View):
         return (f"{name}: {html.count(len(story.evidence), 'mechanism rating')} "
                 f"({rating_summary(ds, story.evidence.strength)}).")
 
+    def shown_ratings(self, ds: Dataset, state: ViewState) -> Iterable[str]:
+        """The chosen project's ratings."""
+        return query.project_story(ds, self.project(ds, state)).evidence.evidence_id
+
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         from ..export import briefing_filename, project_brief_html
 

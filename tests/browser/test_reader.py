@@ -66,6 +66,7 @@ def test_from_the_overview_a_summary_cell_reaches_its_evidence_in_two_clicks(web
     assert "The ratings are the coding of the Closing the Gap evidence explorer curators, " \
            "not findings of OPM" in citation
     assert page.url in citation  # no read-only site configured: the page's own address ...
+    assert f"{page.url}&version={ds.version} (accessed" in citation  # ... naming its version
     expect(page.locator(".ctg-cite-local")).to_contain_text("only works on this computer")
 
 

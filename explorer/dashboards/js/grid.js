@@ -6,7 +6,7 @@
 // the arrow keys, Home and End move between cells and headings; Enter or Space lists the
 // evidence (a hint under the grid says so, and the table points to it for screen readers).
 // Each cell says its rating in words and symbol, what its count counts ("1 rated of 2
-// records"), "contested" when the independent coders disagreed, its confidence (marks out
+// records"), "contested" when the team's repeated codings disagreed, its confidence (marks out
 // of four and words) and, for a gap, which kind; its accessible name says the same. A choice is sent to the kernel as {type: "select", key: "mechanism:column"}.
 
 let gridCount = 0;
@@ -89,7 +89,7 @@ function render({ model, el }) {
         }
         const spoken = `${rowLabel} × ${columnLabel}: ${label}` +
           (counted ? `, ${counted}` : ", no records") +
-          (contested ? "; contested: the independent coders rated it differently" : "") +
+          (contested ? "; contested: the team's repeated codings differed" : "") +
           (levelLabel ? `; ${levelLabel.toLowerCase()}` : "") +
           ". Choose to list the evidence.";
         const node = button(text, `${rowId}:${columnId}`,

@@ -129,12 +129,21 @@ function buildBar(model, el) {
     model.set("presenting", !model.get("presenting"));
     model.save_changes();
   });
+  // A cited address names the data version it was read at, so that opened after a new
+  // release the page opens with what has changed since (the "version" parameter).
+  const withVersion = (address, version) => {
+    if (!version || /[?&]version=/.test(address)) return address;
+    const [head, fragment] = address.split("#", 2);
+    const joined = `${head}${head.includes("?") ? "&" : "?"}version=${encodeURIComponent(version)}`;
+    return fragment === undefined ? joined : `${joined}#${fragment}`;
+  };
   cite.addEventListener("click", async () => {
     // A local address (this computer) works for nobody else: say so, and cite the
     // read-only site's address instead when the server knows one.
     const isLocal = LOCAL_HOSTS.test(window.location.hostname);
     const alternative = model.get("static_address");
-    const address = isLocal && alternative ? alternative : window.location.href;
+    const address = withVersion(isLocal && alternative ? alternative : window.location.href,
+                                model.get("data_version"));
     local.hidden = !isLocal;
     local.textContent = !isLocal ? "" : alternative
       ? `This page's address (${window.location.host}) only works on this computer, so ` +
