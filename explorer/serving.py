@@ -25,10 +25,12 @@ tuned on (a launch is CPU-bound).
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 
-On Linux the manager also starts a preloader (``explorer.preload``) and launches kernels
-through it (``PreloadedKernelManager``): each kernel is forked from a process that has already
-imported everything and built every page once, instead of starting from scratch.
-``"ThrottledKernelManager": {"preload_kernels": false}`` turns that off.
+On Linux the manager also keeps a preloader (``explorer.preload``: a process that has
+imported everything and built every page once), and the kernels of the explorer's kernelspec
+are forked from it by its kernel provisioner (``explorer.provisioner``) instead of starting
+from scratch. The manager replaces the preloader when it ends or when the explorer's code or
+data changes (``PreloaderKeeper``). ``"ThrottledKernelManager": {"preload_kernels": false}``
+turns that off: no preloader, and every kernel starts from scratch.
 
 On Linux each kernel is also told to end with its server (``explorer.preload.end_with_parent``,
 which the preloader also gives each kernel it forks): the kernel process asks the operating
@@ -51,24 +53,22 @@ so a missed wake-up costs at most ``POLL_SLICE_S`` instead of the whole timeout:
 from __future__ import annotations
 
 import asyncio
-import atexit
+import functools
 import time
 from queue import Empty
 from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
-from jupyter_server.services.kernels.kernelmanager import (
-    AsyncMappingKernelManager,
-    ServerKernelManager,
-)
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Bool, Integer, Type, default
+from traitlets import Bool, Integer, List, Type, Unicode
 
-from .preload import Preloader, end_with_parent
+from .preload import available, end_with_parent
+from .provisioner import Preloader, PreloaderKeeper
 
-__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PreloadedKernelManager", "PromptKernelClient",
-           "ThrottledKernelManager", "end_with_parent"]
+__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PromptKernelClient", "ThrottledKernelManager",
+           "end_with_parent"]
 
 BUSY_REASON = "Busy"
 POLL_SLICE_S = 0.25
@@ -91,21 +91,25 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
 
     preload_kernels = Bool(
         True, config=True,
-        help="Fork kernels from a process that has already imported what they need "
-             "(explorer.preload; Linux only), instead of starting each from scratch.",
+        help="Keep a process that has already imported what kernels need (explorer.preload; "
+             "Linux only), from which the explorer kernelspec's provisioner forks them "
+             "instead of starting each from scratch.",
+    )
+
+    preload_modules = List(
+        Unicode(), config=True,
+        help="More modules the preloader imports for the kernels it forks, beyond the "
+             "explorer's own (explorer.preload.PRELOADED_MODULES), e.g. plotly.io for "
+             "notebooks that show plotly figures through IPython's display.",
     )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._waiting = 0
         self._start_slots: asyncio.Semaphore | None = None
-        self.preloader = Preloader.start(end_with_parent()) if self.preload_kernels else None
-        if self.preloader is not None:
-            atexit.register(self.preloader.stop)
-
-    @default("kernel_manager_class")
-    def _default_kernel_manager_class(self) -> str:
-        return "explorer.serving.PreloadedKernelManager"
+        self.preloader = (PreloaderKeeper(functools.partial(
+            Preloader.start, end_with_parent(), tuple(self.preload_modules)), self.log)
+            if self.preload_kernels and available() else None)
 
     @property
     def load(self) -> int:
@@ -129,17 +133,6 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
                 return await super().start_kernel(*args, **kwargs)
         finally:
             self._waiting -= 1
-
-
-class PreloadedKernelManager(ServerKernelManager):
-    """Jupyter Server's kernel manager, launching through its parent's preloader when the
-    preloader is ready (``explorer.preload``); otherwise exactly as before."""
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        """The kernel's command, wrapped by the preloader's client where it can be."""
-        cmd = super().format_kernel_cmd(extra_arguments)
-        preloader = getattr(self.parent, "preloader", None)
-        return preloader.wrap(cmd) if isinstance(preloader, Preloader) else cmd
 
 
 class SlicedPollChannel(AsyncZMQSocketChannel):

@@ -17,8 +17,8 @@ import psutil
 import pytest
 from browser_kit import (
     FIRST_RENDER_MS,
-    PRELOAD_CLIENT,
     PRELOADER,
+    PYTHON,
     command_line,
     kernel_process,
     kernel_processes,
@@ -80,7 +80,7 @@ def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, ho
     assert wait_for(lambda: len(kernel_processes(server)) >= 3, 60)
     kernels = kernel_processes(server)
     helpers = [p for p in psutil.Process(server.process.pid).children(recursive=True)
-               if p not in kernels]  # the preloader and the clients standing in for kernels
+               if p not in kernels]  # the preloader
     os.killpg(server.process.pid, how)
     server.process.wait(timeout=30)
     # A kernel still starting when its server dies ends once it notices (ipykernel polls
@@ -93,16 +93,37 @@ def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, ho
 @pytest.mark.skipif(not preload.available(), reason="kernels are forked on Linux only")
 def test_a_readers_kernel_is_forked_from_the_servers_preloader(voila_factory):
     """The server keeps one preloader and forks each reader's kernel from it, so the kernel
-    starts with the explorer imported and the data loaded; a client stands in for it."""
+    starts with the explorer imported and the data loaded; the server holds the kernel
+    itself: its only child is the preloader, with no process standing in for a kernel."""
     server = voila_factory(None)
     status, body = http_answer(server.url("overview"), timeout=120)
     assert status == 200
     kernel = kernel_process(server, kernel_id_of(body))
     assert kernel is not None
     assert PRELOADER in command_line(kernel.parent())
-    stand_ins = [p for p in psutil.Process(server.process.pid).children()
-                 if PRELOAD_CLIENT in command_line(p) and kernel_id_of(body) in command_line(p)]
-    assert len(stand_ins) == 1
+    children = psutil.Process(server.process.pid).children()
+    assert [PRELOADER in command_line(child) for child in children] == [True]
+
+
+# The server as `make serve` runs it, on a Linux without pidfds (before 5.3): it cannot hold a
+# forked kernel, so it keeps no preloader.
+WITHOUT_PIDFDS = (str(PYTHON), "-c", "import os, sys; del os.pidfd_open; "
+                                     "from explorer.server import main; main(sys.argv[1:])")
+
+
+def test_without_the_fork_path_kernels_start_from_scratch_and_serve_the_pages(voila_factory):
+    """Where kernels cannot be forked the server keeps no preloader, and the explorer
+    kernelspec's provisioner launches each kernel as Jupyter's own does: pages are served
+    the same."""
+    server = voila_factory(None, command=WITHOUT_PIDFDS)
+    status, body = http_answer(server.url("matrix"), timeout=120)
+    assert status == 200 and "widget-view+json" in body
+    assert "There was an error" not in body
+    kernel = kernel_process(server, kernel_id_of(body))
+    assert kernel is not None and "ipykernel_launcher" in command_line(kernel)
+    assert kernel.ppid() == server.process.pid
+    assert not any(PRELOADER in command_line(child)
+                   for child in psutil.Process(server.process.pid).children())
 
 
 def survivors(kernels: list[psutil.Process]) -> list[psutil.Process]:
