@@ -259,6 +259,10 @@ class Replicas:
     def status(self) -> dict[str, str]:
         """Each replica's state as HAProxy sees it (``UP``, ``DOWN``, ...), from ``show stat``;
         empty while the proxy is not answering."""
+        return {row["svname"]: row["status"].split()[0] for row in self.check_rows()}
+
+    def _stat(self) -> list[dict[str, str]]:
+        """HAProxy's ``show stat`` rows (empty while the proxy is not answering)."""
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(5)
@@ -268,11 +272,15 @@ class Replicas:
                 while chunk := sock.recv(65536):
                     chunks.append(chunk)
         except OSError:
-            return {}
+            return []
         text = b"".join(chunks).decode("utf-8", "replace").lstrip("# ")
-        return {row["svname"]: row["status"].split()[0]
-                for row in csv.DictReader(io.StringIO(text))
-                if row.get("pxname") == "replicas" and row["svname"] not in ("BACKEND",)}
+        return list(csv.DictReader(io.StringIO(text)))
+
+    def check_rows(self) -> list[dict[str, str]]:
+        """HAProxy's ``show stat`` row for each replica: state, last health check's status
+        and duration (``check_status``, ``check_duration`` in ms), and more."""
+        return [row for row in self._stat() if row.get("pxname") == "replicas"
+                and row["svname"] not in ("FRONTEND", "BACKEND")]
 
     def replica(self, name: str) -> Replica:
         return next(r for r in self.replicas if r.name == name)
