@@ -76,9 +76,10 @@ def loop() -> Iterator[EventLoop]:
 
 
 @pytest.fixture(scope="module")
-def manager(loop) -> Iterator[ThrottledKernelManager]:
+def manager(loop, tmp_path_factory) -> Iterator[ThrottledKernelManager]:
     """The server's kernel manager, its preloader ready."""
-    started = ThrottledKernelManager(preload_modules=MORE_MODULES)
+    started = ThrottledKernelManager(preload_modules=MORE_MODULES,
+                                     connection_dir=str(tmp_path_factory.mktemp("kernels")))
     assert started.preloader is not None
     try:
         assert wait_for(lambda: started.preloader.ready() is not None, READY_S), (
@@ -192,18 +193,23 @@ def test_the_managers_interrupt_reaches_a_forked_kernels_running_cell(start, man
 
 def test_a_kernel_stuck_in_a_c_call_dies_on_the_managers_kill(start, manager, loop):
     """A kernel sleeping inside C while holding the interpreter's lock runs no Python at all;
-    the manager's kill still ends it, because SIGKILL goes to the kernel's own process."""
+    the manager's kill (the provisioner's ``kill``, before anything lets go of the kernel)
+    still ends it, because SIGKILL goes to the kernel's own process."""
     kernel = start()
     pid = kernel.pid
-    request = kernel.client.execute(
-        "import ctypes; print('stuck', flush=True); ctypes.PyDLL(None).sleep(600)")
-    while True:
-        message = kernel.client.get_iopub_msg(timeout=HANG_GUARD_S)
-        if message["parent_header"].get("msg_id") == request and \
-                message["msg_type"] == "stream":
-            break
-    loop.run(manager.shutdown_kernel(kernel.id, now=True))
+    kernel.client.execute("import ctypes; ctypes.PyDLL(None).sleep(600)")
+    # No message can leave the kernel now (sending needs the lock): ask the operating system.
+    assert wait_for(lambda: in_c_sleep(pid), HANG_GUARD_S)
+    loop.run(kernel.provisioner.kill())
     assert wait_for(lambda: ended(pid), HANG_GUARD_S)
+
+
+def in_c_sleep(pid: int) -> bool:
+    """Whether the process's main thread sleeps inside the kernel's nanosleep (libc's sleep)."""
+    try:
+        return "nanosleep" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
 
 
 def test_two_forked_kernels_draw_different_random_numbers(start):
@@ -268,7 +274,7 @@ def test_a_failed_fork_starts_that_kernel_from_scratch_and_nothing_else_changes(
     server says why); the preloader, the kernels it forked before and the next fork are
     untouched."""
     flag = tmp_path / "fail-next-fork"
-    server = ThrottledKernelManager(preload_kernels=False)
+    server = ThrottledKernelManager(preload_kernels=False, connection_dir=str(tmp_path))
     server.preloader = PreloaderKeeper(functools.partial(failing_preloader, tmp_path, flag))
     kernels: list[Kernel] = []
     try:
@@ -294,12 +300,12 @@ def test_a_failed_fork_starts_that_kernel_from_scratch_and_nothing_else_changes(
 
 
 def test_a_changed_data_file_brings_a_new_preloader_and_running_kernels_carry_on(
-        loop, mini_copy, monkeypatch):
+        loop, mini_copy, monkeypatch, tmp_path):
     """When the data (or the explorer's code) changes, the server starts a new preloader
     and forks new kernels from it; the old one forks nothing more and ends with its last
     kernel, which runs on meanwhile."""
     monkeypatch.setenv("EXPLORER_DATA", str(mini_copy.path))
-    server = ThrottledKernelManager()
+    server = ThrottledKernelManager(connection_dir=str(tmp_path))
     kernels: list[Kernel] = []
     try:
         assert wait_for(lambda: server.preloader.ready() is not None, READY_S)

@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -179,11 +180,15 @@ def kernel_processes(server) -> list[psutil.Process]:
 def kernel_process(server, kernel_id: str) -> psutil.Process | None:
     """The process of the kernel ``kernel_id`` (None if there is none): the one of the
     server's kernels listening on the shell port its connection file names (a kernel forked
-    by the preloader shows the preloader's command line, so the command line cannot say)."""
-    connection_file = Path(jupyter_runtime_dir()) / f"kernel-{kernel_id}.json"
+    by the preloader shows the preloader's command line, so the command line cannot say).
+    Voila keeps connection files in a folder of its own (``<tmp>/voila_*``); Jupyter's
+    server in its runtime folder."""
+    name = f"kernel-{kernel_id}.json"
+    found = [*Path(tempfile.gettempdir()).glob(f"voila_*/{name}"),
+             Path(jupyter_runtime_dir()) / name]
     try:
-        port = json.loads(connection_file.read_text())["shell_port"]
-    except (OSError, ValueError, KeyError):
+        port = json.loads(next(p for p in found if p.exists()).read_text())["shell_port"]
+    except (StopIteration, OSError, ValueError, KeyError):
         return None
     for process in kernel_processes(server):
         with contextlib.suppress(psutil.Error):
