@@ -53,8 +53,10 @@ so a missed wake-up costs at most ``POLL_SLICE_S`` instead of the whole timeout:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
+from pathlib import Path
 from queue import Empty
 from typing import Any
 
@@ -67,11 +69,18 @@ from traitlets import Bool, Integer, List, Type, Unicode
 from .preload import available, end_with_parent
 from .provisioner import Preloader, PreloaderKeeper
 
-__all__ = ["BUSY_REASON", "POLL_SLICE_S", "PromptKernelClient", "ThrottledKernelManager",
-           "end_with_parent"]
+__all__ = ["BUSY_REASON", "FORKED_KERNEL_MB", "PLAIN_KERNEL_MB", "POLL_SLICE_S",
+           "PromptKernelClient", "ThrottledKernelManager", "end_with_parent", "memory_budget_mb"]
 
 BUSY_REASON = "Busy"
 POLL_SLICE_S = 0.25
+#: What one more reader's kernel costs the machine in memory (MB, PSS: each page shared with the
+#: preloader or between kernels counted once), from ``bench/tour.py``'s "per kernel" figure for
+#: readers touring every page, rounded up: forked from the preloader, and started from scratch.
+FORKED_KERNEL_MB = 60
+PLAIN_KERNEL_MB = 120
+#: Memory left for the server and its preloader when the cap is fitted to the machine.
+SERVER_RESERVE_MB = 512
 
 
 class ThrottledKernelManager(AsyncMappingKernelManager):
@@ -80,8 +89,15 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
     max_kernels = Integer(
         40, config=True,
         help="Most kernels (readers) at once, counting those waiting to start; further page "
-             "loads get a 'busy, retrying' page. Each kernel's memory is measured by "
-             "bench/memory.py (see the README's Performance section).",
+             "loads get a 'busy, retrying' page. Lowered at start to what the machine's "
+             "memory holds (kernel_memory_mb).",
+    )
+    kernel_memory_mb = Integer(
+        0, config=True,
+        help="What one more reader's kernel costs in memory (MB, PSS), to lower max_kernels "
+             "to what the memory available at start (a container's limit, else the "
+             "machine's) holds; 0: the measured figure (FORKED_KERNEL_MB with a preloader, "
+             "PLAIN_KERNEL_MB without); -1: never lower max_kernels.",
     )
     max_concurrent_starts = Integer(
         2, config=True,
@@ -110,6 +126,20 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         self.preloader = (PreloaderKeeper(functools.partial(
             Preloader.start, end_with_parent(), tuple(self.preload_modules)), self.log)
             if self.preload_kernels and available() else None)
+        self.kernel_cap = self._fitted_cap()
+
+    def _fitted_cap(self) -> int:
+        """``max_kernels``, lowered to the kernels the available memory holds."""
+        each = self.kernel_memory_mb or (FORKED_KERNEL_MB if self.preloader else PLAIN_KERNEL_MB)
+        budget = memory_budget_mb()
+        if each < 0 or budget is None:
+            return self.max_kernels
+        fits = max(1, int((budget - SERVER_RESERVE_MB) // each))
+        if fits < self.max_kernels:
+            self.log.warning("At most %d readers at once, not max_kernels=%d: %.0f MB of memory "
+                             "available holds %d kernels of ~%d MB (kernel_memory_mb)", fits,
+                             self.max_kernels, budget, fits, each)
+        return min(self.max_kernels, fits)
 
     @property
     def load(self) -> int:
@@ -117,10 +147,11 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         return len(self.list_kernel_ids()) + self._waiting
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
-        """Start a kernel when a slot is free; refuse with 503 when at ``max_kernels``."""
-        if self.load >= self.max_kernels:
+        """Start a kernel when a slot is free; refuse with 503 when at the cap
+        (``kernel_cap``: ``max_kernels``, or fewer if memory holds fewer)."""
+        if self.load >= self.kernel_cap:
             self.log.warning("Refusing a new kernel: %d of %d in use", self.load,
-                             self.max_kernels)
+                             self.kernel_cap)
             raise web.HTTPError(503, reason=BUSY_REASON)
         if self._start_slots is None:
             self._start_slots = asyncio.Semaphore(max(1, self.max_concurrent_starts))
@@ -133,6 +164,43 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
                 return await super().start_kernel(*args, **kwargs)
         finally:
             self._waiting -= 1
+
+
+def memory_budget_mb() -> float | None:
+    """Memory (MB) this server's kernels may still take: what its control group allows beyond
+    what it uses (a container's limit), and no more than the machine has available; None
+    where neither can be read (not Linux)."""
+    available = _meminfo_mb("MemAvailable")
+    limit = _cgroup_room_mb()
+    found = [mb for mb in (available, limit) if mb is not None]
+    return min(found) if found else None
+
+
+def _meminfo_mb(field: str) -> float | None:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def _cgroup_room_mb() -> float | None:
+    """The control group's memory limit minus its use (cgroup v2, else v1); None if unlimited."""
+    with contextlib.suppress(OSError, ValueError):
+        groups = Path("/proc/self/cgroup").read_text().splitlines()
+        unified = next((line[3:] for line in groups if line.startswith("0::")), "/")
+        for folder in (Path("/sys/fs/cgroup") / unified.lstrip("/"), Path("/sys/fs/cgroup")):
+            if (folder / "memory.max").exists():
+                limit = (folder / "memory.max").read_text().strip()
+                if limit == "max":
+                    return None
+                return (int(limit) - int((folder / "memory.current").read_text())) / 2**20
+    with contextlib.suppress(OSError, ValueError):
+        folder = Path("/sys/fs/cgroup/memory")
+        limit_bytes = int((folder / "memory.limit_in_bytes").read_text())
+        if limit_bytes < 2**60:  # v1 writes a huge number for "no limit"
+            return (limit_bytes - int((folder / "memory.usage_in_bytes").read_text())) / 2**20
+    return None
 
 
 class SlicedPollChannel(AsyncZMQSocketChannel):
