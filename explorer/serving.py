@@ -62,6 +62,7 @@ from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.channels import AsyncZMQSocketChannel
+from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from traitlets import Bool, Integer, List, Type, Unicode
@@ -103,6 +104,19 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         2, config=True,
         help="Most kernels launched at the same time; more wait their turn. Launching many at "
              "once makes them race for ports and starve each other of CPU.",
+    )
+
+    start_attempts = Integer(
+        3, config=True,
+        help="Launches tried for one page's kernel. A kernel that dies before it answers "
+             "(another server's kernel on the same machine took one of its ports between "
+             "the port's choice and its bind) is launched again: Voila, handed a dead kernel, "
+             "would keep the page waiting for ever.",
+    )
+    answer_timeout = Integer(
+        60, config=True,
+        help="Seconds a new kernel has to answer (kernel_info) before the page is left to "
+             "Voila's own timeouts.",
     )
 
     preload_kernels = Bool(
@@ -161,9 +175,36 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         self._waiting += 1
         try:
             async with self._start_slots:
-                return await super().start_kernel(*args, **kwargs)
+                return await self._start_answering(*args, **kwargs)
         finally:
             self._waiting -= 1
+
+    async def _start_answering(self, *args: Any, **kwargs: Any) -> str:
+        """Start a kernel and wait until it answers; one that dies first is shut down and
+        launched again, up to ``start_attempts`` times, then the page is told to retry."""
+        for attempt in range(1, self.start_attempts + 1):
+            kernel_id: str = await super().start_kernel(*args, **kwargs)
+            if await self._answers(kernel_id):
+                return kernel_id
+            self.log.warning("Kernel %s died before it answered (launch %d of %d)", kernel_id,
+                             attempt, self.start_attempts)
+            with contextlib.suppress(Exception):  # it has gone already; forget it
+                await self.shutdown_kernel(kernel_id, now=True)
+        raise web.HTTPError(503, reason=BUSY_REASON)
+
+    async def _answers(self, kernel_id: str) -> bool:
+        """Whether the kernel answers its first request (False: it died first). A kernel
+        still silent after ``answer_timeout`` counts as alive: a busy machine is not a dead
+        kernel, and Voila's own timeouts apply."""
+        client = self.get_kernel(kernel_id).client()
+        client.start_channels()
+        try:
+            await ensure_async(client.wait_for_ready(timeout=self.answer_timeout))
+        except RuntimeError:
+            return bool(await ensure_async(self.get_kernel(kernel_id).is_alive()))
+        finally:
+            client.stop_channels()
+        return True
 
 
 def memory_budget_mb() -> float | None:

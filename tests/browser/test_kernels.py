@@ -7,6 +7,7 @@ caps (command-line overrides of ``voila.json``) so the behaviour shows within se
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from browser_kit import (
     FIRST_RENDER_MS,
     PRELOADER,
     PYTHON,
+    ROOT,
     command_line,
     kernel_process,
     kernel_processes,
@@ -26,7 +28,7 @@ from browser_kit import (
     wait_for,
     wait_ready,
 )
-from http_kit import http_answer, http_get
+from http_kit import http_answer, http_get, http_page
 from playwright.sync_api import expect
 
 from explorer import preload
@@ -124,6 +126,45 @@ def test_without_the_fork_path_kernels_start_from_scratch_and_serve_the_pages(vo
     assert kernel.ppid() == server.process.pid
     assert not any(PRELOADER in command_line(child)
                    for child in psutil.Process(server.process.pid).children())
+
+
+# A kernel that dies at its first launch, as one whose port another server's kernel took
+# between the port's choice and its bind (how a page through HAProxy came to wait for ever:
+# Voila, handed the dead kernel, kept the page open with heartbeats and never ended it).
+DIES_ONCE = """
+import os, runpy, sys
+flag = os.environ["EXPLORER_TEST_DIE_ONCE"]
+if os.path.exists(flag):
+    os.remove(flag)
+    sys.exit("Address already in use (the test's kernel, dying at start)")
+sys.argv = ["ipykernel_launcher", *sys.argv[1:]]
+runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_page_whose_kernel_dies_at_start_is_still_served(voila_factory, tmp_path):
+    """The kernel manager hands a page only a kernel that has answered: one that dies at its
+    launch is launched again, and the page is served instead of waiting for ever."""
+    kernels = tmp_path / "jupyter" / "kernels" / "dies-once"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(PYTHON), "-c", DIES_ONCE, "-f", "{connection_file}"],
+        "display_name": "dies once", "language": "python"}))
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        content = json.loads(notebook.read_text(encoding="utf-8"))
+        if notebook.stem == "matrix":
+            content["metadata"]["kernelspec"]["name"] = "dies-once"
+        (pages / notebook.name).write_text(json.dumps(content), encoding="utf-8")
+    flag = tmp_path / "die-once"
+    server = voila_factory(None, notebook_dir=pages, environment={
+        "JUPYTER_PATH": str(tmp_path / "jupyter"), "EXPLORER_TEST_DIE_ONCE": str(flag)})
+    flag.touch()
+    status, body = http_page(server.url("matrix"), deadline=120)
+    assert (status, "widget-view+json" in body) == (200, True)
+    assert not flag.exists(), "the first launch did not die"
+    assert "died before it answered" in server.log()
 
 
 def survivors(kernels: list[psutil.Process]) -> list[psutil.Process]:
