@@ -75,13 +75,16 @@ __all__ = [
     "KERNEL_ID",
     "MOVE_JS",
     "PAGES",
+    "PLAIN_KERNELS",
     "READY",
+    "SERVED_NOTEBOOKS",
     "Peak",
     "VoilaServer",
     "add_common_arguments",
     "browser",
     "chromium_path",
     "close",
+    "compared_setups",
     "first_paint",
     "is_kernel",
     "kernel_processes",
@@ -101,6 +104,24 @@ __all__ = [
     "verdict",
     "wait_warm",
 ]
+
+
+PLAIN_KERNELS = "--ThrottledKernelManager.preload_kernels=False"
+# Notebooks the benchmark server serves (``served``): Voila keeps a preheated pool for each.
+SERVED_NOTEBOOKS = len([*(ROOT / "notebooks").glob("*.ipynb"),
+                        *(ROOT / "bench" / "minimal").glob("*.ipynb")])
+
+
+def compared_setups(pool_size: int) -> dict[str, list[str]]:
+    """The other ways of starting kernels ``--compare`` can measure, as Voila settings."""
+    return {
+        "plain": [PLAIN_KERNELS],
+        # A preheated page waits mid-cell for its reader's request (voila.utils); Voila's
+        # cell timeout would cut that wait off and leave the pool's kernels broken.
+        "preheat": [PLAIN_KERNELS, "--VoilaConfiguration.preheat_kernel=True",
+                    f"--VoilaConfiguration.default_pool_size={pool_size}",
+                    "--VoilaExecutor.timeout=-1"],
+    }
 
 
 def load_line(when: str = "now") -> str:

@@ -51,10 +51,11 @@ from common import (
     CHROMIUM_ARGS,
     KERNEL_ID,
     MOVE_JS,
-    ROOT,
+    SERVED_NOTEBOOKS,
     Peak,
     add_common_arguments,
     chromium_path,
+    compared_setups,
     kernel_processes,
     load_line,
     median,
@@ -67,23 +68,9 @@ from common import (
 from process_kit import wait_for
 
 START = "overview"
-PLAIN_KERNELS = "--ThrottledKernelManager.preload_kernels=False"
 
 
-def compared_setups(pool_size: int) -> dict[str, list[str]]:
-    """The other ways of starting kernels ``--compare`` can measure, as Voila settings."""
-    return {
-        "plain": [PLAIN_KERNELS],
-        # A preheated page waits mid-cell for its reader's request (voila.utils); Voila's
-        # cell timeout would cut that wait off and leave the pool's kernels broken.
-        "preheat": [PLAIN_KERNELS, "--VoilaConfiguration.preheat_kernel=True",
-                    f"--VoilaConfiguration.default_pool_size={pool_size}",
-                    "--VoilaExecutor.timeout=-1"],
-    }
 TARGET_MOVE_S = 0.5
-# Notebooks the benchmark server serves (bench/common.served): one preheated pool each.
-SERVED_NOTEBOOKS = len([*(ROOT / "notebooks").glob("*.ipynb"),
-                        *(ROOT / "bench" / "minimal").glob("*.ipynb")])
 TIMEOUT_MS = 120_000
 
 
