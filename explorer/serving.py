@@ -162,7 +162,12 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         """Start a kernel when a slot is free; refuse with 503 when at the cap
-        (``kernel_cap``: ``max_kernels``, or fewer if memory holds fewer)."""
+        (``kernel_cap``: ``max_kernels``, or fewer if memory holds fewer).
+
+        The kernel is handed out only once it has answered: one that dies first (another
+        server's kernel on the same machine took one of its ports) is shut down and launched
+        again, up to ``start_attempts`` times, then the page is told to retry. Voila, given
+        a dead kernel, would keep the page open for ever."""
         if self.load >= self.kernel_cap:
             self.log.warning("Refusing a new kernel: %d of %d in use", self.load,
                              self.kernel_cap)
@@ -172,18 +177,13 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         ending = end_with_parent()
         if ending is not None:
             kwargs.setdefault("preexec_fn", ending)
-        self._waiting += 1
-        try:
-            async with self._start_slots:
-                return await self._start_answering(*args, **kwargs)
-        finally:
-            self._waiting -= 1
-
-    async def _start_answering(self, *args: Any, **kwargs: Any) -> str:
-        """Start a kernel and wait until it answers; one that dies first is shut down and
-        launched again, up to ``start_attempts`` times, then the page is told to retry."""
         for attempt in range(1, self.start_attempts + 1):
-            kernel_id: str = await super().start_kernel(*args, **kwargs)
+            self._waiting += 1
+            try:
+                async with self._start_slots:
+                    kernel_id: str = await super().start_kernel(*args, **kwargs)
+            finally:
+                self._waiting -= 1
             if await self._answers(kernel_id):
                 return kernel_id
             self.log.warning("Kernel %s died before it answered (launch %d of %d)", kernel_id,
