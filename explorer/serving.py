@@ -1,27 +1,34 @@
 """Serving under load: a Voila kernel manager with back-pressure and a cap.
 
 Voila starts one kernel per page view and has no limit of its own. When a room of people
-opens the same link at once, two things go wrong on a small machine: simultaneous kernel
-launches race for ZMQ ports (a kernel dies with "address already in use"), and unbounded
-kernels exhaust memory. ``ThrottledKernelManager`` fixes both at the source, inside the
-kernel manager Voila already uses:
+opens the same link at once, three things go wrong on a small machine: simultaneous kernel
+launches race for ZMQ ports (a kernel dies with "address already in use"), unbounded kernels
+exhaust memory, and a kernel that died at its start leaves its page waiting for ever (Voila
+keeps the page open with heartbeats until a rendering that has failed ends, which it never
+does). ``ThrottledKernelManager`` fixes them at the source, inside the kernel manager Voila
+already uses:
 
 - at most ``max_concurrent_starts`` kernels are launched at a time; later page loads wait
   their turn (back-pressure) instead of racing;
-- at most ``max_kernels`` kernels exist at once (running plus waiting to start); beyond that
-  the page load gets HTTP 503, which the explorer's Voila template shows as a friendly
-  "busy, retrying" page that reloads itself.
+- a kernel is handed to its page only once it has answered; one that died first (its port
+  taken by another server's kernel on the same machine, as replicas behind HAProxy do) is
+  launched again;
+- at most ``max_kernels`` kernels exist at once (running plus waiting to start), fewer if
+  the memory available at start holds fewer (``kernel_memory_mb`` each); beyond that the
+  page load gets HTTP 503, which the explorer's Voila template shows as a friendly "busy,
+  retrying" page that reloads itself.
 
 It is configured in ``voila.json``::
 
     "VoilaConfiguration": {"multi_kernel_manager_class":
                            "explorer.serving.ThrottledKernelManager"},
-    "ThrottledKernelManager": {"max_kernels": 80, "max_concurrent_starts": 2}
+    "ThrottledKernelManager": {"max_kernels": 240, "max_concurrent_starts": 2}
 
-80 is a room of 60 (``bench/room.py --sizes 60``) plus headroom for late-comers and for
-kernels of closed tabs not yet shut down; what 60 kernels take in memory is what
-``bench/room.py`` prints. Two concurrent launches: one per core of the 2-core machine it was
-tuned on (a launch is CPU-bound).
+240 is the 200 readers one two-core machine serves (``bench/tour.py --readers 200``) plus a
+fifth for late-comers and kernels of closed tabs not yet shut down; at ~50 MB each
+(``FORKED_KERNEL_MB``, PSS measured by ``bench/tour.py``) that is 12 GB, and a machine with
+less memory available gets the cap its memory holds (logged at start). Two concurrent
+launches: one per core of the 2-core machine it was tuned on (a launch is CPU-bound).
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 
@@ -78,10 +85,10 @@ POLL_SLICE_S = 0.25
 #: What one more reader's kernel costs the machine in memory (MB, PSS: each page shared with the
 #: preloader or between kernels counted once), from ``bench/tour.py``'s "per kernel" figure for
 #: readers touring every page, rounded up: forked from the preloader, and started from scratch.
-FORKED_KERNEL_MB = 60
+FORKED_KERNEL_MB = 50
 PLAIN_KERNEL_MB = 120
 #: Memory left for the server and its preloader when the cap is fitted to the machine.
-SERVER_RESERVE_MB = 512
+SERVER_RESERVE_MB = 256
 
 
 class ThrottledKernelManager(AsyncMappingKernelManager):
@@ -226,7 +233,8 @@ def _meminfo_mb(field: str) -> float | None:
 
 
 def _cgroup_room_mb() -> float | None:
-    """The control group's memory limit minus its use (cgroup v2, else v1); None if unlimited."""
+    """The control group's memory limit minus its working set (its use less the file cache
+    the kernel can reclaim, as Kubernetes counts it); cgroup v2, else v1; None if unlimited."""
     with contextlib.suppress(OSError, ValueError):
         groups = Path("/proc/self/cgroup").read_text().splitlines()
         unified = next((line[3:] for line in groups if line.startswith("0::")), "/")
@@ -235,13 +243,26 @@ def _cgroup_room_mb() -> float | None:
                 limit = (folder / "memory.max").read_text().strip()
                 if limit == "max":
                     return None
-                return (int(limit) - int((folder / "memory.current").read_text())) / 2**20
+                used = int((folder / "memory.current").read_text())
+                return (int(limit) - used + _stat(folder / "memory.stat", "inactive_file")) \
+                    / 2**20
     with contextlib.suppress(OSError, ValueError):
         folder = Path("/sys/fs/cgroup/memory")
         limit_bytes = int((folder / "memory.limit_in_bytes").read_text())
         if limit_bytes < 2**60:  # v1 writes a huge number for "no limit"
-            return (limit_bytes - int((folder / "memory.usage_in_bytes").read_text())) / 2**20
+            used = int((folder / "memory.usage_in_bytes").read_text())
+            return (limit_bytes - used + _stat(folder / "memory.stat", "total_inactive_file")) \
+                / 2**20
     return None
+
+
+def _stat(path: Path, name: str) -> int:
+    """One counter of a cgroup's ``memory.stat`` (0 if absent)."""
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition(" ")
+        if key == name:
+            return int(value)
+    return 0
 
 
 class SlicedPollChannel(AsyncZMQSocketChannel):
