@@ -200,18 +200,25 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         raise web.HTTPError(503, reason=BUSY_REASON)
 
     async def _answers(self, kernel_id: str) -> bool:
-        """Whether the kernel answers its first request (False: it died first). A kernel
-        still silent after ``answer_timeout`` counts as alive: a busy machine is not a dead
-        kernel, and Voila's own timeouts apply."""
-        client = self.get_kernel(kernel_id).client()
-        client.start_channels()
+        """Whether the kernel answers a ``kernel_info`` request (False: it died first). A
+        kernel still silent after ``answer_timeout`` counts as alive: a busy machine is not
+        a dead kernel, and Voila's own timeouts apply. Only the shell channel is opened."""
+        manager = self.get_kernel(kernel_id)
+        client = manager.client()
+        client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        deadline = time.monotonic() + self.answer_timeout
         try:
-            await ensure_async(client.wait_for_ready(timeout=self.answer_timeout))
-        except RuntimeError:
-            return bool(await ensure_async(self.get_kernel(kernel_id).is_alive()))
+            while time.monotonic() < deadline:
+                client.kernel_info()
+                with contextlib.suppress(Empty):
+                    reply = await ensure_async(client.shell_channel.get_msg(timeout=0.5))
+                    if reply["msg_type"] == "kernel_info_reply":
+                        return True
+                if not await ensure_async(manager.is_alive()):
+                    return False
+            return True
         finally:
             client.stop_channels()
-        return True
 
 
 def memory_budget_mb() -> float | None:
