@@ -164,3 +164,23 @@ def test_the_memory_budget_is_what_this_machine_has_available():
     machine's memory."""
     budget = serving.memory_budget_mb()
     assert budget is not None and 0 < budget <= serving._meminfo_mb("MemTotal")
+
+
+# The server's start, in a fresh interpreter whose soft limit on open files is 256.
+OPEN_FILES_CHECK = """
+import resource
+from explorer.server import OPEN_FILES, raise_open_files_limit
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+raise_open_files_limit()
+print(resource.getrlimit(resource.RLIMIT_NOFILE)[0] == min(OPEN_FILES, hard))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no open-files limit to raise")
+def test_the_server_raises_its_open_files_limit_for_a_rooms_kernels():
+    """Each reader's kernel holds a dozen files in the server: the server raises its soft
+    limit to Jupyter's 4,096 (within the hard limit) before it serves."""
+    done = subprocess.run([sys.executable, "-c", OPEN_FILES_CHECK], capture_output=True,
+                          text=True, timeout=HANG_GUARD_S * 4, check=False)
+    assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr[-2000:]
