@@ -191,7 +191,7 @@ class ForkedKernel:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout or 0)
-            select.select([self._connection], [], [], 0.5 if left is None else min(0.5, left))
+            _readable(self._connection.fileno(), 0.5 if left is None else min(0.5, left))
         return status
 
     def send_signal(self, number: int) -> None:
@@ -220,9 +220,15 @@ class ForkedKernel:
 
     def _ended(self, timeout: float) -> bool:
         """Whether the kernel's process has ended (a pidfd reads once it has)."""
-        if self._pidfd is None:
-            return True
-        return bool(select.select([self._pidfd], [], [], timeout)[0])
+        return self._pidfd is None or _readable(self._pidfd, timeout)
+
+
+def _readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` can be read within ``timeout`` seconds. ``poll``, not ``select``: a
+    server holding a room's kernels has file descriptors past select's 1,024."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
 
 
 class Preloader:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -145,6 +146,28 @@ def test_how_a_kernel_ended_reaches_the_server(preloader, tmp_path):
     finally:
         shut.close()
         killed.close()
+
+
+def test_the_server_holds_kernels_with_file_descriptors_past_1024(preloader, tmp_path):
+    """A server holding a room's kernels numbers its files past 1,024, where ``select`` gives
+    up: the hold on a forked kernel still polls, kills and waits for it there."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this machine allows fewer than 1,200 open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    forked = None
+    try:
+        forked = Forked(preloader, tmp_path)
+        assert forked.process.poll() is None
+        forked.process.kill()
+        assert forked.process.wait(timeout=HANG_GUARD_S) == -signal.SIGKILL
+    finally:
+        for fd in fillers:
+            os.close(fd)
+        if forked is not None:
+            forked.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_a_malformed_request_is_refused_and_the_preloader_carries_on(preloader, tmp_path):
