@@ -290,8 +290,8 @@ def _let_go(pid: int, kernels: dict[int, socket.socket], selector: selectors.Bas
     if connection is None:
         return
     with contextlib.suppress(OSError):
-        if connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
-            return  # the server never writes after its request; nothing to act on
+        if connection.recv(MAX_MESSAGE, socket.MSG_DONTWAIT):
+            return  # the server writes nothing after its request: a stray message, dropped
     selector.unregister(connection)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
