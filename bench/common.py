@@ -362,17 +362,17 @@ class Peak:
         (t1, server1, kernels1, own1, others1) = inside[-1]
         budget = (t1 - t0) * (os.cpu_count() or 1)
         parts = [("server", server1 - server0), ("kernels", _used(kernels0, kernels1)),
-                 ("launchers (preloader, its clients)", _used(others0, others1)),
+                 ("the preloader", _used(others0, others1)),
                  ("this process (the readers)", own1 - own0)]
         return (f"CPU over {t1 - t0:.0f} s on {os.cpu_count()} cores: " + ", ".join(
             f"{name} {seconds:.1f} s ({seconds / budget:.0%})" for name, seconds in parts))
 
     def cpu_seconds(self, part: str) -> float:
-        """CPU seconds of the server's ``kernels`` or of its other descendants (``launchers``)
+        """CPU seconds of the server's ``kernels`` or of its other descendants (``preloader``)
         over the whole run."""
         if len(self._samples) < 2:
             return float("nan")
-        index = {"kernels": 2, "launchers": 4}[part]
+        index = {"kernels": 2, "preloader": 4}[part]
         return _used(self._samples[0][index], self._samples[-1][index])
 
     def _sample(self) -> None:
