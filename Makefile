@@ -31,7 +31,8 @@ LAB_STAMP   := $(VENV)/.lab-stamp
 HUB_STAMP   := $(VENV)/.hub-stamp
 HUB_DIR     := deploy/jupyterhub
 PROXY       := $(HUB_DIR)/node_modules/.bin/configurable-http-proxy
-PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*)
+PACKAGE     := pyproject.toml $(wildcard share/jupyter/voila/templates/explorer/*) \
+               share/jupyter/kernels/explorer/kernel.json
 # One lock for every platform and every Python the project supports (3.11.0 and later):
 # uv resolves "universally" and writes environment markers where versions must differ.
 LOCK_FLAGS  := --quiet --generate-hashes --universal --python-version 3.11 --no-header

@@ -75,13 +75,16 @@ __all__ = [
     "KERNEL_ID",
     "MOVE_JS",
     "PAGES",
+    "PLAIN_KERNELS",
     "READY",
+    "SERVED_NOTEBOOKS",
     "Peak",
     "VoilaServer",
     "add_common_arguments",
     "browser",
     "chromium_path",
     "close",
+    "compared_setups",
     "first_paint",
     "is_kernel",
     "kernel_processes",
@@ -90,13 +93,35 @@ __all__ = [
     "memory_mb",
     "move",
     "p95",
+    "preloader_socket",
+    "pss_mb",
     "ratio_line",
     "served",
+    "server_tree",
     "spread",
     "start_voila",
     "tour_order",
     "verdict",
+    "wait_warm",
 ]
+
+
+PLAIN_KERNELS = "--ThrottledKernelManager.preload_kernels=False"
+# Notebooks the benchmark server serves (``served``): Voila keeps a preheated pool for each.
+SERVED_NOTEBOOKS = len([*(ROOT / "notebooks").glob("*.ipynb"),
+                        *(ROOT / "bench" / "minimal").glob("*.ipynb")])
+
+
+def compared_setups(pool_size: int) -> dict[str, list[str]]:
+    """The other ways of starting kernels ``--compare`` can measure, as Voila settings."""
+    return {
+        "plain": [PLAIN_KERNELS],
+        # A preheated page waits mid-cell for its reader's request (voila.utils); Voila's
+        # cell timeout would cut that wait off and leave the pool's kernels broken.
+        "preheat": [PLAIN_KERNELS, "--VoilaConfiguration.preheat_kernel=True",
+                    f"--VoilaConfiguration.default_pool_size={pool_size}",
+                    "--VoilaExecutor.timeout=-1"],
+    }
 
 
 def load_line(when: str = "now") -> str:
@@ -123,6 +148,8 @@ def served(extra_args: Sequence[str] = (), data: Path | None = None) -> Iterator
         server = start_voila(Path(tmp), data or ROOT / "data", notebook_dir=pages,
                              extra_args=extra_args)
         try:
+            if not wait_warm(server):
+                raise RuntimeError("the server's preloader did not get ready")
             yield server
         finally:
             server.stop()
@@ -174,6 +201,49 @@ def memory_mb(processes: Sequence[psutil.Process]) -> tuple[float, float]:
             rss += info.rss / 2**20
             uss += info.uss / 2**20
     return rss, uss
+
+
+def pss_mb(processes: Sequence[psutil.Process]) -> float:
+    """Total PSS of ``processes`` in MB (``/proc/<pid>/smaps_rollup``): each page counted once
+    across every process that shares it, split between them, so that summed over a room it is
+    what the machine holds. A forked kernel's RSS counts the pages it shares with the
+    preloader once per kernel; its USS counts none of them; PSS splits them."""
+    pss = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            pss += process.memory_full_info().pss / 2**20
+    return pss
+
+
+def server_tree(server) -> list[psutil.Process]:
+    """A server and everything it runs: its kernels, its preloader (none if it has gone)."""
+    try:
+        process = psutil.Process(server.process.pid)
+        return [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def preloader_socket(server) -> Path | None:
+    """Where the server's preloader listens once ready (None if the server keeps none)."""
+    for process in server_tree(server)[1:]:
+        with contextlib.suppress(psutil.Error, ValueError, IndexError):
+            line = process.cmdline()
+            if line[1:4] == ["-m", "explorer.preload", "serve"]:
+                return Path(line[4]) / "preload.sock"
+    return None
+
+
+def wait_warm(server, timeout: float = 120) -> bool:
+    """Wait until the server's preloader (if it keeps one) answers, so that the readers who
+    arrive first are not measured on kernels started from scratch while it warms up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        socket_path = preloader_socket(server)
+        if socket_path is None or socket_path.exists():
+            return True
+        time.sleep(0.25)
+    return False
 
 
 def median(values: Sequence[float]) -> float:
@@ -248,7 +318,8 @@ def move(page, name: str, timeout_ms: int = 60_000) -> float:
 
 @dataclass
 class Peak:
-    """Samples the server's kernels every second: the most alive, their peak memory, and
+    """Samples the server's kernels every second: the most alive, their peak memory (RSS, USS
+    and PSS; and the PSS of everything the server runs, split over its kernels), and
     where the machine's CPU went (the Voila server process, its kernels, and this process,
     which drives the readers), over the whole run or between two moments.
 
@@ -260,6 +331,9 @@ class Peak:
     kernels: int = 0
     rss_mb: float = 0.0
     uss_mb: float = 0.0
+    pss_mb: float = 0.0  # the kernels' PSS at its peak
+    everything_pss_mb: float = 0.0  # the server, its preloader and kernels: PSS at its peak
+    pss_per_kernel_mb: float = 0.0  # everything's PSS over the kernels, at the kernels' peak
     _stop: threading.Event = field(default_factory=threading.Event)
     # (perf_counter, server CPU, {kernel pid: CPU}, this process's CPU,
     #  {other descendant's pid: CPU}), one per second
@@ -288,17 +362,17 @@ class Peak:
         (t1, server1, kernels1, own1, others1) = inside[-1]
         budget = (t1 - t0) * (os.cpu_count() or 1)
         parts = [("server", server1 - server0), ("kernels", _used(kernels0, kernels1)),
-                 ("launchers (preloader, its clients)", _used(others0, others1)),
+                 ("the preloader", _used(others0, others1)),
                  ("this process (the readers)", own1 - own0)]
         return (f"CPU over {t1 - t0:.0f} s on {os.cpu_count()} cores: " + ", ".join(
             f"{name} {seconds:.1f} s ({seconds / budget:.0%})" for name, seconds in parts))
 
     def cpu_seconds(self, part: str) -> float:
-        """CPU seconds of the server's ``kernels`` or of its other descendants (``launchers``)
+        """CPU seconds of the server's ``kernels`` or of its other descendants (``preloader``)
         over the whole run."""
         if len(self._samples) < 2:
             return float("nan")
-        index = {"kernels": 2, "launchers": 4}[part]
+        index = {"kernels": 2, "preloader": 4}[part]
         return _used(self._samples[0][index], self._samples[-1][index])
 
     def _sample(self) -> None:
@@ -314,9 +388,21 @@ class Peak:
                     others[process.pid] = _cpu(process)
         self._samples.append((time.perf_counter(), _cpu(self._server), kernels,
                               time.process_time(), others))
-        rss, uss = memory_mb(alive)
+        rss = uss = pss = 0.0
+        for process in alive:  # one read of /proc/<pid>/smaps_rollup each
+            with contextlib.suppress(psutil.Error):
+                info = process.memory_full_info()
+                rss, uss, pss = rss + info.rss / 2**20, uss + info.uss / 2**20, \
+                    pss + info.pss / 2**20
+        kernel_pids = {process.pid for process in alive}
+        everything = pss + pss_mb([p for p in server_tree(self.server)
+                                   if p.pid not in kernel_pids])
+        if alive and len(alive) >= self.kernels:
+            self.pss_per_kernel_mb = everything / len(alive)
         self.kernels = max(self.kernels, len(alive))
         self.rss_mb, self.uss_mb = max(self.rss_mb, rss), max(self.uss_mb, uss)
+        self.pss_mb = max(self.pss_mb, pss)
+        self.everything_pss_mb = max(self.everything_pss_mb, everything)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -8,8 +8,11 @@ short settle; so is the baseline, interleaved. One reader now keeps one kernel a
 so a ``tour`` row opens the overview and follows the navigation bar to every page before
 measuring: what one reader's kernel holds after seeing everything.
 
-Prints median RSS and USS (unique memory: what one more reader really adds; RSS also counts
-shared libraries) per page, the ratio to the data baseline, the ratio to the one-widget
+Prints median RSS, USS (unique memory: none of the pages a forked kernel shares with the
+preloader) and PSS (``/proc/<pid>/smaps_rollup``: each shared page split between the
+processes sharing it, so that summed over every kernel it is what the machine holds; a lone
+kernel shares with its preloader only, so a room's kernels each hold less: ``tour.py`` and
+``room.py`` print a room's) per page, the ratio to the data baseline, the ratio to the one-widget
 notebook (``minimal``) for reference, and a verdict: every kernel ≤ 1.15× the data baseline.
 ``--breakdown`` adds where the memory goes: the same steps run in fresh interpreters with
 the kernel's imports, RSS and USS after each step.
@@ -39,6 +42,7 @@ from common import (
     median,
     memory_mb,
     move,
+    pss_mb,
     served,
     tour_order,
     verdict,
@@ -81,8 +85,8 @@ for step in sys.argv[1:]:
 """
 
 
-def kernel_memory(server, open_page) -> tuple[float, float]:
-    """(RSS, USS) in MB of the kernel that ``open_page()`` starts."""
+def kernel_memory(server, open_page) -> tuple[float, float, float]:
+    """(RSS, USS, PSS) in MB of the kernel that ``open_page()`` starts."""
     before = {k.pid for k in kernel_processes(server)}
     page = open_page()
     time.sleep(SETTLE_S)
@@ -90,8 +94,9 @@ def kernel_memory(server, open_page) -> tuple[float, float]:
     if len(mine) != 1:
         raise RuntimeError(f"expected one new kernel, found {len(mine)}")
     rss, uss = memory_mb(mine)
+    pss = pss_mb(mine)
     close(server, page)
-    return rss, uss
+    return rss, uss, pss
 
 
 def toured(server, chromium):
@@ -102,9 +107,9 @@ def toured(server, chromium):
     return page
 
 
-def measure(runs: int, extra_args: list[str]) -> dict[str, list[tuple[float, float]]]:
+def measure(runs: int, extra_args: list[str]) -> dict[str, list[tuple[float, float, float]]]:
     names = (DATA_BASELINE, BASELINE, *DASHBOARDS, TOUR)
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
     with served(extra_args) as server, browser() as chromium:
         for _ in range(runs):
             for name in names:
@@ -138,8 +143,8 @@ def breakdown() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog=f"Target: every dashboard kernel <= {TARGET}x the data baseline's, in RSS "
-               "and in USS.")
+        epilog=f"Target: every dashboard kernel <= {TARGET}x the data baseline's, in RSS, "
+               "USS and PSS.")
     parser.add_argument("--runs", type=int, default=3,
                         help="measurements per page (default 3); the baseline is measured "
                              "after every page")
@@ -152,18 +157,20 @@ def main() -> None:
     print(load_line("after"))
     rss = {name: median([s[0] for s in values]) for name, values in samples.items()}
     uss = {name: median([s[1] for s in values]) for name, values in samples.items()}
+    pss = {name: median([s[2] for s in values]) for name, values in samples.items()}
     print(f"\nkernel memory per reader, median of {args.runs} runs "
           f"(data baseline: median of {len(samples[DATA_BASELINE])})")
-    print(f"{'kernel':<14} {'RSS MB':>8} {'ratio':>7} {'USS MB':>8} {'ratio':>7}   "
-          f"{'vs minimal (RSS / USS)':>22}")
+    print(f"{'kernel':<14} {'RSS MB':>8} {'ratio':>7} {'USS MB':>8} {'ratio':>7} "
+          f"{'PSS MB':>8} {'ratio':>7}   {'vs minimal (RSS / USS)':>22}")
     for name in samples:
         print(f"{name:<14} {rss[name]:8.1f} {rss[name] / rss[DATA_BASELINE]:6.2f}x "
-              f"{uss[name]:8.1f} {uss[name] / uss[DATA_BASELINE]:6.2f}x   "
+              f"{uss[name]:8.1f} {uss[name] / uss[DATA_BASELINE]:6.2f}x "
+              f"{pss[name]:8.1f} {pss[name] / pss[DATA_BASELINE]:6.2f}x   "
               f"{rss[name] / rss[BASELINE]:10.2f}x / {uss[name] / uss[BASELINE]:.2f}x")
     print(f"('{TOUR}': one reader's kernel after following the navigation to every page; "
           f"ratios against '{DATA_BASELINE}')")
     dashboards = [*DASHBOARDS, TOUR]
-    for measure_name, values in (("RSS", rss), ("USS", uss)):
+    for measure_name, values in (("RSS", rss), ("USS", uss), ("PSS", pss)):
         worst = max(dashboards, key=lambda name: values[name])
         ratio = values[worst] / values[DATA_BASELINE]
         print(verdict(f"kernel {measure_name} <= {TARGET}x the data baseline", ratio <= TARGET,

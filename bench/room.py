@@ -17,8 +17,13 @@ memory (RSS, and USS: what the kernels really add), and verdicts: all N served w
 
 ``--plain`` repeats the run with Voila's stock settings for contrast: its kernel manager (no
 queue, no cap), its kernel client (no sliced polling) and its 4 s wait for a page's output.
+``--compare plain,preheat`` repeats it with the explorer's settings but kernels started from
+scratch (``plain``), or Voila's own warm start (``preheat``: ``--pool-size`` kernels per
+notebook started and run up to ``voila.utils.wait_for_request()`` before anyone asks, from
+scratch; the rush starts once the pools are full). Memory is PSS as well as RSS and USS.
 
-    python bench/room.py [--sizes 30,60] [--page matrix] [--plain]
+    python bench/room.py [--sizes 30,60] [--page matrix] [--plain] [--compare plain,preheat]
+                         [--pool-size 1]
 """
 
 from __future__ import annotations
@@ -33,14 +38,18 @@ from common import (
     CHART,
     CHARTLESS,
     READY,
+    SERVED_NOTEBOOKS,
     Peak,
     add_common_arguments,
     browser,
     close,
+    compared_setups,
+    kernel_processes,
     load_line,
     served,
     verdict,
 )
+from process_kit import wait_for
 
 ALL_SERVED_S = 60
 REQUEST_TIMEOUT_S = 180  # a request unanswered this long is hung (bench/hub.py uses it too)
@@ -92,9 +101,12 @@ def browser_view(server, chromium, url: str, chart: bool, timeout: float) -> tup
     return ("busy, then served" if refused else "served"), seconds
 
 
-def room(size: int, page: str, extra_args: list[str], timeout: float) -> list[str]:
+def room(size: int, page: str, extra_args: list[str], timeout: float,
+         pool: int = 0) -> list[str]:
     chart = page not in CHARTLESS
     with served(extra_args) as server, browser() as chromium:
+        if pool and not wait_for(lambda: len(kernel_processes(server)) >= pool, 600):
+            raise RuntimeError(f"Voila's pools did not fill ({pool} kernels)")
         url = server.url(page)
         _, alone = browser_view(server, chromium, url, chart, timeout)
         results: list = [None] * size
@@ -121,7 +133,9 @@ def room(size: int, page: str, extra_args: list[str], timeout: float) -> list[st
         f"({rush / alone:.1f}x, {rush_status}) | viewer N+1 after it {next_one:5.1f} s "
         f"({next_one / alone:.1f}x, {next_status})",
         f"       kernels alive at most {peak.kernels}, peak memory RSS {peak.rss_mb:6.0f} MB, "
-        f"USS {peak.uss_mb:6.0f} MB ({peak.uss_mb / max(peak.kernels, 1):.0f} MB per kernel)",
+        f"USS {peak.uss_mb:6.0f} MB ({peak.uss_mb / max(peak.kernels, 1):.0f} MB per kernel), "
+        f"PSS {peak.pss_mb:6.0f} MB; everything the server holds {peak.everything_pss_mb:.0f} "
+        f"MB PSS, {peak.pss_per_kernel_mb:.0f} MB per kernel",
         verdict(f"N={size}: all served within {ALL_SERVED_S} s, 0 errors, 0 hung",
                 len(served_times) == size and all_served <= ALL_SERVED_S and not errors
                 and not hung, f"{len(served_times)}/{size} in {all_served:.1f} s"),
@@ -143,20 +157,33 @@ def main() -> None:
     parser.add_argument("--page", default="matrix", help="the page everyone opens")
     parser.add_argument("--plain", action="store_true",
                         help="repeat with Voila's stock kernel manager, client and output wait")
+    parser.add_argument("--compare", default="",
+                        help="repeat with kernels started otherwise: plain (from scratch), "
+                             "preheat (Voila's preheated pools); comma-separated")
+    parser.add_argument("--pool-size", type=int, default=1,
+                        help="with --compare preheat: kernels Voila keeps per notebook")
     parser.add_argument("--timeout", type=float, default=REQUEST_TIMEOUT_S,
                         help="seconds after which a request counts as hung "
                              f"(default {REQUEST_TIMEOUT_S})")
     add_common_arguments(parser)
     args = parser.parse_args()
-    configs = [("explorer (voila.json: queued starts, capped)", list(args.voila_arg))]
+    configs = [("explorer (voila.json: queued starts, capped, forked kernels)",
+                list(args.voila_arg), 0)]
     if args.plain:
         configs.append(("stock Voila: kernel manager, client and output wait",
-                        [*PLAIN, *args.voila_arg]))
+                        [*PLAIN, *args.voila_arg], 0))
+    setups = compared_setups(args.pool_size)
+    for name in (name for name in args.compare.split(",") if name):
+        if name not in setups:
+            parser.error(f"--compare: unknown {name!r}; known: {sorted(setups)}")
+        configs.append((f"compared: {name} ({' '.join(setups[name])})",
+                        [*setups[name], *args.voila_arg],
+                        args.pool_size * SERVED_NOTEBOOKS if name == "preheat" else 0))
     print(load_line("before"), flush=True)
-    for label, extra in configs:
+    for label, extra, pool in configs:
         print(f"\n[{label}] page {args.page}.ipynb")
         for size in map(int, args.sizes.split(",")):
-            for line in room(size, args.page, extra, args.timeout):
+            for line in room(size, args.page, extra, args.timeout, pool):
                 print(line, flush=True)
     print(load_line("after"))
 

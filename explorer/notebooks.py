@@ -15,7 +15,9 @@ from .pages import PageSpec, live_pages
 
 __all__ = ["notebook_text", "write_notebooks"]
 
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+#: The explorer's kernelspec: its kernels are forked from the server's preloader where the
+#: server keeps one (``explorer.provisioner``); elsewhere they start as ``python3``'s do.
+KERNELSPEC = {"display_name": "Python 3 (explorer)", "language": "python", "name": "explorer"}
 
 
 def _cell(index: int, kind: str, source: str) -> dict[str, object]:

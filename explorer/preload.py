@@ -1,31 +1,42 @@
 """Kernels forked from a warm process: a page's kernel starts without importing anything.
 
 Every page a reader opens is a new kernel, and a new Python kernel spends most of its start
-importing: ipykernel, pandas, plotly, ipywidgets and the explorer take about half a second of
-CPU before the notebook's first cell runs, on every page load. When a room opens the same
-link at once on a two-core laptop, that is most of what the room waits for.
+importing: ipykernel, pandas, ipywidgets and the explorer take about half a second of CPU
+before the notebook's first cell runs, on every page load. When a room opens the same link at
+once on a two-core laptop, that is most of what the room waits for.
 
 On Linux the server therefore keeps one *preloader* process (``python -m explorer.preload
-serve DIR``) that has imported all of that once and then waits on a Unix socket in a private
-directory. A kernel launch runs a small *client* instead of the kernel itself (the kernel
-manager's ``format_kernel_cmd``): the client hands the preloader the kernel's command line,
-environment, working directory and standard streams; the preloader forks, and the child
-becomes the kernel (``runpy``, exactly as ``python -m ipykernel_launcher`` would). The client
-stays for the kernel's lifetime and stands in for it towards the kernel manager:
+serve DIR``, this module) that imports all of that once, builds every page once on the data,
+and then waits on a Unix socket in a private directory. The explorer's kernel provisioner
+(``explorer.provisioner``, Jupyter's own extension point for starting kernels, which also
+holds the server's side of this conversation) asks it for each kernel: it passes the kernel's
+command line, environment, working directory and standard streams; the preloader forks, the
+child becomes the kernel (``runpy``, exactly as ``python -m ipykernel_launcher`` would) and
+the preloader hands back a pidfd of the child. From then on the server holds the kernel's own
+process: poll, signal, interrupt and kill reach the kernel itself, and no process stands in
+for it. The preloader, the kernel's parent, reaps it and tells the server how it ended; if
+the server lets go of a kernel it has not seen end (the server died), the preloader kills it.
 
-- signals sent to the client (an interrupt, a terminate) are passed on to the kernel;
-- when the kernel ends, the preloader reaps it and tells the client its exit status, and the
-  client ends with the same status;
-- when the client ends for any reason, even SIGKILL (the manager's last resort), the kernel
-  sees it (it watches the client's pidfd) and ends at once.
+A forked kernel behaves as one started from scratch:
 
-Anything unusual falls back to the plain launch: not Linux, a kernel command other than
-``python -m <module>`` with this interpreter, a preloader not ready yet or gone. The client
-then ``exec``\\s the original command, so the worst case costs one small process start.
+- its random generators are its own: Python's and numpy's global ones are reseeded in the
+  child (two kernels would otherwise draw the same numbers);
+- no thread is copied: thread pools are limited to one thread before the preloader imports
+  anything (``ONE_THREAD``: OpenBLAS starts one per core at ``import numpy``), and the
+  preloader refuses to fork while it runs more than one thread (``/proc/self/task``);
+- what libraries do at import time only inside a running kernel is redone at the kernel's
+  start (``load_ipython_extension``): ipywidgets' comm targets, plotly's choice of renderer,
+  and ipykernel's parent pid (``_redone_at_start``);
+- a kernel whose data files changed since the preloader read them loads them itself
+  (``explorer.load``), and the server replaces a preloader whose code or data changed
+  (``explorer.provisioner.PreloaderKeeper``).
 
-Only the server's own user can reach the socket (a 0700 directory, and the preloader checks
-the peer's uid). The preloader imports modules only; it holds no reader's data, opens no
-sockets of Jupyter's and starts no thread before it forks.
+A failed fork refuses that one request (the server then starts that kernel from scratch);
+the preloader and every other kernel carry on. Only the server's own user can reach the
+socket (a 0700 directory, and the preloader checks the peer's uid). The preloader imports
+modules only; it holds no reader's data, opens no sockets of Jupyter's and starts no thread.
+
+This module is importable on every platform; everything Linux-only is looked up when used.
 """
 
 from __future__ import annotations
@@ -35,40 +46,47 @@ import atexit
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import gc
 import importlib
+import importlib.util
 import json
 import os
+import random
 import runpy
-import select
 import selectors
 import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PRELOADED_MODULES", "Preloader", "available", "client_command", "end_with_parent",
-           "main"]
+__all__ = ["CANNOT_FORK", "ONE_THREAD", "PRELOADED_MODULES", "ForkRefused", "available",
+           "end_with_parent", "load_ipython_extension", "main", "receive", "send"]
 
 #: What a kernel of the explorer imports before its first cell, imported once by the preloader.
 PRELOADED_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm",
                      "ipywidgets", "anywidget", "pandas", "plotly.graph_objects",
                      "explorer", "explorer.dashboards")
+#: Thread pools held to one thread in the preloader, set before Python starts: a fork copies
+#: only the thread that forks, and a pool's other threads would be missing in every kernel.
+ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                     "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                                     "VECLIB_MAXIMUM_THREADS")}
 SOCKET_NAME = "preload.sock"
 MAX_MESSAGE = 1 << 20  # a kernel's command line and environment, as JSON
 STREAMS = 3  # stdin, stdout, stderr
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-#: Signals the client passes on to its kernel (an interrupt, a request to end).
-PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-             signal.SIGUSR2)
+CANNOT_FORK = 3  # the preloader's exit status when forking here would copy a thread
+PR_SET_PDEATHSIG, PR_SET_NAME = 1, 15  # <linux/prctl.h>
+KERNEL_COMM = b"explorer-kernel"  # a forked kernel's name in ps and top (/proc/<pid>/comm)
+
+class ForkRefused(OSError):
+    """The preloader did not fork a kernel (not ready, gone, or it said no); nothing started."""
 
 
 def available() -> bool:
@@ -80,6 +98,22 @@ def available() -> bool:
     except OSError:
         return False
     return True
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` (looked up once: ``find_library`` may run ``ldconfig``); None
+    without one."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                      ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return prctl
 
 
 def end_with_parent() -> Callable[[], None] | None:
@@ -94,17 +128,11 @@ def end_with_parent() -> Callable[[], None] | None:
     so it is only offered to the main thread (where the server's event loop launches kernels);
     a worker thread that ended would otherwise end its children with it.
     """
-    if not sys.platform.startswith("linux") or \
-            threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         return None
-    name = ctypes.util.find_library("c")
-    try:
-        prctl = ctypes.CDLL(name, use_errno=True).prctl
-    except (OSError, AttributeError):
+    prctl = _prctl()
+    if prctl is None:
         return None
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                      ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
     parent = os.getpid()
     request, sigterm = ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGTERM)
     zero = ctypes.c_ulong(0)
@@ -117,76 +145,12 @@ def end_with_parent() -> Callable[[], None] | None:
     return in_child
 
 
-def forkable(cmd: Sequence[str]) -> bool:
-    """Whether ``cmd`` is ``<this python> -m <module> ...``, the only form the preloader runs.
-
-    The interpreter's path must be this one's exactly (as Jupyter writes it for a kernel
-    spec's ``python``): another environment's ``python`` may be a link to the same binary
-    and still see other packages."""
-    return (len(cmd) >= 3 and cmd[1] == "-m" and os.path.abspath(cmd[0])
-            == os.path.abspath(sys.executable))
-
-
-def client_command(socket_path: str | Path, cmd: Sequence[str]) -> list[str]:
-    """The command that launches ``cmd`` through the preloader at ``socket_path``.
-
-    The client runs this file as a script, without ``site`` (``-S``): it needs the standard
-    library only, and importing the ``explorer`` package would cost it what the preloader
-    saves."""
-    return [sys.executable, "-S", str(Path(__file__).resolve()), "client", str(socket_path),
-            "--", *cmd]
-
-
-class Preloader:
-    """The server's handle on its preloader process."""
-
-    def __init__(self, process: subprocess.Popen[bytes], directory: Path) -> None:
-        self.process = process
-        self.directory = directory
-        self.socket_path = directory / SOCKET_NAME
-
-    @classmethod
-    def start(cls, preexec_fn: Callable[[], None] | None = None) -> Preloader | None:
-        """Start a preloader in a new private directory; None where kernels cannot be forked.
-        It imports in the background: ``ready`` says when it answers."""
-        if not available():
-            return None
-        directory = Path(tempfile.mkdtemp(prefix="explorer-preload-"))
-        process = subprocess.Popen(
-            [sys.executable, "-m", "explorer.preload", "serve", str(directory)],
-            stdin=subprocess.DEVNULL, preexec_fn=preexec_fn, start_new_session=True)
-        return cls(process, directory)
-
-    @property
-    def ready(self) -> bool:
-        """True once the preloader has imported everything and listens."""
-        return self.process.poll() is None and self.socket_path.exists()
-
-    def wrap(self, cmd: list[str]) -> list[str]:
-        """``cmd`` launched through the preloader when it is ready and ``cmd`` is forkable;
-        else ``cmd`` itself."""
-        return client_command(self.socket_path, cmd) if self.ready and forkable(cmd) else cmd
-
-    def stop(self) -> None:
-        """End the preloader (kernels it forked end with it) and remove its directory."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-# -- the preloader -------------------------------------------------------------------------------
-
-def _preload() -> None:
-    """Import what a kernel imports, then build every page once on the data the kernels
-    will load (``explorer.load.preload``), so that they find it read, checked and worked on
-    (derived tables, compiled templates, every page's modules). Data that cannot be loaded
-    is left for each kernel to load and to explain to its reader."""
-    for name in PRELOADED_MODULES:
+def _preload(modules: Sequence[str] = ()) -> None:
+    """Import what a kernel imports (and ``modules``), then build every page once on the
+    data the kernels will load (``explorer.load.preload``), so that they find it read,
+    checked and worked on (derived tables, compiled templates, every page's modules). Data
+    that cannot be loaded is left for each kernel to load and to explain to its reader."""
+    for name in (*PRELOADED_MODULES, *modules):
         importlib.import_module(name)
     from ipywidgets import Widget
 
@@ -209,50 +173,69 @@ def _preload() -> None:
     gc.freeze()  # kernels share these pages; the collector never walks (and so copies) them
 
 
-def serve(directory: Path) -> None:
-    """Import what kernels need, then fork a kernel for each client until told to stop."""
+def _threads() -> int:
+    """How many threads this process runs, native ones included (``threading`` sees only
+    Python's)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def serve(directory: Path, modules: Sequence[str] = ()) -> None:
+    """Import what kernels need, then fork a kernel for each request until told to stop
+    (SIGTERM), or to retire (SIGUSR1: fork no more, end with the last kernel)."""
     parent = os.getppid()
-    _preload()
-    if threading.active_count() > 1:  # a fork copies locks that other threads may hold
-        raise SystemExit("explorer.preload: an import started a thread; kernels will start "
-                         "from scratch")
+    _preload(modules)
+    if _threads() > 1:  # a fork copies one thread; locks the others hold would stay held
+        print(f"explorer.preload: {_threads()} threads run after the imports (a thread pool "
+              f"not limited by {', '.join(ONE_THREAD)}?); kernels will start from scratch",
+              file=sys.stderr)
+        sys.exit(CANNOT_FORK)
     ending = end_with_parent()  # for each kernel: end with this preloader
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     stopping: list[int] = []  # the signal that asked the preloader to stop
+    retiring: list[int] = []
     signal.signal(signal.SIGTERM, lambda number, _: stopping.append(number))
     signal.signal(signal.SIGINT, lambda number, _: stopping.append(number))
+    signal.signal(signal.SIGUSR1, lambda number, _: retiring.append(number))
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     path = directory / SOCKET_NAME
     listener.bind(str(path.with_suffix(".tmp")))
     listener.listen(64)
     os.rename(path.with_suffix(".tmp"), path)  # the socket appears only once it listens
-    clients: dict[int, socket.socket] = {}  # kernel pid → its client's connection
+    kernels: dict[int, socket.socket] = {}  # kernel pid → the server's connection for it
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
     selector.register(wake_read, selectors.EVENT_READ)
+    inherited = (selector, listener, wake_read, wake_write)
     try:
-        while not stopping and os.getppid() == parent:
+        while not stopping and os.getppid() == parent and not (retiring and not kernels):
+            if retiring and listener.fileno() >= 0:
+                selector.unregister(listener)
+                listener.close()
+                path.unlink(missing_ok=True)
             for key, _ in selector.select(timeout=5):
                 if key.fileobj is listener:
-                    _accept(listener, clients, (listener, selector, wake_read, wake_write),
-                            ending)
-                else:
+                    _accept(listener, kernels, inherited, ending)
+                elif key.fileobj == wake_read:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_read, 512)
-            _reap(clients)
+                else:
+                    _let_go(key.data, kernels, selector)
+            _reap(kernels, selector)
     finally:
         listener.close()
         shutil.rmtree(directory, ignore_errors=True)
-        for pid in clients:
+        for pid in kernels:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
 
-def _accept(listener: socket.socket, clients: dict[int, socket.socket],
-            own: tuple[Any, ...], ending: Callable[[], None] | None) -> None:
+def _accept(listener: socket.socket, kernels: dict[int, socket.socket],
+            inherited: tuple[Any, ...], ending: Callable[[], None] | None) -> None:
+    """Take one request; fork its kernel and answer with the kernel's pid and pidfd, or
+    refuse it (and only it) with the reason."""
     connection, _ = listener.accept()
     try:
         creds = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
@@ -260,77 +243,123 @@ def _accept(listener: socket.socket, clients: dict[int, socket.socket],
         _, uid, _ = struct.unpack("3i", creds)
         if uid != os.getuid():
             raise PermissionError(f"client uid {uid} is not ours")
-        request, fds = _receive(connection)
+        request, fds = receive(connection, (STREAMS,))
     except (OSError, ValueError) as error:
-        print(f"explorer.preload: refused a client: {error}", file=sys.stderr)
+        print(f"explorer.preload: refused a request: {error}", file=sys.stderr)
         connection.close()
         return
-    pid = os.fork()
+    try:
+        if _threads() > 1:
+            raise ForkRefused(f"{_threads()} threads are running in the preloader")
+        pid = os.fork()
+    except OSError as error:
+        for fd in fds:
+            os.close(fd)
+        print(f"explorer.preload: refused a kernel: {error}", file=sys.stderr)
+        send(connection, {"refused": str(error)})
+        connection.close()
+        return
     if pid == 0:
         signal.set_wakeup_fd(-1)
-        for held in (*own, *clients.values(), connection):
+        selector, *others = inherited
+        selector.close()
+        for held in (*others, *kernels.values(), connection):
             with contextlib.suppress(OSError):
                 held.close() if hasattr(held, "close") else os.close(held)
         _become_kernel(request, fds, ending)  # never returns
     for fd in fds:
         os.close(fd)
-    _send(connection, {"pid": pid})
-    clients[pid] = connection
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError as error:  # nobody could hold this kernel: end it
+        os.kill(pid, signal.SIGKILL)
+        send(connection, {"refused": f"no pidfd for the kernel: {error}"})
+        connection.close()
+        return
+    send(connection, {"pid": pid}, pidfd)
+    os.close(pidfd)
+    kernels[pid] = connection
+    inherited[0].register(connection, selectors.EVENT_READ, pid)
 
 
-def _reap(clients: dict[int, socket.socket]) -> None:
-    while clients:
+def _let_go(pid: int, kernels: dict[int, socket.socket], selector: selectors.BaseSelector) \
+        -> None:
+    """The server closed its end for kernel ``pid`` (it let go of the kernel, or died):
+    a kernel nobody holds must not run on, so it is killed (and reaped as usual)."""
+    connection = kernels.get(pid)
+    if connection is None:
+        return
+    with contextlib.suppress(OSError):
+        if connection.recv(MAX_MESSAGE, socket.MSG_DONTWAIT):
+            return  # the server writes nothing after its request: a stray message, dropped
+    selector.unregister(connection)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _reap(kernels: dict[int, socket.socket], selector: selectors.BaseSelector) -> None:
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
-        connection = clients.pop(pid, None)
+        connection = kernels.pop(pid, None)
         if connection is not None:
-            _send(connection, {"exit": os.waitstatus_to_exitcode(status)})
+            send(connection, {"exit": os.waitstatus_to_exitcode(status)})
+            with contextlib.suppress(KeyError, ValueError):
+                selector.unregister(connection)
             connection.close()
 
 
-def _send(connection: socket.socket, message: dict[str, int]) -> None:
+def send(connection: socket.socket, message: dict[str, Any], fd: int | None = None) -> None:
+    rights = [] if fd is None else [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
     with contextlib.suppress(OSError):
-        connection.send(json.dumps(message).encode())
+        connection.sendmsg([json.dumps(message).encode()], rights)
 
 
-def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+def receive(connection: socket.socket, counts: Sequence[int]) \
+        -> tuple[dict[str, Any], list[int]]:
+    """One JSON message and the file descriptors passed with it, whose number must be one of
+    ``counts`` (otherwise they are closed and ValueError is raised)."""
     fds = array.array("i")
     data, ancillary, _, _ = connection.recvmsg(
-        MAX_MESSAGE, socket.CMSG_LEN((STREAMS + 1) * fds.itemsize))
+        MAX_MESSAGE, socket.CMSG_LEN(max(counts) * fds.itemsize))
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
-    if len(fds) != STREAMS + 1:
+    if len(fds) not in counts or not data:
         for fd in fds:
             os.close(fd)
-        raise ValueError(f"expected {STREAMS + 1} file descriptors, got {len(fds)}")
+        raise ValueError(f"expected {' or '.join(map(str, counts))} file descriptors and a "
+                         f"message, got {len(fds)} and {len(data)} bytes")
     return json.loads(data), list(fds)
 
 
 def _become_kernel(request: dict[str, Any], fds: list[int],
                    ending: Callable[[], None] | None) -> None:
-    """In the forked child: take the client's streams, environment and directory, watch the
-    client, and run the kernel's module as ``python -m`` would."""
+    """In the forked child: take the server's streams, environment and directory, set what
+    a fresh interpreter would have, and run the kernel's module as ``python -m`` would."""
     code: int | str | None = 1
     try:
         os.setsid()
-        for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+        for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGUSR1):
             signal.signal(number, signal.SIG_DFL)
-        *streams, client = fds
-        for target, fd in enumerate(streams):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
         if ending is not None:
             ending()
-        threading.Thread(target=_end_with_client, args=(client,), daemon=True,
-                         name="explorer-client-watch").start()
+        prctl = _prctl()
+        if prctl is not None:
+            name = ctypes.create_string_buffer(KERNEL_COMM)
+            prctl(PR_SET_NAME, ctypes.addressof(name), 0, 0, 0)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        _reseed()
         argv = request["argv"]
         sys.argv = [argv[2], *argv[3:], *_redone_at_start(argv[2])]
         sys.path[0] = os.getcwd()
@@ -351,76 +380,57 @@ def _become_kernel(request: dict[str, Any], fds: list[int],
         os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 
-def _redone_at_start(module: str) -> list[str]:
-    """Arguments that make a kernel do what importing its modules inside it would have done.
+def _reseed() -> None:
+    """Give the kernel random generators of its own. CPython reseeds ``random`` after a
+    fork; numpy's global generator (``numpy.random.random()``, pandas' ``sample``) it does
+    not, and every kernel would draw the same numbers."""
+    random.seed()
+    numpy_random = sys.modules.get("numpy.random")
+    if numpy_random is not None:
+        numpy_random.seed()
 
-    Two things happen at import time only when a module is imported in a running kernel:
-    ipywidgets registers its comm targets (without them no page could ask for its widgets),
-    and ipykernel reads its parent's pid from the environment. Imported in the preloader,
-    neither happened; the kernel's own command line does both.
-    """
+
+def _redone_at_start(module: str) -> list[str]:
+    """Arguments that make a kernel do at its start what importing its libraries inside a
+    running kernel would have done: this module's ``load_ipython_extension``, and
+    ipykernel's reading of its server's pid (``JPY_PARENT_PID``, read at import)."""
     if module != "ipykernel_launcher":
         return []
-    return ["--IPKernelApp.extensions=ipywidgets",
+    return ["--IPKernelApp.extensions=explorer.preload",
             f"--IPKernelApp.parent_handle={int(os.environ.get('JPY_PARENT_PID') or 0)}"]
 
 
-def _end_with_client(pidfd: int) -> None:
-    """End this kernel when its client process ends (the manager killed it, or it died)."""
-    poller = select.poll()
-    poller.register(pidfd, select.POLLIN)
-    while not poller.poll():
-        pass
-    os._exit(1)
+def load_ipython_extension(ipython: Any) -> None:
+    """At a forked kernel's start (an IPython extension, ``_redone_at_start``), redo what
+    the preloaded libraries do at import only inside a running kernel: ipywidgets registers
+    its comm targets (without them no page could ask for its widgets), and plotly picks its
+    default renderer by looking at the running shell (in the preloader there is none)."""
+    widgets = sys.modules.get("ipywidgets")
+    if widgets is not None:
+        widgets.load_ipython_extension(ipython)
+    renderers = sys.modules.get("plotly.io._renderers")
+    if renderers is not None and renderers.__file__:
+        renderers.renderers.default = _fresh_plotly_renderer(renderers.__file__)
 
 
-# -- the client ----------------------------------------------------------------------------------
-
-def client(socket_path: str, cmd: list[str]) -> int:
-    """Run ``cmd`` as a kernel forked by the preloader, standing in for it until it ends;
-    ``exec`` ``cmd`` itself when the preloader cannot."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        connection.connect(socket_path)
-        request = {"argv": cmd, "env": dict(os.environ), "cwd": os.getcwd()}
-        own = os.pidfd_open(os.getpid())
-        fds = array.array("i", [0, 1, 2, own])
-        connection.sendmsg([json.dumps(request).encode()],
-                           [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
-        os.close(own)
-        kernel = int(json.loads(connection.recv(4096))["pid"])
-    except (OSError, ValueError, KeyError):
-        connection.close()
-        os.execv(cmd[0], cmd)  # the plain launch; does not return
-    for number in PASSED_ON:
-        signal.signal(number, lambda received, _frame: _pass_on(kernel, received))
-    try:
-        reply = connection.recv(4096)
-        return int(json.loads(reply)["exit"]) if reply else 1
-    except (OSError, ValueError, KeyError):
-        return 1
-
-
-def _pass_on(pid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, number)
+def _fresh_plotly_renderer(path: str) -> Any:
+    """The renderer plotly would choose if imported now: a private copy of its renderers
+    module, run in this kernel."""
+    spec = importlib.util.spec_from_file_location("_explorer_fresh_plotly_renderers", path)
+    assert spec is not None and spec.loader is not None
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    return fresh.renderers.default
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``serve DIR`` (the preloader) or ``client SOCKET -- CMD...`` (a kernel's stand-in)."""
+    """``serve DIR [MODULE...]``: run the preloader (the server starts it, see
+    ``Preloader.start``), importing MODULEs as well as ``PRELOADED_MODULES``."""
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["serve"] and len(args) == 2:
-        serve(Path(args[1]))
+    if args[:1] == ["serve"] and len(args) >= 2:
+        serve(Path(args[1]), args[2:])
         return 0
-    if args[:1] == ["client"] and len(args) >= 4 and args[2] == "--":
-        code = client(args[1], args[3:])
-        if code < 0:  # the kernel was killed by a signal: end the same way
-            with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
-                signal.signal(-code, signal.SIG_DFL)
-            os.kill(os.getpid(), -code)
-        return code if code >= 0 else 128 - code
-    print("usage: python -m explorer.preload serve DIR | client SOCKET -- CMD...",
-          file=sys.stderr)
+    print("usage: python -m explorer.preload serve DIR [MODULE...]", file=sys.stderr)
     return 2
 
 

@@ -37,7 +37,10 @@ from voila.app import Voila
 from .rooms.store import settle_environment
 from .rooms.web import room_handlers
 
-__all__ = ["ExplorerVoila", "main", "serve_join_page"]
+__all__ = ["OPEN_FILES", "ExplorerVoila", "main", "raise_open_files_limit", "serve_join_page"]
+
+#: Open files the server asks for at least: Jupyter's own server's default.
+OPEN_FILES = 4096
 
 
 class ExplorerVoila(Voila):
@@ -59,7 +62,23 @@ class ExplorerVoila(Voila):
 
 def main(argv: list[str] | None = None) -> None:
     """Run the server with Voila's command line (e.g. ``notebooks/ --port=8866``)."""
+    raise_open_files_limit()
     ExplorerVoila.launch_instance(argv=argv)
+
+
+def raise_open_files_limit(minimum: int = OPEN_FILES) -> None:
+    """Raise this process's soft limit on open files to ``minimum`` (within its hard limit),
+    as Jupyter's own server does and Voila's does not: each reader's kernel holds about a
+    dozen files in the server (its ZeroMQ sockets, its pidfd), so 200 readers need more than
+    the 1,024 many systems allow by default. Nothing to do where there are no such limits."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = minimum if hard == resource.RLIM_INFINITY else min(minimum, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def serve_join_page(port: int, ip: str = "127.0.0.1", base_url: str = "/") -> None:

@@ -7,10 +7,11 @@ warning filter) in whichever test happened to be running, on a busy machine more
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 
-__all__ = ["http_answer", "http_get"]
+__all__ = ["http_answer", "http_get", "http_page"]
 
 
 def http_get(url: str | urllib.request.Request, timeout: float = 30) -> tuple[int, str] | None:
@@ -32,3 +33,26 @@ def http_answer(url: str, timeout: float = 30) -> tuple[int, str]:
     if reply is None:
         raise AssertionError(f"nothing answered at {url} within {timeout} s")
     return reply
+
+
+def http_page(url: str, deadline: float, opener: urllib.request.OpenerDirector | None = None) \
+        -> tuple[int, str]:
+    """Status and body of a page that must be whole within ``deadline`` seconds in all.
+
+    A socket timeout alone cannot see a page that never ends: Voila keeps a page's response
+    open with a heartbeat every few seconds while its notebook runs, so this reads the body
+    as it streams and fails once the deadline has passed.
+    """
+    start = time.monotonic()
+    try:
+        response = (opener.open if opener else urllib.request.urlopen)(url, timeout=30)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read().decode("utf-8", "replace")
+    with response:
+        chunks = []
+        while chunk := response.read1(65536):
+            chunks.append(chunk)
+            if time.monotonic() - start > deadline:
+                raise AssertionError(f"{url}: still sending after {deadline:.0f} s")
+        return response.status, b"".join(chunks).decode("utf-8", "replace")

@@ -82,6 +82,29 @@ def test_the_installed_copy_is_not_the_checkout(installed, tmp_path):
     assert Path(where).is_relative_to(venv), where
 
 
+# What Jupyter finds in the installed environment: the explorer's kernelspec, the provisioner
+# it names, and the class that entry point loads.
+PROVISIONER_CHECK = """
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.provisioning import KernelProvisionerFactory
+spec = KernelSpecManager().get_kernel_spec("explorer")
+name = spec.metadata["kernel_provisioner"]["provisioner_name"]
+print(name, KernelProvisionerFactory.instance().provisioners[name].load().__name__)
+"""
+
+
+def test_the_installed_copy_brings_its_kernelspec_and_provisioner(installed, tmp_path):
+    """``pip install`` puts the explorer kernelspec into the environment's share/jupyter and
+    registers the provisioner it names, so Jupyter there forks the dashboards' kernels."""
+    venv, _ = installed
+    found = subprocess.run([str(venv / "bin" / "python"), "-c", PROVISIONER_CHECK],
+                           cwd=tmp_path, capture_output=True, text=True, check=False,
+                           env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)})
+    assert (found.returncode, found.stdout) == (0, "explorer-preloaded PreloadedProvisioner\n"), (
+        found.stderr[-2000:])
+    assert (venv / "share" / "jupyter" / "kernels" / "explorer" / "kernel.json").exists()
+
+
 def test_the_installed_site_serves_the_matrix(installed):
     """The installed site serves the matrix with widgets, no error, no code and no CDN links."""
     venv, site = installed

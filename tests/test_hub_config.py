@@ -264,6 +264,13 @@ def test_one_analyst_gets_a_few_kernels_not_a_rooms_worth(single_user_config):
     assert c.ThrottledKernelManager.max_kernels == 2
 
 
+def test_an_analysts_kernels_start_from_scratch(single_user_config):
+    """Analysts' servers keep no preloader: their kernels (notebooks and dashboards alike)
+    are started as Jupyter starts them, never forked (readers' servers fork theirs)."""
+    assert single_user_config().ThrottledKernelManager.preload_kernels is False
+    assert VOILA_JSON.get("ThrottledKernelManager", {}).get("preload_kernels", True) is True
+
+
 def test_analysts_get_jupyterlab_with_jupytext_and_the_dashboards_in_voila(single_user_config):
     """JupyterLab, jupytext pairing and Voila run in each server, over writable files, and
     nothing in it reaches for the internet."""

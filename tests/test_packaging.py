@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -65,6 +66,21 @@ def test_the_wheel_embeds_the_data_package(wheel):
     expected = {f"explorer/_data/{p.name}" for p in DATA.iterdir() if p.is_file()}
     assert expected <= names
     assert "explorer/_data/datapackage.json" in names
+
+
+def test_the_wheel_installs_the_kernelspec_and_registers_its_provisioner(wheel):
+    """The wheel carries the explorer kernelspec into share/jupyter/kernels and registers the
+    provisioner it names under Jupyter's entry point, so any install forks dashboards'
+    kernels where its server keeps a preloader."""
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    (spec,) = [n for n in names if n.endswith("/data/share/jupyter/kernels/explorer/kernel.json")]
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    provisioner = json.loads(archive.read(spec))["metadata"]["kernel_provisioner"]
+    assert provisioner == {"provisioner_name": "explorer-preloaded"}
+    assert ("[jupyter_client.kernel_provisioners]\n"
+            "explorer-preloaded = explorer.provisioner:PreloadedProvisioner") in (
+        archive.read(entry_points).decode())
 
 
 def test_the_installed_wheel_loads_its_embedded_data(wheel, tmp_path):

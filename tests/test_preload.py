@@ -1,31 +1,36 @@
-"""Specifications of kernels forked from the preloader (``explorer.preload``).
+"""Specifications of the preloader (``explorer.preload``) and of the server's hold on the
+kernels it forks (``explorer.provisioner.Preloader`` and ``ForkedKernel``).
 
 A real preloader process forks real ipykernel kernels, reached over ZeroMQ by a real
-``jupyter_client``; only the Jupyter server is absent (the browser suites run it).
+``jupyter_client``; Jupyter's kernel manager drives them in tests/test_provisioner.py, and a
+real server in the browser suites.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
-from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from process_kit import ended, wait_for
 
 import explorer
 from explorer import preload
 from explorer.load import _PRELOADED
 from explorer.load import preload as keep_loaded
-from explorer.serving import PreloadedKernelManager, ThrottledKernelManager
+from explorer.provisioner import ForkedKernel, Preloader, forkable
+
+from conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not preload.available(), reason="forking needs Linux pidfds")
 
@@ -37,7 +42,7 @@ HANG_GUARD_S = 30
 @pytest.fixture(scope="module")
 def preloader():
     """One preloader for the module, ready (it has imported and listens)."""
-    started = preload.Preloader.start()
+    started = Preloader.start()
     assert started is not None
     try:
         assert wait_for(lambda: started.ready, READY_S), "the preloader never listened"
@@ -46,18 +51,17 @@ def preloader():
         started.stop()
 
 
-class ForkedKernel:
-    """A kernel launched as the kernel manager launches one: the wrapped command in a
-    session of its own, with the server's pid in ``JPY_PARENT_PID``."""
+class Forked:
+    """A kernel forked through ``Preloader.fork`` as the provisioner forks one (the server's
+    environment plus ``JPY_PARENT_PID``, its streams), with a blocking client."""
 
-    def __init__(self, preloader: preload.Preloader, folder: Path, **env: str) -> None:
-        connection_file, _ = write_connection_file(str(folder / "kernel.json"))
-        cmd = preloader.wrap([sys.executable, "-m", "ipykernel_launcher", "-f",
-                              connection_file])
-        assert cmd[:3] == preload.client_command("", [])[:3], "the launch was not wrapped"
-        self.client_process = subprocess.Popen(
-            cmd, start_new_session=True, stdin=subprocess.PIPE, cwd=folder,
-            env={**os.environ, "JPY_PARENT_PID": str(os.getpid()), **env})
+    def __init__(self, preloader: Preloader, folder: Path, **env: str) -> None:
+        connection_file, _ = write_connection_file(str(folder / f"kernel-{uuid.uuid4()}.json"))
+        command = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
+        with open(os.devnull, "rb") as nothing:
+            self.process: ForkedKernel = preloader.fork(
+                command, {**os.environ, "JPY_PARENT_PID": str(os.getpid()), **env},
+                str(folder), (nothing.fileno(), 1, 2))
         self.client = BlockingKernelClient(connection_file=connection_file)
         self.client.load_connection_file()
         self.client.start_channels()
@@ -82,28 +86,30 @@ class ForkedKernel:
 
     def close(self) -> None:
         self.client.stop_channels()
-        if self.client_process.poll() is None:
-            os.killpg(self.client_process.pid, signal.SIGKILL)
-        self.client_process.wait(timeout=HANG_GUARD_S)
-        self.client_process.stdin.close()
+        self.process.kill()
+        self.process.wait(timeout=HANG_GUARD_S)
+        self.process.close()
 
 
 @pytest.fixture
 def kernel(preloader, tmp_path):
     """A kernel forked by the preloader, working in ``tmp_path``."""
-    forked = ForkedKernel(preloader, tmp_path, EXPLORER_TEST_MARK="forked")
+    forked = Forked(preloader, tmp_path, EXPLORER_TEST_MARK="forked")
     yield forked
     forked.close()
 
 
-def test_a_forked_kernel_starts_with_the_explorer_already_imported(kernel):
-    """Nothing in a fresh kernel imports the explorer: finding it on the first request
-    means the kernel was forked from the preloader, imports and all."""
+def test_a_forked_kernel_starts_warm_and_the_server_holds_its_own_process(kernel, preloader):
+    """The kernel finds the explorer imported on its first request (it was forked, imports and
+    all), and the process the server holds is the kernel itself, a child of the preloader:
+    nothing stands in for it."""
     assert kernel.run("'explorer.dashboards' in __import__('sys').modules") is True
-    assert kernel.run("__import__('os').getppid()") != kernel.client_process.pid
+    assert kernel.process.pid == kernel.pid
+    assert kernel.run("__import__('os').getppid()") == preloader.process.pid
+    assert kernel.process.poll() is None
 
 
-def test_a_forked_kernel_has_its_launchers_environment_and_folder(kernel, tmp_path):
+def test_a_forked_kernel_has_its_servers_environment_and_folder(kernel, tmp_path):
     """The kernel sees the environment and working directory it was launched with, not the
     preloader's."""
     assert kernel.run("__import__('os').environ['EXPLORER_TEST_MARK']") == "forked"
@@ -118,68 +124,50 @@ def test_a_forked_kernel_serves_widgets_and_knows_its_server(kernel):
     assert kernel.run("get_ipython().kernel.parent.parent_handle") == os.getpid()
 
 
-def test_an_interrupt_sent_to_the_launched_process_reaches_the_kernel(kernel):
-    """The kernel manager interrupts the process it launched (the client); the busy kernel
-    gets the SIGINT and its cell stops with KeyboardInterrupt."""
-    request = kernel.client.execute("import time; print('asleep', flush=True); time.sleep(60)")
-    while True:  # until the cell is running, not merely queued
-        message = kernel.client.get_iopub_msg(timeout=HANG_GUARD_S)
-        if message["parent_header"].get("msg_id") == request and \
-                message["msg_type"] == "stream":
-            break
-    os.killpg(kernel.client_process.pid, signal.SIGINT)
-    reply = kernel.client.get_shell_msg(timeout=HANG_GUARD_S)
-    assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "KeyboardInterrupt"
-
-
-def test_a_kernel_ends_when_the_process_standing_in_for_it_is_killed(kernel):
-    """SIGKILL is the manager's last resort and cannot be passed on: the kernel sees its
-    client end and ends too."""
+def test_a_kernel_the_server_lets_go_of_is_killed(kernel):
+    """A server that closes its hold on a running kernel (it died) leaves it to nobody: the
+    preloader kills it."""
     pid = kernel.pid
-    os.killpg(kernel.client_process.pid, signal.SIGKILL)
-    kernel.client_process.wait(timeout=HANG_GUARD_S)
+    kernel.client.stop_channels()
+    kernel.process.close()
     assert wait_for(lambda: ended(pid), HANG_GUARD_S)
 
 
-def test_the_launched_process_ends_as_its_kernel_ends(kernel):
-    """A shut-down kernel's client exits 0; a kernel killed by a signal has its client
-    killed by the same signal, so the manager sees what it would have seen."""
-    kernel.client.shutdown()
-    assert kernel.client_process.wait(timeout=HANG_GUARD_S) == 0
-
-
-def test_a_kernel_killed_by_a_signal_takes_its_client_the_same_way(preloader, tmp_path):
-    """The kernel manager learns of a dead kernel from its launched process's exit."""
-    forked = ForkedKernel(preloader, tmp_path)
+def test_how_a_kernel_ended_reaches_the_server(preloader, tmp_path):
+    """The preloader reaps its kernels and says how each ended: 0 after a shutdown, -9 after
+    SIGKILL, as ``Popen`` would for a child."""
+    shut, killed = Forked(preloader, tmp_path), Forked(preloader, tmp_path)
     try:
-        os.kill(forked.pid, signal.SIGKILL)
-        assert forked.client_process.wait(timeout=HANG_GUARD_S) == -signal.SIGKILL
+        shut.client.shutdown()
+        assert shut.process.wait(timeout=HANG_GUARD_S) == 0
+        os.kill(killed.pid, signal.SIGKILL)
+        assert killed.process.wait(timeout=HANG_GUARD_S) == -signal.SIGKILL
+        killed.process.send_signal(signal.SIGTERM)  # once reaped, a signal reaches nobody
     finally:
-        forked.close()
+        shut.close()
+        killed.close()
 
 
-def test_a_client_without_a_preloader_runs_the_command_itself(tmp_path):
-    """A preloader gone or not ready yet costs nothing but the saving: the client becomes
-    the original command."""
-    command = preload.client_command(tmp_path / "absent.sock",
-                                     [sys.executable, "-c", "print('plain launch')"])
-    done = subprocess.run(command, capture_output=True, text=True, timeout=HANG_GUARD_S,
-                          check=False)
-    assert (done.returncode, done.stdout) == (0, "plain launch\n")
-
-
-def test_only_this_pythons_module_launches_are_forked(preloader):
-    """Another interpreter (even a link to the same binary, which may see other packages)
-    or a script path is launched as it is."""
-    plain = [sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"]
-    assert preloader.wrap(plain)[-len(plain):] == plain and preloader.wrap(plain) != plain
-    others = [["/usr/bin/other-python", "-m", "ipykernel_launcher"],
-              [sys.executable, "kernel.py"], ["R", "--slave"]]
-    if os.path.realpath(sys.executable) != sys.executable:  # a virtual environment's python
-        others.append([os.path.realpath(sys.executable), "-m", "ipykernel_launcher"])
-    for other in others:
-        assert preloader.wrap(other) == other
+def test_the_server_holds_kernels_with_file_descriptors_past_1024(preloader, tmp_path):
+    """A server holding a room's kernels numbers its files past 1,024, where ``select`` gives
+    up: the hold on a forked kernel still polls, kills and waits for it there."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this machine allows fewer than 1,200 open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    forked = None
+    try:
+        forked = Forked(preloader, tmp_path)
+        assert forked.process.poll() is None
+        forked.process.kill()
+        assert forked.process.wait(timeout=HANG_GUARD_S) == -signal.SIGKILL
+    finally:
+        for fd in fillers:
+            os.close(fd)
+        if forked is not None:
+            forked.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_a_malformed_request_is_refused_and_the_preloader_carries_on(preloader, tmp_path):
@@ -189,18 +177,38 @@ def test_a_malformed_request_is_refused_and_the_preloader_carries_on(preloader, 
         bad.connect(str(preloader.socket_path))
         bad.send(b'{"argv": []}')
         assert bad.recv(4096) == b""
-    forked = ForkedKernel(preloader, tmp_path)
+    forked = Forked(preloader, tmp_path)
     try:
         assert forked.run("1 + 1") == 2
     finally:
         forked.close()
 
 
+def test_the_preloader_runs_one_thread_with_numpy_imported(preloader):
+    """Thread pools are held to one thread before the preloader imports anything (OpenBLAS
+    would start one per core at ``import numpy``): the preloader, which has imported pandas
+    and numpy, runs a single thread, which is all a fork copies."""
+    assert os.listdir(f"/proc/{preloader.process.pid}/task") == [str(preloader.process.pid)]
+
+
+def test_a_preloader_whose_imports_start_a_thread_forks_nothing(monkeypatch):
+    """A thread started at import would be missing in every kernel while its locks stayed
+    held: the preloader says so and ends without listening, so kernels start from scratch."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests" / "fixtures"))
+    threaded = Preloader.start(modules=["starts_a_thread"])
+    assert threaded is not None
+    try:
+        assert threaded.process.wait(timeout=READY_S) == preload.CANNOT_FORK
+        assert not threaded.socket_path.exists()
+    finally:
+        threaded.stop()
+
+
 def test_stopping_the_preloader_ends_its_kernels_and_removes_its_folder(tmp_path):
     """Nothing a preloader started outlives it: kernels, socket, folder."""
-    own = preload.Preloader.start()
+    own = Preloader.start()
     assert own is not None and wait_for(lambda: own.ready, READY_S)
-    forked = ForkedKernel(own, tmp_path)
+    forked = Forked(own, tmp_path)
     try:
         pid = forked.pid
         own.stop()
@@ -211,14 +219,46 @@ def test_stopping_the_preloader_ends_its_kernels_and_removes_its_folder(tmp_path
         own.stop()
 
 
-def test_the_server_forks_its_kernels_unless_told_not_to():
-    """``ThrottledKernelManager`` launches through a preloader by default; with
-    ``preload_kernels`` off it starts none and kernels launch as Jupyter's do."""
-    manager = ThrottledKernelManager(preload_kernels=False)
-    assert manager.preloader is None
-    assert manager.kernel_manager_class == "explorer.serving.PreloadedKernelManager"
-    assert issubclass(PreloadedKernelManager, ServerKernelManager)
-    assert ThrottledKernelManager.preload_kernels.default_value is True
+def test_only_this_pythons_module_launches_are_forked():
+    """Another interpreter (even a link to the same binary, which may see other packages)
+    or a script path is launched as it is."""
+    assert forkable([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
+    others = [["/usr/bin/other-python", "-m", "ipykernel_launcher"],
+              [sys.executable, "kernel.py"], ["R", "--slave"]]
+    if os.path.realpath(sys.executable) != sys.executable:  # a virtual environment's python
+        others.append([os.path.realpath(sys.executable), "-m", "ipykernel_launcher"])
+    assert not any(forkable(other) for other in others)
+
+
+# A platform without fork, pidfds, Unix sockets or the Unix signals (Windows), faked in a fresh
+# interpreter once the libraries the explorer builds on are imported: the explorer's own
+# modules must still import, and say that nothing can be forked.
+NO_FORK_PLATFORM = """
+import os, signal, socket, sys
+import jupyter_client.provisioning, jupyter_server.services.kernels.kernelmanager, pandas
+sys.platform = "win32"
+for module, names in ((signal, ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT", "SIGCHLD",
+                                "SIGKILL", "pidfd_send_signal"]),
+                      (os, ["fork", "pidfd_open", "killpg", "getuid", "setsid",
+                            "waitstatus_to_exitcode"]),
+                      (socket, ["AF_UNIX", "SOCK_SEQPACKET", "SCM_RIGHTS", "SO_PEERCRED"])):
+    for name in names:
+        delattr(module, name)
+from explorer import preload, provisioner, serving
+assert not preload.available()
+assert preload.end_with_parent() is None
+assert serving.ThrottledKernelManager().preloader is None
+print("imported")
+"""
+
+
+def test_the_explorer_imports_where_nothing_can_be_forked():
+    """On a platform without fork or the Unix signals the kernel modules import (nothing
+    Linux-only is read at import) and the server keeps no preloader: kernels start as
+    Jupyter starts them."""
+    done = subprocess.run([sys.executable, "-c", NO_FORK_PLATFORM], capture_output=True,
+                          text=True, timeout=120, check=False, cwd=ROOT)
+    assert (done.returncode, done.stdout) == (0, "imported\n"), done.stderr[-2000:]
 
 
 # -- the data a preloader keeps ------------------------------------------------------------------

@@ -14,10 +14,12 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import psutil
 import pytest
+from process_kit import wait_for
 
 from conftest import ROOT
 
@@ -165,6 +167,36 @@ def test_a_stopped_replicas_reader_is_sent_to_another_and_the_cookie_follows(fak
     assert answer["pid"] == replicas.replica(moved).process.pid
     for _ in range(3):
         assert get(client, replicas.base + "/")[0] == moved
+
+
+def test_a_replica_slow_to_answer_its_health_check_stays_in_service(fake_replicas):
+    """A replica busy serving a room answers its health check late; a late answer is still an
+    answer, so it stays up and its readers are still sent to it (a one-second check timeout
+    took every busy replica out under a room's rush)."""
+    replicas = fake_replicas(2, env={"FAKE_REPLICA_DELAY_S": "2.5"})
+    assert wait_for(lambda: all(row["check_status"] in ("L7OK", "L7TOUT")
+                                and int(row["check_duration"] or 0) >= 2500
+                                for row in replicas.check_rows()), 60), replicas.check_rows()
+    assert set(replicas.status().values()) == {"UP"}
+    assert get(reader(), replicas.base + "/")[0] in {"r1", "r2"}
+
+
+def test_with_no_replica_left_a_reader_gets_the_busy_page_that_retries(fake_replicas):
+    """When no replica can take a reader, HAProxy answers with the explorer's own plain-words
+    page, which tries the same address again by itself: no proxy error page, nothing from
+    outside the host."""
+    replicas = fake_replicas(2)
+    for replica in replicas.replicas:
+        replica.stop()
+    assert wait_for(lambda: set(replicas.status().values()) == {"DOWN"}, 30)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        reader().open(replicas.base + "/voila/render/matrix.ipynb?project=pathway", timeout=30)
+    body = refused.value.read().decode("utf-8")
+    refused.value.close()
+    assert refused.value.code == 503
+    assert "The explorer is busy" in body
+    assert '<meta http-equiv="refresh" content="5">' in body
+    assert "haproxy" not in body.lower() and "http://" not in body and "https://" not in body
 
 
 def test_every_replica_gets_the_shared_room_store(fake_replicas):

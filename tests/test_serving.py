@@ -19,10 +19,12 @@ import zmq.asyncio
 from jupyter_client.session import Session
 from process_kit import ended, wait_for
 
+from explorer import serving
 from explorer.serving import (
     POLL_SLICE_S,
     PromptKernelClient,
     SlicedPollChannel,
+    ThrottledKernelManager,
     end_with_parent,
 )
 
@@ -142,3 +144,43 @@ def test_the_request_is_offered_only_to_the_main_thread():
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         assert pool.submit(end_with_parent).result() is None
     assert (end_with_parent() is not None) == sys.platform.startswith("linux")
+
+
+def test_the_kernel_cap_is_lowered_to_what_the_memory_holds(monkeypatch):
+    """``max_kernels`` readers at once, unless the memory available at start holds fewer
+    kernels of the measured size: then the cap is what fits (readers past it get the busy
+    page, instead of the machine running out of memory under everyone)."""
+    room_for_ten = serving.SERVER_RESERVE_MB + 10 * serving.PLAIN_KERNEL_MB
+    monkeypatch.setattr(serving, "memory_budget_mb", lambda: room_for_ten)
+    assert ThrottledKernelManager(max_kernels=80, preload_kernels=False).kernel_cap == 10
+    assert ThrottledKernelManager(max_kernels=8, preload_kernels=False).kernel_cap == 8
+    assert ThrottledKernelManager(max_kernels=80, preload_kernels=False,
+                                  kernel_memory_mb=-1).kernel_cap == 80
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="read from /proc")
+def test_the_memory_budget_is_what_this_machine_has_available():
+    """The budget is read from the operating system: more than nothing, no more than the
+    machine's memory."""
+    budget = serving.memory_budget_mb()
+    assert budget is not None and 0 < budget <= serving._meminfo_mb("MemTotal")
+
+
+# The server's start, in a fresh interpreter whose soft limit on open files is 256.
+OPEN_FILES_CHECK = """
+import resource
+from explorer.server import OPEN_FILES, raise_open_files_limit
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+raise_open_files_limit()
+print(resource.getrlimit(resource.RLIMIT_NOFILE)[0] == min(OPEN_FILES, hard))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no open-files limit to raise")
+def test_the_server_raises_its_open_files_limit_for_a_rooms_kernels():
+    """Each reader's kernel holds a dozen files in the server: the server raises its soft
+    limit to Jupyter's 4,096 (within the hard limit) before it serves."""
+    done = subprocess.run([sys.executable, "-c", OPEN_FILES_CHECK], capture_output=True,
+                          text=True, timeout=HANG_GUARD_S * 4, check=False)
+    assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr[-2000:]

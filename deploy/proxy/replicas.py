@@ -30,6 +30,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -116,6 +117,37 @@ def _stop_group(process: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> N
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@dataclass
+class LoggedRequest:
+    """One request as HAProxy logged it (``option httplog``, a line once it has ended): the
+    replica that served it; its timers in ms — TR (the request's arrival), Tw (queued for a
+    replica), Tc (connecting to it), Tr (until the replica's first byte), Ta (in all); the
+    status; and how it ended (``--`` first: normally)."""
+
+    replica: str
+    timers: tuple[int, ...]
+    status: int
+    ended: str
+    path: str
+
+
+HTTPLOG = re.compile(r'^\S+ \[[^]]+\] \S+ \S+/(?P<replica>\S+) (?P<timers>[-\d/+]+) '
+                     r'(?P<status>-?\d+) \S+ \S+ \S+ (?P<ended>\S{4}) \S+ \S+ '
+                     r'"\S+ (?P<path>\S+)')
+
+
+def logged_requests(log: str, path: str = "/") -> list[LoggedRequest]:
+    """The requests whose address starts with ``path`` in HAProxy's log."""
+    found = []
+    for line in log.splitlines():
+        match = HTTPLOG.match(line)
+        if match and match["path"].startswith(path):
+            found.append(LoggedRequest(
+                match["replica"], tuple(int(t.lstrip("+")) for t in match["timers"].split("/")),
+                int(match["status"]), match["ended"], match["path"]))
+    return found
 
 
 @dataclass
@@ -256,9 +288,17 @@ class Replicas:
             return self.proxy_log_path.read_text(encoding="utf-8", errors="replace")
         return ""
 
+    def logged_requests(self, path: str = "/") -> list[LoggedRequest]:
+        """The requests for addresses starting with ``path`` that HAProxy has logged (ended)."""
+        return logged_requests(self.proxy_log(), path)
+
     def status(self) -> dict[str, str]:
         """Each replica's state as HAProxy sees it (``UP``, ``DOWN``, ...), from ``show stat``;
         empty while the proxy is not answering."""
+        return {row["svname"]: row["status"].split()[0] for row in self.check_rows()}
+
+    def _stat(self) -> list[dict[str, str]]:
+        """HAProxy's ``show stat`` rows (empty while the proxy is not answering)."""
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(5)
@@ -268,11 +308,15 @@ class Replicas:
                 while chunk := sock.recv(65536):
                     chunks.append(chunk)
         except OSError:
-            return {}
+            return []
         text = b"".join(chunks).decode("utf-8", "replace").lstrip("# ")
-        return {row["svname"]: row["status"].split()[0]
-                for row in csv.DictReader(io.StringIO(text))
-                if row.get("pxname") == "replicas" and row["svname"] not in ("BACKEND",)}
+        return list(csv.DictReader(io.StringIO(text)))
+
+    def check_rows(self) -> list[dict[str, str]]:
+        """HAProxy's ``show stat`` row for each replica: state, last health check's status
+        and duration (``check_status``, ``check_duration`` in ms), and more."""
+        return [row for row in self._stat() if row.get("pxname") == "replicas"
+                and row["svname"] not in ("FRONTEND", "BACKEND")]
 
     def replica(self, name: str) -> Replica:
         return next(r for r in self.replicas if r.name == name)

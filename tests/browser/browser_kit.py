@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 import psutil
 import pytest
 from http_kit import http_get
+from jupyter_core.paths import jupyter_runtime_dir
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from process_kit import wait_for
@@ -164,7 +166,6 @@ class VoilaServer:
 
 
 PRELOADER = "explorer.preload serve"
-PRELOAD_CLIENT = "preload.py client"
 
 
 def kernel_processes(server) -> list[psutil.Process]:
@@ -177,44 +178,37 @@ def kernel_processes(server) -> list[psutil.Process]:
 
 
 def kernel_process(server, kernel_id: str) -> psutil.Process | None:
-    """The process of the kernel ``kernel_id`` (None if there is none): the kernel whose
-    command line names its connection file, or, for a kernel forked by the preloader, the
-    one listening on the shell port of the connection file its client names."""
-    kernels = kernel_processes(server)
-    for process in kernels:
-        if kernel_id in command_line(process):
-            return process
+    """The process of the kernel ``kernel_id`` (None if there is none): the one of the
+    server's kernels listening on the shell port its connection file names (a kernel forked
+    by the preloader shows the preloader's command line, so the command line cannot say).
+    Voila keeps connection files in a folder of its own (``<tmp>/voila_*``); Jupyter's
+    server in its runtime folder."""
+    name = f"kernel-{kernel_id}.json"
+    found = [*Path(tempfile.gettempdir()).glob(f"voila_*/{name}"),
+             Path(jupyter_runtime_dir()) / name]
     try:
-        launched = psutil.Process(server.process.pid).children(recursive=True)
-    except psutil.Error:
+        port = json.loads(next(p for p in found if p.exists()).read_text())["shell_port"]
+    except (StopIteration, OSError, ValueError, KeyError):
         return None
-    for client in launched:
-        line = client.cmdline() if PRELOAD_CLIENT in command_line(client) else []
-        if kernel_id in " ".join(line) and "-f" in line:
-            try:
-                port = json.loads(Path(line[line.index("-f") + 1]).read_text())["shell_port"]
-            except (OSError, ValueError, KeyError, IndexError):
-                return None
-            for process in kernels:
-                with contextlib.suppress(psutil.Error):
-                    if any(c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
-                           for c in process.net_connections("tcp")):
-                        return process
+    for process in kernel_processes(server):
+        with contextlib.suppress(psutil.Error):
+            if any(c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+                   for c in process.net_connections("tcp")):
+                return process
     return None
 
 
 def is_kernel(process: psutil.Process) -> bool:
     """Whether ``process`` is a Jupyter kernel (false once it has gone): one launched as
     ``python -m ipykernel_launcher``, or one forked by the preloader (``explorer.preload``),
-    whose command line is the preloader's; the client that stands in for a forked kernel is
-    not one."""
+    whose command line is the preloader's."""
     line = command_line(process)
     if PRELOADER in line:
         try:
             return PRELOADER in command_line(process.parent())
         except psutil.Error:
             return False
-    return "ipykernel" in line and PRELOAD_CLIENT not in line
+    return "ipykernel" in line
 
 
 def command_line(process: psutil.Process) -> str:
@@ -229,7 +223,8 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
                 notebook_dir: Path | str = "notebooks/",
                 extra_args: Sequence[str] = (),
                 environment: Mapping[str, str] | None = None,
-                cwd: Path = ROOT, own_state: bool = True) -> VoilaServer:
+                cwd: Path = ROOT, own_state: bool = True,
+                command: Sequence[str] = SERVE) -> VoilaServer:
     """Start the server as ``make serve`` does (``python -m explorer serve notebooks/``: Voila
     and the rooms' join page) on a free port; wait until it serves.
 
@@ -246,6 +241,7 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
         cwd: the folder the server is started from (a copy of the checkout, say).
         own_state: False starts it with no ``$EXPLORER_STATE`` at all, exactly as the README
             says (answers then go to ``.explorer-state/`` in ``cwd``).
+        command: what serves (default ``SERVE``, as ``make serve``); Voila's arguments follow.
     """
     env = {k: v for k, v in os.environ.items()
            if k not in ("EXPLORER_DATA", "EXPLORER_STRICT", "EXPLORER_DATA_BASE",
@@ -262,7 +258,7 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
         env.update(environment or {})
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [*SERVE, str(notebook_dir), f"--port={port}", "--Voila.port_retries=0",
+                [*command, str(notebook_dir), f"--port={port}", "--Voila.port_retries=0",
                  *extra_args],
                 cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy" / "proxy"))
 
 from replicas import (  # noqa: E402
+    COOKIE,
     MISSING_HAPROXY,
     REPLICA_HEADER,
     SERVE_COMMAND,
@@ -27,8 +28,8 @@ from replicas import (  # noqa: E402
     haproxy_path,
 )
 
-__all__ = ["MISSING_HAPROXY", "REPLICA_HEADER", "Replicas", "haproxy_path", "replica_holding",
-           "start_replicas"]
+__all__ = ["COOKIE", "MISSING_HAPROXY", "REPLICA_HEADER", "Replicas", "haproxy_path",
+           "replica_holding", "start_replicas"]
 
 # What the browser tests' servers never inherit (browser_kit.start_voila does the same).
 TEST_ONLY_ENV = ("EXPLORER_STRICT", "EXPLORER_DATA", "EXPLORER_DATA_BASE")

@@ -7,6 +7,7 @@ caps (command-line overrides of ``voila.json``) so the behaviour shows within se
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -17,8 +18,9 @@ import psutil
 import pytest
 from browser_kit import (
     FIRST_RENDER_MS,
-    PRELOAD_CLIENT,
     PRELOADER,
+    PYTHON,
+    ROOT,
     command_line,
     kernel_process,
     kernel_processes,
@@ -26,7 +28,7 @@ from browser_kit import (
     wait_for,
     wait_ready,
 )
-from http_kit import http_answer, http_get
+from http_kit import http_answer, http_get, http_page
 from playwright.sync_api import expect
 
 from explorer import preload
@@ -80,7 +82,7 @@ def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, ho
     assert wait_for(lambda: len(kernel_processes(server)) >= 3, 60)
     kernels = kernel_processes(server)
     helpers = [p for p in psutil.Process(server.process.pid).children(recursive=True)
-               if p not in kernels]  # the preloader and the clients standing in for kernels
+               if p not in kernels]  # the preloader
     os.killpg(server.process.pid, how)
     server.process.wait(timeout=30)
     # A kernel still starting when its server dies ends once it notices (ipykernel polls
@@ -93,16 +95,76 @@ def test_stopping_the_server_mid_load_leaves_no_kernel_running(voila_factory, ho
 @pytest.mark.skipif(not preload.available(), reason="kernels are forked on Linux only")
 def test_a_readers_kernel_is_forked_from_the_servers_preloader(voila_factory):
     """The server keeps one preloader and forks each reader's kernel from it, so the kernel
-    starts with the explorer imported and the data loaded; a client stands in for it."""
+    starts with the explorer imported and the data loaded; the server holds the kernel
+    itself: its only child is the preloader, with no process standing in for a kernel."""
     server = voila_factory(None)
     status, body = http_answer(server.url("overview"), timeout=120)
     assert status == 200
     kernel = kernel_process(server, kernel_id_of(body))
     assert kernel is not None
     assert PRELOADER in command_line(kernel.parent())
-    stand_ins = [p for p in psutil.Process(server.process.pid).children()
-                 if PRELOAD_CLIENT in command_line(p) and kernel_id_of(body) in command_line(p)]
-    assert len(stand_ins) == 1
+    children = psutil.Process(server.process.pid).children()
+    assert [PRELOADER in command_line(child) for child in children] == [True]
+
+
+# The server as `make serve` runs it, on a Linux without pidfds (before 5.3): it cannot hold a
+# forked kernel, so it keeps no preloader.
+WITHOUT_PIDFDS = (str(PYTHON), "-c", "import os, sys; del os.pidfd_open; "
+                                     "from explorer.server import main; main(sys.argv[1:])")
+
+
+def test_without_the_fork_path_kernels_start_from_scratch_and_serve_the_pages(voila_factory):
+    """Where kernels cannot be forked the server keeps no preloader, and the explorer
+    kernelspec's provisioner launches each kernel as Jupyter's own does: pages are served
+    the same."""
+    server = voila_factory(None, command=WITHOUT_PIDFDS)
+    status, body = http_answer(server.url("matrix"), timeout=120)
+    assert status == 200 and "widget-view+json" in body
+    assert "There was an error" not in body
+    kernel = kernel_process(server, kernel_id_of(body))
+    assert kernel is not None and "ipykernel_launcher" in command_line(kernel)
+    assert kernel.ppid() == server.process.pid
+    assert not any(PRELOADER in command_line(child)
+                   for child in psutil.Process(server.process.pid).children())
+
+
+# A kernel that dies at its first launch, as one whose port another server's kernel took
+# between the port's choice and its bind (how a page through HAProxy came to wait for ever:
+# Voila, handed the dead kernel, kept the page open with heartbeats and never ended it).
+DIES_ONCE = """
+import os, runpy, sys
+flag = os.environ["EXPLORER_TEST_DIE_ONCE"]
+if os.path.exists(flag):
+    os.remove(flag)
+    sys.exit("Address already in use (the test's kernel, dying at start)")
+sys.argv = ["ipykernel_launcher", *sys.argv[1:]]
+runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_page_whose_kernel_dies_at_start_is_still_served(voila_factory, tmp_path):
+    """The kernel manager hands a page only a kernel that has answered: one that dies at its
+    launch is launched again, and the page is served instead of waiting for ever."""
+    kernels = tmp_path / "jupyter" / "kernels" / "dies-once"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [str(PYTHON), "-c", DIES_ONCE, "-f", "{connection_file}"],
+        "display_name": "dies once", "language": "python"}))
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        content = json.loads(notebook.read_text(encoding="utf-8"))
+        if notebook.stem == "matrix":
+            content["metadata"]["kernelspec"]["name"] = "dies-once"
+        (pages / notebook.name).write_text(json.dumps(content), encoding="utf-8")
+    flag = tmp_path / "die-once"
+    server = voila_factory(None, notebook_dir=pages, environment={
+        "JUPYTER_PATH": str(tmp_path / "jupyter"), "EXPLORER_TEST_DIE_ONCE": str(flag)})
+    flag.touch()
+    status, body = http_page(server.url("matrix"), deadline=120)
+    assert (status, "widget-view+json" in body) == (200, True)
+    assert not flag.exists(), "the first launch did not die"
+    assert "died before it answered" in server.log()
 
 
 def survivors(kernels: list[psutil.Process]) -> list[psutil.Process]:

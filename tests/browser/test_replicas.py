@@ -18,7 +18,9 @@ phones it served answer on through the other one, and every answer is kept.
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import re
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,9 +35,11 @@ from browser_kit import (
     wait_for,
     wait_ready,
 )
+from http_kit import http_page
 from playwright.sync_api import Page, expect
 from postgres_kit import start_postgres
 from replica_kit import (
+    COOKIE,
     MISSING_HAPROXY,
     REPLICA_HEADER,
     Replicas,
@@ -152,6 +156,32 @@ def test_health_checks_start_no_kernel(replicas):
     assert set(replicas.status().values()) == {"UP"}
     assert wait_for(lambda: all(not kernel_processes(r) for r in replicas.replicas), 10), (
         "a health check left a kernel running")
+
+
+ROOM = 8  # readers opening the same page at the same moment through the proxy
+PAGE_DEADLINE_S = 150  # a guard against a page that never ends, not a performance bound
+
+
+def test_a_room_arriving_at_once_through_the_proxy_is_all_served(replicas):
+    """A room opening the same link at once through HAProxy: every page arrives whole (none
+    left streaming), from both replicas, and HAProxy's own log shows every request ended
+    normally, none still open."""
+    def open_page(_: int) -> tuple[int, str, str]:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        status, body = http_page(replicas.url("matrix"), PAGE_DEADLINE_S, opener)
+        replica = [c.value for h in opener.handlers if hasattr(h, "cookiejar")
+                   for c in h.cookiejar if c.name == COOKIE]
+        return status, body, ",".join(replica)
+
+    with ThreadPoolExecutor(max_workers=ROOM) as pool:
+        pages = list(pool.map(open_page, range(ROOM)))
+    assert [(status, "widget-view+json" in body) for status, body, _ in pages] == [
+        (200, True)] * ROOM
+    assert {cookie for _, _, cookie in pages} == {"r1", "r2"}
+    logged = replicas.logged_requests("/voila/render/matrix.ipynb")
+    assert len(logged) == ROOM, f"{ROOM - len(logged)} still open in HAProxy"
+    assert all(r.status == 200 and r.ended.startswith("--") for r in logged), logged
 
 
 def test_readers_land_on_both_replicas_and_stay_on_theirs(readers, replicas, ds):

@@ -18,6 +18,12 @@ Then what differs for an analyst, on purpose:
 
 - ``ThrottledKernelManager.max_kernels`` is ``$EXPLORER_HUB_KERNELS_PER_USER`` (default 8):
   one server serves one analyst's notebooks and dashboards, not a room;
+- no preloader (``preload_kernels`` off): every kernel, a dashboard's included, starts from
+  scratch, as Jupyter starts one. The analysis notebooks do run in forked kernels, but an
+  analyst's kernel would share the preloaded dataset (``explorer.load()`` returning the same
+  object each time, where a fresh kernel reads a new one, so an edit to a table would carry
+  over), and a preloader per analyst's server (about 70 MB of its own) would save a second
+  or two once per notebook (README, "Deploying");
 - a kernel left without a tab is stopped after an hour, not voila.json's minute: an analyst's
   notebook state is worth keeping while they step away;
 - no MathJax URL, as under ``voila`` (otherwise a dashboard would load MathJax from a CDN);
@@ -54,6 +60,7 @@ if manager_class:
 c.ServerApp.tornado_settings = {"mathjax_url": None, "mathjax_config": None}
 c.ThrottledKernelManager.max_kernels = int(os.environ.get("EXPLORER_HUB_KERNELS_PER_USER")
                                            or 8)
+c.ThrottledKernelManager.preload_kernels = False
 c.MappingKernelManager.cull_idle_timeout = ANALYST_KERNEL_IDLE_S
 c.LabApp.extension_manager = "readonly"
 c.ServerApp.jpserver_extensions = {
