@@ -298,6 +298,27 @@ def test_clear_deletes_one_questions_answers_and_keeps_the_rest(room_store, ds):
 
 
 @backends
+def test_clear_frees_the_places_of_participants_it_leaves_with_no_answer(room_store, ds):
+    """Answers sent as many people by one (fresh cookies each time) fill the room; clearing
+    the question they answered deletes them and frees their places, while a participant
+    with an answer to another question stays in."""
+    questions = deck(ds)
+    code = room_store.create_room(questions, max_participants=3).code
+    first, second = first_answers(questions)[:2]
+    room_store.answer(code, "real", *first)
+    room_store.update_room(code, question=1)
+    for token in ("bulk-1", "bulk-2"):
+        room_store.answer(code, token, *second)
+    with pytest.raises(RoomFull):
+        room_store.answer(code, "newcomer", *second)
+    room_store.answer(code, "real", *second)
+    assert room_store.clear(code, second[0]) == 3
+    assert room_store.tally(code).joined == 1
+    room_store.answer(code, "newcomer", *second)
+    assert room_store.tally(code).joined == 2
+
+
+@backends
 def test_close_deletes_the_room_and_everything_in_it(room_store, ds, store_url):
     """Close: the room, its participants and answers are gone at once."""
     questions = deck(ds)

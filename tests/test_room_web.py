@@ -28,6 +28,9 @@ TOO_MANY = ("Too many answers in a short time, so this one was not saved. Wait a
             "then send it again.")
 LOCKED = ("Answers are closed for now: the facilitator has locked the room. Your earlier "
           "answers are kept.")
+NO_COOKIE = ("Your answer was not saved: this page keeps your answer yours with a cookie, and "
+             "your browser sent none. Allow cookies for this address, open the room&#39;s "
+             "page again and answer there.")
 FULL = "This room is full: it takes at most 2 people. Please tell the facilitator."
 UNREACHABLE = ("The room&#39;s answers cannot be reached just now, so nothing was saved. "
                "Please try again in a moment.")
@@ -209,6 +212,24 @@ def test_an_answer_without_the_xsrf_token_is_refused(served, room, room_store, d
             xsrf=False)
 
 
+def test_an_answer_without_the_participants_cookie_is_refused_not_counted_as_someone_new(
+        served, room, room_store, ds):
+    """A form sent with a valid XSRF pair but no participant's cookie (a script, a browser
+    that keeps no cookies) is refused with a sentence: without it every POST would be one
+    more participant, and one person could fill the room."""
+    phone = Phone(served.base)
+    phone.get(f"/room/{room.code}")
+    for cookie in list(phone.cookies):
+        if cookie.name == "ctg_participant":
+            phone.cookies.clear(cookie.domain, cookie.path, cookie.name)
+    for _ in range(3):
+        reply = phone.post(f"/room/{room.code}",
+                           [("question", "relationship"), ("choice", first_relationship(ds))])
+        assert (reply.status, message(reply.body)) == (403, NO_COOKIE)
+    tally = room_store.tally(room.code)
+    assert (tally.joined, tally.respondents) == (0, {})
+
+
 def test_an_answer_with_a_forged_xsrf_token_is_refused(served, room, room_store, ds):
     """A token that does not match the cookie: 403, nothing stored."""
     refused(served, room, room_store,
@@ -248,7 +269,12 @@ def test_a_locked_room_refuses_an_answer(served, room, room_store, ds):
     assert reply.status == 409
     assert message(reply.body) == LOCKED
     assert room_store.tally(room.code).respondents == {}
-    assert LOCKED in phone.get(f"/room/{room.code}").body
+    page = phone.get(f"/room/{room.code}").body
+    assert LOCKED in page
+    # No form while locked, so the page looks again by itself to show the form on Unlock.
+    assert '<meta http-equiv="refresh"' in page and "<form" not in page
+    room_store.update_room(room.code, locked=False)
+    assert "<form" in phone.get(f"/room/{room.code}").body
 
 
 def test_a_full_room_turns_the_next_participant_away(served, room_store, ds):

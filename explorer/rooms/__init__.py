@@ -38,9 +38,18 @@ Two kinds of people use a room, and each holds one capability:
 - **A participant** answers the question on show, once per question (a later answer
   replaces theirs). The capability is the room's *code*, shown to everyone (7 characters,
   34 bits) and carried by the join address and its QR code; a participant is a random
-  token in an HttpOnly cookie of the join page (only its hash is stored). The code grants
-  nothing else: the join page has no other action, and the store refuses an answer to any
-  question but the one on show.
+  token in an HttpOnly cookie that only the room's page hands out (only its hash is
+  stored; an answer sent without it is refused, never counted as someone new). The code
+  grants nothing else: the join page has no other action, and the store refuses an answer
+  to any question but the one on show.
+
+What a room does not do: tell people apart. A participant is a browser, as in the live
+polls it is modelled on; someone who clears their cookies, opens a private window or
+scripts fresh cookies can answer as several people (each at most 30 answers a minute, and
+the room at most ``max_participants``). The presenter sees it as more people "taking part"
+than are in the room; *Clear this question* deletes such answers and frees the places of
+everyone it leaves with no answer. A room is a show of hands among people in one room, not
+a ballot.
 
 Where the presenter key must never appear: the page's address (so not in the address bar
 shown on the projector, the browser's history, *Join this session* and its QR code, *Cite

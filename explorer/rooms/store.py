@@ -285,8 +285,10 @@ class RoomStore:
         return self.room(code)
 
     def clear(self, code: str, question_id: str) -> int:
-        """Delete every answer to one question (the other questions keep theirs, and
-        participants stay in the room); hide the tally. How many answers were deleted.
+        """Delete every answer to one question (the other questions keep theirs); hide the
+        tally. A participant left with no answer at all leaves the room, so their place is
+        free again (answers sent in bulk by one person take no places once cleared). How many
+        answers were deleted.
 
         Raises:
             AnswerError: the room has no such question; nothing is deleted.
@@ -299,6 +301,10 @@ class RoomStore:
             conn.execute(delete(answer_items).where(
                 (answer_items.c.room_code == code) & (answer_items.c.question_id == question_id)))
             deleted = conn.execute(delete(responses).where(where)).rowcount or 0
+            answering = select(responses.c.participant).where(responses.c.room_code == code)
+            conn.execute(delete(participants).where(
+                (participants.c.room_code == code)
+                & participants.c.participant.not_in(answering)))
             conn.execute(update(rooms).where(rooms.c.code == code).values(revealed=False))
         return int(deleted)
 

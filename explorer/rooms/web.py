@@ -8,8 +8,9 @@ server, by its extension), all under the server's base address:
   to it (POST; only the question on show takes answers);
 - nothing else: no API, no scripts, no outside requests. Styles are inline.
 
-A participant is a random token in a cookie (``ctg_participant``, HttpOnly, SameSite=Lax):
-the store keeps only its hash. Answers are POSTed as a plain form with tornado's XSRF token
+A participant is a random token in a cookie (``ctg_participant``, HttpOnly, SameSite=Lax)
+that only the room's page hands out (an answer sent without it is refused, not counted as
+someone new); the store keeps only its hash. Answers are POSTed as a plain form with tornado's XSRF token
 (``_xsrf`` field, or the ``X-XSRFToken`` header, checked against the ``_xsrf`` cookie with
 ``check_xsrf_cookie``). Every refusal is an HTTP 4xx (or 503 when the store is unreachable)
 with a plain page, or a JSON ``{"error": message}`` when the client asks for JSON; a
@@ -64,6 +65,9 @@ MESSAGES = {
     "not_found": "There is no page here. Open the address the facilitator gave you, or type "
                  "the room's code.",
     "method": "That is not something this page does.",
+    "no_cookie": "Your answer was not saved: this page keeps your answer yours with a cookie, "
+                 "and your browser sent none. Allow cookies for this address, open the "
+                 "room's page again and answer there.",
     "other": "Something went wrong on the server, so nothing was saved. Please try again.",
 }
 DEFAULT_FOR_STATUS = {400: "bad_form", 403: "xsrf", 404: "not_found", 405: "method",
@@ -162,7 +166,7 @@ class RoomHandler(web.RequestHandler):
             back = isinstance(error, (AnswerError, RoomLocked))
         elif isinstance(error, web.HTTPError) and error.log_message in MESSAGES:
             message = MESSAGES[error.log_message]
-            back = error.log_message in ("too_many", "xsrf", "bad_form")
+            back = error.log_message in ("too_many", "xsrf", "bad_form", "no_cookie")
         else:
             message = MESSAGES[DEFAULT_FOR_STATUS.get(status_code, "other")]
         self.refuse(status_code, message, back)
@@ -270,8 +274,10 @@ class AnswerHandler(RoomHandler):
             web.RequestHandler.check_xsrf_cookie(self)  # tornado's own check
         except web.HTTPError:
             raise web.HTTPError(403, "xsrf") from None
-        token = self.get_cookie(COOKIE) or self.participant_token()
         self.room_code = code
+        token = self.get_cookie(COOKIE) or ""
+        if not token:  # only the room's page hands out a participant's cookie
+            raise web.HTTPError(403, "no_cookie")
         room = await self.call(self.store.room, code)
         question = room.deck.get((fields.get("question") or [""])[0])
         if question is None:

@@ -112,6 +112,13 @@ function render({ model, el }) {
     confirmBox.hidden = false;
     timer = window.setTimeout(settle, CONFIRM_MS);
   };
+  // The counts in a question follow the store while it waits for the second press.
+  const clearWords = (s) => `Clear deletes the ${s.answered} answer` +
+    `${s.answered === 1 ? "" : "s"} to question ${s.number} (${s.title}) only; the other ` +
+    `questions keep theirs. Press "Yes, clear" to delete them.`;
+  const closeWords = (s) => `Closing deletes the room and every answer in it (${s.joined} ` +
+    "taking part) for good. Keep a record first: \"Download the answers (CSV)\" and " +
+    "\"Download the room report\" are just below. Then press \"Yes, close the room\".";
   const confirmed = (action) => pending && pending.action === action &&
     Date.now() < pending.until;
   const act = (action, extra) => model.send({ type: "act", action, ...(extra || {}) });
@@ -132,17 +139,11 @@ function render({ model, el }) {
       return;
     }
     const s = model.get("status") || {};
-    ask("clear", `Clear deletes the ${s.answered} answer${s.answered === 1 ? "" : "s"} to ` +
-        `question ${s.number} (${s.title}) only; the other questions keep theirs. Press ` +
-        `"Yes, clear" to delete them.`, `Yes, clear question ${s.number}`);
+    ask("clear", clearWords(s), `Yes, clear question ${s.number}`);
   });
   close.addEventListener("click", () => {
     if (confirmed("close")) { settle(); act("close"); return; }
-    const s = model.get("status") || {};
-    ask("close", `Closing deletes the room and every answer in it (${s.joined} taking part) ` +
-        "for good. Keep a record first: \"Download the answers (CSV)\" and \"Download the " +
-        "room report\" are just below. Then press \"Yes, close the room\".",
-        "Yes, close the room");
+    ask("close", closeWords(model.get("status") || {}), "Yes, close the room");
   });
   cancel.addEventListener("click", settle);
   chooser.addEventListener("change", async () => {
@@ -169,6 +170,9 @@ function render({ model, el }) {
     el.classList.toggle("ctg-room-revealed", Boolean(s.open && s.revealed));
     if (!s.open) { settle(); return; }
     if (pending && pending.question !== s.number) { settle(); }
+    if (pending) {
+      confirm.textContent = (pending.action === "clear" ? clearWords : closeWords)(s);
+    }
     code.textContent = s.code;
     address.textContent = s.join || "(open this page by the server's network address)";
     if (s.qr) {
