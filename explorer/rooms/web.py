@@ -10,11 +10,11 @@ server, by its extension), all under the server's base address:
 
 A participant is a random token in a cookie (``ctg_participant``, HttpOnly, SameSite=Lax)
 that only the room's page hands out (an answer sent without it is refused, not counted as
-someone new); the store keeps only its hash. Answers are POSTed as a plain form with tornado's XSRF token
-(``_xsrf`` field, or the ``X-XSRFToken`` header, checked against the ``_xsrf`` cookie with
-``check_xsrf_cookie``). Every refusal is an HTTP 4xx (or 503 when the store is unreachable)
-with a plain page, or a JSON ``{"error": message}`` when the client asks for JSON; a
-traceback never reaches a response. Refused requests change nothing.
+someone new); the store keeps only its hash. Answers are POSTed as a plain form with
+tornado's XSRF token (``_xsrf`` field, or the ``X-XSRFToken`` header, checked against the
+``_xsrf`` cookie with ``check_xsrf_cookie``). Every refusal is an HTTP 4xx (or 503 when the
+store is unreachable) with a plain page, or a JSON ``{"error": message}`` when the client
+asks for JSON; a traceback never reaches a response. Refused requests change nothing.
 
 Store calls run in a small thread pool, so a busy store never holds up Voila's own loop
 (which also carries every dashboard's kernel messages).
