@@ -332,3 +332,23 @@ def test_the_server_forks_its_kernels_unless_told_not_to():
     keeps none, and the provisioner starts every kernel as Jupyter's own does."""
     assert ThrottledKernelManager.preload_kernels.default_value is True
     assert ThrottledKernelManager(preload_kernels=False).preloader is None
+
+
+ANALYSIS = Path(__file__).resolve().parents[1] / "analysis"
+
+
+@pytest.mark.parametrize("name", ["tutorial", "questions", "bring-your-own-evidence"])
+def test_the_analysis_notebooks_run_in_a_forked_kernel_as_in_a_fresh_one(start, name):
+    """Each analysis notebook's code cells run without an error in a kernel forked from the
+    preloader, in the notebook's own folder (the suite runs them under nbval in kernels
+    started from scratch). Analysts' servers still start kernels as Jupyter does (README,
+    *Analysts*): a forked kernel's ``load()`` hands back the one preloaded package."""
+    import nbformat
+
+    notebook = nbformat.read(ANALYSIS / f"{name}.ipynb", as_version=4)
+    kernel = start(folder=ANALYSIS)
+    assert isinstance(kernel.provisioner.process, ForkedKernel)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            errors = [o for o in kernel.outputs(cell.source) if o["type"] == "error"]
+            assert not errors, (name, cell.source[:200], errors)
