@@ -22,6 +22,7 @@ from explorer import figures
 from explorer.dashboards import build
 from explorer.errors import AnswerError
 from explorer.rooms import Deck, RoomStore, check_answer, deck
+from explorer.rooms.addresses import LOCAL_ONLY, reachable_from_phones
 from explorer.rooms.cli import export_csv
 from explorer.rooms.profile import (
     LEVEL_STRENGTH,
@@ -35,6 +36,7 @@ from explorer.rooms.questions import Choice, Question
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "http://192.168.1.20:8866/voila/render/matrix.ipynb?present=1"
+LOCAL_PAGE = "http://127.0.0.1:8866/voila/render/matrix.ipynb?present=1"
 
 
 def answer(store, code, token, relationship, levels, foundations=()):
@@ -302,6 +304,20 @@ def test_the_presenter_key_goes_to_the_presenters_browser_alone(state_dir, ds):
                                                  "evidence")
 
 
+def test_a_join_address_no_phone_can_open_is_said_on_the_panel(state_dir, ds, monkeypatch):
+    """The page opened as http://127.0.0.1:8866/ (``make serve`` as it is): its join address
+    names the presenter's own machine, so the panel says phones cannot open it and what to
+    do; a network address says nothing."""
+    assert started(ds).room.controls.status["local_only"] == ""
+    app = build("matrix", "present=1", ds=ds, strict=True)
+    app.room.controls.send = lambda content, buffers=None: None
+    app.room.controls._handle(None, {"type": "start", "href": LOCAL_PAGE}, None)
+    assert app.room.controls.status["local_only"] == LOCAL_ONLY
+    assert [reachable_from_phones(f"http://{host}:8866/room/ABCDEFG") for host in (
+        "localhost", "127.0.0.1", "[::1]", "192.168.1.20", "workshop.example.org")] == [
+        False, False, False, True, True]
+
+
 def test_the_public_address_setting_decides_the_join_address(state_dir, ds, monkeypatch):
     """$EXPLORER_ROOM_URL (the server as the room reaches it) wins over the page's address."""
     monkeypatch.setenv("EXPLORER_ROOM_URL", "https://workshop.example.org/ctg")
@@ -347,7 +363,9 @@ def test_next_lock_clear_and_close_steer_the_room(state_dir, ds):
     store = RoomStore()
     answer(store, code, "a", "person_system", {"patient_beliefs": "partly"})
     store.update_room(code, question=0)
-    act(app, "next")
+    act(app, "reveal")
+    act(app, "next")  # the next question is hidden until revealed in its turn
+    assert (store.room(code).question, store.room(code).revealed) == (1, False)
     act(app, "lock")
     assert (store.room(code).question, store.room(code).locked) == (1, True)
     assert app.room.controls.status["title"] == deck(ds)[1].title
@@ -539,7 +557,7 @@ def test_an_earlier_rooms_export_stands_beside_the_room(state_dir, ds):
     (b"name,score\nann,3\n", "That file is not a room's answers as the explorer exports "
                              "them: it has no 'room', 'participant', 'answered_at_utc', "
                              "'question_id', 'item_id', 'answer_id' column. Use a CSV from "
-                             "Download the answers or `python -m explorer room export`. "
+                             "Download the answers or the command python -m explorer room export. "
                              "Nothing was changed."),
     (b"room,participant,question,item,answer,answered_at_utc,question_id,item_id,answer_id\n",
      "That file holds no answers. Nothing was changed."),
@@ -621,7 +639,7 @@ def test_the_shell_opens_exports_and_closes_a_room(shell_env, tmp_path):
     assert closed.returncode == 0, closed.stderr
     assert out.read_text().startswith("room,participant,question,item,answer,answered_at_utc")
     assert "closed: it and its answers are deleted" in closed.stdout
-    assert run("room", "list", env=shell_env).stdout == ""
+    assert run("room", "list", env=shell_env).stdout == "No room is open.\n"
 
 
 def test_the_shell_writes_a_rooms_report(state_dir, ds, tmp_path, capsys):
@@ -726,7 +744,7 @@ def test_the_shell_refuses_a_room_with_no_time_or_no_room_for_anyone(shell_env):
         result = run("room", "open", *flags, env=shell_env)
         assert (result.returncode, result.stderr.strip()) == (
             2, "explorer room: --hours and --max must be above 0")
-    assert run("room", "list", env=shell_env).stdout == ""
+    assert run("room", "list", env=shell_env).stdout == "No room is open.\n"
 
 
 @pytest.mark.parametrize("module", sorted(p.stem for p in (ROOT / "explorer" / "rooms")

@@ -45,7 +45,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urljoin
 
 import ipywidgets as w
 
@@ -53,6 +52,7 @@ from .. import html
 from ..errors import ExportError, RoomError, RoomNotFound, StoreUnavailable
 from ..figures import describe_room_matrix, room_matrix_figure
 from ..load import Dataset
+from ..rooms.addresses import LOCAL_ONLY, ROOM_URL_ENV, join_address, reachable_from_phones
 from ..rooms.profile import (
     ROOM_RULE,
     earlier_label,
@@ -70,14 +70,13 @@ from .widgets import Chart, FileDownload, RoomControls
 if TYPE_CHECKING:
     from ..rooms.store import Room, RoomStore, Tally
 
-__all__ = ["POLL_S", "ROOM_URL_ENV", "SLOW_S", "RoomControls", "RoomPanel", "join_address"]
+__all__ = ["POLL_S", "SLOW_S", "RoomControls", "RoomPanel"]
 
 log = logging.getLogger("explorer.dashboards")
 
 T = TypeVar("T")
 POLL_S = 0.5
 SLOW_S = 3.0
-ROOM_URL_ENV = "EXPLORER_ROOM_URL"
 ROOM_LABEL = "This room"
 WAITING = ("Waiting for the room's store: it has not answered for a few seconds. This page "
            "still works; the room's counts catch up when the store answers.")
@@ -91,21 +90,6 @@ CALM = "Something went wrong with the room; the server log has the details."
 EXPORT_HELP = ("Every answer, one row each, \"None of these\" included: to keep, or to "
                "compare a later room with this one.")
 REPORT_HELP = "One printable page of the answers beside the evidence, to send round."
-
-
-def join_address(page_href: str, code: str) -> str:
-    """The address participants open for room ``code``.
-
-    ``$EXPLORER_ROOM_URL`` when set: the join page's server as the room reaches it, e.g.
-    ``http://192.168.1.20:8866/``, or an address relative to the presenter's page (on
-    JupyterHub, ``/services/room/``); otherwise the same server as the presenter's page,
-    whose address is ``<base>voila/render/<page>.ipynb``.
-    """
-    base = os.environ.get(ROOM_URL_ENV, "").strip()
-    if base:
-        root = urljoin(page_href, base if base.endswith("/") else base + "/")
-        return urljoin(root, f"room/{code}")
-    return urljoin(page_href, f"../../room/{code}")
 
 
 class RoomPanel:
@@ -307,9 +291,9 @@ class RoomPanel:
                 store.update_room(code, revealed=action == "reveal")
             elif action in ("lock", "unlock"):
                 store.update_room(code, locked=action == "lock")
-            else:
+            else:  # a question moved to is hidden until it is revealed in its turn
                 store.update_room(code, question=room.question + (1 if action == "next"
-                                                                  else -1))
+                                                                  else -1), revealed=False)
             return ""
 
         def done(said: str) -> None:
@@ -389,6 +373,7 @@ class RoomPanel:
         with self.controls.hold_sync():
             self.controls.status = {
                 "open": True, "code": room.code, "join": join,
+                "local_only": LOCAL_ONLY if join and not reachable_from_phones(join) else "",
                 "qr": qr_data_uri(join) or "" if join else "",
                 "number": room.question + 1, "total": len(room.deck), "title": question.title,
                 "prompt": question.prompt, "joined": tally.joined, "answered": answered,

@@ -12,6 +12,7 @@ Below the dashboards and above ``load`` in the one-way flow:
 - ``profile``: pure functions from a room's tally to what the presenter sees (the room as a
   column of the evidence matrix, a tie drawn as a tie, the nearest projects, the CSV export
   and an earlier room read back from it);
+- ``addresses``: where participants join, and whether a phone can open that address;
 - ``report``: the room report, one printable page of the room's answers beside the evidence;
 - ``web``: the join page and its answers, tornado handlers served beside Voila without a
   kernel (``explorer.server`` adds them to the server).

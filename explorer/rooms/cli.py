@@ -12,21 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
 from ..errors import ExplorerError, RoomError
 from ..load import load
+from .addresses import LOCAL_ONLY, join_address_from_base, reachable_from_phones
 from .profile import export_csv
 from .questions import deck
 from .report import report_filename, room_report_html
 from .store import RoomStore, normalise_code
 
-__all__ = ["join_address", "room_command"]
-
-
-def join_address(base: str, code: str) -> str:
-    """The address participants open: ``<base>room/<CODE>``."""
-    return urljoin(base if base.endswith("/") else base + "/", f"room/{code}")
+__all__ = ["room_command"]
 
 
 def _say(text: str) -> None:
@@ -82,11 +77,18 @@ def _run(store: RoomStore, args: argparse.Namespace) -> int:
         room = store.create_room(deck(ds), ttl_s=args.hours * 3600,
                                  max_participants=args.max)
         expires = datetime.fromtimestamp(room.expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        join = join_address_from_base(args.base, room.code)
         print(f"room {room.code} open until {expires}, at most {room.max_participants} "
-              f"people\njoin: {join_address(args.base, room.code)}\nstore: {store!r}")
+              f"people\njoin: {join}\nstore: {store!r}")
+        if not reachable_from_phones(join):
+            _say(LOCAL_ONLY.replace("open this page by that address", "give --base that "
+                                    "address"))
         return 0
     if args.action == "list":
-        for room in store.open_rooms():
+        open_rooms = store.open_rooms()
+        if not open_rooms:
+            print("No room is open.")
+        for room in open_rooms:
             print(f"{room.code}  question {room.question + 1} of {len(room.deck)}"
                   f"{'  locked' if room.locked else ''}"
                   f"{'  revealed' if room.revealed else ''}")

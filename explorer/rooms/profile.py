@@ -318,7 +318,7 @@ def earlier_tally(deck: Deck, content: bytes | str) -> Tally:
         raise _refuse(
             "That file is not a room's answers as the explorer exports them: it has no "
             f"{', '.join(repr(c) for c in missing)} column. Use a CSV from Download the "
-            "answers or `python -m explorer room export`.")
+            "answers or the command python -m explorer room export.")
     if not records:
         raise _refuse("That file holds no answers.")
     codes = {normalise_code((r.get("room") or "").lstrip("'")) for r in records}

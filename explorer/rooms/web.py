@@ -252,7 +252,7 @@ class AnswerHandler(RoomHandler):
             "room_question.html.j2", room=room, question=question, levels=LEVELS,
             number=room.question + 1, total=len(room.deck), mine=visit.mine or {},
             answered=visit.mine is not None and not changing, xsrf=self.xsrf_token.decode(),
-            saved=self.get_query_argument("saved", "") == question.id,
+            saved=self.get_query_argument("saved", "") == question.id and visit.mine is not None,
             summary=summary(question, visit.mine or {}), refresh=REFRESH_S,
             action=self.base + "room/" + code))
 

@@ -43,8 +43,9 @@ function render({ model, el }) {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60000);
-    const megabytes = (blob.size / 1e6).toFixed(1);
-    status.textContent = `Saved ${link.download} (${megabytes} MB).`;
+    const size = blob.size < 1e6 ? `${Math.max(1, Math.round(blob.size / 1e3))} kB`
+      : `${(blob.size / 1e6).toFixed(1)} MB`;
+    status.textContent = `Saved ${link.download} (${size}).`;
   };
   model.on("msg:custom", onMessage);
   return () => model.off("msg:custom", onMessage);

@@ -63,6 +63,7 @@ function render({ model, el }) {
   // The QR image exists only once the kernel has made a code (no empty <img> before).
   let image = null;
   const address = h("p", { className: "ctg-room-address" });
+  const localOnly = h("p", { className: "ctg-room-local-only", attrs: { role: "note" } });
   const code = h("span", { className: "ctg-room-code" });
   const counts = h("p", { className: "ctg-room-counts", attrs: { "aria-live": "polite" } });
   const perQuestion = h("p", { className: "ctg-room-answers" });
@@ -85,7 +86,7 @@ function render({ model, el }) {
   const live = h("div", { className: "ctg-room-live" },
     h("div", { className: "ctg-room-join" },
       h("div", { className: "ctg-room-words" },
-        h("p", { text: "Join on your phone: scan the code, or open" }), address,
+        h("p", { text: "Join on your phone: scan the code, or open" }), address, localOnly,
         h("p", { className: "ctg-room-code-line" }, "Room code ", code), question, counts,
         perQuestion, compare)),
     h("div", { className: "ctg-room-buttons" }, reveal, lock, previous, next, clear, close),
@@ -175,6 +176,8 @@ function render({ model, el }) {
     }
     code.textContent = s.code;
     address.textContent = s.join || "(open this page by the server's network address)";
+    localOnly.textContent = s.local_only || "";
+    localOnly.hidden = !s.local_only;
     if (s.qr) {
       if (!image) {
         image = h("img", { className: "ctg-room-qr" });
