@@ -415,6 +415,20 @@ def test_a_presenter_reloading_on_the_rooms_step_gets_it_back(state_dir, ds):
     assert (again.page.name, again.state.get("columns"), again.state.get("step")) == (
         "matrix", "project", str(number))
     assert again.presenter.widget.step == number
+    assert "ctg-room-folded" not in again.room.widget._dom_classes
+
+
+def test_the_room_folds_on_the_other_steps_so_that_their_view_shows(state_dir, ds):
+    """On a guided step that is not the room's, the open room's panel folds to its code,
+    counts and buttons; on the room's step, or off the steps, it is whole."""
+    app = build("lessons", "present=1&step=5", ds=ds, strict=True)
+    app.room.controls.send = lambda content, buffers=None: None
+    app.room.controls._handle(None, {"type": "start", "href": PAGE}, None)
+    assert "ctg-room-folded" in app.room.widget._dom_classes  # the lessons, now step 6
+    app.open("matrix", "columns=project&present=1&step=5")
+    assert "ctg-room-folded" not in app.room.widget._dom_classes  # the room's own step
+    app.open("overview", "present=1")
+    assert "ctg-room-folded" not in app.room.widget._dom_classes  # no step on show
 
 
 def test_a_step_keeps_its_place_when_a_room_opens_or_closes(state_dir, ds):

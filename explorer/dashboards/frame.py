@@ -34,7 +34,7 @@ from ..pages import PAGES, live_pages, static_href, static_url
 from ..programme import Programme
 from ..state import ViewState, parse_query, to_query
 from .live import LivePage, close_tree, html_widget, vbox
-from .presentation import Presenter
+from .presentation import ROOM_STEP, Presenter
 from .room import RoomPanel
 from .widgets import FileDownload, Navigation
 
@@ -225,7 +225,7 @@ class App:
                 page.state.with_values(step=str(now) if now else None), notes=page.state.notes)
             self.sync()
         else:
-            self.presenter.sync(page, to_query(page.state))
+            self._sync_steps(page)
 
     def _with_present(self, state: ViewState) -> ViewState:
         """``state`` with the explorer's presentation mode (its notes kept)."""
@@ -263,7 +263,14 @@ class App:
             self.handout.filename = f"{page.name}-handout.html"
             self.readonly.value = str(_readonly_link(self.ds, page.state))
             self.readonly.layout.display = None if self.readonly.value else "none"
-        self.presenter.sync(page, to_query(page.state))
+        self._sync_steps(page)
+
+    def _sync_steps(self, page: LivePage) -> None:
+        """The step bar follows the page; on a step other than the room's own, an open
+        room's panel folds to its code, counts and buttons, so that the step's view is on
+        the screen (the answers are the room's step)."""
+        step = self.presenter.sync(page, to_query(page.state))
+        self.room.fold(step is not None and step.caption != ROOM_STEP)
 
 
 def _style_element() -> str:

@@ -232,8 +232,8 @@ class Presenter:
             step = self.steps[number - 1]
             self._navigate(step.page, step.query_string(number), "push")
 
-    def sync(self, page: LivePage, query_string: str) -> None:
-        """Show where the page on show stands in the steps."""
+    def sync(self, page: LivePage, query_string: str) -> Step | None:
+        """Show where the page on show stands in the steps; the step on show, if any."""
         raw = page.state.get("step")
         number = int(raw) if raw and raw.isdigit() else 0
         notice = ""
@@ -247,3 +247,4 @@ class Presenter:
                 self.widget.last = number
             self.widget.notice = notice
             self.widget.view = f"{page.name}{query_string}"
+        return self.steps[number - 1] if number else None

@@ -402,6 +402,14 @@ class RoomPanel:
         self.widget.children = (self.controls, self.downloads, self.tally_html, self.chart,
                                 self.rule, self.nearest)
 
+    def fold(self, folded: bool) -> None:
+        """Fold the panel to the room's code, counts and buttons (a step of the guided
+        presentation other than the room's is on show), or unfold it."""
+        if folded:
+            self.widget.add_class("ctg-room-folded")
+        else:
+            self.widget.remove_class("ctg-room-folded")
+
     def _hide_results(self) -> None:
         """Take the tally, the chart and the nearest projects off the page."""
         self.widget.children = (self.controls, self.downloads) if self.code else (
