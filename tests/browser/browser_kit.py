@@ -287,9 +287,25 @@ def _wait_until_serving(server: VoilaServer) -> bool:
             if found:
                 shutdown_kernel(server.base, found.group(1))
                 wait_for(lambda: not kernel_processes(server), 10)
-            return True
+            # Readers' kernels are forked once the preloader listens (until then they start
+            # from scratch): a server is ready for the suite when its preloader is.
+            return wait_for(lambda: preloader_ready(server),
+                            max(1.0, deadline - time.monotonic()))
         time.sleep(0.25)
     return False
+
+
+def preloader_ready(server: VoilaServer) -> bool:
+    """Whether the server's preloader listens (True when the server keeps none)."""
+    try:
+        children = psutil.Process(server.process.pid).children()
+    except psutil.Error:
+        return True
+    for child in children:
+        line = command_line(child).split()
+        if line[1:4] == ["-m", "explorer.preload", "serve"] and len(line) > 4:
+            return (Path(line[4]) / "preload.sock").exists()
+    return True
 
 
 def copy_data(target: Path) -> Path:

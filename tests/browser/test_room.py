@@ -172,6 +172,9 @@ def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila,
         send(page)
     check_phone_page(phones[1][1])
     expect(counts).to_contain_text(f"{PHONES} answered this question", timeout=ROOM_MS)
+    # Question 2 came hidden: nothing is shown while people answer, until Reveal.
+    expect(presenter.locator(".ctg-room-results")).to_have_count(0)
+    press(presenter, "Reveal")
     expect(presenter.locator(".ctg-room .js-plotly-plot .main-svg").first).to_be_visible(
         timeout=ROOM_MS)
     expect(presenter.locator(".ctg-room .legend")).to_contain_text("Tie: the room is split")
@@ -192,6 +195,7 @@ def test_a_workshop_from_start_to_close_with_twenty_phones(web, chromium, voila,
             page.locator("label.ctg-option").nth(k % len(foundations.choices)).click()
         send(page)
     expect(phones[0][1].get_by_text("That was the last question: thank you.")).to_be_visible()
+    press(presenter, "Reveal")
     expect(presenter.locator(".ctg-tally li", has_text="None of these")).to_contain_text(
         "4 · 20%", timeout=ROOM_MS)
 
