@@ -5,10 +5,11 @@
 #                notebooks, browser)
 # and, for analysts, a third:
 #   make lab     open the analysis notebooks in JupyterLab (installs it on first use)
-# and, past one laptop (README "Deploying"):
+# and, past one laptop (docs/operators.md):
 #   make serve-replicas   live readers: REPLICAS Voila replicas (default 2) behind HAProxy
 #   make hub              analysts: JupyterHub with JupyterLab (deploy/jupyterhub)
-# and for contributors: make test-fast (no browser), make docs (API reference in docs/api/).
+# and for contributors: make test-fast (no browser), make docs (the documentation site,
+# docs/_build/html/).
 #
 # Installs come from the lock files in requirements/ (tested versions, with hashes);
 # `make lock` refreshes them from the ranges declared in pyproject.toml.
@@ -68,7 +69,7 @@ serve-replicas: $(SERVE_STAMP)
 	    --serve "$(SERVE)"
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy
+	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy docs
 
 types: $(DEV_STAMP)
 	$(BIN)/mypy explorer
@@ -105,18 +106,15 @@ lock: | $(BIN)/python
 	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
 	$(BIN)/uv pip compile $(LOCK_FLAGS) --extra hub -o requirements/hub.lock pyproject.toml
 
-# The API reference, built from the docstrings with pdoc into docs/api/ (build output, not
-# committed; open docs/api/index.html). DOCS_OUT=dir builds it elsewhere.
-DOCS_OUT    ?= docs/api
-# `explorer` brings the submodules its __all__ names (query, load, validate); these are the rest.
-API_MODULES := explorer explorer.descriptor explorer.read explorer.appraisal explorer.agreement \
-               explorer.figures explorer.dashboards \
-               explorer.pages explorer.state explorer.programme explorer.html explorer.export \
-               explorer.release explorer.errors explorer.cli
+# The documentation site (docs/: Sphinx, MyST, pydata-sphinx-theme), built offline with warnings
+# as errors: a broken link or reference, or a figure no result record holds, fails it. Build
+# output, not committed; open docs/_build/html/index.html. DOCS_OUT=dir builds it elsewhere.
+# The test suite builds it too (tests/test_docs_site.py).
+DOCS_OUT    ?= docs/_build/html
 
 docs: $(DEV_STAMP)
-	$(BIN)/pdoc --docformat google -o $(DOCS_OUT) $(API_MODULES)
-	@echo "API reference: $(DOCS_OUT)/index.html"
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs $(DOCS_OUT)
+	@echo "Documentation: $(DOCS_OUT)/index.html"
 
 notebooks: $(DEV_STAMP)
 	$(BIN)/python -m explorer notebooks
@@ -153,10 +151,11 @@ bench-replicas: $(DEV_STAMP)
 	@sh scripts/ensure-haproxy
 	$(BIN)/python bench/replicas.py
 
-# The container image (deploy/container), built with podman; see README "Deploying".
+# The container image (deploy/container), built with podman; see docs/operators.md.
 image:
 	sh deploy/container/build-local.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts build dist \
+	       docs/_build docs/_generated \
 	       $(HUB_DIR)/node_modules

@@ -8,15 +8,23 @@ way by the same server, and every result is a ratio measured in the same run.
 The pages come from the registry (``explorer.pages.PAGES``), never from a list kept here.
 Each script prints the machine's load average before and after it measures (the machine is
 shared; a busy machine makes every number slower, the ratios less so) and one verdict line
-per target: ``VERDICT <target>: PASS|FAIL (<numbers>)``.
+per target: ``VERDICT <target>: PASS|FAIL (<numbers>)``. Each also writes what it measured as
+a *result record* (``recorded``): one JSON file under ``bench/results/`` (or
+``$BENCH_RESULTS``) with its figures, the date, the commit, the machine, the load average at
+start and end and its arguments. The documentation's performance and cost tables are made
+from those records, never typed by hand.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import json
 import os
+import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -81,6 +89,7 @@ __all__ = [
     "Peak",
     "VoilaServer",
     "add_common_arguments",
+    "add_figures",
     "browser",
     "chromium_path",
     "close",
@@ -96,6 +105,7 @@ __all__ = [
     "preloader_socket",
     "pss_mb",
     "ratio_line",
+    "recorded",
     "served",
     "server_tree",
     "spread",
@@ -103,6 +113,7 @@ __all__ = [
     "tour_order",
     "verdict",
     "wait_warm",
+    "write_record",
 ]
 
 
@@ -122,6 +133,86 @@ def compared_setups(pool_size: int) -> dict[str, list[str]]:
                     f"--VoilaConfiguration.default_pool_size={pool_size}",
                     "--VoilaExecutor.timeout=-1"],
     }
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on: cores, CPU model and memory."""
+    model = platform.processor() or None
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu_count": os.cpu_count(), "cpu_model": model,
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)}
+
+
+def commit() -> str | None:
+    """The checkout's commit, with ``+changes`` when the tree differs from it (None outside
+    git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, text=True, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if dirty.strip() else "")
+
+
+def write_record(benchmark: str, figures: dict[str, object], arguments: dict[str, object],
+                 load_start: Sequence[float], load_end: Sequence[float],
+                 directory: Path | None = None) -> Path:
+    """Write one run's result record as JSON and return its path.
+
+    ``figures`` maps a figure's name, ending in its unit (``move_median_s``,
+    ``kernel_pss_mb``), to a number, a ``[low, high]`` range or a mapping of such (e.g. one
+    entry per page). The file is named by benchmark and time, so runs never overwrite each
+    other.
+    """
+    now = datetime.datetime.now(datetime.UTC)
+    record = {
+        "benchmark": benchmark,
+        "date": now.date().isoformat(),
+        "time": now.isoformat(timespec="seconds"),
+        "commit": commit(),
+        "machine": machine(),
+        "load_average": {"start": [round(x, 2) for x in load_start],
+                         "end": [round(x, 2) for x in load_end]},
+        "arguments": {key: value for key, value in arguments.items()
+                      if isinstance(value, (str, int, float, bool, list, type(None)))},
+        "figures": figures,
+    }
+    folder = directory or Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{benchmark}-{now.strftime('%Y-%m-%dT%H%M%S')}.json"
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def recorded(benchmark: str, arguments: object) -> Iterator[dict[str, object]]:
+    """The figures of one run, written as its result record when the run ends.
+
+    ``arguments`` is the script's ``argparse.Namespace``. The load average is read as the
+    run starts and as it ends, so a record says how busy the machine was while it measured.
+    """
+    figures: dict[str, object] = {}
+    start = os.getloadavg()
+    yield figures
+    path = write_record(benchmark, figures, dict(vars(arguments)), start, os.getloadavg())
+    print(f"result record: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def add_figures(figures: dict[str, object], label: str, **values: object) -> None:
+    """Put one setup's figures in a record: ``figures[name][label] = value`` for each, so a
+    record holds every setup and size of its run side by side (``served_s`` by ``N=60``)."""
+    for name, value in values.items():
+        if isinstance(value, float):
+            value = None if value != value else round(value, 3)  # NaN: not measured
+        slot = figures.setdefault(name, {})
+        assert isinstance(slot, dict)
+        slot[label] = value
 
 
 def load_line(when: str = "now") -> str:

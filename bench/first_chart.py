@@ -28,6 +28,7 @@ from common import (
     load_line,
     median,
     ratio_line,
+    recorded,
     served,
     spread,
     verdict,
@@ -81,27 +82,38 @@ def main() -> None:
     add_common_arguments(parser)
     args = parser.parse_args()
     print(load_line("before"), flush=True)
-    for mode in args.modes.split(","):
-        times = measure(mode, args.runs, args.voila_arg)
-        baseline = median(times[BASELINE])
-        print(f"\n[{mode}] time to first chart, median of {args.runs} runs "
-              f"(baseline = {BASELINE}.ipynb, {len(times[BASELINE])} loads, range "
-              f"{spread(times[BASELINE], digits=1)} s)")
-        for name in DASHBOARDS:
-            what = "first content" if name in CHARTLESS else "first chart"
-            print(ratio_line(name, median(times[name]), baseline, "s", f"<= {TARGET}x")
-                  + f"  [{what}; range {spread(times[name], digits=1)} s]", flush=True)
-        every_load = [seconds for loads in times.values() for seconds in loads]
-        stalls = sum(seconds > STALL_S for seconds in every_load)
-        print(f"loads slower than {STALL_S} s (Voila's rare execution stall): {stalls} of "
-              f"{len(every_load)}", flush=True)
-        worst = max(DASHBOARDS, key=lambda name: median(times[name]))
-        ratio = median(times[worst]) / baseline
-        print(verdict(f"[{mode}] first chart <= {TARGET}x the baseline notebook on every "
-                      "dashboard", ratio <= TARGET,
-                      f"slowest: {worst} {median(times[worst]):.2f} s = {ratio:.2f}x of "
-                      f"{baseline:.2f} s"))
+    with recorded("first_chart", args) as figures:
+        for mode in args.modes.split(","):
+            found = report(mode, measure(mode, args.runs, args.voila_arg), args.runs)
+            # The default mode's figures under their own names, the others' prefixed by mode.
+            figures.update({(k if mode == "cold" else f"{mode}_{k}"): v
+                            for k, v in found.items()})
     print(load_line("after"))
+
+
+def report(mode: str, times: dict[str, list[float]], runs: int) -> dict[str, object]:
+    """Print one start mode's table and verdict; return its figures for the record."""
+    baseline = median(times[BASELINE])
+    print(f"\n[{mode}] time to first chart, median of {runs} runs "
+          f"(baseline = {BASELINE}.ipynb, {len(times[BASELINE])} loads, range "
+          f"{spread(times[BASELINE], digits=1)} s)")
+    for name in DASHBOARDS:
+        what = "first content" if name in CHARTLESS else "first chart"
+        print(ratio_line(name, median(times[name]), baseline, "s", f"<= {TARGET}x")
+              + f"  [{what}; range {spread(times[name], digits=1)} s]", flush=True)
+    every_load = [seconds for loads in times.values() for seconds in loads]
+    stalls = sum(seconds > STALL_S for seconds in every_load)
+    print(f"loads slower than {STALL_S} s (Voila's rare execution stall): {stalls} of "
+          f"{len(every_load)}", flush=True)
+    worst = max(DASHBOARDS, key=lambda name: median(times[name]))
+    ratio = median(times[worst]) / baseline
+    print(verdict(f"[{mode}] first chart <= {TARGET}x the baseline notebook on every "
+                  "dashboard", ratio <= TARGET,
+                  f"slowest: {worst} {median(times[worst]):.2f} s = {ratio:.2f}x of "
+                  f"{baseline:.2f} s"))
+    return {"first_chart_s": {name: round(median(loads), 3) for name, loads in times.items()},
+            "ratio": {name: round(median(times[name]) / baseline, 3) for name in DASHBOARDS},
+            "stalls": stalls, "loads": len(every_load)}
 
 
 if __name__ == "__main__":

@@ -36,10 +36,12 @@ from pathlib import Path
 
 import psutil
 from common import (  # puts tests/browser on the path
+    add_figures,
     is_kernel,
     kernel_processes,
     load_line,
     memory_mb,
+    recorded,
     served,
     verdict,
 )
@@ -184,7 +186,8 @@ def main() -> None:
     print(f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {load_line('at start')}; "
           f"analysts run {TUTORIAL}; readers open {args.page}.ipynb", flush=True)
     table = []
-    with tempfile.TemporaryDirectory(prefix="ctg-bench-hub-") as tmp:
+    with recorded("hub", args) as figures, \
+            tempfile.TemporaryDirectory(prefix="ctg-bench-hub-") as tmp:
         for size in map(int, args.sizes.split(",")):
             hub = hub_run(size, Path(tmp) / f"n{size}")
             print(hub.row(), flush=True)
@@ -194,6 +197,14 @@ def main() -> None:
                           hub.ok == size, f"{hub.ok}/{size}"), flush=True)
             print(f"      {load_line()}", flush=True)
             table.append((hub, voila))
+            add_figures(figures, f"N={size}", analysts=size, analysts_ok=hub.ok,
+                        all_in_jupyterlab_s=hub.first_s, readers_served_s=voila.first_s,
+                        tutorial_run_s=hub.done_s, own_rss_per_analyst_mb=hub.own_rss_mb,
+                        own_uss_per_analyst_mb=hub.own_uss_mb,
+                        own_rss_per_reader_mb=voila.own_rss_mb,
+                        own_uss_per_reader_mb=voila.own_uss_mb,
+                        everything_rss_per_analyst_mb=hub.tree_rss_mb,
+                        everything_rss_per_reader_mb=voila.tree_rss_mb)
     print("\nN   | analysts in JupyterLab / readers served (s) | tutorial run by all (s) | "
           "own memory per person, RSS: analyst / reader (MB) | USS | all processes RSS")
     for hub, voila in table:

@@ -30,6 +30,7 @@ from common import (
     load_line,
     median,
     p95,
+    recorded,
     served,
     spread,
     verdict,
@@ -172,6 +173,12 @@ def main() -> None:
     if missing:
         raise SystemExit(f"no control change is defined for {', '.join(missing)}: add one to "
                          "changes_for() in bench/interaction.py")
+    with recorded("interaction", args) as figures:
+        report(measure_all(args, pages, changes), args.changes, figures)
+
+
+def measure_all(args, pages: list[str], changes: dict) -> dict[str, tuple[list[float], set[bool]]]:
+    """The baseline's redraws (half before the dashboards, half after) and each page's."""
     print(load_line("before"), flush=True)
     results: dict[str, tuple[list[float], set[bool]]] = {}
     with served(args.voila_arg) as server, browser() as chromium:
@@ -183,9 +190,15 @@ def main() -> None:
                                   max(1, args.changes - half))
         results = {BASELINE: (base_first + base_last, ways | more), **results}
     print(load_line("after"))
+    return results
+
+
+def report(results: dict[str, tuple[list[float], set[bool]]], count: int,
+           figures: dict[str, object]) -> None:
+    """Print the table and the verdicts; put the figures in the run's record."""
     base = median(results[BASELINE][0])
     print(f"\ncontrol change → chart redrawn (plotly_afterplot with new traces), "
-          f"{args.changes} changes per page after 2 warm-up changes")
+          f"{count} changes per page after 2 warm-up changes")
     print(f"{'page':<10} {'median':>8} {'p95':>8} {'range':>12} {'vs baseline':>12}  redraw")
     for name, (samples, in_place) in results.items():
         how = ("in place (Plotly.react)" if in_place == {True} else
@@ -200,6 +213,11 @@ def main() -> None:
     print(verdict(f"redraw median <= {TARGET_RATIO:.1f}x the baseline notebook",
                   worst_ms / 1000 <= TARGET_RATIO * base,
                   f"slowest: {worst} {worst_ms / 1000 / base:.2f}x of {base * 1000:.0f} ms"))
+    figures.update({
+        "redraw_median_ms": {name: round(median(s) * 1000, 1) for name, (s, _) in results.items()},
+        "redraw_p95_ms": {name: round(p95(s) * 1000, 1) for name, (s, _) in results.items()},
+        "ratio": {name: round(median(s) / base, 3) for name, (s, _) in dashboards.items()},
+    })
 
 
 if __name__ == "__main__":

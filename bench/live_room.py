@@ -39,7 +39,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
-from common import ROOT, add_common_arguments, kernel_processes, load_line, memory_mb, p95, verdict
+from common import (
+    ROOT,
+    add_common_arguments,
+    add_figures,
+    kernel_processes,
+    load_line,
+    memory_mb,
+    p95,
+    recorded,
+    verdict,
+)
 
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -228,9 +238,19 @@ def main() -> None:
     ds = explorer.load()
     print(load_line("before"))
     verdicts = []
-    with tempfile.TemporaryDirectory(prefix="ctg-live-room-") as tmp:
+    with recorded("live_room", args) as figures, \
+            tempfile.TemporaryDirectory(prefix="ctg-live-room-") as tmp:
         for name in stores:
-            verdicts += report(name, measure_store(name, sizes, ds, Path(tmp), args.voila_arg))
+            rows = measure_store(name, sizes, ds, Path(tmp), args.voila_arg)
+            verdicts += report(name, rows)
+            add_figures(figures, f"{name} alone", join_median_ms=rows[0]["join_median"] * 1000,
+                        tally_median_s=rows[0]["tally_median"])
+            for r in rows[1:]:
+                add_figures(figures, f"{name} {r['size']}", answers_sent=r["expected"],
+                            answers_stored=r["stored"], errors=r["errors"],
+                            all_answered_s=r["all_s"], join_median_ms=r["join_median"] * 1000,
+                            join_p95_ms=r["join_p95"] * 1000, tally_p95_s=r["tally_p95"],
+                            mb_per_participant=r["mb_each"], kernels=r["kernels"])
     print()
     print(load_line("after"))
     for line in verdicts:

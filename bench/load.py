@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+from common import recorded
+
 BASELINE = "import pandas"
 SUBJECT = "import explorer; explorer.load()"
 
@@ -30,12 +32,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    run_once(SUBJECT)  # warm the file cache so neither side pays for it alone
-    baseline, subject = [], []
-    for _ in range(args.runs):
-        baseline.append(run_once(BASELINE))
-        subject.append(run_once(SUBJECT))
-    b, s = statistics.median(baseline), statistics.median(subject)
+    with recorded("load", args) as figures:
+        run_once(SUBJECT)  # warm the file cache so neither side pays for it alone
+        baseline, subject = [], []
+        for _ in range(args.runs):
+            baseline.append(run_once(BASELINE))
+            subject.append(run_once(SUBJECT))
+        b, s = statistics.median(baseline), statistics.median(subject)
+        figures.update({"subject_median_ms": round(s * 1000, 1),
+                        "baseline_median_ms": round(b * 1000, 1), "ratio": round(s / b, 3)})
     print(f"baseline  `{BASELINE}`: median {b * 1000:.0f} ms over {args.runs} runs")
     print(f"subject   `{SUBJECT}`: median {s * 1000:.0f} ms over {args.runs} runs")
     print(f"ratio subject/baseline: {s / b:.2f}x (target <= 1.5x)")

@@ -43,6 +43,7 @@ from common import (
     memory_mb,
     move,
     pss_mb,
+    recorded,
     served,
     tour_order,
     verdict,
@@ -152,13 +153,22 @@ def main() -> None:
                         help="also show memory step by step in fresh interpreters")
     add_common_arguments(parser)
     args = parser.parse_args()
-    print(load_line("before"), flush=True)
-    samples = measure(args.runs, args.voila_arg)
-    print(load_line("after"))
+    with recorded("memory", args) as figures:
+        print(load_line("before"), flush=True)
+        samples = measure(args.runs, args.voila_arg)
+        print(load_line("after"))
+        report(samples, args.runs, figures)
+    if args.breakdown:
+        breakdown()
+
+
+def report(samples: dict[str, list[tuple[float, float, float]]], runs: int,
+           figures: dict[str, object]) -> None:
+    """Print each kernel's memory and the verdicts; put the figures in the run's record."""
     rss = {name: median([s[0] for s in values]) for name, values in samples.items()}
     uss = {name: median([s[1] for s in values]) for name, values in samples.items()}
     pss = {name: median([s[2] for s in values]) for name, values in samples.items()}
-    print(f"\nkernel memory per reader, median of {args.runs} runs "
+    print(f"\nkernel memory per reader, median of {runs} runs "
           f"(data baseline: median of {len(samples[DATA_BASELINE])})")
     print(f"{'kernel':<14} {'RSS MB':>8} {'ratio':>7} {'USS MB':>8} {'ratio':>7} "
           f"{'PSS MB':>8} {'ratio':>7}   {'vs minimal (RSS / USS)':>22}")
@@ -176,8 +186,10 @@ def main() -> None:
         print(verdict(f"kernel {measure_name} <= {TARGET}x the data baseline", ratio <= TARGET,
                       f"largest: {worst} {values[worst]:.0f} MB = {ratio:.2f}x of "
                       f"{values[DATA_BASELINE]:.0f} MB"))
-    if args.breakdown:
-        breakdown()
+    for unit, values in (("rss", rss), ("uss", uss), ("pss", pss)):
+        figures[f"kernel_{unit}_mb"] = {name: round(v, 1) for name, v in values.items()}
+        figures[f"ratio_{unit}"] = {name: round(values[name] / values[DATA_BASELINE], 3)
+                                    for name in dashboards}
 
 
 if __name__ == "__main__":

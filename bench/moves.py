@@ -158,9 +158,18 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(HERE))
-    from common import load_line, verdict
+    from common import load_line, recorded
 
     print(load_line("before"))
+    with recorded("moves", args) as figures:
+        measure_and_report(args, scales, figures)
+    print(load_line("after"))
+
+
+def measure_and_report(args, scales: list[int], figures: dict[str, object]) -> None:
+    """The current code and the baseline commit at each scale: printed, and recorded."""
+    from common import verdict
+
     roots = {"current": ROOT}
     scratch = Path(tempfile.mkdtemp(prefix="moves-baseline-"))
     try:
@@ -181,6 +190,11 @@ def main() -> None:
             print(f"  sent per filter tick: median "
                   f"{statistics.median(got['tick_bytes']) / 1000:.1f} KB (max "
                   f"{max(got['tick_bytes']) / 1000:.1f})")
+            label = f"x{scale} {'now' if name == 'current' else 'before'}"
+            for key, unit, factor in (("tick_cpu", "ms", 1000), ("move_cpu", "ms", 1000),
+                                      ("tick_bytes", "kb", 1 / 1000)):
+                slot = figures.setdefault(f"{key.replace('bytes', 'sent')}_{unit}", {})
+                slot[label] = round(statistics.median(got[key]) * factor, 2)
         if "baseline" in roots:
             now, before = results[("current", scale)], results[("baseline", scale)]
             for key, label in (("tick_cpu", "CPU per tick"), ("move_cpu", "CPU per move"),
@@ -200,7 +214,6 @@ def main() -> None:
             value = statistics.median(now["tick_bytes"])
             print(verdict("sent per filter tick at 100× <= 100 KB", value <= 100_000,
                           f"{value / 1000:.1f} KB"))
-    print(load_line("after"))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from common import recorded
 from scale import scale_package
 
 import explorer
@@ -72,11 +73,14 @@ def main() -> None:
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     results: dict[int, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as folder:
+    with recorded("profiles", args) as figures, tempfile.TemporaryDirectory() as folder:
         for k in scales:
             path = (ROOT / "data" if k == 1 else
                     scale_package(ROOT / "data", k, Path(folder) / f"x{k}"))
             results[k] = {name: _time(path, step, args.runs) for name, step in STEPS.items()}
+        figures["step_median_ms"] = {f"x{k}": {name: round(seconds * 1000, 2)
+                                               for name, seconds in results[k].items()}
+                                     for k in scales}
     baseline = next(iter(STEPS))
     print(f"{'step':34}" + "".join(f"{f'{k}x ms':>10}{'÷base':>8}" for k in scales)
           + (f"{'growth':>9}" if len(scales) > 1 else ""))

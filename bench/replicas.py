@@ -48,10 +48,12 @@ import psutil
 from common import (  # puts tests/browser on the path
     VoilaServer,
     add_common_arguments,
+    add_figures,
     kernel_processes,
     load_line,
     memory_mb,
     pss_mb,
+    recorded,
     server_tree,
     start_voila,
     verdict,
@@ -175,7 +177,7 @@ def proxy_report(replicas: Replicas, page_path: str, asked: int) -> list[str]:
 
 
 def replicated(size: int, count: int, page: str, state: Path,
-               extra_args: list[str]) -> tuple[Result, list[str]]:
+               extra_args: list[str]) -> tuple[Result, list[str], dict[str, float]]:
     replicas: Replicas = start_replicas(state, count, extra_args=" ".join(extra_args))
     try:
         if not all(wait_warm(replica) for replica in replicas.replicas):
@@ -228,7 +230,11 @@ def replicated(size: int, count: int, page: str, state: Path,
                 and recovered_s <= RECOVERED_WITHIN_S,
                 f"{len(back)}/{len(moved)} in {recovered_s:.1f} s"),
     ]
-    return result, lines
+    figures = {"haproxy_mb": proxy_after, "haproxy_share_pct": share * 100,
+               "haproxy_per_reader_kb": per_reader * 1024, "stopped_replica_readers": len(moved),
+               "stopped_replica_served_again": len(back),
+               "stopped_replica_served_again_s": recovered_s}
+    return result, lines, figures
 
 
 def _ratio(a: float, b: float) -> str:
@@ -253,14 +259,24 @@ def main() -> None:
     print(f"{psutil.virtual_memory().total / 2**30:.0f} GiB; {load_line('before')}; page "
           f"{args.page}.ipynb; N HTTP readers with cookies, arriving at once", flush=True)
     table = []
-    with tempfile.TemporaryDirectory(prefix="ctg-bench-replicas-") as scratch:
+    with recorded("replicas", args) as figures, \
+            tempfile.TemporaryDirectory(prefix="ctg-bench-replicas-") as scratch:
         tmp = str(args.keep or scratch)
         Path(tmp).mkdir(parents=True, exist_ok=True)
         for size in map(int, args.sizes.split(",")):
             one = one_voila(size, args.page, Path(tmp), args.voila_arg)
             print(one.row(), flush=True)
-            many, lines = replicated(size, args.replicas, args.page, Path(tmp) / f"n{size}",
-                                     args.voila_arg)
+            many, lines, proxy = replicated(size, args.replicas, args.page,
+                                            Path(tmp) / f"n{size}", args.voila_arg)
+            add_figures(figures, f"N={size}", readers=size, served_replicas=many.served,
+                        served_replicas_s=many.all_served_s, served_one_voila=one.served,
+                        served_one_voila_s=one.all_served_s,
+                        kernel_pss_per_reader_replicas_mb=many.kernel_pss_mb,
+                        kernel_pss_per_reader_one_voila_mb=one.kernel_pss_mb,
+                        kernel_rss_per_reader_mb=many.kernel_rss_mb,
+                        kernel_uss_per_reader_mb=many.kernel_uss_mb,
+                        everything_per_reader_replicas_mb=many.total_pss_mb,
+                        everything_per_reader_one_voila_mb=one.total_pss_mb, **proxy)
             for line in lines:
                 print(line, flush=True)
             print(verdict(f"N={size}: all served through the proxy, no error",

@@ -41,11 +41,13 @@ from common import (
     SERVED_NOTEBOOKS,
     Peak,
     add_common_arguments,
+    add_figures,
     browser,
     close,
     compared_setups,
     kernel_processes,
     load_line,
+    recorded,
     served,
     verdict,
 )
@@ -102,7 +104,7 @@ def browser_view(server, chromium, url: str, chart: bool, timeout: float) -> tup
 
 
 def room(size: int, page: str, extra_args: list[str], timeout: float,
-         pool: int = 0) -> list[str]:
+         pool: int = 0) -> tuple[list[str], dict[str, object]]:
     chart = page not in CHARTLESS
     with served(extra_args) as server, browser() as chromium:
         if pool and not wait_for(lambda: len(kernel_processes(server)) >= pool, 600):
@@ -144,7 +146,19 @@ def room(size: int, page: str, extra_args: list[str], timeout: float,
         verdict(f"N={size}: viewer N+1 is served, not refused", next_status == "served",
                 f"{next_one:.1f} s, {next_status}"),
     ]
-    return lines
+    found = {"served": len(served_times), "served_s": all_served, "errors": len(errors),
+             "hung": hung, "alone_first_chart_s": alone, "rush_first_chart_s": rush,
+             "next_viewer_s": next_one, "kernels": peak.kernels,
+             "kernels_peak_rss_mb": peak.rss_mb, "kernels_peak_uss_mb": peak.uss_mb,
+             "kernels_peak_pss_mb": peak.pss_mb,
+             "everything_pss_mb": peak.everything_pss_mb,
+             "everything_pss_per_kernel_mb": peak.pss_per_kernel_mb}
+    return lines, found
+
+
+def setup_name(label: str) -> str:
+    """A setup's short name in the record: explorer, stock Voila, plain, preheat."""
+    return label.split(" (")[0].removeprefix("compared: ").split(":")[0]
 
 
 def main() -> None:
@@ -180,11 +194,14 @@ def main() -> None:
                         [*setups[name], *args.voila_arg],
                         args.pool_size * SERVED_NOTEBOOKS if name == "preheat" else 0))
     print(load_line("before"), flush=True)
-    for label, extra, pool in configs:
-        print(f"\n[{label}] page {args.page}.ipynb")
-        for size in map(int, args.sizes.split(",")):
-            for line in room(size, args.page, extra, args.timeout, pool):
-                print(line, flush=True)
+    with recorded("room", args) as figures:
+        for label, extra, pool in configs:
+            print(f"\n[{label}] page {args.page}.ipynb")
+            for size in map(int, args.sizes.split(",")):
+                lines, found = room(size, args.page, extra, args.timeout, pool)
+                for line in lines:
+                    print(line, flush=True)
+                add_figures(figures, f"{setup_name(label)} N={size}", **found)
     print(load_line("after"))
 
 

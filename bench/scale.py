@@ -50,6 +50,7 @@ from common import (
     first_paint,
     load_line,
     median,
+    recorded,
     served,
     verdict,
 )
@@ -258,6 +259,12 @@ def main() -> None:
     args = parser.parse_args()
     scales = sorted(set(map(int, args.scales.split(","))))
     print(load_line("before"), flush=True)
+    with recorded("scale", args) as figures:
+        measure_and_report(args, scales, figures)
+
+
+def measure_and_report(args, scales: list[int], figures: dict[str, object]) -> None:
+    """Generate the packages, time the queries (and the browser), print, record."""
     with tempfile.TemporaryDirectory(prefix="ctg-scale-") as tmp:
         packages = {scale: scale_package(ROOT / "data", scale, Path(tmp) / f"x{scale}")
                     for scale in scales}
@@ -278,6 +285,8 @@ def main() -> None:
     for name in times[scales[0]]:
         values = {s: times[s][name] for s in scales}
         ratios, exponent = growth(values)
+        figures[f"{name}_ms"] = {f"x{s}": round(values[s] * 1000, 2) for s in scales}
+        figures[f"{name}_exponent"] = round(exponent, 3)
         cells = "  ".join(f"{values[s] * 1000:6.1f} ms" for s in scales)
         print(f"{name:<30} {cells}   {'  '.join(ratios)}  {exponent:8.2f}")
         if exponent > worst_exponent:
@@ -288,6 +297,7 @@ def main() -> None:
         for view, per_scale in chart.items():
             values = {s: median(per_scale[s]) for s in scales}
             ratios, exponent = growth(values)
+            figures[f"{view}_s"] = {f"x{s}": round(values[s], 3) for s in scales}
             cells = "  ".join(f"{values[s]:7.2f} s" for s in scales)
             print(f"{view:<30} {cells}   {'  '.join(ratios)}  {exponent:8.2f}")
     if len(scales) > 1:

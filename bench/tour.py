@@ -55,6 +55,7 @@ from common import (
     SERVED_NOTEBOOKS,
     Peak,
     add_common_arguments,
+    add_figures,
     chromium_path,
     compared_setups,
     kernel_processes,
@@ -62,6 +63,7 @@ from common import (
     median,
     p95,
     ratio_line,
+    recorded,
     served,
     tour_order,
     verdict,
@@ -274,8 +276,19 @@ def run(count: int, think: float, after: float, beacon: bool, extra_args: list[s
     ]
     figures = {"first page": median(firsts) if firsts else float("nan"),
                "move": move_median, "kernel CPU": peak.cpu_seconds("kernels"),
-               "memory per reader": peak.pss_per_kernel_mb}
+               "memory per reader": peak.pss_per_kernel_mb,
+               "kernels": peak.kernels, "kernels left": left_end, "busy": refused,
+               "kernel PSS": peak.pss_mb / max(peak.kernels, 1)}
     return lines, figures
+
+
+def record(figures: dict[str, object], label: str, found: dict[str, float]) -> None:
+    """One setup's tour in the run's record."""
+    add_figures(figures, label, first_page_median_s=found["first page"],
+                move_median_s=found["move"], kernels_cpu_s=found["kernel CPU"],
+                everything_per_reader_mb=found["memory per reader"],
+                kernel_pss_mb=found["kernel PSS"], kernels=found["kernels"],
+                kernels_left=found["kernels left"], busy=found["busy"])
 
 
 def touring_cpu(seen: list[Reader], peak: Peak) -> str:
@@ -335,10 +348,19 @@ def main() -> None:
         parser.error(f"--compare: unknown {sorted(unknown)}; known: {sorted(setups)}")
     print(load_line("before"), flush=True)
     print(f"tour: {START} → " + " → ".join(tour_order(START)) + " (navigation links)")
+    with recorded("tour", args) as record_figures:
+        tour_each(args, compared, setups, record_figures)
+    print(load_line("after"))
+
+
+def tour_each(args, compared: list[str], setups: dict[str, list[str]],
+              record_figures: dict[str, object]) -> None:
+    """Each number of readers, forked and then each compared setup, printed and recorded."""
     for count in map(int, args.readers.split(",")):
         lines, figures = run(count, args.think, args.after, not args.no_beacon,
                              args.voila_arg, args.simulate, args.together)
         print("\n".join(lines), flush=True)
+        record(record_figures, f"forked N={count}", figures)
         for name in compared:
             pool = args.pool_size * SERVED_NOTEBOOKS if name == "preheat" else 0
             lines, baseline = run(count, args.think, args.after, not args.no_beacon,
@@ -346,11 +368,11 @@ def main() -> None:
                                   args.together, pool)
             print(f"compared: {name} ({' '.join(setups[name])}):")
             print("\n".join(lines), flush=True)
+            record(record_figures, f"{name} N={count}", baseline)
             for figure, unit in (("first page", "s"), ("move", "s"), ("kernel CPU", "s"),
                                  ("memory per reader", "MB")):
                 print(ratio_line(f"N={count} {figure}", figures[figure], baseline[figure],
                                  unit) + f"  (forked / {name})")
-    print(load_line("after"))
 
 
 if __name__ == "__main__":

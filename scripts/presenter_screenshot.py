@@ -1,4 +1,5 @@
-"""Take the README's screenshot of the presenter's room panel: docs/img/presenter.png.
+"""Take the screenshot of the presenter's room panel in the facilitators' guide
+(docs/facilitators.md): docs/img/presenter.png.
 
 Starts the server as ``make serve`` does (a throw-away state folder), opens the matrix page
 in presentation mode in headless Chromium, starts a room, lets twelve simulated phones answer

@@ -94,11 +94,11 @@ def test_every_page_that_shows_agreement_shows_the_computed_figures(ds):
         assert needle in overview, needle
 
 
-def test_the_readme_quotes_the_computed_figures(ds):
-    """README's account of the codings matches the data (unanimity, alpha, interval,
-    kappas)."""
+def test_the_readers_guide_quotes_the_computed_figures(ds):
+    """The readers' guide's account of the codings (docs/readers.md, once the README's) matches
+    the data (unanimity, alpha, interval, kappas)."""
     found, alpha = _figures(ds)
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    readme = " ".join((ROOT / "docs" / "readers.md").read_text(encoding="utf-8").split())
     assert f"same strength to {found.agreed} of {found.total} records" in readme
     assert (f"alpha (ordinal) {alpha.alpha:.2f}, 95% interval {alpha.low:.2f} to "
             f"{alpha.high:.2f}") in readme
@@ -126,7 +126,8 @@ INDEPENDENT_CODING = re.compile(
 
 def _written_texts() -> dict[str, str]:
     """Every file a reader, an analyst or a curator reads: templates, views, scripts, data
-    (the codings' own words excepted), codebook, changelog's newest entry, README, notebooks."""
+    (the codings' own words excepted), codebook, changelog's newest entry, README, the
+    documentation's pages, notebooks."""
     from explorer.release import read_changelog
 
     roots = [ROOT / "explorer", ROOT / "analysis", ROOT / "notebooks"]
@@ -136,6 +137,8 @@ def _written_texts() -> dict[str, str]:
     for name in ("README.md", "CONTRIBUTING.md", "CITATION.cff", "data/CODEBOOK.md",
                  "data/datapackage.json"):
         files[name] = (ROOT / name).read_text(encoding="utf-8")
+    for path in (ROOT / "docs").glob("*.md"):
+        files[f"docs/{path.name}"] = path.read_text(encoding="utf-8")
     for path in (DATA).glob("*.csv"):
         if path.name != "mechanism_codings.csv":
             files[f"data/{path.name}"] = path.read_text(encoding="utf-8")

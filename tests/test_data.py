@@ -22,8 +22,8 @@ from conftest import DATA, ROOT
 
 
 def _sources_dir() -> Path:
-    """The project's shared/sources folder: ``$EXPLORER_SOURCES`` (set by ``.ci/run``), or
-    beside the clone, or beside a worktree's parent."""
+    """The project's shared/sources folder: ``$EXPLORER_SOURCES`` when set, else
+    ``shared/sources`` beside the clone or beside any folder above it."""
     if os.environ.get("EXPLORER_SOURCES"):
         return Path(os.environ["EXPLORER_SOURCES"])
     for parent in ROOT.parents:

@@ -18,7 +18,7 @@ from any folder). What an analyst gets:
   activity; their account and home stay.
 
 The dashboards for an analyst: ``/hub/user-redirect/voila/render/dashboards/matrix.ipynb?...``
-(after sign-in). Readers who should not need an account go to the reader tier (README,
+(after sign-in). Readers who should not need an account go to the reader tier (docs/operators.md,
 "Deploying": Voila replicas, or the static site), not to the hub.
 
 Settings (environment variables; defaults in brackets):
@@ -63,7 +63,7 @@ kernel runs as the account that runs the hub, so an analyst's code could read an
 That suits a small trusted team on one machine; run the hub as a dedicated unprivileged
 account (as root, a CI sandbox, the servers need ``--allow-root``, which this file adds).
 For an organisation, use Kubernetes (a container and a volume each) and its single sign-on
-(README, "Deploying").
+("Deploying", docs/operators.md).
 """
 
 from __future__ import annotations

@@ -239,8 +239,8 @@ def start_voila(log_dir: Path, data: Path | None = None, *,
         extra_args: command-line overrides, e.g. a short culling time for a test.
         environment: extra environment variables, e.g. ``EXPLORER_ROOM_DB``.
         cwd: the folder the server is started from (a copy of the checkout, say).
-        own_state: False starts it with no ``$EXPLORER_STATE`` at all, exactly as the README
-            says (answers then go to ``.explorer-state/`` in ``cwd``).
+        own_state: False starts it with no ``$EXPLORER_STATE`` at all, exactly as the
+            facilitators' guide says (answers then go to ``.explorer-state/`` in ``cwd``).
         command: what serves (default ``SERVE``, as ``make serve``); Voila's arguments follow.
     """
     env = {k: v for k, v in os.environ.items()

@@ -1,8 +1,9 @@
-"""A room served exactly as the README says: ``python -m explorer serve notebooks/`` from the
-checkout's root, with no ``$EXPLORER_STATE`` and no ``$EXPLORER_ROOM_DB``.
+"""A room served exactly as the facilitators' guide (docs/facilitators.md) says: ``python -m
+explorer serve notebooks/`` from the checkout's root, with no ``$EXPLORER_STATE`` and no
+``$EXPLORER_ROOM_DB``.
 
 The presenter's kernel works in ``notebooks/`` (and is forked from the preloader), the join
-page in the folder the server was started from; both must use the one store the README
+page in the folder the server was started from; both must use the one store the guide
 names, ``.explorer-state/rooms.sqlite`` in that folder. The checkout is a temporary copy of
 what the command reads (``notebooks/`` and ``voila.json``), so the suite writes nothing into
 the repository.
@@ -26,7 +27,7 @@ ROOM_MS = 30_000
 
 @pytest.fixture(scope="module")
 def readme_server(tmp_path_factory):
-    """The server as the README starts it, from a copy of the checkout's root."""
+    """The server as the facilitators' guide starts it, from a copy of the checkout's root."""
     checkout = tmp_path_factory.mktemp("checkout")
     shutil.copytree(ROOT / "notebooks", checkout / "notebooks")
     shutil.copy(ROOT / "voila.json", checkout / "voila.json")
@@ -40,7 +41,7 @@ def test_a_room_started_in_presentation_mode_is_answered_from_a_phone(web, chrom
     """Start a room in presentation mode; a phone opens the join address and answers; the
     presenter's panel counts it, and the answer is in .explorer-state/rooms.sqlite of the
     folder the server was started from (none beside the notebooks), as the server's log
-    and the README say."""
+    and the facilitators' guide say."""
     server, checkout = readme_server
     presenter = web.open("matrix", "present=1", server=server)
     presenter.get_by_role("button", name="Start a room").click()

@@ -23,7 +23,7 @@ Then what differs for an analyst, on purpose:
   analyst's kernel would share the preloaded dataset (``explorer.load()`` returning the same
   object each time, where a fresh kernel reads a new one, so an edit to a table would carry
   over), and a preloader per analyst's server (about 70 MB of its own) would save a second
-  or two once per notebook (README, "Deploying");
+  or two once per notebook (docs/operators.md);
 - a kernel left without a tab is stopped after an hour, not voila.json's minute: an analyst's
   notebook state is worth keeping while they step away;
 - no MathJax URL, as under ``voila`` (otherwise a dashboard would load MathJax from a CDN);
