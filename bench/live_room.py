@@ -88,7 +88,11 @@ class Presenter:
     def __enter__(self) -> Presenter:
         self._thread.start()
         room = self.panel.store.room(self.code)
-        self.loop.call_soon_threadsafe(self.panel._opened, room, "", False)
+
+        async def opened() -> None:  # from a task, as a kernel's message handler runs it
+            self.panel._opened(room, "", False)
+
+        asyncio.run_coroutine_threadsafe(opened(), self.loop).result(30)
         return self
 
     def __exit__(self, *exc: object) -> None:
