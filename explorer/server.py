@@ -34,6 +34,8 @@ from typing import Any
 from tornado import web
 from voila.app import Voila
 
+from .first_view import prelaunch_hook
+from .first_view import warm as warm_first_views
 from .rooms.store import settle_environment
 from .rooms.web import room_handlers
 
@@ -49,10 +51,15 @@ class ExplorerVoila(Voila):
     description = "Voila serving the explorer's dashboards, plus the live rooms' join page."
 
     def initialize(self, argv: Any = None) -> None:
-        """Decide the room store once, before any kernel can start, then Voila's own."""
+        """Decide the room store once, before any kernel can start, then Voila's own; a
+        page's first response shows its view (``explorer.first_view.prelaunch_hook``)
+        unless another prelaunch hook is configured."""
         where = settle_environment()
         super().initialize(argv)
         self.log.info("Live rooms' answers are kept in %s", where)
+        if self.voila_configuration.prelaunch_hook is None:
+            self.voila_configuration.prelaunch_hook = prelaunch_hook
+            warm_first_views()
 
     def init_handlers(self) -> list[Any]:
         """Voila's handlers, with the join page's in front (they match ``room/`` only)."""
