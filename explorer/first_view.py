@@ -30,7 +30,9 @@ fails (logged; the page is then Voila's plain page).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -220,8 +222,12 @@ OPENINGS = _Openings()
 
 def warm(pages: tuple[str, ...] = ()) -> threading.Thread:
     """Load the data and render each live page's default opening in a background thread
-    (``explorer.server`` calls it at start), so the first reader does not wait for it."""
+    (``explorer.server`` calls it at start), so the first reader does not wait for it. The
+    thread runs at the lowest CPU priority (Linux: per thread), behind the server's requests
+    and the kernels' preloader, which start at the same time."""
     def run() -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         try:
             for name in pages or tuple(spec.name for spec in live_pages()):
                 OPENINGS.opening(name, "")

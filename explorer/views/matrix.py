@@ -143,30 +143,49 @@ class MatrixView(View):
         return " × ".join(parts)
 
     def describe(self, ds: Dataset, state: ViewState) -> str:
-        """What the view shows, in words (for a citation and the page's title)."""
+        """What the view shows, in words (for a citation and the page's title), e.g. 'by
+        setting, all evidence records; evidence for Systems and processes × Acute
+        hospital'."""
         columns = query.column_kinds(ds)[state.get("columns", "project")]
-        parts = [f"columns: {columns.lower()}", query.describe_filters(ds, state.filters(ds))]
+        filters = state.filters(ds)
+        parts = [f"by {columns.lower()}, "
+                 + (query.describe_filters(ds, filters) if filters.active()
+                    else "all evidence records")]
         mechanism_id, column_id = self.selected(ds, state)
         if mechanism_id or column_id:
             parts.append("evidence for " + self.cell_label(ds, state, mechanism_id, column_id))
         return "; ".join(parts)
 
     def statement(self, ds: Dataset, state: ViewState) -> str:
-        """The chosen cell's rating in a sentence, or how the records the view keeps are
-        rated."""
+        """The chosen cell's rating, its records and how far to trust it, in a sentence; for a
+        chosen heading, each cell under it the same way; otherwise how the records the view
+        keeps are rated."""
         mechanism_id, column_id = self.selected(ds, state)
         columns = state.get("columns", "project")
-        if mechanism_id and column_id:
-            cells = query.matrix(ds, columns, state.filters(ds))
-            hit = cells[(cells.mechanism_id == mechanism_id) & (cells.column_id == column_id)]
-            if len(hit):
-                cell = hit.iloc[0]
+        if mechanism_id or column_id:
+            cells = appraisal.cell_kinds(ds, query.matrix(ds, columns, state.filters(ds)),
+                                         columns)
+            hit = cells[((cells.mechanism_id == mechanism_id) | (mechanism_id is None))
+                        & ((cells.column_id == column_id) | (column_id is None))
+                        & (cells["rows"] > 0)]
+            levels = html.confidence_styles(ds)
+
+            def rated(cell: pd.Series) -> str:
                 counted = html.count_text(int(cell["count"]), int(cell["rows"]))
                 contested = (", contested: the team's repeated codings differed"
                              if cell.contested else "")
-                return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: rated "
-                        f"{cell.strength_label.lower()}"
-                        + (f" ({counted}{contested})" if counted else "") + ".")
+                level = levels.get(cell.confidence) if isinstance(cell.confidence, str) else None
+                return (f"rated {cell.strength_label.lower()}"
+                        + (f" ({counted}{contested})" if counted else "")
+                        + (f", {level['label'].lower()}" if level else ""))
+
+            if mechanism_id and column_id and len(hit):
+                return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: "
+                        f"{rated(hit.iloc[0])}.")
+            if len(hit):
+                return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: "
+                        + "; ".join(f"{cell.column if mechanism_id else cell.mechanism} "
+                                    f"{rated(cell)}" for _, cell in hit.iterrows()) + ".")
         records = self.chosen_records(ds, state)
         strengths = dict(zip(ds.mechanism_evidence.evidence_id,
                              ds.mechanism_evidence.strength.astype(str), strict=True))
