@@ -325,14 +325,20 @@ def test_csv_download_carries_exactly_the_records_the_filters_keep(mini):
     assert widget(app, "csv").label == "Download 3 records (CSV)"
 
 
-def test_the_csv_of_a_chosen_cell_holds_exactly_its_records(mini):
-    """After choosing a cell, the download is that cell's records, not all of them."""
+def test_the_csv_of_a_chosen_cell_holds_exactly_its_records_beside_them(mini):
+    """After choosing a cell, its own download sits right after its evidence, is named after
+    it and holds that cell's records; the one under all matching records still holds all."""
     app = open_app(mini, "matrix")
     select(app, "professional_beliefs:alpha")
-    _, data = fetch(widget(app, "csv"))
+    content, data = fetch(widget(app, "chosen-csv"))
     downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
     assert list(downloaded["Record"]) == ["a-ev-2", "a-ev-3"]
-    assert "the 2 records behind professional beliefs × Alpha" in widget(app, "csv").label
+    assert "the 2 records behind professional beliefs × Alpha" in widget(app, "chosen-csv").label
+    assert content["filename"] == "evidence-professional-beliefs-alpha.csv"
+    children = list(app.current.body.children)
+    assert children.index(widget(app, "chosen-csv")) == children.index(widget(app, "records")) + 1
+    _, everything = fetch(widget(app, "csv"))
+    assert len(pd.read_csv(io.BytesIO(everything))) == len(query.reader_table(mini))
 
 
 def test_the_download_is_not_sent_with_each_redraw(mini):

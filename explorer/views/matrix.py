@@ -9,6 +9,7 @@ holds exactly what is chosen (the cell's records, or every record the filters ke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -68,6 +69,12 @@ def facet_choices(ds: Dataset, filters: Filters,
                   "options": [{"id": key, "label": label, "count": counts[facet][key]}
                               for key, label in query.facet_options(ds, facet).items()]}
                  for facet in names)
+
+
+def _slug(text: str) -> str:
+    """A file-name part from words: 'Systems and processes × Acute hospital' →
+    'systems-and-processes-acute-hospital'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chosen"
 
 
 def reader_caption(records: int) -> str:
@@ -244,6 +251,8 @@ class MatrixView(View):
         if live:
             blocks.append(Html("records", self._records(ds, state, mechanism_id, column_id),
                                css="ctg-records"))
+            if mechanism_id or column_id:  # the chosen evidence's own file, beside it
+                blocks.append(self._download(ds, state))
             blocks += self._profile_downloads(ds, columns, mechanism_id, column_id)
         elif links.kind == "static":
             blocks.append(Html("sections", self._sections(ds, cells, contested)))
@@ -271,7 +280,7 @@ class MatrixView(View):
             blocks += [
                 Html("records-heading", html.render("heading.html.j2",
                                                     text="All matching records")),
-                self._download(ds, state),
+                self._download(ds, state, chosen=not live),
                 Html("reader", _reader_html(ds, filters), css="ctg-reader"),
             ]
         if links.kind == "briefing":
@@ -283,14 +292,20 @@ class MatrixView(View):
         return Content(f"{self.title}: {column_title.lower()}", tuple(blocks),
                        self.describe(ds, state))
 
-    def _download(self, ds: Dataset, state: ViewState) -> Download:
-        records = self.chosen_records(ds, state)
-        mechanism_id, column_id = self.selected(ds, state)
-        what = (f"the {html.count(len(records), 'record')} behind "
-                + self.cell_label(ds, state, mechanism_id, column_id)
-                if mechanism_id or column_id else html.count(len(records), "record"))
-        return Download("csv", f"Download {what} (CSV)", "evidence-records.csv", "text/csv",
-                        lambda: records_csv(ds, records).encode("utf-8"),
+    def _download(self, ds: Dataset, state: ViewState, chosen: bool = True) -> Download:
+        """The CSV of exactly what is chosen (``chosen``: the chosen cell's or heading's
+        records, named after it, ``chosen-csv``), or of every record the filters keep
+        (``csv``, ``evidence-records.csv``)."""
+        mechanism_id, column_id = self.selected(ds, state) if chosen else (None, None)
+        picked = bool(mechanism_id or column_id)
+        records = (self.chosen_records(ds, state) if picked
+                   else query.reader_table(ds, state.filters(ds)))
+        label = self.cell_label(ds, state, mechanism_id, column_id) if picked else ""
+        what = (f"the {html.count(len(records), 'record')} behind {label}" if picked
+                else html.count(len(records), "record"))
+        filename = (f"evidence-{_slug(label)}.csv" if picked else "evidence-records.csv")
+        return Download("chosen-csv" if picked else "csv", f"Download {what} (CSV)", filename,
+                        "text/csv", lambda: records_csv(ds, records).encode("utf-8"),
                         help="A spreadsheet of exactly these records, with each record's "
                              "project, setting, context, rating, sources and the dataset "
                              "version.", static=True)
@@ -383,10 +398,11 @@ class MatrixView(View):
     def _records(self, ds: Dataset, state: ViewState, mechanism_id: str | None,
                  column_id: str | None) -> Markup:
         if not (mechanism_id or column_id):
-            return html.render("records.html.j2", title="", table="")
+            return html.render("records.html.j2", title="", table="", key="")
         table = self.chosen_records(ds, state)
         return html.render(
             "records.html.j2", title=self.cell_label(ds, state, mechanism_id, column_id),
+            key=f"{mechanism_id or ''}:{column_id or ''}",
             table=html.evidence_table(ds, table, html.count(len(table), "record"))
             + trail.record_trails(ds, table["Record"]))
 
