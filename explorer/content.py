@@ -189,6 +189,7 @@ def overview_context(ds: Dataset, href: Href, kind: str = "live") -> dict[str, A
                         "rating of the evidence records behind it (colour, symbol and word)."),
         "legend": html.legend(ds, programme.text("ratings_note")),
         "uncertain": uncertainties(ds),
+        "statistics": html.analysts_fold(ds),
         "projects": projects,
         "membership_line": (f"{int(counts.get('confirmed', 0))} confirmed, "
                             f"{int(counts.get('probable', 0))} probable, "
