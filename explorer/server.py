@@ -32,6 +32,7 @@ import logging
 from typing import Any
 
 from tornado import web
+from traitlets import Bool
 from voila.app import Voila
 
 from .first_view import prelaunch_hook
@@ -50,6 +51,11 @@ class ExplorerVoila(Voila):
 
     description = "Voila serving the explorer's dashboards, plus the live rooms' join page."
 
+    first_view = Bool(
+        True, config=True,
+        help="Send each page's view, drawn on the server, before its kernel starts "
+             "(explorer.first_view); off: Voila's own page only (benchmarks compare both).")
+
     def initialize(self, argv: Any = None) -> None:
         """Decide the room store once, before any kernel can start, then Voila's own; a
         page's first response shows its view (``explorer.first_view.prelaunch_hook``)
@@ -57,7 +63,7 @@ class ExplorerVoila(Voila):
         where = settle_environment()
         super().initialize(argv)
         self.log.info("Live rooms' answers are kept in %s", where)
-        if self.voila_configuration.prelaunch_hook is None:
+        if self.first_view and self.voila_configuration.prelaunch_hook is None:
             self.voila_configuration.prelaunch_hook = prelaunch_hook
             warm_first_views()
 
