@@ -71,11 +71,15 @@ def test_the_first_response_holds_the_view_before_anything_of_its_kernel(voila, 
 def test_the_widgets_take_the_views_place_in_place_and_it_is_read_once(chromium, voila):
     """The chosen cell's view shows before any kernel connection; when the widgets have drawn
     it, the first view is gone, the grid says the same in the same place, and the page's
-    heading and the chosen cell's evidence appear once."""
+    heading and the chosen cell's evidence appear once; the browser's console logged no
+    error on the way (a lab extension that failed to load, a missing icon)."""
     with browsing(chromium, voila) as session:
         page = session.new_page()
         sockets: list[str] = []
+        errors: list[str] = []
         page.on("websocket", lambda socket: sockets.append(socket.url))
+        page.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" else None)
         page.goto(voila.url("matrix", CHOSEN_CELL), wait_until="commit",
                   timeout=FIRST_RENDER_MS)
         first = page.locator("#ctg-first-view")
@@ -97,6 +101,7 @@ def test_the_widgets_take_the_views_place_in_place_and_it_is_read_once(chromium,
         expect(page.locator(".ctg-grid-table")).to_have_count(1)
         selected = page.locator(".ctg-grid-table .ctg-selected")
         expect(selected).to_have_attribute("data-key", "systems_processes:acute_hospital")
+        assert errors == []
         session.assert_clean()
 
 
