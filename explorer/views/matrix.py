@@ -264,7 +264,9 @@ class MatrixView(View):
         widths = ((figures.print_label_width(n_columns), figures.PRINT_ROW_LABEL_WIDTH)
                   if on_paper else (14, 22))
         blocks += [
-            Html("chart-heading", html.render("chart_heading.html.j2", chart=readable)),
+            # Only a page that draws the chart has its camera button (a handout has words).
+            Html("chart-heading", html.render("chart_heading.html.j2", chart=readable,
+                                              camera=links.kind in ("live", "static"))),
             Chart("matrix", figures.matrix_figure(cells, column_title, labels=labels,
                                                   label_width=widths[0],
                                                   row_label_width=widths[1], levels=levels)
