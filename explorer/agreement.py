@@ -24,7 +24,8 @@ from . import query
 from .derived import derived
 from .load import Dataset
 
-__all__ = ["ORDINAL", "RESAMPLES", "SEED", "Reliability", "figures", "reliability"]
+__all__ = ["ORDINAL", "RESAMPLES", "SEED", "Reliability", "figures", "reliability",
+           "statistics"]
 
 #: Bootstrap defaults (CODEBOOK.md section 9 reports the figures they give).
 RESAMPLES = 2000
@@ -118,20 +119,29 @@ def _percentile(ordered: list[float], share: float) -> float:
 
 
 def figures(ds: Dataset) -> str:
-    """The agreement figures in words, as every page shows them; empty without codings.
+    """How consistent the codings were, in plain words, as every reader's page says it;
+    empty without codings: e.g. "the 3 codings all gave the same strength to 23 of 25
+    ratings (92%)". The statistics behind it are ``statistics``, for analysts.
 
-    One place writes them, so a page, a handout and the static site cannot differ: e.g.
-    "the 3 codings all gave the same strength to 23 of 25 ratings (92%); Krippendorff's
-    alpha 0.93 (95% interval 0.79 to 1.00); Cohen's kappa 0.86 (coder-1 and coder-2), …".
+    One place writes them, so a page, a handout and the static site cannot differ.
     Whoever shows them says who made the codings (the package's ``codings_note``).
     """
+    agreement = query.coding_agreement(ds)
+    if agreement is None:
+        return ""
+    return (f"the {len(agreement.coders)} codings all gave the same strength to "
+            f"{agreement.agreed} of {agreement.total} ratings ({agreement.percent:.0f}%)")
+
+
+def statistics(ds: Dataset) -> str:
+    """The agreement statistics, for analysts (reader pages show them folded away): e.g.
+    "Krippendorff's alpha 0.93 (95% interval 0.79 to 1.00); Cohen's kappa 0.86 (coder-1
+    and coder-2), …"; empty without codings."""
     agreement = query.coding_agreement(ds)
     found = reliability(ds)
     if agreement is None or found is None:
         return ""
     kappas = ", ".join(f"{pair.kappa:.2f} ({pair.first} and {pair.second})"
                        for pair in agreement.pairs)
-    return (f"the {len(agreement.coders)} codings all gave the same strength to "
-            f"{agreement.agreed} of {agreement.total} ratings ({agreement.percent:.0f}%); "
-            f"Krippendorff's alpha {found.alpha:.2f} (95% interval {found.low:.2f} to "
+    return (f"Krippendorff's alpha {found.alpha:.2f} (95% interval {found.low:.2f} to "
             f"{found.high:.2f}); Cohen's kappa {kappas}")

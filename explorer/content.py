@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from . import appraisal, html, query, trail
 from .agreement import figures as agreement_figures
+from .derived import derived
 from .load import Dataset
 from .pages import PAGES
 from .programme import Programme
@@ -41,6 +42,7 @@ __all__ = [
     "glance_columns",
     "overview_context",
     "overview_html",
+    "project_details_html",
     "same_activity_table",
     "source_rows",
     "stage_table",
@@ -189,6 +191,7 @@ def overview_context(ds: Dataset, href: Href, kind: str = "live") -> dict[str, A
                         "rating of the evidence records behind it (colour, symbol and word)."),
         "legend": html.legend(ds, programme.text("ratings_note")),
         "uncertain": uncertainties(ds),
+        "statistics": html.analysts_fold(ds),
         "projects": projects,
         "membership_line": (f"{int(counts.get('confirmed', 0))} confirmed, "
                             f"{int(counts.get('probable', 0))} probable, "
@@ -386,6 +389,15 @@ def _later(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
         for outcome_id in row.outcome_ids:
             by_outcome.setdefault(outcome_id, []).append(item)
     return by_outcome
+
+
+@derived(maxsize=16)
+def project_details_html(ds: Dataset, project_id: str, ratings_note: str, level: int = 2,
+                         trails: str = "folded") -> Markup:
+    """``details_html`` of a project's story, once per dataset, project and form: it depends
+    on nothing else, and a story page that changes project (or comes back to one) used to
+    rebuild it, every rating's trail included, on each redraw."""
+    return details_html(ds, query.project_story(ds, project_id), ratings_note, level, trails)
 
 
 def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,

@@ -298,18 +298,19 @@ def describe_matrix(cells: pd.DataFrame, column_title: str = "Projects",
     """A text alternative to ``matrix_figure``: one sentence per mechanism."""
     if cells.empty:
         return "No evidence records match the current filters."
-    sentences = []
     labels = _strength_labels(cells, labels)
-    for mechanism, part in cells.groupby("mechanism", sort=False):
-        by_strength = []
-        for strength in (*STRENGTH_ORDER, NO_ROWS):
-            chosen = part[part.strength == strength]
-            names = [f"{name}{_level(levels, level)}".replace(", ", " (", 1) + ")"
-                     if _level(levels, level) else str(name)
-                     for name, level in zip(chosen.column, _confidences(chosen), strict=True)]
-            if names:
-                by_strength.append(f"{labels[strength].lower()}: {', '.join(names)}")
-        sentences.append(f"{mechanism} — " + "; ".join(by_strength) + ".")
+    # One pass over the cells in plain Python: a filter per mechanism and strength cost
+    # the matrix most of each redraw (every filter tick describes the whole matrix again).
+    named: dict[str, dict[object, list[str]]] = {}
+    for mechanism, strength, name, level in zip(cells.mechanism, cells.strength, cells.column,
+                                                _confidences(cells), strict=True):
+        trust = _level(levels, level)
+        named.setdefault(str(mechanism), {}).setdefault(strength, []).append(
+            f"{name}{trust}".replace(", ", " (", 1) + ")" if trust else str(name))
+    sentences = [f"{mechanism} — " + "; ".join(
+        f"{labels[strength].lower()}: {', '.join(by_strength[strength])}"
+        for strength in (*STRENGTH_ORDER, NO_ROWS) if by_strength.get(strength)) + "."
+        for mechanism, by_strength in named.items()]
     n_columns = cells.column.nunique()
     return (f"Matrix of {cells.mechanism.nunique()} mechanisms by {n_columns} "
             f"{column_title.lower()}. " + " ".join(sentences))

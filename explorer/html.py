@@ -32,6 +32,7 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from .agreement import figures as agreement_figures
+from .agreement import statistics as agreement_statistics
 from .derived import derived
 from .figures import STRENGTH_STYLE
 from .load import Citation, Dataset
@@ -56,6 +57,7 @@ from .query import term as declared_term
 __all__ = [
     "BASIS_HELP",
     "NOT_FOUND",
+    "analysts_fold",
     "count",
     "csv_text",
     "data_link",
@@ -451,6 +453,13 @@ def agreement_sentence(ds: Dataset) -> str:
             f"of that coding: {agreement_figures(ds)}. {count(contested, 'rating')} where "
             f"the codings differed {'is' if contested == 1 else 'are'} marked "
             "\"contested\" and show the rating settled from the sources.")
+
+
+def analysts_fold(ds: Dataset) -> Markup:
+    """The agreement statistics (alpha, kappas), folded away under 'For analysts' so that a
+    reader's page speaks plain words; empty when the package has no codings."""
+    figures = agreement_statistics(ds)
+    return fragment("analysts_fold", figures) if figures else Markup("")
 
 
 @derived()

@@ -54,7 +54,8 @@ from jupyter_client.provisioning import LocalProvisioner
 from .preload import CANNOT_FORK, ONE_THREAD, SOCKET_NAME, ForkRefused, available, receive
 
 __all__ = ["KERNEL_NAME", "PROVISIONER_NAME", "ForkedKernel", "PreloadedProvisioner",
-           "Preloader", "PreloaderKeeper", "forkable", "source_fingerprint"]
+           "Preloader", "PreloaderKeeper", "folder_fingerprint", "forkable",
+           "source_fingerprint"]
 
 #: The kernelspec the dashboards' notebooks ask for, and the provisioner it names.
 KERNEL_NAME = "explorer"
@@ -131,10 +132,13 @@ def source_fingerprint() -> tuple[tuple[tuple[str, int, int], ...], ...]:
     environment names (``explorer.read.data_path``)."""
     from .read import data_path
 
-    return tuple(_files(folder) for folder in (Path(__file__).resolve().parent, data_path()))
+    return tuple(folder_fingerprint(folder)
+                 for folder in (Path(__file__).resolve().parent, data_path()))
 
 
-def _files(folder: Path) -> tuple[tuple[str, int, int], ...]:
+def folder_fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every file under ``folder`` (bytecode caches
+    left out): it changes when any file there does."""
     found = []
     for root, folders, names in os.walk(folder):
         folders[:] = sorted(name for name in folders if name != "__pycache__")

@@ -32,8 +32,11 @@ import logging
 from typing import Any
 
 from tornado import web
+from traitlets import Bool
 from voila.app import Voila
 
+from .first_view import prelaunch_hook
+from .first_view import warm as warm_first_views
 from .rooms.store import settle_environment
 from .rooms.web import room_handlers
 
@@ -48,11 +51,21 @@ class ExplorerVoila(Voila):
 
     description = "Voila serving the explorer's dashboards, plus the live rooms' join page."
 
+    first_view = Bool(
+        True, config=True,
+        help="Send each page's view, drawn on the server, before its kernel starts "
+             "(explorer.first_view); off: Voila's own page only (benchmarks compare both).")
+
     def initialize(self, argv: Any = None) -> None:
-        """Decide the room store once, before any kernel can start, then Voila's own."""
+        """Decide the room store once, before any kernel can start, then Voila's own; a
+        page's first response shows its view (``explorer.first_view.prelaunch_hook``)
+        unless another prelaunch hook is configured."""
         where = settle_environment()
         super().initialize(argv)
         self.log.info("Live rooms' answers are kept in %s", where)
+        if self.first_view and self.voila_configuration.prelaunch_hook is None:
+            self.voila_configuration.prelaunch_hook = prelaunch_hook
+            warm_first_views()
 
     def init_handlers(self) -> list[Any]:
         """Voila's handlers, with the join page's in front (they match ``room/`` only)."""

@@ -57,8 +57,11 @@ def _codings(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+@derived()
 def trail(ds: Dataset, evidence_id: str) -> dict[str, Any]:
-    """Everything the trail of one rating shows, as template context.
+    """Everything the trail of one rating shows, as template context; it depends on the
+    dataset alone, so it is built once per record and shared (read-only) by every redraw
+    that shows the record (a story's change of project used to rebuild every trail).
 
     Raises:
         QueryError: ``evidence_id`` is not a mechanism record.

@@ -82,16 +82,20 @@ def test_the_bootstrap_interval_is_reproducible_and_holds_alpha(ds):
 
 def test_every_page_that_shows_agreement_shows_the_computed_figures(ds):
     """The matrix/handout sentence and the overview's uncertainties carry the unanimous
-    count, alpha, its interval and every pairwise kappa, as computed."""
+    count in plain words; alpha, its interval and every pairwise kappa, as computed, are in
+    the analysts' fold beside them, and nowhere else on a reader's page."""
     found, alpha = _figures(ds)
-    needles = [f"{found.agreed} of {found.total}", f"alpha {alpha.alpha:.2f}",
-               f"{alpha.low:.2f} to {alpha.high:.2f}",
-               *(f"{p.kappa:.2f} ({p.first} and {p.second})" for p in found.pairs)]
+    plain = f"{found.agreed} of {found.total}"
+    statistics = [f"alpha {alpha.alpha:.2f}", f"{alpha.low:.2f} to {alpha.high:.2f}",
+                  *(f"{p.kappa:.2f} ({p.first} and {p.second})" for p in found.pairs)]
     sentence = html.agreement_sentence(ds)
     overview = " ".join(content.uncertainties(ds))
-    for needle in needles:
-        assert needle in sentence, needle
-        assert needle in overview, needle
+    fold = str(html.analysts_fold(ds))
+    assert plain in sentence and plain in overview
+    assert fold.startswith('<details class="ctg-analysts">')
+    for needle in statistics:
+        assert needle not in sentence and needle not in overview, needle
+        assert needle in fold, needle
 
 
 def test_the_readers_guide_quotes_the_computed_figures(ds):

@@ -16,10 +16,12 @@ import pytest
 
 import explorer
 from explorer import query
+from explorer.appraisal import cell_kinds
 from explorer.dashboards import PAGES, App, ErrorPage, build
 from explorer.dashboards.frame import CALM_MESSAGE
 from explorer.dashboards.widgets import Chart, EvidenceGrid, FacetFilters, FileDownload
 from explorer.export import handout_html
+from explorer.html import confidence_styles
 from explorer.pages import live_pages
 from explorer.query import Filters
 
@@ -323,14 +325,20 @@ def test_csv_download_carries_exactly_the_records_the_filters_keep(mini):
     assert widget(app, "csv").label == "Download 3 records (CSV)"
 
 
-def test_the_csv_of_a_chosen_cell_holds_exactly_its_records(mini):
-    """After choosing a cell, the download is that cell's records, not all of them."""
+def test_the_csv_of_a_chosen_cell_holds_exactly_its_records_beside_them(mini):
+    """After choosing a cell, its own download sits right after its evidence, is named after
+    it and holds that cell's records; the one under all matching records still holds all."""
     app = open_app(mini, "matrix")
     select(app, "professional_beliefs:alpha")
-    _, data = fetch(widget(app, "csv"))
+    content, data = fetch(widget(app, "chosen-csv"))
     downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
     assert list(downloaded["Record"]) == ["a-ev-2", "a-ev-3"]
-    assert "the 2 records behind professional beliefs × Alpha" in widget(app, "csv").label
+    assert "the 2 records behind professional beliefs × Alpha" in widget(app, "chosen-csv").label
+    assert content["filename"] == "evidence-professional-beliefs-alpha.csv"
+    children = list(app.current.body.children)
+    assert children.index(widget(app, "chosen-csv")) == children.index(widget(app, "records")) + 1
+    _, everything = fetch(widget(app, "csv"))
+    assert len(pd.read_csv(io.BytesIO(everything))) == len(query.reader_table(mini))
 
 
 def test_the_download_is_not_sent_with_each_redraw(mini):
@@ -373,7 +381,7 @@ def test_the_handout_is_built_on_request_for_the_view_shown(mini):
     assert content["filename"] == "matrix-handout.html"
     widget(app, "columns").value = "setting_type"
     _, data = fetch(app.handout)
-    assert "columns: settings" in data.decode("utf-8")
+    assert "by settings" in data.decode("utf-8")
 
 
 def test_a_failing_callback_shows_a_message_and_keeps_the_view(mini, monkeypatch):
@@ -415,10 +423,30 @@ def test_the_citation_says_what_the_view_shows_and_whose_coding_it_is(ds):
     assert ("The ratings are the coding of the Closing the Gap evidence explorer curators, not "
             "findings of OPM (Office for Public Management).") in citation
     assert "Closing the Gap evidence explorer curators. Closing the Gap evidence explorer: " \
-           "Mechanisms × contexts: columns: settings" in citation
+           "Mechanisms × contexts: by settings, all evidence records; evidence for " \
+           "Organisational culture and environment × Acute hospital" in citation
     assert citation.endswith(f"Dataset version {ds.version}, data as of {ds.data_as_of}.")
     story = open_app(ds, "story", "project=pathway").navigation.citation
     assert story.startswith("Pathway homeless care (UCLH): 4 mechanism ratings (")
+
+
+def test_a_cited_cell_or_heading_says_how_far_to_trust_each_rating(ds):
+    """The citation of a chosen cell states its rating, records and confidence in words, as
+    the cell shows them; a chosen heading's names every cell under it with the same."""
+    levels = {level: style["label"].lower() for level, style in confidence_styles(ds).items()}
+    cells = cell_kinds(ds, query.matrix(ds, "setting_type"), "setting_type")
+    acute = cells[cells.column_id == "acute_hospital"]
+    app = open_app(ds, "matrix", "columns=setting_type&cell=systems_processes:acute_hospital")
+    cell = acute[acute.mechanism_id == "systems_processes"].iloc[0]
+    assert app.navigation.citation.startswith(
+        "Systems and processes × Acute hospital: rated partial (2 records, contested: the "
+        f"team's repeated codings differed), {levels[cell.confidence]}.")
+    heading = open_app(ds, "matrix", "columns=setting_type&cell=:acute_hospital")
+    said = heading.navigation.citation.split(". The ratings are")[0]
+    assert said.startswith("Acute hospital: ")
+    for row in acute.itertuples():
+        assert f"{row.mechanism} rated {row.strength_label.lower()} (" in said
+        assert said.count(levels[row.confidence]) >= 1
 
 
 def test_story_of_an_unidentified_project_says_so(mini):

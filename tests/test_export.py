@@ -45,6 +45,16 @@ def test_the_handout_shows_the_matrix_with_words_symbols_and_counts(mini):
     assert "– No records</span></span>" in page
 
 
+def test_the_handout_promises_no_camera_button_it_lacks(ds):
+    """A handout draws its chart in words, with no buttons: it does not tell the reader to
+    press a camera button; the live page, which has one, does."""
+    from explorer.dashboards import build
+
+    assert "camera button" not in handout_html(ds, "", page="matrix")
+    live = build("matrix", "", ds=ds, strict=True).current.widgets["chart-heading"].value
+    assert "the camera button downloads it as a PNG" in live
+
+
 def test_the_handout_is_self_contained(mini):
     """No scripts, no external stylesheets, images or fonts: it works offline and on paper."""
     page = handout_html(mini)

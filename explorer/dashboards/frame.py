@@ -259,6 +259,7 @@ class App:
             self.navigation.title = f"{page.spec.title} · {site}"
             self.navigation.presenting = self.presenting
             self.navigation.citation = citation(self.ds, page, title)
+            self.navigation.print_note = print_note(self.ds)
             self.navigation.static_address = _static_address(self.ds, page.state)
             self.handout.filename = f"{page.name}-handout.html"
             self.readonly.value = str(_readonly_link(self.ds, page.state))
@@ -278,19 +279,34 @@ def _style_element() -> str:
     return str(html.render("style_element.html.j2", css=html.inline_stylesheet()))
 
 
+def _authors(ds: Dataset) -> str:
+    # The curators of this programme's explorer (the other programme's package names its
+    # own site, so the authors follow its data, not this package's metadata).
+    return f"{Programme.of(ds).text('site_title')} curators"
+
+
+def caveat(ds: Dataset) -> str:
+    """Whose judgement the ratings are: the curators' coding, not the evaluator's findings."""
+    return (f"The ratings are the coding of the {_authors(ds)}, not findings of "
+            f"{Programme.of(ds).evaluator}.")
+
+
+def print_note(ds: Dataset) -> str:
+    """What a printed page says above its view, before its address and the day it was
+    printed (which the browser adds): the site, the data version and date, and the caveat."""
+    return (f"{Programme.of(ds).text('site_title')}. Dataset version {ds.version}, data as of "
+            f"{ds.data_as_of}. {caveat(ds)}")
+
+
 def citation(ds: Dataset, page: LivePage, title: str) -> str:
     """'Cite this view' without its address: what the view says (one sentence), whose
     coding it is, and the reference (authors, site, page and view, dataset version and
     date). The browser adds the address and the date it was read."""
     programme = Programme.of(ds)
     statement = page.view.statement(ds, page.state)
-    # The curators of this programme's explorer (the other programme's package names its
-    # own site, so the authors follow its data, not this package's metadata).
-    authors = f"{programme.text('site_title')} curators"
-    caveat = (f"The ratings are the coding of the {authors}, not findings of "
-              f"{programme.evaluator}.")
+    authors = _authors(ds)
     return " ".join(part for part in (
-        statement, caveat,
+        statement, caveat(ds),
         f"{authors}. {programme.text('site_title')}: {title}. Dataset version "
         f"{ds.version}, data as of {ds.data_as_of}.") if part)
 

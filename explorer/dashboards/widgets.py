@@ -90,9 +90,10 @@ class Navigation(_Plain):
     browser already moved), ``citation`` (a citation of the view without its address) and
     ``static_address`` (the read-only site's address of the view, when configured) and
     ``data_version`` (added to a cited address, so that whoever opens it later sees what has
-    changed since that version); the
-    browser reports link clicks and back/forward as ``{"type": "navigate", "page", "query",
-    "history"}`` messages and answers nothing else.
+    changed since that version); ``print_note`` (the site, the data version and date and
+    whose coding the ratings are, printed above the page with its address and the day it
+    was printed); the browser reports link clicks and back/forward as ``{"type":
+    "navigate", "page", "query", "history"}`` messages and answers nothing else.
     """
 
     _esm = _esm("dom.js", "plotly_loader.js", "navigation.js")
@@ -105,6 +106,7 @@ class Navigation(_Plain):
     citation = traitlets.Unicode("").tag(sync=True)
     static_address = traitlets.Unicode("").tag(sync=True)
     data_version = traitlets.Unicode("").tag(sync=True)
+    print_note = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, on_navigate: Callable[[str, str, str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)

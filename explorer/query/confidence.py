@@ -374,8 +374,10 @@ def appraisals(ds: Dataset) -> dict[str, Confidence | None]:
     return _appraisals(ds)
 
 
+@derived()
 def terms(ds: Dataset, vocabulary: str) -> dict[str, tuple[str, str]]:
-    """The data's label and one-sentence explanation of each term, in display order.
+    """The data's label and one-sentence explanation of each term, in display order (once
+    per dataset and vocabulary: pages ask for them on every redraw; read-only).
 
     Args:
         vocabulary: ``confidence`` (the levels), ``component`` or ``concern``.

@@ -9,6 +9,7 @@ holds exactly what is chosen (the cell's records, or every record the filters ke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -68,6 +69,12 @@ def facet_choices(ds: Dataset, filters: Filters,
                   "options": [{"id": key, "label": label, "count": counts[facet][key]}
                               for key, label in query.facet_options(ds, facet).items()]}
                  for facet in names)
+
+
+def _slug(text: str) -> str:
+    """A file-name part from words: 'Systems and processes × Acute hospital' →
+    'systems-and-processes-acute-hospital'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chosen"
 
 
 def reader_caption(records: int) -> str:
@@ -143,30 +150,49 @@ class MatrixView(View):
         return " × ".join(parts)
 
     def describe(self, ds: Dataset, state: ViewState) -> str:
-        """What the view shows, in words (for a citation and the page's title)."""
+        """What the view shows, in words (for a citation and the page's title), e.g. 'by
+        setting, all evidence records; evidence for Systems and processes × Acute
+        hospital'."""
         columns = query.column_kinds(ds)[state.get("columns", "project")]
-        parts = [f"columns: {columns.lower()}", query.describe_filters(ds, state.filters(ds))]
+        filters = state.filters(ds)
+        parts = [f"by {columns.lower()}, "
+                 + (query.describe_filters(ds, filters) if filters.active()
+                    else "all evidence records")]
         mechanism_id, column_id = self.selected(ds, state)
         if mechanism_id or column_id:
             parts.append("evidence for " + self.cell_label(ds, state, mechanism_id, column_id))
         return "; ".join(parts)
 
     def statement(self, ds: Dataset, state: ViewState) -> str:
-        """The chosen cell's rating in a sentence, or how the records the view keeps are
-        rated."""
+        """The chosen cell's rating, its records and how far to trust it, in a sentence; for a
+        chosen heading, each cell under it the same way; otherwise how the records the view
+        keeps are rated."""
         mechanism_id, column_id = self.selected(ds, state)
         columns = state.get("columns", "project")
-        if mechanism_id and column_id:
-            cells = query.matrix(ds, columns, state.filters(ds))
-            hit = cells[(cells.mechanism_id == mechanism_id) & (cells.column_id == column_id)]
-            if len(hit):
-                cell = hit.iloc[0]
+        if mechanism_id or column_id:
+            cells = appraisal.cell_kinds(ds, query.matrix(ds, columns, state.filters(ds)),
+                                         columns)
+            hit = cells[((cells.mechanism_id == mechanism_id) | (mechanism_id is None))
+                        & ((cells.column_id == column_id) | (column_id is None))
+                        & (cells["rows"] > 0)]
+            levels = html.confidence_styles(ds)
+
+            def rated(cell: pd.Series) -> str:
                 counted = html.count_text(int(cell["count"]), int(cell["rows"]))
                 contested = (", contested: the team's repeated codings differed"
                              if cell.contested else "")
-                return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: rated "
-                        f"{cell.strength_label.lower()}"
-                        + (f" ({counted}{contested})" if counted else "") + ".")
+                level = levels.get(cell.confidence) if isinstance(cell.confidence, str) else None
+                return (f"rated {cell.strength_label.lower()}"
+                        + (f" ({counted}{contested})" if counted else "")
+                        + (f", {level['label'].lower()}" if level else ""))
+
+            if mechanism_id and column_id and len(hit):
+                return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: "
+                        f"{rated(hit.iloc[0])}.")
+            if len(hit):
+                return (f"{self.cell_label(ds, state, mechanism_id, column_id)}: "
+                        + "; ".join(f"{cell.column if mechanism_id else cell.mechanism} "
+                                    f"{rated(cell)}" for _, cell in hit.iterrows()) + ".")
         records = self.chosen_records(ds, state)
         strengths = dict(zip(ds.mechanism_evidence.evidence_id,
                              ds.mechanism_evidence.strength.astype(str), strict=True))
@@ -216,7 +242,8 @@ class MatrixView(View):
                         resets=("cell",)),
             Html("key", html.render("ratings_key.html.j2",
                                     legend=html.legend(ds, programme.text("ratings_note")),
-                                    agreement=html.agreement_sentence(ds))),
+                                    agreement=html.agreement_sentence(ds),
+                                    statistics=html.analysts_fold(ds))),
             Grid("grid", self._grid(ds, cells, column_title), _grid_styles(ds),
                  state.get("cell") or "",
                  Markup("") if live else self._static_table(ds, state, cells, column_title,
@@ -225,6 +252,8 @@ class MatrixView(View):
         if live:
             blocks.append(Html("records", self._records(ds, state, mechanism_id, column_id),
                                css="ctg-records"))
+            if mechanism_id or column_id:  # the chosen evidence's own file, beside it
+                blocks.append(self._download(ds, state))
             blocks += self._profile_downloads(ds, columns, mechanism_id, column_id)
         elif links.kind == "static":
             blocks.append(Html("sections", self._sections(ds, cells, contested)))
@@ -235,7 +264,9 @@ class MatrixView(View):
         widths = ((figures.print_label_width(n_columns), figures.PRINT_ROW_LABEL_WIDTH)
                   if on_paper else (14, 22))
         blocks += [
-            Html("chart-heading", html.render("chart_heading.html.j2", chart=readable)),
+            # Only a page that draws the chart has its camera button (a handout has words).
+            Html("chart-heading", html.render("chart_heading.html.j2", chart=readable,
+                                              camera=links.kind in ("live", "static"))),
             Chart("matrix", figures.matrix_figure(cells, column_title, labels=labels,
                                                   label_width=widths[0],
                                                   row_label_width=widths[1], levels=levels)
@@ -252,7 +283,7 @@ class MatrixView(View):
             blocks += [
                 Html("records-heading", html.render("heading.html.j2",
                                                     text="All matching records")),
-                self._download(ds, state),
+                self._download(ds, state, chosen=not live),
                 Html("reader", _reader_html(ds, filters), css="ctg-reader"),
             ]
         if links.kind == "briefing":
@@ -264,14 +295,20 @@ class MatrixView(View):
         return Content(f"{self.title}: {column_title.lower()}", tuple(blocks),
                        self.describe(ds, state))
 
-    def _download(self, ds: Dataset, state: ViewState) -> Download:
-        records = self.chosen_records(ds, state)
-        mechanism_id, column_id = self.selected(ds, state)
-        what = (f"the {html.count(len(records), 'record')} behind "
-                + self.cell_label(ds, state, mechanism_id, column_id)
-                if mechanism_id or column_id else html.count(len(records), "record"))
-        return Download("csv", f"Download {what} (CSV)", "evidence-records.csv", "text/csv",
-                        lambda: records_csv(ds, records).encode("utf-8"),
+    def _download(self, ds: Dataset, state: ViewState, chosen: bool = True) -> Download:
+        """The CSV of exactly what is chosen (``chosen``: the chosen cell's or heading's
+        records, named after it, ``chosen-csv``), or of every record the filters keep
+        (``csv``, ``evidence-records.csv``)."""
+        mechanism_id, column_id = self.selected(ds, state) if chosen else (None, None)
+        picked = bool(mechanism_id or column_id)
+        records = (self.chosen_records(ds, state) if picked
+                   else query.reader_table(ds, state.filters(ds)))
+        label = self.cell_label(ds, state, mechanism_id, column_id) if picked else ""
+        what = (f"the {html.count(len(records), 'record')} behind {label}" if picked
+                else html.count(len(records), "record"))
+        filename = (f"evidence-{_slug(label)}.csv" if picked else "evidence-records.csv")
+        return Download("chosen-csv" if picked else "csv", f"Download {what} (CSV)", filename,
+                        "text/csv", lambda: records_csv(ds, records).encode("utf-8"),
                         help="A spreadsheet of exactly these records, with each record's "
                              "project, setting, context, rating, sources and the dataset "
                              "version.", static=True)
@@ -364,10 +401,11 @@ class MatrixView(View):
     def _records(self, ds: Dataset, state: ViewState, mechanism_id: str | None,
                  column_id: str | None) -> Markup:
         if not (mechanism_id or column_id):
-            return html.render("records.html.j2", title="", table="")
+            return html.render("records.html.j2", title="", table="", key="")
         table = self.chosen_records(ds, state)
         return html.render(
             "records.html.j2", title=self.cell_label(ds, state, mechanism_id, column_id),
+            key=f"{mechanism_id or ''}:{column_id or ''}",
             table=html.evidence_table(ds, table, html.count(len(table), "record"))
             + trail.record_trails(ds, table["Record"]))
 

@@ -98,8 +98,8 @@ class StoryView(View):
                                    briefing_filename(ds, project_id), "text/html",
                                    lambda: project_brief_html(ds, project_id).encode("utf-8"),
                                    help=BRIEF_HELP))
-        blocks.append(Html("details", content.details_html(
-            ds, story, programme.text("ratings_note"), level=3 if briefing else 2,
+        blocks.append(Html("details", content.project_details_html(
+            ds, project_id, programme.text("ratings_note"), level=3 if briefing else 2,
             trails={"briefing": "none", "handout": "open"}.get(links.kind, "folded"))
             if story.is_identified else Markup("")))
         return Content(f"{self.title}: {name}", tuple(blocks), name)

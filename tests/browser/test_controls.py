@@ -66,7 +66,7 @@ def test_the_handout_of_the_view_on_show_is_built_on_request(web):
     expect(page).to_have_url(re.compile(r"columns=setting_type"))
     with page.expect_download() as download:
         button.click()
-    assert "columns: settings" in Path(download.value.path()).read_text(encoding="utf-8")
+    assert "by settings" in Path(download.value.path()).read_text(encoding="utf-8")
 
 
 def test_matrix_project_filter_narrows_columns_records_and_url(web, ds):

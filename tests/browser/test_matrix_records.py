@@ -155,6 +155,38 @@ def test_the_csv_of_a_chosen_cell_holds_exactly_its_records(web, ds):
         rf"^Download the {len(expected)} records? behind "))
     with page.expect_download() as download_info:
         button.click()
+    assert download_info.value.suggested_filename == (
+        "evidence-organisational-culture-and-environment-acute-hospital.csv")
     with open(download_info.value.path(), encoding="utf-8") as handle:
         saved = pd.read_csv(io.StringIO(handle.read()), dtype=str, keep_default_na=False)
     assert list(saved["Record"]) == expected
+
+
+IN_VIEW_JS = """(node) => { const box = node.getBoundingClientRect();
+  return box.top >= 0 && box.top < window.innerHeight; }"""
+
+
+@pytest.mark.parametrize("how", ["mouse", "keyboard"])
+def test_choosing_a_cell_brings_its_evidence_into_view_and_focus_to_it(web, ds, how):
+    """On a projector-sized screen, choosing a cell with the mouse or the keyboard scrolls
+    its evidence into view and moves focus to it; its own download follows its records."""
+    page = web.new_page()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    web.open("matrix", "columns=setting_type", page=page, chart=False)
+    heading = page.locator("#ctg-records-title")
+    assert not heading.evaluate(IN_VIEW_JS)  # below the fold before the choice
+    cell = page.locator(".ctg-cell[data-key='culture_environment:acute_hospital']")
+    if how == "mouse":
+        cell.click()
+    else:
+        cell.focus()
+        page.keyboard.press("Enter")
+    expect(heading).to_have_text("Evidence records: Organisational culture and environment "
+                                 "× Acute hospital")
+    expect(heading).to_be_focused()
+    assert heading.evaluate(IN_VIEW_JS)
+    records = page.locator(".ctg-records")
+    button = page.get_by_role("button", name=re.compile(r"^Download the \d+ records? behind "))
+    below = button.bounding_box()["y"] - (records.bounding_box()["y"]
+                                          + records.bounding_box()["height"])
+    assert 0 <= below < 40  # right after the chosen evidence

@@ -55,6 +55,31 @@ def test_no_record_id_file_name_or_section_mark_reaches_a_reader(reader, ds, nam
     assert found == []
 
 
+#: The names of statistics, which a policy reader's page keeps in the analysts' fold.
+STATISTICS = re.compile(r"Krippendorff|kappa|\balpha\b|95% interval|confidence interval",
+                        re.IGNORECASE)
+
+# All the text of the page a reader can see or open, folds included, but for the analysts'.
+READER_TEXT_JS = """() => {
+  const root = document.querySelector('.ctg-root').cloneNode(true);
+  root.querySelectorAll('.ctg-analysts').forEach((fold) => fold.remove());
+  return root.textContent;
+}"""
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_statistics_name_reaches_a_reader_outside_the_analysts_fold(reader, ds, name):
+    """A reader's page says how consistent the coding was in words; the names of the
+    statistics (Krippendorff's alpha, Cohen's kappa, intervals) appear only inside the
+    folded 'For analysts' part, where the matrix and the overview keep them."""
+    page = reader.visit(name, _reader_states(ds)[name])
+    assert STATISTICS.findall(page.evaluate(READER_TEXT_JS)) == []
+    if name in ("matrix", "overview"):
+        fold = page.locator(".ctg-root .ctg-analysts")
+        expect(fold.locator("summary")).to_have_text("For analysts: the agreement statistics")
+        assert "Krippendorff's alpha" in fold.text_content()
+
+
 def test_a_widget_slow_to_start_has_30_seconds_not_anywidgets_2(web):
     """anywidget drops for good a widget whose module takes over 2 s to load and initialise
     (its own ``AbortSignal.timeout(2000)``): a phone busy parsing plotly.js, or a laptop under

@@ -83,3 +83,53 @@ def test_every_page_prints_whole_and_within_the_paper(reader, name):
     assert len(printed_pdf.pages) >= math.ceil(printed["height"] / PRINTED_HEIGHT)
     assert squeezed(printed["heading"]) in text
     assert squeezed(printed["last"])[-40:] in text, printed["last"]
+
+
+# Every word of the grid that the browser broke across lines (as laid out for paper).
+BROKEN_WORDS_JS = """() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.querySelector('.ctg-root .ctg-grid-table'),
+                                           NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('.ctg-srOnly')) { continue; }  // read aloud, not seen
+    for (const match of node.textContent.matchAll(/[^\\s]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (lines.size > 1) { broken.push(match[0]); }
+    }
+  }
+  return broken;
+}"""
+
+# Grid buttons whose words run past their own edge (into the next cell).
+OVERFLOWING_JS = """() => [...document.querySelectorAll('.ctg-root .ctg-grid-table button')]
+  .filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent)"""
+
+
+def test_a_printed_chosen_cell_is_complete_and_says_whose_coding_it_is(reader, ds):
+    """Printed, the matrix by setting with a cell chosen holds every 'why this confidence'
+    of its records, the data version and date, where it was printed from and the caveat that
+    the ratings are the curators' coding; the grid breaks no word and no count runs past its
+    cell."""
+    page = reader.visit("matrix", "columns=setting_type&cell=systems_processes:acute_hospital")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PRINTED_WIDTH, "height": PRINTED_HEIGHT})
+    assert page.evaluate(BROKEN_WORDS_JS) == []
+    assert page.evaluate(OVERFLOWING_JS) == []
+    whys = page.locator(".ctg-records .ctg-trail .ctg-components").count()
+    assert whys == 2  # the cell's two records, each with its confidence explained
+    pdf = page.pdf(format="A4", print_background=True,
+                   margin={"top": "12mm", "bottom": "12mm", "left": "12mm", "right": "12mm"})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "print-matrix-chosen-cell.pdf").write_bytes(pdf)
+    text = squeezed("".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages))
+    assert text.count(squeezed("Why this confidence")) >= whys
+    for reason in page.locator(".ctg-records .ctg-components li").all_text_contents():
+        assert squeezed(reason) in text
+    assert squeezed(f"Dataset version {ds.version}, data as of {ds.data_as_of}.") in text
+    assert squeezed("The ratings are the coding of the Closing the Gap evidence explorer "
+                    "curators, not findings of OPM") in text
+    assert squeezed("Printed from " + page.url) in text
+    assert squeezed("(1 rated of 2 records)") in text

@@ -27,6 +27,25 @@ from explorer.query import Filters
 pytestmark = pytest.mark.browser
 
 
+def test_a_phones_citation_opens_at_its_claim_with_how_far_to_trust_it(web, ds):
+    """On a phone, 'Cite this view' for a chosen cell opens its box at the start (the claim,
+    not the address at its end), and the claim says the cell's confidence in words."""
+    page = web.new_page()
+    page.set_viewport_size({"width": 375, "height": 812})
+    web.open("matrix", "columns=setting_type&cell=systems_processes:acute_hospital",
+             page=page, chart=False)
+    page.locator(".ctg-cite-button").click()
+    box = page.locator(".ctg-citation")
+    expect(box).to_be_focused()
+    citation = box.input_value()
+    level = query.confidence.terms(ds, "confidence")
+    words = {key: label.lower() for key, (label, *_rest) in level.items()}
+    assert citation.startswith("Systems and processes × Acute hospital: rated partial (")
+    assert any(f"), {word}." in citation for word in words.values())
+    assert box.evaluate("node => node.scrollTop") == 0
+    assert box.evaluate("node => node.scrollHeight > node.clientHeight")  # it does scroll
+
+
 def test_the_root_address_opens_the_start_page_not_a_file_list(web, voila):
     """A reader typing the server's address lands on the start page, titled as such."""
     page = web.new_page()

@@ -10,6 +10,8 @@
 // of four and words) and, for a gap, which kind; its accessible name says the same. A choice is sent to the kernel as {type: "select", key: "mechanism:column"}.
 
 let gridCount = 0;
+// How long a choice waits for its evidence to be drawn before it stops watching for it.
+const REVEAL_WITHIN_MS = 20000;
 const HINT = "Keyboard: Tab reaches the grid; the arrow keys, Home and End move between " +
   "cells and headings; Enter or Space lists the evidence.";
 
@@ -122,10 +124,36 @@ function render({ model, el }) {
     return null;
   };
 
+  // Choosing shows the result: once the page has drawn the chosen cell's evidence (its
+  // heading names the key), it is scrolled into view and takes the focus, so a reader
+  // using a mouse, a keyboard (Enter or Space is a click) or a touch screen lands on it.
+  let revealing = null;
+  const reveal = (key) => {
+    if (revealing) { revealing(); }
+    const target = () => [...document.querySelectorAll("[data-chosen]")]
+      .find((node) => node.dataset.chosen === key);
+    const observer = new MutationObserver(() => {
+      const found = target();
+      if (found) { show(found); }
+    });
+    const timer = window.setTimeout(() => stop(), REVEAL_WITHIN_MS);
+    const stop = () => { observer.disconnect(); window.clearTimeout(timer); revealing = null; };
+    const show = (node) => {
+      stop();
+      node.scrollIntoView({ block: "start" });
+      node.focus({ preventScroll: true });
+    };
+    revealing = stop;
+    const shown = target();  // chosen again: its evidence is on the page already
+    if (shown) { show(shown); return; }
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+  };
+
   scroller.addEventListener("click", (event) => {
     const node = event.target.closest("button");
     if (!node) { return; }
     setActive(node);
+    reveal(node.dataset.key);
     model.send({ type: "select", key: node.dataset.key });
   });
 

@@ -114,7 +114,13 @@ function buildBar(model, el) {
   const panel = h("div", { className: "ctg-cite-panel", hidden: true },
     h("label", { text: "Citation of this view (paste it into a briefing):" }, box),
     local, status);
-  el.append(bar, panel);
+  // On paper: what the page is, which data, whose coding, where it came from and when.
+  const stamp = h("p", { className: "ctg-print-stamp" });
+  el.append(bar, panel, stamp);
+  const drawStamp = () => {
+    const note = model.get("print_note") || "";
+    stamp.textContent = note ? `${note} Printed from ${window.location.href} on ${today()}.` : "";
+  };
 
   const drawNav = () => {
     const current = model.get("page");
@@ -155,7 +161,10 @@ function buildBar(model, el) {
     panel.hidden = false;
     cite.setAttribute("aria-expanded", "true");
     box.focus();
-    box.select();
+    // All of it selected, ready to copy, with the box showing its start (the claim), not
+    // its end: a selection made backwards leaves the caret, and the scroll, at the start.
+    box.setSelectionRange(0, box.value.length, "backward");
+    box.scrollTop = 0;
     try {
       await navigator.clipboard.writeText(box.value);
       status.textContent = "Copied to the clipboard.";
@@ -167,13 +176,36 @@ function buildBar(model, el) {
   model.on("change:page", () => { drawNav(); panel.hidden = true; });
   model.on("change:query", () => { panel.hidden = true; });
   model.on("change:presenting", drawPresent);
+  model.on("change:print_note", drawStamp);
+  model.on("change:query", drawStamp);
   drawNav();
   drawPresent();
+  drawStamp();
+
+  // A printed page holds every explanation: each folded one (why this rating, how far to
+  // trust it) is opened for the print and folded again after it.
+  const opened = [];
+  const openAll = () => {
+    drawStamp();
+    for (const details of document.querySelectorAll(".ctg-root details:not([open])")) {
+      details.open = true;
+      opened.push(details);
+    }
+  };
+  const foldAgain = () => {
+    for (const details of opened.splice(0)) { details.open = false; }
+  };
+  window.addEventListener("beforeprint", openAll);
+  window.addEventListener("afterprint", foldAgain);
+  return () => {
+    window.removeEventListener("beforeprint", openAll);
+    window.removeEventListener("afterprint", foldAgain);
+  };
 }
 
 function render({ model, el }) {
   el.classList.add("ctg-navigation");
-  buildBar(model, el);
+  const unbuild = buildBar(model, el);
   const pages = () => (model.get("links") || []).map(([name]) => name);
 
   const apply = () => {
@@ -268,6 +300,7 @@ function render({ model, el }) {
     window.clearInterval(timer);
     document.removeEventListener("click", onClick);
     window.removeEventListener("popstate", onPop);
+    unbuild();
   };
 }
 
