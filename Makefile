@@ -108,11 +108,14 @@ lock: | $(BIN)/python
 # The API reference, built from the docstrings with pdoc into docs/api/ (build output, not
 # committed; open docs/api/index.html). DOCS_OUT=dir builds it elsewhere.
 DOCS_OUT    ?= docs/api
-# `explorer` brings the submodules its __all__ names (query, load, validate); these are the rest.
-API_MODULES := explorer explorer.descriptor explorer.read explorer.appraisal explorer.agreement \
-               explorer.figures explorer.dashboards \
-               explorer.pages explorer.state explorer.programme explorer.html explorer.export \
-               explorer.release explorer.errors explorer.cli
+# `explorer` brings the public modules its __all__ names (query, dashboards); these are the
+# rest.
+API_MODULES := explorer explorer.data.descriptor explorer.data.read explorer.data.validate \
+               explorer.data.load explorer.evidence.appraisal \
+               explorer.evidence.agreement explorer.render.figures explorer.app.dashboards \
+               explorer.pages.registry explorer.pages.state explorer.evidence.programme \
+               explorer.render.html explorer.app.briefings explorer.data.release explorer.errors \
+               explorer.cli
 
 docs: $(DEV_STAMP)
 	$(BIN)/pdoc --docformat google -o $(DOCS_OUT) $(API_MODULES)

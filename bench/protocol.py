@@ -42,7 +42,7 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 __all__ = ["SimulatedReader"]
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
-NAVIGATION = "explorer.dashboards.widgets.Navigation"
+NAVIGATION = "explorer.app.dashboards.widgets.Navigation"
 CONTROL_PROTOCOL = "1.0.0"  # ipywidgets 8's widget control comm
 WEBSOCKET_PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what the page's client asks for
 

@@ -41,11 +41,33 @@ Analysts start here::
 imported only when used, so ``import explorer`` stays as cheap as importing pandas.
 """
 
+import importlib
+import types
+import typing
+
 from . import query
+from .data.load import Citation, Dataset, load
+from .data.read import data_path
+from .data.validate import validate
 from .errors import DataError, ExplorerError, Problem, ProvenanceError, QueryError, StateError
-from .load import Citation, Dataset, load
-from .read import data_path
-from .validate import validate
+
+if typing.TYPE_CHECKING:
+    from .evidence import profiles
+    from .render import figures
+
+#: Public modules imported on first use (PEP 562), so ``import explorer`` stays cheap.
+_ON_USE = {"dashboards": "explorer.dashboards", "figures": "explorer.render.figures",
+           "html": "explorer.render.html", "profiles": "explorer.evidence.profiles"}
+
+
+def __getattr__(name: str) -> types.ModuleType:
+    """The public modules of ``_ON_USE``, imported when first asked for."""
+    if name in _ON_USE:
+        module = importlib.import_module(_ON_USE[name])
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+
 
 __all__ = [
     "Citation",
@@ -56,8 +78,12 @@ __all__ = [
     "ProvenanceError",
     "QueryError",
     "StateError",
+    "dashboards",
     "data_path",
+    "figures",
+    "html",
     "load",
+    "profiles",
     "query",
     "validate",
 ]

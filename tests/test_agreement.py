@@ -13,8 +13,9 @@ import krippendorff
 import pytest
 
 import explorer
-from explorer import agreement, content, html, query
-from explorer.programme import Programme
+from explorer.evidence import agreement, query
+from explorer.evidence.programme import Programme
+from explorer.render import content, html
 
 from conftest import DATA, ROOT
 
@@ -127,7 +128,7 @@ INDEPENDENT_CODING = re.compile(
 def _written_texts() -> dict[str, str]:
     """Every file a reader, an analyst or a curator reads: templates, views, scripts, data
     (the codings' own words excepted), codebook, changelog's newest entry, README, notebooks."""
-    from explorer.release import read_changelog
+    from explorer.data.release import read_changelog
 
     roots = [ROOT / "explorer", ROOT / "analysis", ROOT / "notebooks"]
     files = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")

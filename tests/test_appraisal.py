@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 import explorer
-from explorer import appraisal, query
-from explorer.load import Citation, Dataset
-from explorer.query import components, confidence
+from explorer.data.load import Citation, Dataset
+from explorer.evidence import appraisal, query
+from explorer.evidence.query import components, confidence
 
 from conftest import DATA
 

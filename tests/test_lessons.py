@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 import explorer
-from explorer import lessons
-from explorer.lessons import Answers, answer_values, answers_from_values, nearest_projects
-from explorer.pages import notebook_href
-from explorer.state import ViewState, parse_query, to_query
-from explorer.views.lessons import (
+from explorer.evidence import lessons
+from explorer.evidence.lessons import Answers, answer_values, answers_from_values, nearest_projects
+from explorer.pages.registry import notebook_href
+from explorer.pages.state import ViewState, parse_query, to_query
+from explorer.pages.views.lessons import (
     download_csv,
     download_html,
     form_query,

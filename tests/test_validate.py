@@ -8,9 +8,9 @@ import pytest
 
 import explorer
 from explorer import Citation
+from explorer.data.read import read_package
+from explorer.data.validate import check, parse_citations, split_ids
 from explorer.errors import Rule
-from explorer.read import read_package
-from explorer.validate import check, parse_citations, split_ids
 
 
 def _edit_descriptor(pkg, edit):

@@ -14,10 +14,10 @@ import sys
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
+from ..data.load import load
 from ..errors import ExplorerError, RoomError
-from ..load import load
+from ..evidence.questions import deck
 from .profile import export_csv
-from .questions import deck
 from .report import report_filename, room_report_html
 from .store import RoomStore, normalise_code
 

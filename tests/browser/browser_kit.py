@@ -33,9 +33,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from process_kit import wait_for
 
-from explorer import query
-from explorer.pages import PAGES as REGISTRY
-from explorer.pages import live_pages
+from explorer.evidence import query
+from explorer.pages.registry import PAGES as REGISTRY
+from explorer.pages.registry import live_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
@@ -165,7 +165,7 @@ class VoilaServer:
         psutil.wait_procs(alive, timeout=5)
 
 
-PRELOADER = "explorer.preload serve"
+PRELOADER = "explorer.serve.preload serve"
 
 
 def kernel_processes(server) -> list[psutil.Process]:

@@ -31,7 +31,7 @@ from browser_kit import (
 from http_kit import http_answer, http_get, http_page
 from playwright.sync_api import expect
 
-from explorer import preload
+from explorer.serve import preload
 
 pytestmark = pytest.mark.browser
 

@@ -29,7 +29,7 @@ FILE_PROBES = [
     "/voila/files/..%2fvoila.json",
     "/voila/files/../data/projects.csv",
     "/voila/files/../data/datapackage.json",
-    "/voila/files/../explorer/dashboards/frame.py",
+    "/voila/files/../explorer/app/dashboards/frame.py",
     "/voila/files/%00",
     "/voila/render/../voila.json",
     "/voila/render/..%2f..%2fetc%2fpasswd",
