@@ -118,7 +118,8 @@ GLOSSARY = '''
 from explorer.render import html
 from explorer.evidence import query
 from explorer.pages.parameters import FacetIds
-from explorer.pages.views.base import Content, Html, View
+from explorer.render.blocks import Content, Html
+from explorer.pages.views.base import View
 
 
 class GlossaryView(View):

@@ -36,6 +36,7 @@ from ..pages.state import parse_query, to_query
 from ..pages.views.base import changes_since_html
 from ..pages.views.story import identified_projects
 from ..render import html
+from ..render.blocks import Download
 from ..render.document import (
     PRINT_WIDTH,
     blocks_html,
@@ -86,6 +87,10 @@ class BriefingLinks:
             return f"#project-{project}"
         return f"#{self.sections[page]}" if page in self.sections else ""
 
+    def briefing(self, ds: Dataset, project_id: str = "") -> Download | None:
+        """None: a briefing is the briefing."""
+        return None
+
 
 class HandoutLinks:
     """Links in a handout of one view: to the live explorer's pages, by relative address."""
@@ -96,11 +101,34 @@ class HandoutLinks:
         """The live page's relative address (the handout says where the explorer is)."""
         return notebook_href(page, **parameters)
 
+    def briefing(self, ds: Dataset, project_id: str = "") -> Download | None:
+        """None: a handout is printed."""
+        return None
+
 
 def briefing_filename(ds: Dataset, project_id: str | None = None) -> str:
     """``<programme>-briefing.html`` or ``<programme>-<project>.html`` (ids are slugs)."""
     programme = html.slug(Programme.of(ds).programme_id) or "programme"
     return f"{programme}-{html.slug(project_id) if project_id else 'briefing'}.html"
+
+
+BRIEFING_HELP = ("One self-contained file: the overview, the matrix and every identified "
+                 "project with its chart, ratings, outcomes and sources. It opens without a "
+                 "server or internet and prints one project per page.")
+BRIEF_HELP = ("One self-contained file: this project's chart, ratings, outcomes, "
+              "disagreements and sources. It opens without a server or internet.")
+
+
+def briefing_download(ds: Dataset, project_id: str = "") -> Download:
+    """The whole briefing, or one project's brief, as a download built on demand."""
+    if project_id:
+        return Download("brief", "Download this project's brief (HTML, for printing)",
+                        briefing_filename(ds, project_id), "text/html",
+                        lambda: project_brief_html(ds, project_id).encode("utf-8"),
+                        help=BRIEF_HELP)
+    return Download("briefing", "Download the briefing (HTML, for printing)",
+                    briefing_filename(ds), "text/html",
+                    lambda: briefing_html(ds).encode("utf-8"), help=BRIEFING_HELP)
 
 
 def _check_project(ds: Dataset, project_id: str) -> None:

@@ -43,8 +43,8 @@ from ..pages.registry import (
     static_url,
 )
 from ..pages.state import parse_query
-from ..pages.views.base import Content
 from ..render import html
+from ..render.blocks import Content, Download
 from ..render.document import blocks_html, charts_js, document_html, plotly_js
 from ..render.downloads import records_csv
 
@@ -106,6 +106,10 @@ class StaticLinks:
     def href(self, page: str, **parameters: str) -> str:
         """The file (and anchor) of the static page that shows the view."""
         return static_href(self.ds, page, **parameters)
+
+    def briefing(self, ds: Dataset, project_id: str = "") -> Download | None:
+        """None: a static page offers no briefing to download (the site has its own files)."""
+        return None
 
 
 @dataclass

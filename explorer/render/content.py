@@ -23,7 +23,6 @@ from ..evidence import appraisal, query
 from ..evidence.agreement import figures as agreement_figures
 from ..evidence.programme import Programme
 from ..evidence.query import rows
-from ..pages.registry import PAGES
 from . import html, trail
 
 __all__ = [
@@ -147,12 +146,15 @@ def glance_columns(ds: Dataset) -> str:
     return "project" if len(ds.projects) <= GLANCE_MAX_PROJECTS else "setting_type"
 
 
-def overview_context(ds: Dataset, href: Href, kind: str = "live") -> dict[str, Any]:
+def overview_context(ds: Dataset, href: Href, kind: str = "live",
+                     pages: tuple[dict[str, str], ...] = ()) -> dict[str, Any]:
     """Everything the overview shows, as template context (links made by ``href``).
 
     Args:
         kind: the output (``live``, ``static``, ``handout`` or ``briefing``). A briefing has
-            sections of its own for findings and disagreements, and no page list.
+            sections of its own for findings and disagreements.
+        pages: the other pages to list (``href``, ``title``, ``purpose``), chosen by the
+            page that shows the overview.
     """
     programme = Programme.of(ds)
     findings = ds.findings.sort_values("display_order")
@@ -201,9 +203,7 @@ def overview_context(ds: Dataset, href: Href, kind: str = "live") -> dict[str, A
         "findings": finding_groups(ds) if kind != "briefing" else [],
         "discrepancies": (discrepancy_items(ds, ds.discrepancies) if kind != "briefing"
                           else []),
-        "pages": [{"href": href(spec.name), "title": spec.title, "purpose": spec.purpose}
-                  for spec in PAGES.values() if spec.name not in ("index", "overview")
-                  and (spec.live or kind == "static")] if kind in ("live", "static") else [],
+        "pages": list(pages),
     }
 
 
@@ -236,9 +236,10 @@ def all_finding_groups(ds: Dataset, exclude: tuple[str, ...] = ()) -> list[dict[
     return finding_groups(ds, groups)
 
 
-def overview_html(ds: Dataset, href: Href, kind: str = "live") -> Markup:
+def overview_html(ds: Dataset, href: Href, kind: str = "live",
+                  pages: tuple[dict[str, str], ...] = ()) -> Markup:
     """The whole overview as trusted markup (links made by ``href``)."""
-    return html.render("overview.html.j2", **overview_context(ds, href, kind))
+    return html.render("overview.html.j2", **overview_context(ds, href, kind, pages))
 
 
 def uncertainties(ds: Dataset) -> list[str]:

@@ -21,18 +21,8 @@ from markupsafe import Markup
 
 from ..data.load import Dataset
 from ..evidence.programme import Programme
-from ..pages.views.base import (
-    Chart,
-    Choice,
-    Content,
-    Download,
-    FacetFilter,
-    Form,
-    Grid,
-    Html,
-    Links,
-)
 from . import html
+from .blocks import Chart, Choice, Content, Download, FacetFilter, Form, Grid, Html, Links
 from .figures import PRINT_MAX_HEIGHT, PRINT_WIDTH, Figure, print_label_width
 
 __all__ = [

@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 from ..data.derived import derived
 from ..data.load import Citation, Dataset
 from ..evidence.agreement import figures as agreement_figures
+from ..evidence.appraisal import cell_kinds
 from ..evidence.programme import Programme
 from ..evidence.query import (
     NO_ROWS,
@@ -372,8 +373,6 @@ def rating_table(ds: Dataset, cells: pd.DataFrame, caption: str, corner: str,
     styles = strength_styles(ds)
     levels = confidence_styles(ds)
     if "kind" not in cells.columns:
-        from ..evidence.appraisal import cell_kinds
-
         cells = cell_kinds(ds, cells, _column_kind(ds, cells))
     table_body = []
     for mechanism, part in cells.groupby("mechanism", sort=False):

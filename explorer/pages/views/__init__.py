@@ -5,7 +5,8 @@ One module per page of ``explorer.pages.PAGES``, named by the page's URL name, e
 view builds; see ``explorer.views.base``.
 """
 
-from .base import Chart, Choice, Content, Download, FacetFilter, Form, Grid, Html, Links, View
+from ...render.blocks import Chart, Choice, Content, Download, FacetFilter, Form, Grid, Html, Links
+from .base import View
 
 __all__ = ["Chart", "Choice", "Content", "Download", "FacetFilter", "Form", "Grid", "Html",
            "Links", "View"]

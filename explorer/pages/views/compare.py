@@ -12,10 +12,11 @@ from ...evidence import query
 from ...evidence.programme import Programme
 from ...evidence.query import Filters
 from ...render import content, figures, html
+from ...render.blocks import Block, Chart, Choice, Content, Download, Html, Links
 from ...render.downloads import table_csv
 from ..parameters import FacetIds, Parameter
 from ..state import ViewState
-from .base import Block, Chart, Choice, Content, Download, Html, Links, View
+from .base import View
 from .story import identified_projects
 
 __all__ = ["VIEW", "CompareView"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ...data.load import Dataset
 from ...evidence import query
 from ...render import content, html
+from ...render.blocks import Content, Html, Links
 from ..state import ViewState
-from .base import Content, Html, Links, View
+from .base import View
 
 __all__ = ["VIEW", "DiscrepanciesView"]
 

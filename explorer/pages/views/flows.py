@@ -9,10 +9,11 @@ import pandas as pd
 from ...data.load import Dataset
 from ...evidence import query
 from ...render import content, figures, html
+from ...render.blocks import Chart, Content, Download, FacetFilter, Html, Links
 from ...render.downloads import table_csv
 from ..parameters import Parameter, facet_parameters
 from ..state import ViewState
-from .base import Chart, Content, Download, FacetFilter, Html, Links, View
+from .base import View
 from .matrix import FILTER_HELP, facet_choices
 
 __all__ = ["FLOW_FACETS", "VIEW", "FlowsView"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from ...data.load import Dataset
 from ...evidence.programme import Programme
 from ...render import html
+from ...render.blocks import Content, Html, Links
 from ..registry import PAGES
 from ..state import ViewState
-from .base import Content, Html, Links, View
+from .base import View
 
 __all__ = ["VIEW", "IndexView"]
 

@@ -30,9 +30,10 @@ from ...evidence.lessons import FOUNDATION_LEVELS, Answers
 from ...evidence.programme import Programme
 from ...evidence.query import facet_options, rows
 from ...render import html
+from ...render.blocks import Block, Content, Download, Form, Html, Links
 from ..parameters import FacetIds, Ids, Parameter, Text, TextFamily
 from ..state import ViewState, to_query
-from .base import Block, Content, Download, Form, Html, Links, View
+from .base import View
 
 __all__ = ["VIEW", "LessonsView", "download_csv", "download_html", "form_query", "form_value",
            "results_html"]

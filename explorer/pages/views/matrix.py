@@ -21,22 +21,11 @@ from ...evidence import appraisal, profiles, query
 from ...evidence.programme import Programme
 from ...evidence.query import Filters
 from ...render import content, figures, html, profile_files, trail
+from ...render.blocks import Block, Chart, Choice, Content, Download, FacetFilter, Grid, Html, Links
 from ...render.downloads import records_csv
 from ..parameters import Cell, Ids, Parameter, facet_parameters
 from ..state import ViewState
-from .base import (
-    Block,
-    Chart,
-    Choice,
-    Content,
-    Download,
-    FacetFilter,
-    Grid,
-    Html,
-    Links,
-    View,
-    rating_summary,
-)
+from .base import View, rating_summary
 from .sources import reference_downloads
 
 __all__ = ["FILTER_HELP", "MAX_READER_ROWS", "VIEW", "MatrixView", "facet_choices",

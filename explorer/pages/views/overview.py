@@ -7,15 +7,12 @@ from collections.abc import Iterable
 
 from ...data.load import Dataset
 from ...render import content
+from ...render.blocks import Block, Content, Html, Links
+from ..registry import PAGES
 from ..state import ViewState
-from .base import Block, Content, Download, Html, Links, View, rating_summary
+from .base import View, rating_summary
 
 __all__ = ["VIEW", "OverviewView"]
-
-BRIEFING_HELP = ("One self-contained file: the overview, the matrix and every identified "
-                 "project with its chart, ratings, outcomes and sources. It opens without a "
-                 "server or internet and prints one project per page.")
-
 
 class OverviewView(View):
     """The programme on one screen, leading with the answer."""
@@ -37,15 +34,16 @@ class OverviewView(View):
         return ds.mechanism_evidence.evidence_id
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
-        from ...app.briefings import briefing_filename, briefing_html
-
+        pages = tuple({"href": links.href(spec.name), "title": spec.title,
+                       "purpose": spec.purpose} for spec in PAGES.values()
+                      if spec.name not in ("index", "overview")
+                      and (spec.live or links.kind == "static")
+                      ) if links.kind in ("live", "static") else ()
         blocks: list[Block] = [Html("overview", content.overview_html(ds, links.href,
-                                                                      links.kind))]
-        if links.kind == "live":
-            blocks.append(Download("briefing", "Download the briefing (HTML, for printing)",
-                                   briefing_filename(ds), "text/html",
-                                   lambda: briefing_html(ds).encode("utf-8"),
-                                   help=BRIEFING_HELP))
+                                                                      links.kind, pages))]
+        offer = links.briefing(ds)
+        if offer is not None:
+            blocks.append(offer)
         return Content(self.title, tuple(blocks))
 
     def briefing_states(self, ds: Dataset) -> Iterable[dict[str, str]]:

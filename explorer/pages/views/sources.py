@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ...data.load import Dataset
 from ...render import content, html, references
+from ...render.blocks import Block, Content, Download, Html, Links
 from ..state import ViewState
-from .base import Block, Content, Download, Html, Links, View
+from .base import View
 
 __all__ = ["VIEW", "SourcesView", "reference_downloads"]
 

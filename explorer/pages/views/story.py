@@ -10,15 +10,14 @@ from ...data.load import Dataset
 from ...evidence import query
 from ...evidence.programme import Programme
 from ...render import content, figures, html
+from ...render.blocks import Block, Chart, Choice, Content, Html, Links
 from ..parameters import FacetIds, Parameter
 from ..state import ViewState
-from .base import Block, Chart, Choice, Content, Download, Html, Links, View, rating_summary
+from .base import View, rating_summary
 
 __all__ = ["VIEW", "StoryView", "identified_projects"]
 
 INTRO = "Pick a project to follow its story from context to outcomes. "
-BRIEF_HELP = ("One self-contained file: this project's chart, ratings, outcomes, "
-              "disagreements and sources. It opens without a server or internet.")
 
 
 def identified_projects(ds: Dataset) -> list[str]:
@@ -69,8 +68,6 @@ class StoryView(View):
         return query.project_story(ds, self.project(ds, state)).evidence.evidence_id
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
-        from ...app.briefings import briefing_filename, project_brief_html
-
         programme = Programme.of(ds)
         project_id = self.project(ds, state)
         story = query.project_story(ds, project_id)
@@ -93,12 +90,9 @@ class StoryView(View):
             Chart("story", chart, figures.describe_sankey(story.chains) if chart else "",
                   f"story-{project_id}" if briefing else "project-story"),
         ]
-        if links.kind == "live" and story.is_identified:
-            blocks.append(Download("brief",
-                                   "Download this project's brief (HTML, for printing)",
-                                   briefing_filename(ds, project_id), "text/html",
-                                   lambda: project_brief_html(ds, project_id).encode("utf-8"),
-                                   help=BRIEF_HELP))
+        offer = links.briefing(ds, project_id) if story.is_identified else None
+        if offer is not None:
+            blocks.append(offer)
         blocks.append(Html("details", content.details_html(
             ds, story, programme.text("ratings_note"), level=3 if briefing else 2,
             trails={"briefing": "none", "handout": "open"}.get(links.kind, "folded"))
