@@ -69,6 +69,7 @@ serve-replicas: $(SERVE_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy
+	$(BIN)/lint-imports --no-cache
 
 types: $(DEV_STAMP)
 	$(BIN)/mypy explorer
