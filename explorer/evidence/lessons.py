@@ -30,13 +30,13 @@ import pandas as pd
 
 from ..data.load import Dataset
 from .query import ACTIVATED, Filters, facet_options, matrix
+from .questions import Choice, framework_choices
 
 __all__ = [
     "FOUNDATION_LEVELS",
     "RECOMMENDATION",
     "Answers",
     "Exercise",
-    "Option",
     "answer_values",
     "answers_from_values",
     "answers_table",
@@ -56,52 +56,36 @@ NOT_ANSWERED = "Not answered"
 
 
 @dataclass(frozen=True)
-class Option:
-    """One item of the exercise: its id, its label and a plain definition (may be empty)."""
-
-    id: str
-    label: str
-    definition: str = ""
-
-
-@dataclass(frozen=True)
 class Exercise:
     """The exercise's questions, in the package's display order."""
 
-    relationships: tuple[Option, ...]
-    mechanisms: tuple[Option, ...]
-    foundations: tuple[Option, ...]
-    recommendations: tuple[Option, ...]
-
-
-def _options(ds: Dataset, table: str, key: str) -> tuple[Option, ...]:
-    frame = ds[table].sort_values("display_order")
-    return tuple(Option(str(i), str(label), "" if pd.isna(d) else str(d))
-                 for i, label, d in zip(frame[key], frame.label, frame.definition,
-                                        strict=True))
+    relationships: tuple[Choice, ...]
+    mechanisms: tuple[Choice, ...]
+    foundations: tuple[Choice, ...]
+    recommendations: tuple[Choice, ...]
 
 
 def recommendation_options(ds: Dataset) -> dict[str, str]:
     """The evaluation's recommendations as ``{finding_id: text}``, in display order."""
     findings = ds.findings[ds.findings.kind.astype(str) == RECOMMENDATION]
-    findings = findings.sort_values("display_order")
+    findings = findings.sort_values("display_order", kind="stable")
     return dict(zip(findings.finding_id.astype(str), findings.text.astype(str), strict=True))
 
 
 def foundation_choices(ds: Dataset) -> dict[str, str]:
     """Every foundation answer a link may hold: ``{"<foundation_id>:<level>": label}``."""
     return {f"{o.id}:{level}": f"{o.label}: {label}"
-            for o in _options(ds, "foundations", "foundation_id")
+            for o in framework_choices(ds, "foundations")
             for level, label in FOUNDATION_LEVELS.items()}
 
 
 def exercise(ds: Dataset) -> Exercise:
     """The exercise's questions, built from the package (no programme is named in code)."""
     return Exercise(
-        relationships=_options(ds, "relationship_types", "relationship_type_id"),
-        mechanisms=_options(ds, "mechanisms", "mechanism_id"),
-        foundations=_options(ds, "foundations", "foundation_id"),
-        recommendations=tuple(Option(k, v) for k, v in recommendation_options(ds).items()),
+        relationships=framework_choices(ds, "relationship_types"),
+        mechanisms=framework_choices(ds, "mechanisms"),
+        foundations=framework_choices(ds, "foundations"),
+        recommendations=tuple(Choice(k, v) for k, v in recommendation_options(ds).items()),
     )
 
 
@@ -110,7 +94,7 @@ def questions(ds: Dataset) -> dict[str, Any]:
     """The exercise's questions and their options, for the form and the worksheet."""
     questions = exercise(ds)
 
-    def items(options: tuple[Option, ...]) -> list[dict[str, str]]:
+    def items(options: tuple[Choice, ...]) -> list[dict[str, str]]:
         return [{"id": o.id, "label": o.label, "definition": o.definition} for o in options]
 
     return {"relationships": items(questions.relationships),
@@ -171,7 +155,7 @@ def answer_values(ds: Dataset, answers: Answers) -> dict[str, tuple[str, ...] | 
     so that an answer taken back also leaves the address. Ids go in display order."""
     questions = exercise(ds)
 
-    def ordered(options: tuple[Option, ...], chosen: tuple[str, ...]) -> tuple[str, ...]:
+    def ordered(options: tuple[Choice, ...], chosen: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(o.id for o in options if o.id in chosen)
 
     values: dict[str, tuple[str, ...] | str | None] = {

@@ -38,6 +38,7 @@ __all__ = [
     "Question",
     "check_answer",
     "deck",
+    "framework_choices",
 ]
 
 # How far a mechanism is in play, in the order a form lists them.
@@ -122,7 +123,17 @@ class Deck:
         return cls(tuple(Question.from_dict(q) for q in data["questions"]))
 
 
-def _choices(ds: Dataset, table: str, key: str) -> tuple[Choice, ...]:
+#: The framework's tables a question is built from: table -> its id column.
+FRAMEWORK = MappingProxyType({"relationship_types": "relationship_type_id",
+                              "mechanisms": "mechanism_id", "foundations": "foundation_id"})
+
+
+def framework_choices(ds: Dataset, table: str) -> tuple[Choice, ...]:
+    """One table of the framework (``FRAMEWORK``) as choices, in the package's display
+    order (a stable sort: rows with the same order keep the file's order), each with its
+    label and plain definition. The one builder of both the rooms' questions and the
+    lessons exercise (``explorer.evidence.lessons``)."""
+    key = FRAMEWORK[table]
     frame = ds[table].sort_values("display_order", kind="stable")
     return tuple(Choice(str(i), str(label), "" if pd.isna(d) else str(d))
                  for i, label, d in zip(frame[key], frame.label, frame.definition,
@@ -135,14 +146,14 @@ def deck(ds: Dataset) -> Deck:
     return Deck((
         Question("relationship", "one", programme.text("relationships_heading"),
                  "Which of these relationships do you most want to change?",
-                 _choices(ds, "relationship_types", "relationship_type_id")),
+                 framework_choices(ds, "relationship_types")),
         Question("mechanisms", "levels", programme.text("mechanisms_heading"),
                  "In your own setting, how far is each of these in play?",
                  tuple(Choice(k, v) for k, v in LEVELS.items()),
-                 _choices(ds, "mechanisms", "mechanism_id")),
+                 framework_choices(ds, "mechanisms")),
         Question("foundations", "many", programme.text("foundations_heading"),
                  "Which of these are in place in your own setting? Tick all that apply.",
-                 _choices(ds, "foundations", "foundation_id")),
+                 framework_choices(ds, "foundations")),
     ))
 
 
