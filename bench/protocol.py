@@ -33,9 +33,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from kernel_messages import header  # tests/browser, on the path from common.py
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
@@ -126,9 +126,7 @@ class SimulatedReader:
     def _message(self, msg_type: str, content: dict[str, Any],
                  metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Header, parent header, metadata and content of a message to the kernel."""
-        header = {"msg_id": uuid.uuid4().hex, "username": "reader", "session": self.session,
-                  "msg_type": msg_type, "version": "5.3", "date": datetime.now(UTC).isoformat()}
-        return [header, {}, metadata or {}, content]
+        return [header(msg_type, self.session, "reader"), {}, metadata or {}, content]
 
     async def _send(self, msg_type: str, content: dict[str, Any],
                     metadata: dict[str, Any] | None = None) -> None:
