@@ -14,13 +14,13 @@
   plus ``explorer.server``'s handlers), as ``make serve`` runs it.
 - ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
   files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
-  files (see ``explorer.release``) and the rating history with the data.
+  files (see ``explorer.data.release``) and the rating history with the data.
 - ``python -m explorer history [PATH] [--write]``: the rating history's rows for the
-  current version, computed from the data (``explorer.query.history``); ``--write`` records
+  current version, computed from the data (``explorer.evidence.query.history``); ``--write`` records
   them in ``rating_history.csv`` (keeping what the curators wrote about why a rating
   changed) and lists what still needs a reason.
 - ``python -m explorer references [--format ris|bibtex] [--out FILE] [--data PATH]``: every
-  source for a reference manager (``explorer.references``).
+  source for a reference manager (``explorer.render.references``).
 - ``python -m explorer profiles [--cell M:C] [--columns KIND] [--format csv|docx] [--out
   FILE] [--data PATH]``: GRADE-CERQual's Summary of Qualitative Findings and the Evidence
   Profile of every rated cell (or of one cell), as CSV or a Word document.
@@ -190,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
     notebooks = commands.add_parser(
         "notebooks",
         help="write the Voila notebooks, one per page of the registry",
-        description="Write notebooks/<page>.ipynb for every page in explorer.pages.PAGES "
+        description="Write notebooks/<page>.ipynb for every page in explorer.pages.registry.PAGES "
         "(thin: import, build, display). The suite fails when the committed notebooks "
         "differ from what this writes.",
     )

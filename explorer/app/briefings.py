@@ -1,7 +1,7 @@
 """Handouts: self-contained HTML files to print, email or open without a server.
 
 All are written by ``python -m explorer export`` and offered by the dashboards, and all are
-built from the pages' own content (``explorer.views``), so a file says exactly what the page
+built from the pages' own content (``explorer.pages.views``), so a file says exactly what the page
 said:
 
 - the **briefing** of the whole programme (``briefing_html``): every page's

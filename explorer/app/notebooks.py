@@ -16,7 +16,7 @@ from ..pages.registry import PageSpec, live_pages
 __all__ = ["notebook_text", "write_notebooks"]
 
 #: The explorer's kernelspec: its kernels are forked from the server's preloader where the
-#: server keeps one (``explorer.provisioner``); elsewhere they start as ``python3``'s do.
+#: server keeps one (``explorer.serve.provisioner``); elsewhere they start as ``python3``'s do.
 KERNELSPEC = {"display_name": "Python 3 (explorer)", "language": "python", "name": "explorer"}
 
 

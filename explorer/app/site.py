@@ -1,11 +1,11 @@
 """The static read-only site: every page as plain HTML that any static host can serve.
 
 ``build_site(ds, folder)`` (``python -m explorer site --out DIR [--live URL]``) writes, for
-every page of the registry (``explorer.pages.PAGES``), each view its definition lists in
+every page of the registry (``explorer.pages.registry.PAGES``), each view its definition lists in
 ``static_states`` — the matrix for every column choice (with the evidence behind every
 cell), every project's story, each other page's default view — as the file its
-``static_file`` names, from the same content the live page shows (``explorer.views``),
-rendered by ``explorer.document``. Beside them: the files of the pages' static downloads
+``static_file`` names, from the same content the live page shows (``explorer.pages.views``),
+rendered by ``explorer.render.document``. Beside them: the files of the pages' static downloads
 (CSV, formula-safe), ``evidence-records.csv`` (every record), ``assets/`` (``explorer.css``,
 ``plotly.min.js`` from the plotly package and ``charts.js``, each written once) and
 ``site.json`` (what was written, from which dataset). Every page carries the dataset's
@@ -13,8 +13,8 @@ version and date, and links to its live counterpart when the live explorer's add
 given.
 
 The live explorer links the other way when ``$EXPLORER_STATIC_URL`` names where the site is
-served (``explorer.pages.static_url``); the address of a view's static page comes from the
-registry (``explorer.pages.static_href``), so the live explorer never imports this module.
+served (``explorer.pages.registry.static_url``); the address of a view's static page comes from the
+registry (``explorer.pages.registry.static_href``), so the live explorer never imports this module.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Type validated raw tables into pandas: the analysts' API.
 
 descriptor → read → validate → **load**. ``load()`` reads the package
-(``explorer.read``), checks it (``explorer.validate``), raises one ``DataError`` listing
+(``explorer.data.read``), checks it (``explorer.validate``), raises one ``DataError`` listing
 every problem, and otherwise returns a ``Dataset``: one DataFrame per table, typed from the
 declaration —
 
@@ -12,7 +12,7 @@ declaration —
 - other ``;``-separated id lists become tuples of ids (empty when missing).
 
 A cell is missing when its text is one of the schema's ``missingValues`` (by default only
-the empty cell). Where the data comes from: see ``explorer.read.data_path``.
+the empty cell). Where the data comes from: see ``explorer.data.read.data_path``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class Dataset:
 
     Tables are attributes (``ds.projects``) and items (``ds["projects"]``). A dataset never
     changes once loaded; tables derived from it are computed once and kept in
-    ``derived_cache`` (see ``explorer.derived``).
+    ``derived_cache`` (see ``explorer.data.derived``).
     """
 
     descriptor: Descriptor
@@ -140,7 +140,7 @@ def preload(path: str | Path | None = None) -> Dataset:
     process and in processes forked from it, return this dataset (and the derived tables
     computed from it since) for as long as none of the folder's files changes.
 
-    ``explorer.preload``'s preloader calls it once, so that the kernels it forks start with
+    ``explorer.serve.preload``'s preloader calls it once, so that the kernels it forks start with
     the data read, checked and already worked on. Nothing else does: a process that never
     calls it loads afresh every time.
     """

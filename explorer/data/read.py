@@ -1,7 +1,7 @@
 """Locate a data package and read its files into raw tables: the file-level step.
 
 descriptor → **read** → validate → load. ``read_package`` finds the package folder
-(``data_path``), reads its declaration (``explorer.descriptor``) and then each CSV file as
+(``data_path``), reads its declaration (``explorer.data.descriptor``) and then each CSV file as
 declared — encoding, dialect, header, missing values — into a ``RawTable`` of text cells.
 It reports the problems a file can have as a whole: missing, empty, not in its encoding,
 unreadable CSV, a header that differs from the declared fields, blank or ragged rows.

@@ -1,7 +1,7 @@
 """Check raw tables against their declaration and the explorer's evidence rules.
 
 descriptor → read → **validate** → load. ``check`` takes the raw tables that
-``explorer.read`` produced and checks what their cells say; ``validate`` runs the whole
+``explorer.data.read`` produced and checks what their cells say; ``validate`` runs the whole
 chain on a folder and returns every problem, from the descriptor, the files and the cells.
 Every check runs; every problem is collected with its file, spreadsheet line, column, rule
 and value; the caller raises once (``explorer.load``) or reports them (``explorer validate``).
@@ -104,7 +104,7 @@ def check(descriptor: Descriptor, tables: dict[str, RawTable]) -> list[Problem]:
     """Return every problem in what the raw ``tables`` say, against ``descriptor``.
 
     Tables missing from ``tables`` (unreadable files, already reported by
-    ``explorer.read``) are skipped, and so are references into them.
+    ``explorer.data.read``) are skipped, and so are references into them.
     """
     problems: list[Problem] = []
     invalid: set[CellRef] = set()

@@ -1,10 +1,11 @@
 """How far to trust each matrix cell, and what kind of cell it is.
 
 descriptor → read → validate → load → query → **appraisal**. The confidence of each rating
-is computed by the codebook's rule in ``explorer.query.confidence`` (re-exported here); this
-module combines the ratings of a matrix cell (``cell_confidence``), says which kind of cell
-each is (``cell_kinds``: rated, contested, sources silent, project not identified, no
-matching records) and counts cells and records at each level (``confidence_counts``).
+is computed by the codebook's rule in ``explorer.evidence.query.confidence`` (re-exported
+here); this module combines the ratings of a matrix cell (``cell_confidence``), says which
+kind of cell each is (``cell_kinds``: rated, contested, sources silent, project not
+identified, no matching records) and counts cells and records at each level
+(``confidence_counts``).
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ The answers are compared with the identified projects (membership not ``unidenti
 ``nearest_projects`` scores each project by how far its relationship types and its
 activated mechanisms (rated evident or partial) overlap with the room's. Everything here is
 a pure function of the data and the answers; the answers themselves live only in the page
-address (see ``explorer.state``) and in the downloads, never on the server.
+address (see ``explorer.pages.state``) and in the downloads, never on the server.
 
-This module sits beside ``query``: it imports the data layer only, so ``explorer.state`` can
+This module sits beside ``query``: it imports the data layer only, so ``explorer.pages.state`` can
 read its vocabulary (``FOUNDATION_LEVELS``, ``recommendation_options``) to check links.
 """
 

@@ -11,8 +11,8 @@ the matrix (a mechanism in a project, or in a setting…), and the records givin
 strength are its evidence (CODEBOOK.md section 10).
 
 Pure functions over a loaded ``Dataset`` returning tidy tables; the files (CSV, Word) are
-``explorer.profile_files``. Nothing is typed in: every value comes from the data and the
-codebook's rule (``explorer.query.confidence``).
+``explorer.render.profile_files``. Nothing is typed in: every value comes from the data and the
+codebook's rule (``explorer.evidence.query.confidence``).
 """
 
 from __future__ import annotations

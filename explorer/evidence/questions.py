@@ -2,7 +2,7 @@
 
 The questions are never written in code: a package's ``relationship_types``, ``mechanisms``
 and ``foundations`` tables give every label and definition, and the programme's own
-headings (``explorer.programme``) title them, so another programme's package gets its own
+headings (``explorer.evidence.programme``) title them, so another programme's package gets its own
 questions. There are three, in this order:
 
 1. ``relationship`` (kind ``one``): which relationship the participant most wants to change;

@@ -1,7 +1,7 @@
 """The kinds of URL parameter a page can declare, each checking its own values.
 
-A page declares its parameters (``explorer.views.<page>``: ``View.parameters``) as instances
-of these classes; ``explorer.state`` reads a link with them and knows nothing about any
+A page declares its parameters (``explorer.pages.views.<page>``: ``View.parameters``) as instances
+of these classes; ``explorer.pages.state`` reads a link with them and knows nothing about any
 page. Each kind says which values it accepts, in plain words when it refuses one:
 
 - ``Ids``: one or several of a set of ids the data (or the page) knows, e.g. a column kind;

@@ -1,9 +1,9 @@
 """The site map: one registry of the explorer's pages, read by everyone who needs the list.
 
-Navigation, URL parsing (``explorer.state``), the live dashboards, the static site, the
+Navigation, URL parsing (``explorer.pages.state``), the live dashboards, the static site, the
 briefings, the browser tests and the benchmarks all iterate ``PAGES``; nothing else spells
 out the list of pages. A page's URL name is also the name of the module that defines it
-(``explorer/views/<name>.py``: its URL parameters and its content, built once for every
+(``explorer/pages/views/<name>.py``: its URL parameters and its content, built once for every
 output) and of its notebook (``notebooks/<name>.ipynb``, written by ``python -m explorer
 notebooks``). Adding a page is one new module plus one entry here.
 
@@ -40,7 +40,7 @@ class PageSpec:
     """One page of the explorer.
 
     Attributes:
-        name: the URL name; ``explorer/views/<name>.py`` and ``notebooks/<name>.ipynb``.
+        name: the URL name; ``explorer/pages/views/<name>.py`` and ``notebooks/<name>.ipynb``.
         title: the page's title, in navigation, headings and the browser tab.
         purpose: one plain sentence saying what the page is for (landing page, site map).
         chart: True when the page's default view draws a chart.
@@ -67,7 +67,7 @@ class PageSpec:
         return f"explorer.pages.views.{self.name}"
 
     def view(self) -> View:
-        """The page's definition (``explorer.views.<name>.VIEW``), imported on first use."""
+        """The page's definition (``explorer.pages.views.<name>.VIEW``), imported on first use."""
         return page_view(self.name)
 
 
@@ -121,7 +121,7 @@ _VIEWS: dict[str, Any] = {}
 
 
 def page_view(name: str) -> View:
-    """The definition of page ``name`` (``explorer.views.<name>.VIEW``).
+    """The definition of page ``name`` (``explorer.pages.views.<name>.VIEW``).
 
     Raises:
         KeyError: no page has that name.

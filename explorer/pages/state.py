@@ -130,7 +130,7 @@ def _shown(value: str) -> str:
 def parse_query(ds: Dataset, view: str, query_string: str) -> ViewState:
     """Turn a URL query string into a ``ViewState`` for ``view``; never raises on input.
 
-    Each parameter is read by the kind its page declares (``explorer.parameters``): this
+    Each parameter is read by the kind its page declares (``explorer.pages.parameters``): this
     function knows no page.
 
     Args:

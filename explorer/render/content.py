@@ -1,9 +1,9 @@
 """The content of the pages that read the same everywhere: overview and project story.
 
-The live dashboards, the briefings (``explorer.export``) and the static site
-(``explorer.site``) show the same overview and the same project stories; only where their
+The live dashboards, the briefings (``explorer.app.briefings``) and the static site
+(``explorer.app.site``) show the same overview and the same project stories; only where their
 links point differs. So each builder here takes the data and an ``Href``: a function from a
-page name and its URL parameters to an address (``explorer.pages.notebook_href`` for the
+page name and its URL parameters to an address (``explorer.pages.registry.notebook_href`` for the
 dashboards, a file of the static site, an anchor inside a briefing). The result is trusted
 markup rendered from the autoescaped templates.
 
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 Href = Callable[..., str]
-"""``href(page_name, **parameters) -> address`` (e.g. ``explorer.pages.notebook_href``)."""
+"""``href(page_name, **parameters) -> address`` (e.g. ``explorer.pages.registry.notebook_href``)."""
 
 # Beyond this many projects the glance table groups projects by setting instead.
 GLANCE_MAX_PROJECTS = 12

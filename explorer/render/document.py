@@ -1,6 +1,6 @@
 """Standalone HTML documents: pages of the static site, briefings and handouts.
 
-``blocks_html`` renders a page's content (``explorer.views.base``) as plain HTML: markup as
+``blocks_html`` renders a page's content (``explorer.pages.views.base``) as plain HTML: markup as
 it is, charts as figures drawn by the document's own plotly.js, choices as links to the
 static pages of their options, the evidence grid as a table of links, the lessons form as
 its worksheet. Controls that need a kernel (filters) are left out. ``document_html`` wraps

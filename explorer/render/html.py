@@ -1,6 +1,6 @@
 """HTML for pages, handouts and the static site: Jinja2 templates with autoescaping.
 
-Every fragment of markup the explorer writes is a template in ``explorer/templates/``
+Every fragment of markup the explorer writes is a template in ``explorer/render/templates/``
 rendered by one Jinja2 environment with ``autoescape=True``: a value from the data or a URL
 is escaped wherever it lands, unless it is ``markupsafe.Markup`` — and ``Markup`` is made
 only here and in the templates, for fragments the explorer itself built (a strength badge,
@@ -271,7 +271,7 @@ def environment() -> Environment:
 
 
 def render(template: str, **context: Any) -> Markup:
-    """Render ``explorer/templates/<template>`` with ``context``; the result is trusted."""
+    """Render ``explorer/render/templates/<template>`` with ``context``; the result is trusted."""
     return Markup(environment().get_template(template).render(**context))
 
 
@@ -439,7 +439,7 @@ def _evidence_index(ds: Dataset) -> dict[str, tuple[str, Any]]:
 def agreement_sentence(ds: Dataset) -> str:
     """How consistent the repeated codings of the mechanism ratings were, in a few
     sentences: who made them and how (the package's ``codings_note``), then the figures,
-    computed from the codings, never typed in (``explorer.agreement.figures``); empty when
+    computed from the codings, never typed in (``explorer.evidence.agreement.figures``); empty when
     the package has no codings."""
     agreement = coding_agreement(ds)
     if agreement is None:

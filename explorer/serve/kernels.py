@@ -32,20 +32,20 @@ launches: one per core of the 2-core machine it was tuned on (a launch is CPU-bo
 
 Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
 
-On Linux the manager also keeps a preloader (``explorer.preload``: a process that has
+On Linux the manager also keeps a preloader (``explorer.serve.preload``: a process that has
 imported everything and built every page once), and the kernels of the explorer's kernelspec
-are forked from it by its kernel provisioner (``explorer.provisioner``) instead of starting
+are forked from it by its kernel provisioner (``explorer.serve.provisioner``) instead of starting
 from scratch. The manager replaces the preloader when it ends or when the explorer's code or
 data changes (``PreloaderKeeper``). ``"ThrottledKernelManager": {"preload_kernels": false}``
 turns that off: no preloader, and every kernel starts from scratch.
 
-On Linux each kernel is also told to end with its server (``explorer.preload.end_with_parent``,
-which the preloader also gives each kernel it forks): the kernel process asks the operating
-system for SIGTERM when the server dies, even by SIGKILL. ipykernel's own parent poller misses
-one case: a kernel whose poller starts after its server has died takes its new parent for its
-original one, and unless that new parent is PID 1 it waits for it for ever. Where a session
-manager adopts orphans (systemd's user manager on a desktop, for one) that new parent is not
-PID 1.
+On Linux each kernel is also told to end with its server
+(``explorer.serve.preload.end_with_parent``, which the preloader also gives each kernel it
+forks): the kernel process asks the operating system for SIGTERM when the server dies, even
+by SIGKILL. ipykernel's own parent poller misses one case: a kernel whose poller starts
+after its server has died takes its new parent for its original one, and unless that new
+parent is PID 1 it waits for it for ever. Where a session manager adopts orphans (systemd's
+user manager on a desktop, for one) that new parent is not PID 1.
 
 ``PromptKernelClient`` fixes Voila's rare one-minute stall: now and then a page waited exactly
 ``VoilaExecutor.timeout`` (60 s) before it rendered. Caught in the act, the kernel was idle, its
@@ -128,7 +128,7 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
 
     preload_kernels = Bool(
         True, config=True,
-        help="Keep a process that has already imported what kernels need (explorer.preload; "
+        help="Keep a process that has already imported what kernels need (explorer.serve.preload; "
              "Linux only), from which the explorer kernelspec's provisioner forks them "
              "instead of starting each from scratch.",
     )
@@ -136,7 +136,7 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
     preload_modules = List(
         Unicode(), config=True,
         help="More modules the preloader imports for the kernels it forks, beyond the "
-             "explorer's own (explorer.preload.PRELOADED_MODULES), e.g. plotly.io for "
+             "explorer's own (explorer.serve.preload.PRELOADED_MODULES), e.g. plotly.io for "
              "notebooks that show plotly figures through IPython's display.",
     )
 

@@ -5,10 +5,10 @@ importing: ipykernel, pandas, ipywidgets and the explorer take about half a seco
 before the notebook's first cell runs, on every page load. When a room opens the same link at
 once on a two-core laptop, that is most of what the room waits for.
 
-On Linux the server therefore keeps one *preloader* process (``python -m explorer.preload
+On Linux the server therefore keeps one *preloader* process (``python -m explorer.serve.preload
 serve DIR``, this module) that imports all of that once, builds every page once on the data,
 and then waits on a Unix socket in a private directory. The explorer's kernel provisioner
-(``explorer.provisioner``, Jupyter's own extension point for starting kernels, which also
+(``explorer.serve.provisioner``, Jupyter's own extension point for starting kernels, which also
 holds the server's side of this conversation) asks it for each kernel: it passes the kernel's
 command line, environment, working directory and standard streams; the preloader forks, the
 child becomes the kernel (``runpy``, exactly as ``python -m ipykernel_launcher`` would) and
@@ -29,7 +29,7 @@ A forked kernel behaves as one started from scratch:
   and ipykernel's parent pid (``_redone_at_start``);
 - a kernel whose data files changed since the preloader read them loads them itself
   (``explorer.load``), and the server replaces a preloader whose code or data changed
-  (``explorer.provisioner.PreloaderKeeper``).
+  (``explorer.serve.provisioner.PreloaderKeeper``).
 
 A failed fork refuses that one request (the server then starts that kernel from scratch);
 the preloader and every other kernel carry on. Only the server's own user can reach the
@@ -165,7 +165,7 @@ def _preload(modules: Sequence[str] = ()) -> None:
         for spec in live_pages():
             build(spec.name, "", dataset, strict=True)
     except Exception as error:  # any failure leaves the kernels to load alone
-        print(f"explorer.preload: kernels will load the data themselves ({error!r})",
+        print(f"explorer.serve.preload: kernels will load the data themselves ({error!r})",
               file=sys.stderr)
     finally:
         Widget.close_all()  # the warm-up's widgets: no page will ever show them
@@ -185,7 +185,7 @@ def serve(directory: Path, modules: Sequence[str] = ()) -> None:
     parent = os.getppid()
     _preload(modules)
     if _threads() > 1:  # a fork copies one thread; locks the others hold would stay held
-        print(f"explorer.preload: {_threads()} threads run after the imports (a thread pool "
+        print(f"explorer.serve.preload: {_threads()} threads run after the imports (a thread pool "
               f"not limited by {', '.join(ONE_THREAD)}?); kernels will start from scratch",
               file=sys.stderr)
         sys.exit(CANNOT_FORK)
@@ -245,7 +245,7 @@ def _accept(listener: socket.socket, kernels: dict[int, socket.socket],
             raise PermissionError(f"client uid {uid} is not ours")
         request, fds = receive(connection, (STREAMS,))
     except (OSError, ValueError) as error:
-        print(f"explorer.preload: refused a request: {error}", file=sys.stderr)
+        print(f"explorer.serve.preload: refused a request: {error}", file=sys.stderr)
         connection.close()
         return
     try:
@@ -255,7 +255,7 @@ def _accept(listener: socket.socket, kernels: dict[int, socket.socket],
     except OSError as error:
         for fd in fds:
             os.close(fd)
-        print(f"explorer.preload: refused a kernel: {error}", file=sys.stderr)
+        print(f"explorer.serve.preload: refused a kernel: {error}", file=sys.stderr)
         send(connection, {"refused": str(error)})
         connection.close()
         return
@@ -430,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["serve"] and len(args) >= 2:
         serve(Path(args[1]), args[2:])
         return 0
-    print("usage: python -m explorer.preload serve DIR [MODULE...]", file=sys.stderr)
+    print("usage: python -m explorer.serve.preload serve DIR [MODULE...]", file=sys.stderr)
     return 2
 
 

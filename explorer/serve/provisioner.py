@@ -7,12 +7,12 @@ the ``jupyter_client.kernel_provisioners`` entry point. The explorer's package r
 ``explorer-preloaded`` (``PreloadedProvisioner``, ``pyproject.toml``) and installs the
 kernelspec ``explorer`` that names it (``share/jupyter/kernels/explorer/kernel.json``:
 ``python -m ipykernel_launcher``, as Jupyter's own ``python3``). The dashboards' notebooks
-(``notebooks/``, written by ``explorer.notebooks``) ask for that kernelspec; the analysts'
+(``notebooks/``, written by ``explorer.app.notebooks``) ask for that kernelspec; the analysts'
 notebooks (``analysis/``) ask for ``python3`` and are never forked.
 
 ``PreloadedProvisioner`` is Jupyter's ``LocalProvisioner`` with one change. Where the server's
-kernel manager keeps a ready preloader (``explorer.serving.ThrottledKernelManager`` does,
-unless ``preload_kernels`` is off), the kernel is forked from it (``explorer.preload``) and
+kernel manager keeps a ready preloader (``explorer.serve.kernels.ThrottledKernelManager`` does,
+unless ``preload_kernels`` is off), the kernel is forked from it (``explorer.serve.preload``) and
 the provisioner holds the forked kernel's own process (``ForkedKernel``, by its pidfd) where
 ``LocalProvisioner`` holds a ``Popen``. Everything else is ``LocalProvisioner``'s: the
 connection file and ports, the environment, polling, interrupts, signals, kill and cleanup,
@@ -128,7 +128,7 @@ def forkable(cmd: Sequence[str]) -> bool:
 def source_fingerprint() -> tuple[tuple[tuple[str, int, int], ...], ...]:
     """Name, size and modification time of every file a preloader's kernels get from it: the
     explorer package's code (bytecode caches left out) and the data package this process's
-    environment names (``explorer.read.data_path``)."""
+    environment names (``explorer.data.read.data_path``)."""
     from ..data.read import data_path
 
     package = Path(__file__).resolve().parents[1]  # explorer/, not serve/

@@ -21,7 +21,7 @@ address absolute in the server's own environment (the state folder, default
 ``.explorer-state/`` in the folder the server was started from, or a SQLite
 ``$EXPLORER_ROOM_DB``), and the server logs where answers are kept. Every kernel inherits
 that environment (Voila starts each with the server's environment; a kernel forked from
-``explorer.preload`` takes the environment its launch was given), so the presenter's kernel,
+``explorer.serve.preload`` takes the environment its launch was given), so the presenter's kernel,
 working in the notebooks' folder, and the join page read and write the same store.
 """
 

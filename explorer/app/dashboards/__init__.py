@@ -1,9 +1,12 @@
-"""The dashboards: a shared frame and one module per page, named by the page's URL name.
+"""The live dashboards: one frame (``frame.App``) that draws every page as widgets.
 
-Every page is defined once, in ``explorer/views/<name>.py``; ``live.LivePage`` draws any of
-them as widgets. The list of pages is ``explorer.pages.PAGES``. A notebook makes one call::
+There is no module per page here: every page is defined once, in
+``explorer/pages/views/<name>.py``, and listed in ``explorer.pages.registry.PAGES``;
+``live.LivePage`` draws any of them. Beside it: ``widgets`` (the explorer's own anywidgets,
+their JavaScript in ``js/``), ``presentation`` (the guided walk) and ``room`` (the
+presenter's room panel). A notebook makes one call::
 
-    from . import build
+    from explorer.dashboards import build
     build("matrix")            # the whole explorer, opened on the matrix page
 
 ``build`` returns an ``App``: display it, or read its ``ds``, ``page``, ``state`` and

@@ -9,7 +9,7 @@ directly in a fresh kernel, because every notebook calls ``build`` with its own 
 
 Safety rules every page follows:
 
-- markup comes from ``explorer.html`` templates (autoescaped), never from string assembly;
+- markup comes from ``explorer.render.html`` templates (autoescaped), never from string assembly;
 - an ``ExplorerError`` (bad data, unknown id) becomes a plain message, and any other failure
   in a callback is logged on the server and reported in one calm sentence: a traceback never
   reaches the browser — except in *strict* mode (``build(..., strict=True)`` or
@@ -345,7 +345,7 @@ def build(name: str, query_string: str | None = None, ds: Dataset | None = None,
     """Open the explorer on page ``name``: the one call a notebook makes.
 
     Args:
-        name: a page of ``explorer.pages.PAGES``.
+        name: a page of ``explorer.pages.registry.PAGES``.
         query_string: the view, as in a page address; default: the page's own address.
         ds: a loaded dataset; default: ``explorer.load()`` (honours ``$EXPLORER_DATA``).
         strict: raise errors instead of showing them as messages; default

@@ -1,4 +1,4 @@
-"""The live renderer: a page's content (``explorer.views``) as widgets, updated in place.
+"""The live renderer: a page's content (``explorer.pages.views``) as widgets, updated in place.
 
 ``LivePage`` asks its view for the content of the current state and keeps one widget per
 block, found again by the block's key on every redraw: an ``Html`` block is an HTML widget
@@ -51,7 +51,7 @@ LIVE_LINKS = LiveLinks()
 
 
 def html_widget(content: str = "", *classes: str, own_layout: bool = False) -> w.HTML:
-    """An HTML widget holding trusted markup from ``explorer.html``; it shares the default
+    """An HTML widget holding trusted markup from ``explorer.render.html``; it shares the default
     layout and style (``widgets.shared``) unless ``own_layout``."""
     widget = (w.HTML(str(content)) if own_layout else
               w.HTML(str(content), layout=shared(w.Layout), style=shared(HTMLStyle)))

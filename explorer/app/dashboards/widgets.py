@@ -160,7 +160,7 @@ class EvidenceGrid(_Plain):
     selected = traitlets.Unicode("").tag(sync=True)
 
     def show(self, grid: Mapping[str, Any]) -> None:
-        """Show ``grid`` (as ``explorer.views`` builds it: the ``frame`` entries plus
+        """Show ``grid`` (as ``explorer.pages.views`` builds it: the ``frame`` entries plus
         ``cells``, one list per cell), sending only the parts that changed."""
         looks: dict[tuple[Any, ...], int] = {}
         at = [looks.setdefault(tuple(cell), len(looks)) for cell in grid["cells"]]
@@ -200,7 +200,7 @@ class FacetFilters(_Plain):
     expanded = traitlets.Bool(False).tag(sync=True)
 
     def show(self, facets: Iterable[Mapping[str, Any]]) -> None:
-        """Show ``facets`` as ``explorer.views`` builds them (each option with its
+        """Show ``facets`` as ``explorer.pages.views`` builds them (each option with its
         ``count``), sending the labels only when they changed."""
         facets = list(facets)
         with self.hold_sync():

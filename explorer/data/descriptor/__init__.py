@@ -46,7 +46,7 @@ Four conventions go beyond the Frictionless standard, all declared in the descri
   and a one-sentence ``description`` (e.g. what the strength ``partial`` means), so labels
   and help texts live in the declaration, not in code;
 - the package's ``"explorer:facets"`` lists the facets the evidence can be filtered and
-  grouped by (``explorer.descriptor.facets``), in the order pages show them.
+  grouped by (``explorer.data.descriptor.facets``), in the order pages show them.
 
 The submodules: ``package`` (the package and its tables), ``fields`` (one column),
 ``dialect`` (how a file is written), ``facets``, and ``common`` (problem helpers).

@@ -16,7 +16,7 @@ One module per concept: ``facets`` (facets, vocabularies, ``Filters``), ``record
 evidence records and their reader table), ``matrix``, ``story`` (one project), ``across``
 (comparisons and flows), ``agreement`` (the repeated codings), ``confidence`` (the
 codebook's rule) and ``history`` (each rating across the data's releases). Tables that depend on
-the dataset alone are computed once per dataset (``explorer.derived``) and shared: treat
+the dataset alone are computed once per dataset (``explorer.data.derived``) and shared: treat
 them as read-only.
 """
 

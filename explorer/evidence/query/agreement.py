@@ -5,7 +5,7 @@ three codings were made by one team with one method, so agreement between them i
 consistency of that coding, not independent raters' reliability (``data/CODEBOOK.md`` §9).
 The figures here are computed from the codings, never typed in. A record is *contested*
 when its codings are not unanimous. Krippendorff's alpha across all codings, with its
-interval, is ``explorer.agreement``.
+interval, is ``explorer.evidence.agreement``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The five components of the confidence rule, each a pure function of plain values.
 
-Part of ``query``; ``explorer.query.confidence`` gathers what each reads from a dataset and
+Part of ``query``; ``explorer.evidence.query.confidence`` gathers what each reads from a dataset and
 combines them (``data/CODEBOOK.md`` section 14). Each function returns a
 ``ComponentAppraisal``: the component, its concern (no, minor, moderate, serious) and a
 one-line reason in plain words, written from the data.

@@ -39,13 +39,13 @@ citing another copy of an origin never raises a level; adding an independent sou
 supporting outcome never lowers it; lowering a rating never lowers its confidence; splitting
 an outcome record never raises it; removing a disagreement never lowers it.
 
-Each component is a pure function in ``explorer.query.components``; this module reads the
+Each component is a pure function in ``explorer.evidence.query.components``; this module reads the
 data they need once per dataset and combines them.
 
 A ``not_reported`` rating has no confidence level: the sources are silent, and silence is a
 *gap*, not weak evidence. ``explorer.appraisal.cell_kinds`` says which kind of cell every
 matrix cell is. How consistent the repeated codings were as one figure (Krippendorff's
-alpha) is ``explorer.agreement``.
+alpha) is ``explorer.evidence.agreement``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Facets and vocabularies: what the evidence can be filtered and grouped by, in plain words.
 
 Every facet comes from the package's ``explorer:facets`` declaration
-(``explorer.descriptor.facets``); every label and help text of a vocabulary value comes from
+(``explorer.data.descriptor.facets``); every label and help text of a vocabulary value comes from
 its field's ``explorer:values`` (or, for a value with a table of its own, such as a mechanism,
 from that table's label and definition). Nothing here lists a facet or a label by hand.
 """

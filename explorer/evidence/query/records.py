@@ -1,6 +1,6 @@
 """Evidence records: every mechanism rating joined with its facets, filtered, and as a table.
 
-``evidence_records`` is computed once per dataset (``explorer.derived``) and shared by every
+``evidence_records`` is computed once per dataset (``explorer.data.derived``) and shared by every
 query, page, the static site and the briefings; filtering is a pass over its facet columns.
 """
 
@@ -74,7 +74,7 @@ def _as_ids(value: object) -> tuple[str, ...]:
 
 
 def _walk(ds: Dataset, path: tuple[tuple[str, str], ...]) -> list[tuple[str, ...]]:
-    """Each record's values at the end of ``path`` (see ``explorer.descriptor.facets``).
+    """Each record's values at the end of ``path`` (see ``explorer.data.descriptor.facets``).
 
     Plain dicts, one lookup per record and step: this stays linear at 100× the data.
     """

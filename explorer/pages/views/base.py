@@ -1,13 +1,13 @@
 """What a page is, once: its URL parameters and its content for any view.
 
-A page module (``explorer/views/<name>.py``) defines one ``View`` subclass and exposes an
+A page module (``explorer/pages/views/<name>.py``) defines one ``View`` subclass and exposes an
 instance as ``VIEW``. Its ``content(ds, state, links)`` returns a ``Content``: the page's
 title and an ordered list of blocks. Three renderers draw the same blocks:
 
-- the live dashboards (``explorer.dashboards.live``): each block becomes a widget, updated
+- the live dashboards (``explorer.app.dashboards.live``): each block becomes a widget, updated
   in place when the reader changes the view;
-- the static site (``explorer.site``) and the briefings and handouts (``explorer.export``):
-  each block becomes HTML (``explorer.document``).
+- the static site (``explorer.app.site``) and the briefings and handouts
+  (``explorer.app.briefings``): each block becomes HTML (``explorer.render.document``).
 
 So a page is written once. Links inside content are made by ``Links`` (``links.href(page,
 **parameters)``), which each renderer supplies: notebook addresses live, files of the site

@@ -1,6 +1,6 @@
 """Lessons and self-assessment: a room sets its own project beside the evaluation's lessons.
 
-The exercise (``explorer.lessons``) asks four questions built from the package: which
+The exercise (``explorer.evidence.lessons``) asks four questions built from the package: which
 relationships the project targets, which mechanisms it intends to activate and how, which
 foundations are in place, and which recommendations it follows. The answers are compared
 with the identified projects (``lessons.nearest_projects``) and the nearest project's

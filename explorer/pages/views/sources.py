@@ -12,7 +12,7 @@ __all__ = ["VIEW", "SourcesView", "reference_downloads"]
 
 
 def reference_downloads(ds: Dataset, static: bool = True) -> list[Block]:
-    """Every source as RIS and as BibTeX (``explorer.references``), for the pages that
+    """Every source as RIS and as BibTeX (``explorer.render.references``), for the pages that
     offer them (the sources page, the matrix); ``static``: the static site writes them."""
     return [
         Download("sources-ris", "Download every source for a reference manager (RIS)",
