@@ -22,7 +22,8 @@ the rows of the table it refers to (labelled by that table's ``labels`` field, d
 ``column`` facets can be the matrix's columns; ``plural`` names them there (default: the
 title with an ``s``). A facet whose values are computed from the data by a rule of the
 codebook (each rating's confidence) declares ``"computed": "confidence"`` instead of a path.
-Nothing else in the explorer lists facets.
+Nothing else in the explorer lists facets; the few the code asks for by name are
+``REQUIRED_FACETS``, and a package that lacks one fails validation.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from ...errors import Problem, Rule
 from .common import _object, _problem, _unknown_keys
@@ -39,6 +41,17 @@ FACET_KEYS = frozenset({"name", "title", "plural", "description", "path", "label
 #: Facets whose values the explorer computes from the data by a rule the codebook writes
 #: down, instead of reading them along a path: a facet declares ``"computed": <name>``.
 COMPUTED_FACETS = ("confidence",)
+#: The facets the explorer's own code asks for by name, and what for: the one list of facet
+#: names in the code. A package must declare each (``check_facets`` says which is missing),
+#: so renaming one in ``datapackage.json`` fails validation instead of a page at run time.
+REQUIRED_FACETS: Mapping[str, str] = MappingProxyType({
+    "project": "a project's story, comparisons, the audit trail and the rooms' report",
+    "mechanism": "the matrix's rows, the presentation and the lessons exercise",
+    "relationship_type": "the overview's projects, a project's story and the lessons",
+    "context_dimension": "the reader's CSV of evidence records",
+    "setting_type": "the overview's glance table and the reader's CSV",
+    "activity_type": "the activities-vs-mechanisms flows and comparisons",
+})
 FACET_NAME = re.compile(r"[a-z][a-z0-9_]*")
 DEFAULT_LABELS = "label"
 
@@ -126,6 +139,11 @@ def check_facets(facets: tuple[FacetSpec, ...], fields: Mapping[str, Mapping[str
         references: ``(table, field) → the table it refers to``.
     """
     names = [facet.name for facet in facets]
+    for missing in (name for name in REQUIRED_FACETS if name not in names):
+        problems.append(_problem(
+            None, Rule.DESCRIPTOR, missing,
+            f"explorer:facets must declare {missing!r}: the explorer's pages ask for it by "
+            f"name ({REQUIRED_FACETS[missing]}); declare it, or rename it back"))
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         problems.append(_problem(None, Rule.DESCRIPTOR, duplicate,
                                  f"explorer:facets declares {duplicate!r} more than once"))
