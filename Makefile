@@ -113,7 +113,7 @@ DOCS_OUT    ?= docs/api
 # rest.
 API_MODULES := explorer explorer.data.descriptor explorer.data.read explorer.data.validate \
                explorer.data.load explorer.evidence.appraisal \
-               explorer.evidence.agreement explorer.render.figures explorer.app.dashboards \
+               explorer.evidence.query.agreement explorer.render.figures explorer.app.dashboards \
                explorer.pages.registry explorer.pages.state explorer.evidence.programme \
                explorer.render.html explorer.app.briefings explorer.data.release explorer.errors \
                explorer.cli

@@ -1,8 +1,9 @@
 """Specifications of coder agreement: any number of coders, and the same figures everywhere.
 
 Agreement is computed from ``mechanism_codings`` (``explorer.query.coding_agreement`` for
-unanimity and pairwise Cohen's kappas, ``explorer.agreement.reliability`` for Krippendorff's
-alpha with its bootstrap interval); every place that shows it uses those figures.
+unanimity and pairwise Cohen's kappas, ``explorer.evidence.query.agreement.reliability`` for
+Krippendorff's alpha with its bootstrap interval); every place that shows it uses those
+figures.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import krippendorff
 import pytest
 
 import explorer
-from explorer.evidence import agreement, query
+from explorer.evidence import query
 from explorer.evidence.programme import Programme
+from explorer.evidence.query import agreement
 from explorer.render import content, html
 
 from conftest import DATA, ROOT

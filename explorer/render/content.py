@@ -20,9 +20,9 @@ from markupsafe import Markup
 
 from ..data.load import Dataset
 from ..evidence import appraisal, query
-from ..evidence.agreement import figures as agreement_figures
 from ..evidence.programme import Programme
 from ..evidence.query import rows
+from ..evidence.query.agreement import agreement_figures
 from . import html, trail
 
 __all__ = [

@@ -33,7 +33,6 @@ from markupsafe import Markup, escape
 
 from ..data.derived import derived
 from ..data.load import Citation, Dataset
-from ..evidence.agreement import figures as agreement_figures
 from ..evidence.appraisal import cell_kinds
 from ..evidence.programme import Programme
 from ..evidence.query import (
@@ -52,6 +51,7 @@ from ..evidence.query import (
 )
 from ..evidence.query import column_kinds as query_column_kinds
 from ..evidence.query import term as declared_term
+from ..evidence.query.agreement import agreement_figures
 from .figures import STRENGTH_STYLE
 
 __all__ = [
@@ -439,7 +439,7 @@ def _evidence_index(ds: Dataset) -> dict[str, tuple[str, Any]]:
 def agreement_sentence(ds: Dataset) -> str:
     """How consistent the repeated codings of the mechanism ratings were, in a few
     sentences: who made them and how (the package's ``codings_note``), then the figures,
-    computed from the codings, never typed in (``explorer.evidence.agreement.figures``); empty when
+    computed from the codings, never typed in (``explorer.evidence.query.agreement``); empty when
     the package has no codings."""
     agreement = coding_agreement(ds)
     if agreement is None:

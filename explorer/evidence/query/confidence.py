@@ -45,7 +45,7 @@ data they need once per dataset and combines them.
 A ``not_reported`` rating has no confidence level: the sources are silent, and silence is a
 *gap*, not weak evidence. ``explorer.appraisal.cell_kinds`` says which kind of cell every
 matrix cell is. How consistent the repeated codings were as one figure (Krippendorff's
-alpha) is ``explorer.evidence.agreement``.
+alpha) is ``explorer.evidence.query.agreement.reliability``.
 """
 
 from __future__ import annotations
