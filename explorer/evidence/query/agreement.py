@@ -4,15 +4,8 @@ Every mechanism rating is coded more than once (``mechanism_codings``); in this 
 three codings were made by one team with one method, so agreement between them is the
 consistency of that coding, not independent raters' reliability (``data/CODEBOOK.md`` §9).
 The figures here are computed from the codings, never typed in. A record is *contested*
-when its codings are not unanimous.
-
-Two measures: how often the codings agreed, with Cohen's kappa for each pair of codings
-(``coding_agreement``), and one figure across every coding (``reliability``):
-Krippendorff's alpha for ordinal data (strengths ordered not_reported < not_evident <
-partial < evident), computed by the maintained ``krippendorff`` package, with a percentile
-bootstrap interval over records (``RESAMPLES`` resamples drawn with ``random.Random(SEED)``,
-so the figure printed in CODEBOOK.md can be reproduced exactly). ``agreement_figures`` says
-both in words, the one sentence every page shows.
+when its codings are not unanimous. Krippendorff's alpha across all codings, with its
+bootstrap interval, is ``reliability`` (``krippendorff``, ordinal, reproducible by ``SEED``).
 """
 
 from __future__ import annotations
@@ -30,9 +23,20 @@ from ...data.derived import derived
 from ...data.load import Dataset
 from .facets import RECORDS_TABLE, STRENGTH_ORDER
 
-__all__ = ["CODINGS_TABLE", "ORDINAL", "RESAMPLES", "SEED", "Agreement", "PairAgreement",
-           "Reliability", "agreement_figures", "coding_agreement", "codings",
-           "contested_evidence", "reliability"]
+__all__ = [
+    "CODINGS_TABLE",
+    "ORDINAL",
+    "RESAMPLES",
+    "SEED",
+    "Agreement",
+    "PairAgreement",
+    "Reliability",
+    "agreement_figures",
+    "coding_agreement",
+    "codings",
+    "contested_evidence",
+    "reliability",
+]
 
 CODINGS_TABLE = "mechanism_codings"
 
