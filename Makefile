@@ -70,6 +70,7 @@ serve-replicas: $(SERVE_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check explorer tests bench analysis conftest.py deploy docs
+	$(BIN)/lint-imports --no-cache
 
 types: $(DEV_STAMP)
 	$(BIN)/mypy explorer

@@ -236,10 +236,8 @@ per_project.pivot_table(index="mechanism", columns="relationships_targeted", val
 import tempfile
 from pathlib import Path
 
-from explorer.html import csv_text
-
 out = Path(tempfile.mkdtemp()) / "activated-culture-evidence.csv"
-out.write_text(csv_text(records), encoding="utf-8")
+out.write_text(explorer.html.csv_text(records), encoding="utf-8")
 out.read_text(encoding="utf-8").splitlines()[0]
 
 # %% [markdown]

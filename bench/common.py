@@ -51,7 +51,7 @@ from browser_kit import (  # noqa: E402
     start_voila,
 )
 
-from explorer.pages import live_pages  # noqa: E402
+from explorer.pages.registry import live_pages  # noqa: E402
 
 # The pages the live explorer serves, from the registry (pages only the static site has,
 # such as the findings and the sources lists, have no notebook and no link in the kernel).
@@ -320,7 +320,7 @@ def preloader_socket(server) -> Path | None:
     for process in server_tree(server)[1:]:
         with contextlib.suppress(psutil.Error, ValueError, IndexError):
             line = process.cmdline()
-            if line[1:4] == ["-m", "explorer.preload", "serve"]:
+            if line[1:4] == ["-m", "explorer.serve.preload", "serve"]:
                 return Path(line[4]) / "preload.sock"
     return None
 

@@ -11,7 +11,7 @@ run:
 - ``today``: the live explorer as it was before the first view (``--ExplorerVoila.
   first_view=False``, otherwise as ``voila.json`` serves it): when the widgets were live;
 - ``live``: the live explorer as ``voila.json`` serves it, its first response holding the
-  view (``explorer.first_view``).
+  view (``explorer.serve.first_view``).
 
 Each is measured for 1 reader at a time (``--runs`` loads) and for ``--readers`` (default 60)
 arriving at once. In the page's own clock (from navigation start): first contentful paint
@@ -49,9 +49,9 @@ from common import (
     verdict,
 )
 
-from explorer.load import load
-from explorer.pages import static_href
-from explorer.site import build_site
+from explorer.app.site import build_site
+from explorer.data.load import load
+from explorer.pages.registry import static_href
 
 QUERY = "columns=setting_type&cell=systems_processes:acute_hospital"
 HEADING = "Mechanisms × contexts"

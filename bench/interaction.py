@@ -37,7 +37,7 @@ from common import (
 )
 
 import explorer
-from explorer import query
+from explorer.evidence import query
 
 TARGET_MS = 100
 TARGET_RATIO = 1.0

@@ -57,7 +57,7 @@ from browser_kit import start_voila
 from room_kit import Phone, first_fields
 
 import explorer
-from explorer.dashboards.room import RoomPanel
+from explorer.app.dashboards.room import RoomPanel
 from explorer.rooms import RoomStore, deck
 
 ALL_ANSWERED_S = 10.0

@@ -72,7 +72,7 @@ def worker(root: Path, scale: int, ticks: int, rounds: int) -> dict[str, object]
     """Measure the code under ``root`` (already first on ``sys.path``) at ``scale``×."""
     sys.path.insert(0, str(root / "bench"))
     import explorer
-    from explorer.dashboards import build
+    from explorer.app.dashboards import build
 
     data = root / "data"
     workdir = Path(tempfile.mkdtemp(prefix="moves-"))

@@ -31,8 +31,9 @@ from common import recorded
 from scale import scale_package
 
 import explorer
-from explorer import appraisal, profile_files, profiles, query, references
-from explorer.query import confidence
+from explorer.evidence import appraisal, profiles, query
+from explorer.evidence.query import confidence
+from explorer.render import profile_files, references
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL = ("professional_beliefs", "shared-haemodialysis")

@@ -33,16 +33,16 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from kernel_messages import header  # tests/browser, on the path from common.py
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 __all__ = ["SimulatedReader"]
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
-NAVIGATION = "explorer.dashboards.widgets.Navigation"
+NAVIGATION = "explorer.app.dashboards.widgets.Navigation"
 CONTROL_PROTOCOL = "1.0.0"  # ipywidgets 8's widget control comm
 WEBSOCKET_PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what the page's client asks for
 
@@ -126,9 +126,7 @@ class SimulatedReader:
     def _message(self, msg_type: str, content: dict[str, Any],
                  metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Header, parent header, metadata and content of a message to the kernel."""
-        header = {"msg_id": uuid.uuid4().hex, "username": "reader", "session": self.session,
-                  "msg_type": msg_type, "version": "5.3", "date": datetime.now(UTC).isoformat()}
-        return [header, {}, metadata or {}, content]
+        return [header(msg_type, self.session, "reader"), {}, metadata or {}, content]
 
     async def _send(self, msg_type: str, content: dict[str, Any],
                     metadata: dict[str, Any] | None = None) -> None:

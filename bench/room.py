@@ -55,7 +55,7 @@ from process_kit import wait_for
 
 ALL_SERVED_S = 60
 REQUEST_TIMEOUT_S = 180  # a request unanswered this long is hung (bench/hub.py uses it too)
-# Voila's own defaults for everything explorer.serving and voila.json change for a room.
+# Voila's own defaults for everything explorer.serve.kernels and voila.json change for a room.
 PLAIN = ["--VoilaConfiguration.multi_kernel_manager_class="
          "jupyter_server.services.kernels.kernelmanager.AsyncMappingKernelManager",
          "--AsyncKernelManager.client_class=jupyter_client.asynchronous.AsyncKernelClient",

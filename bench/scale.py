@@ -56,7 +56,7 @@ from common import (
 )
 
 import explorer
-from explorer import query
+from explorer.evidence import query
 
 PROJECTS = "projects"
 PROJECT_FIELD = "project_id"

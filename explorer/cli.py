@@ -14,13 +14,13 @@
   plus ``explorer.server``'s handlers), as ``make serve`` runs it.
 - ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
   files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
-  files (see ``explorer.release``) and the rating history with the data.
+  files (see ``explorer.data.release``) and the rating history with the data.
 - ``python -m explorer history [PATH] [--write]``: the rating history's rows for the
-  current version, computed from the data (``explorer.query.history``); ``--write`` records
+  current version, computed from the data (``explorer.evidence.query.history``); ``--write`` records
   them in ``rating_history.csv`` (keeping what the curators wrote about why a rating
   changed) and lists what still needs a reason.
 - ``python -m explorer references [--format ris|bibtex] [--out FILE] [--data PATH]``: every
-  source for a reference manager (``explorer.references``).
+  source for a reference manager (``explorer.render.references``).
 - ``python -m explorer profiles [--cell M:C] [--columns KIND] [--format csv|docx] [--out
   FILE] [--data PATH]``: GRADE-CERQual's Summary of Qualitative Findings and the Evidence
   Profile of every rated cell (or of one cell), as CSV or a Word document.
@@ -35,10 +35,10 @@ import argparse
 import json
 import sys
 
+from .data.load import Dataset, load
+from .data.read import data_path
+from .data.validate import validate
 from .errors import ExplorerError, StateError
-from .load import Dataset, load
-from .read import data_path
-from .validate import validate
 
 __all__ = ["main"]
 
@@ -190,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
     notebooks = commands.add_parser(
         "notebooks",
         help="write the Voila notebooks, one per page of the registry",
-        description="Write notebooks/<page>.ipynb for every page in explorer.pages.PAGES "
+        description="Write notebooks/<page>.ipynb for every page in explorer.pages.registry.PAGES "
         "(thin: import, build, display). The suite fails when the committed notebooks "
         "differ from what this writes.",
     )
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
         # Everything after ``serve`` is Voila's own command line (see explorer.server).
-        from .server import main as serve
+        from .serve.server import main as serve
 
         serve(argv[1:])
         return 0
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "room" and args.action == "serve":
         import os
 
-        from .server import serve_join_page
+        from .serve.server import serve_join_page
 
         base = args.base_url or os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or "/"
         serve_join_page(args.port, args.ip, base if base.endswith("/") else base + "/")
@@ -264,7 +264,7 @@ def _load(path: str | None) -> Dataset | None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import briefing_filename, briefing_html, handout_html, project_brief_html
+    from .app.briefings import briefing_filename, briefing_html, handout_html, project_brief_html
 
     ds = _load(args.data)
     if ds is None:
@@ -299,7 +299,7 @@ def _export(args: argparse.Namespace) -> int:
 def _site(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .site import SiteError, build_site, check_live
+    from .app.site import SiteError, build_site, check_live
 
     try:
         live = check_live(args.live)
@@ -324,7 +324,7 @@ def _site(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    from .release import data_digest, release_problems
+    from .data.release import data_digest, release_problems
 
     folder = data_path(args.path)
     if not folder.is_dir():
@@ -339,7 +339,7 @@ def _digest(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     if not problems:
-        from .query.history import history_problems
+        from .evidence.query.history import history_problems
 
         ds = _load(str(folder))
         if ds is None:
@@ -376,7 +376,7 @@ def _write_table(path: object, frame: object) -> None:
 def _history(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .query.history import HISTORY_TABLE, current_rows, history_problems
+    from .evidence.query.history import HISTORY_TABLE, current_rows, history_problems
 
     ds = _load(args.path)
     if ds is None:
@@ -402,7 +402,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _references(args: argparse.Namespace) -> int:
-    from .references import references_filename, sources_bibtex, sources_ris
+    from .render.references import references_filename, sources_bibtex, sources_ris
 
     ds = _load(args.data)
     if ds is None:
@@ -413,7 +413,7 @@ def _references(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .profile_files import (
+    from .render.profile_files import (
         profile_csv,
         profile_docx,
         profiles_filename,
@@ -460,7 +460,7 @@ def _write_text(out: str, data: str | bytes, command: str) -> int:
 def _notebooks(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .notebooks import write_notebooks
+    from .app.notebooks import write_notebooks
 
     for path in write_notebooks(Path(args.out)):
         print(f"wrote {path}")

@@ -90,7 +90,7 @@ def other(other_path) -> explorer.Dataset:
 
 def programme_words(ds: explorer.Dataset) -> list[str]:
     """Names and counts that belong to ``ds``'s programme: none may show for another one."""
-    from explorer.programme import Programme
+    from explorer.evidence.programme import Programme
 
     programme = Programme.of(ds)
     words = [programme.title, programme.funder, programme.text("site_title"), "OPM",

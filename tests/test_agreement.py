@@ -1,8 +1,9 @@
 """Specifications of coder agreement: any number of coders, and the same figures everywhere.
 
 Agreement is computed from ``mechanism_codings`` (``explorer.query.coding_agreement`` for
-unanimity and pairwise Cohen's kappas, ``explorer.agreement.reliability`` for Krippendorff's
-alpha with its bootstrap interval); every place that shows it uses those figures.
+unanimity and pairwise Cohen's kappas, ``explorer.evidence.query.agreement.reliability`` for
+Krippendorff's alpha with its bootstrap interval); every place that shows it uses those
+figures.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import krippendorff
 import pytest
 
 import explorer
-from explorer import agreement, content, html, query
-from explorer.programme import Programme
+from explorer.evidence import query
+from explorer.evidence.programme import Programme
+from explorer.evidence.query import agreement
+from explorer.render import content, html
 
 from conftest import DATA, ROOT
 
@@ -132,7 +135,7 @@ def _written_texts() -> dict[str, str]:
     """Every file a reader, an analyst or a curator reads: templates, views, scripts, data
     (the codings' own words excepted), codebook, changelog's newest entry, README, the
     documentation's pages, notebooks."""
-    from explorer.release import read_changelog
+    from explorer.data.release import read_changelog
 
     roots = [ROOT / "explorer", ROOT / "analysis", ROOT / "notebooks"]
     files = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")

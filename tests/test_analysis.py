@@ -20,8 +20,8 @@ import jupytext
 import nbformat
 import pytest
 
-from explorer.dashboards.frame import STRICT_ENV, strict_default
-from explorer.pages import PAGES
+from explorer.app.dashboards.frame import STRICT_ENV, strict_default
+from explorer.pages.registry import PAGES
 
 from conftest import ROOT
 

@@ -1,4 +1,5 @@
-"""Specifications of explorer.appraisal: how far to trust each rating, by the codebook's rule.
+"""Specifications of explorer.evidence.appraisal: how far to trust each rating, by the
+codebook's rule.
 
 The rule is CODEBOOK.md section 14, adapted from GRADE-CERQual. These specifications pin what
 a reader relies on: evidence is counted by origin, so a copy of the same words never counts
@@ -19,9 +20,9 @@ import pandas as pd
 import pytest
 
 import explorer
-from explorer import appraisal, query
-from explorer.load import Citation, Dataset
-from explorer.query import components, confidence
+from explorer.data.load import Citation, Dataset
+from explorer.evidence import appraisal, query
+from explorer.evidence.query import components, confidence
 
 from conftest import DATA
 
@@ -515,7 +516,7 @@ def test_an_unknown_record_is_a_query_error(mini):
 
 
 def test_the_codebook_reports_the_confidence_computed_from_the_data(ds):
-    """CODEBOOK.md's CONFIDENCE line is what explorer.appraisal computes."""
+    """CODEBOOK.md's CONFIDENCE line is what explorer.evidence.appraisal computes."""
     text = " ".join((DATA / "CODEBOOK.md").read_text(encoding="utf-8").split())
     line = re.search(r"CONFIDENCE: of (\d+) rated records, (\d+) are high, (\d+) moderate, "
                      r"(\d+) low and (\d+) very low; of the (\d+) cells of the project matrix, "

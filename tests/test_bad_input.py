@@ -493,7 +493,8 @@ def test_no_module_names_a_rule_outside_the_registry(module):
 
 def test_the_rule_scan_sees_every_problem_the_data_layer_makes():
     """The scan above is not vacuous: it finds the rule of each Problem in the data layer."""
-    for module in ("descriptor/package.py", "descriptor/dialect.py", "read.py", "validate.py"):
+    for module in ("data/descriptor/package.py", "data/descriptor/dialect.py", "data/read.py",
+                   "data/validate.py"):
         tree = ast.parse((PACKAGE_DIR / module).read_text(encoding="utf-8"))
         arguments = _rule_arguments(tree)
         assert arguments, module

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import explorer
-from explorer.pages import PAGES
+from explorer.pages.registry import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"

@@ -24,8 +24,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explorer.load import Citation, Dataset
-from explorer.query import confidence
+from explorer.data.load import Citation, Dataset
+from explorer.evidence.query import confidence
 
 KINDS = ("evaluation_report", "evaluation_article", "journal_study", "journal_article",
          "conference_abstract", "project_report", "project_page", "funder_page",

@@ -15,15 +15,15 @@ import pandas as pd
 import pytest
 
 import explorer
-from explorer import query
-from explorer.appraisal import cell_kinds
-from explorer.dashboards import PAGES, App, ErrorPage, build
-from explorer.dashboards.frame import CALM_MESSAGE
-from explorer.dashboards.widgets import Chart, EvidenceGrid, FacetFilters, FileDownload
-from explorer.export import handout_html
-from explorer.html import confidence_styles
-from explorer.pages import live_pages
-from explorer.query import Filters
+from explorer.app.briefings import handout_html
+from explorer.app.dashboards import PAGES, App, ErrorPage, build
+from explorer.app.dashboards.frame import CALM_MESSAGE
+from explorer.app.dashboards.widgets import Chart, EvidenceGrid, FacetFilters, FileDownload
+from explorer.evidence import query
+from explorer.evidence.appraisal import cell_kinds
+from explorer.evidence.query import Filters
+from explorer.pages.registry import live_pages
+from explorer.render.html import confidence_styles
 
 PLANTED = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 
@@ -138,7 +138,7 @@ def test_the_heartbeat_is_answered(ds):
 def test_the_page_pings_every_10_s_and_gives_up_after_25_s_unless_a_test_says_otherwise():
     """The heartbeat's defaults are the site's (10 s, 25 s); only ``window.ctgHeartbeat``,
     which browser tests set, shortens them, and never below 100 ms."""
-    from explorer.dashboards.widgets import Navigation
+    from explorer.app.dashboards.widgets import Navigation
 
     module = Navigation._esm
     assert "const PING_EVERY_MS = 10000;" in module
@@ -291,7 +291,7 @@ def test_the_grid_sends_each_distinct_cell_once(mini):
 def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(mini):
     """However many columns the data has, the grid is one widget; past the chart's limit
     the chart is left out with a note instead of drawn unreadable."""
-    from explorer.figures import MAX_CHART_COLUMNS
+    from explorer.render.figures import MAX_CHART_COLUMNS
 
     app = open_app(mini, "matrix")
     page = app.current
@@ -353,7 +353,7 @@ def test_a_long_reader_table_lists_its_first_rows_and_the_csv_has_them_all(mini,
                                                                           monkeypatch):
     """Past ``MAX_READER_ROWS`` the page lists the first records and says so; the CSV
     download still carries every matching record."""
-    from explorer.views import matrix
+    from explorer.pages.views import matrix
 
     monkeypatch.setattr(matrix, "MAX_READER_ROWS", 2)
     mini.derived_cache.clear()  # the reader table of this view is kept per dataset
@@ -585,7 +585,8 @@ def test_the_programme_word_list_would_catch_this_programme(ds):
 
 def test_a_shared_activity_with_no_linked_context_says_so(mini):
     """A blank context cell would read as missing data: the table says no context is linked."""
-    from explorer import content, query
+    from explorer.evidence import query
+    from explorer.render import content
 
     same = query.same_activity_different_mechanisms(mini).assign(contexts="")
     assert content.NO_LINKED_CONTEXT in content.same_activity_table(same)
@@ -631,7 +632,7 @@ def test_plain_widgets_share_one_layout_and_style(mini):
 def test_a_closed_shared_layout_is_replaced(mini):
     """After every widget is closed (as an analyst's ``Widget.close_all()`` does), a new
     explorer opens with a fresh shared layout rather than a closed one."""
-    from explorer.dashboards.widgets import shared
+    from explorer.app.dashboards.widgets import shared
 
     open_app(mini, "overview")
     before = shared(w.Layout)

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-import explorer.agreement
-from explorer import query
+import explorer.evidence.query.agreement
+from explorer.evidence import query
 
 from conftest import DATA, ROOT
 
@@ -455,7 +455,7 @@ def test_codebook_reports_the_agreement_computed_from_the_codings(ds):
     """The codebook's agreement line is what explorer computes from mechanism_codings: the
     unanimous share, Krippendorff's alpha with its interval, and every pairwise kappa."""
     agreement = query.coding_agreement(ds)
-    reliability = explorer.agreement.reliability(ds)
+    reliability = explorer.evidence.query.agreement.reliability(ds)
     line = re.search(r"AGREEMENT: the three codings agreed on (\d+) of (\d+) records "
                      r"\((\d+)%\), before reconciliation; Krippendorff's alpha \(ordinal\) "
                      r"(\d\.\d\d), 95% interval (\d\.\d\d) to (\d\.\d\d) \((\d+) bootstrap "

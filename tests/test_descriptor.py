@@ -8,8 +8,8 @@ import re
 import pytest
 
 import explorer
-from explorer import descriptor as module
-from explorer.descriptor import (
+from explorer.data import descriptor as module
+from explorer.data.descriptor import (
     DEFAULT_CITATION_PATTERN,
     Dialect,
     ForeignKey,

@@ -110,6 +110,6 @@ def test_contributing_says_how_to_add_a_fact_check_it_and_release_it():
                   "explanation", "eight or more words", "not found", "discrepancies.csv",
                   "make test-fast", "make test", "python -m explorer validate",
                   "`version` and `created`", "python -m explorer digest", "CHANGELOG.md",
-                  "CITATION.cff", "explorer/pages.py", "explorer/templates/",
+                  "CITATION.cff", "explorer/pages/registry.py", "explorer/render/templates/",
                   "Tests are specifications"):
         assert words in text, words

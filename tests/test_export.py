@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from explorer import query
+from explorer.app.briefings import handout_html
 from explorer.cli import main
-from explorer.export import handout_html
-from explorer.query import Filters
+from explorer.evidence import query
+from explorer.evidence.query import Filters
 
 
 def test_the_handout_holds_the_records_the_view_shows(mini):
@@ -97,8 +97,7 @@ import json  # noqa: E402
 
 import pytest  # noqa: E402
 
-from explorer.errors import StateError  # noqa: E402
-from explorer.export import (  # noqa: E402
+from explorer.app.briefings import (  # noqa: E402
     PRINT_WIDTH,
     briefing_filename,
     briefing_html,
@@ -106,7 +105,8 @@ from explorer.export import (  # noqa: E402
     plotly_js,
     project_brief_html,
 )
-from explorer.load import load  # noqa: E402
+from explorer.data.load import load  # noqa: E402
+from explorer.errors import StateError  # noqa: E402
 
 PLANTED = "<img src=x onerror=alert(1)>"
 
@@ -291,7 +291,7 @@ def test_cli_export_to_a_missing_folder_exits_1_with_a_message(tmp_path, capsys)
 def test_a_printed_matrix_narrows_its_column_labels_as_columns_grow():
     """On A4 a column's label gets fewer characters a line the more columns share the
     width: the screen's 14 for a few columns, never fewer than 6."""
-    from explorer.figures import print_label_width
+    from explorer.render.figures import print_label_width
 
     widths = [print_label_width(n) for n in (1, 3, 7, 10, 20, 500)]
     assert widths[:3] == [14, 14, 14]
@@ -303,10 +303,10 @@ def test_a_standalone_file_carries_the_stylesheet_unescaped(mini):
     """Briefings, handouts and the lessons download hold the explorer's CSS as written:
     escaped, a child selector's '>' became '&gt;' and the browser dropped those rules
     (the framework boxes, wide tables, a measured outcome's later evidence)."""
-    from explorer import html
-    from explorer.export import briefing_html
-    from explorer.lessons import Answers
-    from explorer.views.lessons import download_html
+    from explorer.app.briefings import briefing_html
+    from explorer.evidence.lessons import Answers
+    from explorer.pages.views.lessons import download_html
+    from explorer.render import html
 
     expected = html.stylesheet()
     for page in (briefing_html(mini), handout_html(mini, ""),
@@ -320,7 +320,7 @@ def test_css_that_would_end_its_style_element_is_refused():
     """Text that closes the <style> element early cannot be written into a page."""
     import pytest
 
-    from explorer import html
+    from explorer.render import html
 
     with pytest.raises(ValueError, match="cannot contain '</style'"):
         html.inline_stylesheet("</STYLE><script>")

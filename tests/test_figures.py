@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from explorer import figures, query
-from explorer.query import Filters
+from explorer.evidence import query
+from explorer.evidence.query import Filters
+from explorer.render import figures
 
 
 def valid(fig: dict) -> dict:

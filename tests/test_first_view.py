@@ -1,4 +1,4 @@
-"""Specifications of a live page's first response (``explorer.first_view``): the view the
+"""Specifications of a live page's first response (``explorer.serve.first_view``): the view the
 address asks for, drawn on the server from the page's own content and sent before the kernel
 starts; hostile addresses handled as the live page handles them; nothing sent when Voila's
 own answer must be the whole page."""
@@ -12,8 +12,12 @@ import nbformat
 import pytest
 from markupsafe import escape
 
-from explorer import first_view, query
-from explorer.first_view import (
+from explorer import query
+from explorer.app.notebooks import notebook_text
+from explorer.pages.registry import PAGES, live_pages
+from explorer.pages.state import parse_query
+from explorer.serve import first_view
+from explorer.serve.first_view import (
     FIRST_VIEW_KEY,
     STARTING,
     first_view_html,
@@ -21,9 +25,6 @@ from explorer.first_view import (
     opening_html,
     prelaunch_hook,
 )
-from explorer.notebooks import notebook_text
-from explorer.pages import PAGES, live_pages
-from explorer.state import parse_query
 
 CHOSEN_CELL = "columns=setting_type&cell=systems_processes:acute_hospital"
 HOSTILE = "cell=<script>alert(1)</script>&columns=\"><img src=x onerror=alert(2)>"

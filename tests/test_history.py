@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 
 import explorer
-from explorer import trail
+from explorer.app.briefings import briefing_html, handout_html, project_brief_html
 from explorer.cli import main
-from explorer.export import briefing_html, handout_html, project_brief_html
-from explorer.query import history
-from explorer.state import parse_query
+from explorer.evidence.query import history
+from explorer.pages.state import parse_query
+from explorer.render import trail
 
 
 def test_a_ratings_history_runs_from_its_first_release_to_now(ds):

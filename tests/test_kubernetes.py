@@ -21,7 +21,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from explorer.serving import FORKED_KERNEL_MB, SERVER_RESERVE_MB
+from explorer.serve.kernels import FORKED_KERNEL_MB, SERVER_RESERVE_MB
 
 from conftest import ROOT
 

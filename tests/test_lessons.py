@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 import explorer
-from explorer import lessons
-from explorer.lessons import Answers, answer_values, answers_from_values, nearest_projects
-from explorer.pages import notebook_href
-from explorer.state import ViewState, parse_query, to_query
-from explorer.views.lessons import (
+from explorer.evidence import lessons
+from explorer.evidence.lessons import Answers, answer_values, answers_from_values, nearest_projects
+from explorer.pages.registry import notebook_href
+from explorer.pages.state import ViewState, parse_query, to_query
+from explorer.pages.views.lessons import (
     download_csv,
     download_html,
     form_query,
@@ -305,3 +305,21 @@ def test_the_downloads_carry_the_current_answers(mini):
         html_file.decode("utf-8"))
     _, csv_file = fetch(app.current.widgets["csv"])
     assert csv_file.decode("utf-8") == download_csv(mini, answers)
+
+
+def test_the_lessons_and_the_rooms_ask_the_same_framework_in_the_same_order(mini_copy):
+    """One builder (``questions.framework_choices``) gives both the exercise's items and the
+    room's: same ids, labels and definitions, and rows sharing a display order keep the
+    file's order (a stable sort)."""
+    from explorer.evidence.questions import deck
+
+    rows = mini_copy.rows("mechanisms")
+    for line in range(2, len(rows) + 1):
+        mini_copy.set_cell("mechanisms", line, "display_order", "1")
+    ds = explorer.load(mini_copy.path)
+    file_order = tuple(str(i) for i in ds.mechanisms.mechanism_id)
+    exercise, room = lessons.exercise(ds), deck(ds)
+    assert tuple(c.id for c in exercise.mechanisms) == file_order
+    assert exercise.mechanisms == room.get("mechanisms").items
+    assert exercise.relationships == room.get("relationship").choices
+    assert exercise.foundations == room.get("foundations").choices

@@ -79,7 +79,7 @@ def test_the_wheel_installs_the_kernelspec_and_registers_its_provisioner(wheel):
     provisioner = json.loads(archive.read(spec))["metadata"]["kernel_provisioner"]
     assert provisioner == {"provisioner_name": "explorer-preloaded"}
     assert ("[jupyter_client.kernel_provisioners]\n"
-            "explorer-preloaded = explorer.provisioner:PreloadedProvisioner") in (
+            "explorer-preloaded = explorer.serve.provisioner:PreloadedProvisioner") in (
         archive.read(entry_points).decode())
 
 

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from explorer import html
+from explorer.app.notebooks import notebook_text
 from explorer.cli import main
-from explorer.notebooks import notebook_text
-from explorer.pages import (
+from explorer.pages.parameters import COMMON
+from explorer.pages.registry import (
     PAGES,
     live_pages,
     notebook_href,
@@ -25,20 +25,21 @@ from explorer.pages import (
     page_view,
     static_href,
 )
-from explorer.parameters import COMMON
-from explorer.state import parse_query
-from explorer.views.base import View
+from explorer.pages.state import parse_query
+from explorer.pages.views.base import View
+from explorer.render import html
 
 from conftest import ROOT
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_each_page_is_defined_by_the_module_named_after_it(name):
-    """A newcomer finds a page's code by its URL name: explorer/views/<name>.py, whose VIEW
+    """A newcomer finds a page's code by its URL name: explorer/pages/views/<name>.py, whose
+    VIEW
     is the page's one definition."""
     view = page_view(name)
     assert isinstance(view, View) and view.name == name
-    assert (ROOT / "explorer" / "views" / f"{name}.py").is_file()
+    assert (ROOT / "explorer" / "pages" / "views" / f"{name}.py").is_file()
 
 
 @pytest.mark.parametrize("spec", live_pages(), ids=lambda spec: spec.name)
@@ -114,9 +115,11 @@ def test_an_unknown_page_is_a_clear_error():
 GLOSSARY = '''
 """A small page added by a test: the mechanisms and what they mean."""
 
-from explorer import html, query
-from explorer.parameters import FacetIds
-from explorer.views.base import Content, Html, View
+from explorer.render import html
+from explorer.evidence import query
+from explorer.pages.parameters import FacetIds
+from explorer.render.blocks import Content, Html
+from explorer.pages.views.base import View
 
 
 class GlossaryView(View):
@@ -147,9 +150,9 @@ CHECK = '''
 import json, sys
 from pathlib import Path
 import explorer
-from explorer.dashboards import build
-from explorer.export import briefing_html
-from explorer.site import build_site
+from explorer.app.dashboards import build
+from explorer.app.briefings import briefing_html
+from explorer.app.site import build_site
 
 ds = explorer.load()
 app = build("glossary", "mechanism=patient_beliefs", ds, strict=True)
@@ -165,18 +168,19 @@ print(json.dumps({
 
 
 def test_a_new_page_is_one_module_and_one_registry_entry(tmp_path):
-    """In a copy of the package, one new module in explorer/views/ and one line in the
+    """In a copy of the package, one new module in explorer/pages/views/ and one line in the
     registry give a live page, a static page with working links, a briefing section and a
     notebook: nothing else lists pages."""
     copy = tmp_path / "explorer"
     shutil.copytree(ROOT / "explorer", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "views" / "glossary.py").write_text(textwrap.dedent(GLOSSARY), encoding="utf-8")
-    registry = (copy / "pages.py").read_text(encoding="utf-8")
+    glossary = copy / "pages" / "views" / "glossary.py"
+    glossary.write_text(textwrap.dedent(GLOSSARY), encoding="utf-8")
+    registry = (copy / "pages" / "registry.py").read_text(encoding="utf-8")
     entry = 'PageSpec("lessons", "Lessons for your project",'
     assert entry in registry
     registry = registry.replace(
         entry, 'PageSpec("glossary", "Glossary", "What each mechanism means."),\n    ' + entry)
-    (copy / "pages.py").write_text(registry, encoding="utf-8")
+    (copy / "pages" / "registry.py").write_text(registry, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "EXPLORER_DATA": str(ROOT / "data")}
     site = tmp_path / "site"
     result = subprocess.run([sys.executable, "-c", CHECK, str(site)], env=env, cwd=tmp_path,
@@ -209,9 +213,10 @@ def test_a_new_facet_is_one_entry_in_the_descriptor(mini_copy):
     """Declaring one more facet in datapackage.json (here: each rating's basis) makes it a
     filter of the evidence, a URL parameter of the pages that filter, a choice of the
     matrix's columns and a filter box on the live page, with no change to the code."""
-    from explorer import load, query
-    from explorer.dashboards import build
-    from explorer.state import parse_query
+    from explorer.app.dashboards import build
+    from explorer.data.load import load
+    from explorer.evidence import query
+    from explorer.pages.state import parse_query
 
     descriptor_file = mini_copy.file("datapackage.json")
     descriptor = json.loads(descriptor_file.read_text(encoding="utf-8"))
@@ -236,10 +241,10 @@ def test_a_new_facet_is_one_entry_in_the_descriptor(mini_copy):
 def test_every_page_that_shows_a_confidence_level_says_what_the_levels_rank(ds):
     """Wherever a level is shown (the matrix, a story, a comparison, the overview, the
     lessons, every static page), the package's one-sentence note is shown with it."""
-    from explorer.document import blocks_html
-    from explorer.programme import Programme
-    from explorer.query import confidence
-    from explorer.site import StaticLinks
+    from explorer.app.site import StaticLinks
+    from explorer.evidence.programme import Programme
+    from explorer.evidence.query import confidence
+    from explorer.render.document import blocks_html
 
     note = str(html.escape(Programme.of(ds).text("confidence_note")))
     labels = [label for label, _ in confidence.terms(ds, "confidence").values()]

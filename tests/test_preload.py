@@ -1,5 +1,5 @@
-"""Specifications of the preloader (``explorer.preload``) and of the server's hold on the
-kernels it forks (``explorer.provisioner.Preloader`` and ``ForkedKernel``).
+"""Specifications of the preloader (``explorer.serve.preload``) and of the server's hold on the
+kernels it forks (``explorer.serve.provisioner.Preloader`` and ``ForkedKernel``).
 
 A real preloader process forks real ipykernel kernels, reached over ZeroMQ by a real
 ``jupyter_client``; Jupyter's kernel manager drives them in tests/test_provisioner.py, and a
@@ -25,10 +25,10 @@ from jupyter_client.connect import write_connection_file
 from process_kit import ended, wait_for
 
 import explorer
-from explorer import preload
-from explorer.load import _PRELOADED
-from explorer.load import preload as keep_loaded
-from explorer.provisioner import ForkedKernel, Preloader, forkable
+from explorer.data.load import _PRELOADED
+from explorer.data.load import preload as keep_loaded
+from explorer.serve import preload
+from explorer.serve.provisioner import ForkedKernel, Preloader, forkable
 
 from conftest import ROOT
 
@@ -244,7 +244,7 @@ for module, names in ((signal, ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGQUIT", "SIGC
                       (socket, ["AF_UNIX", "SOCK_SEQPACKET", "SCM_RIGHTS", "SO_PEERCRED"])):
     for name in names:
         delattr(module, name)
-from explorer import preload, provisioner, serving
+from explorer.serve import preload, provisioner, kernels as serving
 assert not preload.available()
 assert preload.end_with_parent() is None
 assert serving.ThrottledKernelManager().preloader is None

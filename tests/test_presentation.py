@@ -9,13 +9,13 @@ from urllib.parse import unquote
 import pytest
 from test_dashboards import navigate, open_app
 
-from explorer import query
-from explorer.dashboards.presentation import (
+from explorer.app.dashboards.presentation import (
     MAX_ADDRESS_LENGTH,
     guided_steps,
     qr_data_uri,
 )
-from explorer.state import MAX_STEP
+from explorer.evidence import query
+from explorer.pages.state import MAX_STEP
 
 
 def send(app, content: dict) -> None:

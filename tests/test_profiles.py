@@ -16,10 +16,11 @@ import docx
 import pytest
 
 import explorer
-from explorer import appraisal, profile_files, profiles, query
 from explorer.cli import main
 from explorer.errors import QueryError
-from explorer.programme import Programme
+from explorer.evidence import appraisal, profiles, query
+from explorer.evidence.programme import Programme
+from explorer.render import profile_files
 
 CELL = ("professional_beliefs", "shared-haemodialysis")
 

@@ -1,4 +1,4 @@
-"""Specifications of the explorer's kernel provisioner (``explorer.provisioner``): kernels of
+"""Specifications of the explorer's kernel provisioner (``explorer.serve.provisioner``): kernels of
 the ``explorer`` kernelspec forked from the server's preloader through Jupyter's own
 extension point, indistinguishable from kernels started from scratch.
 
@@ -28,8 +28,10 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvisioner
 from process_kit import ended, wait_for
 
-from explorer import notebooks, preload
-from explorer.provisioner import (
+from explorer.app import notebooks
+from explorer.serve import preload
+from explorer.serve.kernels import ThrottledKernelManager
+from explorer.serve.provisioner import (
     KERNEL_NAME,
     PROVISIONER_NAME,
     ForkedKernel,
@@ -38,7 +40,6 @@ from explorer.provisioner import (
     PreloaderKeeper,
     source_fingerprint,
 )
-from explorer.serving import ThrottledKernelManager
 
 pytestmark = pytest.mark.skipif(not preload.available(), reason="forking needs Linux pidfds")
 
@@ -254,7 +255,7 @@ def fork():
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable (forced by the test)")
     return real_fork()
 os.fork = fork
-from explorer.preload import main
+from explorer.serve.preload import main
 sys.exit(main(["serve", sys.argv[2]]))
 """
 

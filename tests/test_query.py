@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 import explorer
-from explorer import QueryError, query
-from explorer.query import Filters
+from explorer import QueryError
+from explorer.evidence import query
+from explorer.evidence.query import Filters
 
 
 def cell(frame, mechanism_id, column_id):

@@ -9,8 +9,8 @@ import json
 import pytest
 
 import explorer
+from explorer.data.read import BASE_ENV_VAR, ENV_VAR, data_path, read_package
 from explorer.errors import Rule
-from explorer.read import BASE_ENV_VAR, ENV_VAR, data_path, read_package
 
 from conftest import DATA
 

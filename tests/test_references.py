@@ -13,8 +13,8 @@ import pytest
 import rispy
 
 import explorer
-from explorer import references
 from explorer.cli import main
+from explorer.render import references
 
 #: Planted in a source's title: HTML, LaTeX specials, braces, a line break and an RIS end tag.
 HOSTILE = ('<b>Bold</b> & {braced} close} open{ 100% #1 $x_1$ ~a^b \\cmd "quoted" '

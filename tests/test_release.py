@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 
 from explorer.cli import main
-from explorer.release import CHANGELOG_NAME, data_digest, read_changelog, release_problems
+from explorer.data.release import CHANGELOG_NAME, data_digest, read_changelog, release_problems
 
 from conftest import DATA
 
@@ -192,7 +192,7 @@ def test_the_0_4_0_entry_names_the_changed_rating_and_says_what_breaks():
 def test_every_change_the_history_records_is_named_in_its_release_entry(ds):
     """Each rating whose strength changed in a release, or whose confidence changed once
     levels existed (0.4.0 on), is named in that release's changelog entry."""
-    from explorer.query.history import rating_history
+    from explorer.evidence.query.history import rating_history
 
     entries = {e.version: e.body for e in read_changelog(DATA)}
     history = rating_history(ds)
@@ -210,7 +210,7 @@ def test_every_change_the_history_records_is_named_in_its_release_entry(ds):
 def test_the_history_records_every_release_and_matches_the_data(ds):
     """0.1.0 to the current version are recorded, the current rows are what the data
     computes, and the check finds nothing."""
-    from explorer.query.history import current_rows, history_problems, known_versions
+    from explorer.evidence.query.history import current_rows, history_problems, known_versions
 
     assert known_versions(ds)[0] == "0.1.0" and known_versions(ds)[-1] == ds.version
     recorded = ds.rating_history[ds.rating_history.version == ds.version]
@@ -239,7 +239,7 @@ def test_a_rating_changed_without_recording_its_history_is_caught(package):
     """Re-rating a record leaves the history behind the data: the check names the rating
     and says what to run."""
     import explorer
-    from explorer.query.history import history_problems
+    from explorer.evidence.query.history import history_problems
 
     _rerate(package, "su-ev-systems_processes", "evident")
     problems = history_problems(explorer.load(package))

@@ -18,9 +18,10 @@ import plotly.graph_objects as go
 import pytest
 from http_kit import http_get
 
-from explorer import figures
-from explorer.dashboards import build
+from explorer.app.dashboards import build
 from explorer.errors import AnswerError
+from explorer.evidence.questions import Choice, Question
+from explorer.render import figures
 from explorer.rooms import Deck, RoomStore, check_answer, deck
 from explorer.rooms.addresses import LOCAL_ONLY, reachable_from_phones
 from explorer.rooms.cli import export_csv
@@ -32,7 +33,6 @@ from explorer.rooms.profile import (
     room_cells,
     room_nearest,
 )
-from explorer.rooms.questions import Choice, Question
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "http://192.168.1.20:8866/voila/render/matrix.ipynb?present=1"
@@ -504,7 +504,7 @@ class HangingStore(RoomStore):
 def test_a_store_that_hangs_never_freezes_the_presenters_page(tmp_path, ds, monkeypatch):
     """While the store does not answer, the kernel's loop keeps running (other work goes
     on), the panel says it is waiting, and it catches up once the store answers."""
-    import explorer.dashboards.room as panel_module
+    import explorer.app.dashboards.room as panel_module
 
     monkeypatch.setattr(panel_module, "SLOW_S", 0.05)
     monkeypatch.setattr(panel_module, "POLL_S", 0.01)

@@ -19,8 +19,8 @@ import zmq.asyncio
 from jupyter_client.session import Session
 from process_kit import ended, wait_for
 
-from explorer import serving
-from explorer.serving import (
+from explorer.serve import kernels as serving
+from explorer.serve.kernels import (
     POLL_SLICE_S,
     PromptKernelClient,
     SlicedPollChannel,
@@ -100,19 +100,20 @@ def test_the_client_voila_uses_reads_shell_and_iopub_in_slices():
 
 
 def test_voila_is_configured_to_use_the_prompt_client():
-    """voila.json makes Voila's kernels use explorer.serving.PromptKernelClient."""
+    """voila.json makes Voila's kernels use explorer.serve.kernels.PromptKernelClient."""
     import json
     from pathlib import Path
 
     config = json.loads((Path(__file__).parents[1] / "voila.json").read_text())
-    assert config["AsyncKernelManager"]["client_class"] == "explorer.serving.PromptKernelClient"
+    assert config["AsyncKernelManager"]["client_class"] == (
+        "explorer.serve.kernels.PromptKernelClient")
 
 
 # A stand-in for the server: it launches a long-lived child as the kernel manager launches a
 # kernel (its own session, the parent-death request), prints the child's pid, then waits.
 LAUNCHER = """
 import subprocess, sys, time
-from explorer.serving import end_with_parent
+from explorer.serve.kernels import end_with_parent
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
                          start_new_session=True, preexec_fn=end_with_parent())
 print(child.pid, flush=True)
@@ -169,7 +170,7 @@ def test_the_memory_budget_is_what_this_machine_has_available():
 # The server's start, in a fresh interpreter whose soft limit on open files is 256.
 OPEN_FILES_CHECK = """
 import resource
-from explorer.server import OPEN_FILES, raise_open_files_limit
+from explorer.serve.server import OPEN_FILES, raise_open_files_limit
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
 raise_open_files_limit()

@@ -12,12 +12,12 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from explorer import query
+from explorer.app.briefings import plotly_js
+from explorer.app.site import SiteError, build_site, check_live
 from explorer.cli import main
-from explorer.export import plotly_js
-from explorer.load import load
-from explorer.pages import PAGES, static_url
-from explorer.site import SiteError, build_site, check_live
+from explorer.data.load import load
+from explorer.evidence import query
+from explorer.pages.registry import PAGES, static_url
 
 LIVE = "https://explorer.example.org"
 
@@ -202,7 +202,7 @@ def test_live_must_be_an_http_address(live):
 
 def test_live_pages_link_to_the_read_only_version_when_configured(ds, monkeypatch):
     """$EXPLORER_STATIC_URL turns on the link; the view picks the static page."""
-    from explorer.dashboards import build
+    from explorer.app.dashboards import build
 
     monkeypatch.delenv("EXPLORER_STATIC_URL", raising=False)
     app = build("matrix", "columns=setting_type&strength=partial", ds, strict=True)
@@ -225,7 +225,7 @@ def test_a_bad_static_url_is_ignored(monkeypatch, value, caplog):
 
 def test_the_app_shows_the_read_only_link_for_the_page_on_show(ds, monkeypatch):
     """The live frame follows the reader: the link changes with the page and view."""
-    from explorer.dashboards import build
+    from explorer.app.dashboards import build
 
     monkeypatch.setenv("EXPLORER_STATIC_URL", "/static/")
     app = build("matrix", "columns=setting_type", ds, strict=True)

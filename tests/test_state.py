@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.query import Filters
-from explorer.state import ViewState, parse_query, to_query
+from explorer.evidence.query import Filters
+from explorer.pages.state import ViewState, parse_query, to_query
 
 
 def test_known_values_open_the_view(mini):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader
 
-from explorer import html
+from explorer.render import html
 
 
 def _environment(cache: html.SharedBytecode | None) -> Environment:
-    return Environment(loader=PackageLoader("explorer", "templates"), autoescape=True,
+    return Environment(loader=PackageLoader("explorer.render", "templates"), autoescape=True,
                        bytecode_cache=cache, auto_reload=False)
 
 

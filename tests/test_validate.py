@@ -8,9 +8,9 @@ import pytest
 
 import explorer
 from explorer import Citation
+from explorer.data.read import read_package
+from explorer.data.validate import check, parse_citations, split_ids
 from explorer.errors import Rule
-from explorer.read import read_package
-from explorer.validate import check, parse_citations, split_ids
 
 
 def _edit_descriptor(pkg, edit):
@@ -182,3 +182,16 @@ def test_a_bad_cell_is_not_followed_into_other_tables(mini_copy):
     """A malformed id gives its own problem and no foreign-key problem after it."""
     mini_copy.set_cell("contexts", 3, "project_id", "Beta")
     assert _rules(mini_copy) == [("contexts.csv", 3, "project_id", Rule.PATTERN)]
+
+
+def test_a_facet_the_pages_name_cannot_be_renamed_silently(mini_copy):
+    """Renaming a facet the explorer asks for by name (``REQUIRED_FACETS``) fails validation
+    with a message that names it and says why, instead of breaking a page at run time."""
+    path = mini_copy.file("datapackage.json")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    facet = next(f for f in raw["explorer:facets"] if f["name"] == "setting_type")
+    facet["name"] = "setting_kind"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    messages = [p.message for p in explorer.validate(mini_copy.path)]
+    assert any("explorer:facets must declare 'setting_type'" in m
+               and "the overview's glance table" in m for m in messages), messages

@@ -75,5 +75,5 @@ test -f "$VENV/share/jupyter/voila/templates/explorer/index.html.j2" || {
     exit 1
 }
 "$VENV/bin/voila" --version >/dev/null
-"$VENV/bin/python" -c "import explorer.server"   # the server the image runs
+"$VENV/bin/python" -c "import explorer.serve.server"   # the server the image runs
 echo "install.sh: done"

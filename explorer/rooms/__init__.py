@@ -82,7 +82,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .questions import LEVELS, Deck, Question, check_answer, deck
+from ..evidence.questions import LEVELS, Deck, Question, check_answer, deck
 
 if TYPE_CHECKING:
     from .store import (

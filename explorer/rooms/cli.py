@@ -13,11 +13,11 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
+from ..data.load import load
 from ..errors import ExplorerError, RoomError
-from ..load import load
+from ..evidence.questions import deck
 from .addresses import LOCAL_ONLY, join_address_from_base, reachable_from_phones
 from .profile import export_csv
-from .questions import deck
 from .report import report_filename, room_report_html
 from .store import RoomStore, normalise_code
 

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
+from ..data.load import Dataset
 from ..errors import ExportError
-from ..figures import ROOM_TIE
-from ..html import csv_text
-from ..lessons import nearest_projects
-from ..load import Dataset
-from ..query import ACTIVATED, NO_ROWS, matrix
-from .questions import CHOSEN, LEVELS, Deck, Question
+from ..evidence.lessons import nearest_projects
+from ..evidence.query import ACTIVATED, NO_ROWS, matrix
+from ..evidence.questions import CHOSEN, LEVELS, Deck, Question
+from ..render.figures import ROOM_TIE
+from ..render.html import csv_text
 
 if TYPE_CHECKING:
     from .store import RoomStore, Tally

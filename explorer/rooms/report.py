@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from .. import html
-from ..document import document_html
-from ..figures import ROOM_TIE, ROOM_TIE_LABEL, ROOM_TIE_STYLE
-from ..load import Dataset
-from ..programme import Programme
+from ..data.load import Dataset
+from ..evidence.programme import Programme
+from ..render import html
+from ..render.document import document_html
+from ..render.figures import ROOM_TIE, ROOM_TIE_LABEL, ROOM_TIE_STYLE
 from .profile import ROOM_RULE, level_grid, matrix_with_room, question_counts, room_nearest
 
 if TYPE_CHECKING:

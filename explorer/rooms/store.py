@@ -50,8 +50,8 @@ from ..errors import (
     RoomNotFound,
     StoreUnavailable,
 )
+from ..evidence.questions import Deck
 from .engine import DB_ENV, STATE_ENV, database_url, make_engine, settle_environment, state_dir
-from .questions import Deck
 from .schema import answer_items, ended_rooms, migrate, participants, responses, rooms
 from .tally import (
     CODE_ALPHABET,

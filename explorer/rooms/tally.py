@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .questions import Deck
+from ..evidence.questions import Deck
 
 __all__ = ["CODE_ALPHABET", "CODE_LENGTH", "Room", "Tally", "Visit", "normalise_code",
            "participant_key"]

@@ -37,7 +37,7 @@ from tornado.escape import json_encode
 from tornado.http1connection import HTTP1Connection
 
 from ..errors import AnswerError, NotOnShow, RoomError, RoomFull, RoomLocked
-from .questions import LEVELS, Question, check_answer
+from ..evidence.questions import LEVELS, Question, check_answer
 from .store import NOT_ON_SHOW, RoomStore, normalise_code
 
 __all__ = ["COOKIE", "MAX_BODY_BYTES", "MESSAGES", "AnswerHandler", "JoinHandler", "Throttle",
@@ -75,7 +75,7 @@ DEFAULT_FOR_STATUS = {400: "bad_form", 403: "xsrf", 404: "not_found", 405: "meth
 
 
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("explorer", "templates"), autoescape=True,
+    return Environment(loader=PackageLoader("explorer.render", "templates"), autoescape=True,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 

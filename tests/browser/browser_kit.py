@@ -33,14 +33,14 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from process_kit import wait_for
 
-from explorer import query
-from explorer.pages import PAGES as REGISTRY
-from explorer.pages import live_pages
+from explorer.evidence import query
+from explorer.pages.registry import PAGES as REGISTRY
+from explorer.pages.registry import live_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-# What `make serve` runs: Voila plus the live rooms' join page (explorer.server).
+# What `make serve` runs: Voila plus the live rooms' join page (explorer.serve.server).
 SERVE = (str(PYTHON), "-m", "explorer", "serve")
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -165,7 +165,7 @@ class VoilaServer:
         psutil.wait_procs(alive, timeout=5)
 
 
-PRELOADER = "explorer.preload serve"
+PRELOADER = "explorer.serve.preload serve"
 
 
 def kernel_processes(server) -> list[psutil.Process]:
@@ -200,7 +200,7 @@ def kernel_process(server, kernel_id: str) -> psutil.Process | None:
 
 def is_kernel(process: psutil.Process) -> bool:
     """Whether ``process`` is a Jupyter kernel (false once it has gone): one launched as
-    ``python -m ipykernel_launcher``, or one forked by the preloader (``explorer.preload``),
+    ``python -m ipykernel_launcher``, or one forked by the preloader (``explorer.serve.preload``),
     whose command line is the preloader's."""
     line = command_line(process)
     if PRELOADER in line:
@@ -303,7 +303,7 @@ def preloader_ready(server: VoilaServer) -> bool:
         return True
     for child in children:
         line = command_line(child).split()
-        if line[1:4] == ["-m", "explorer.preload", "serve"] and len(line) > 4:
+        if line[1:4] == ["-m", "explorer.serve.preload", "serve"] and len(line) > 4:
             return (Path(line[4]) / "preload.sock").exists()
     return True
 
@@ -385,7 +385,7 @@ class Session:
 
         Voila sends the page only after the notebook has run in a fresh kernel (3-6 s here).
         A document that does not come within ``DOCUMENT_MS`` fails the test: that was Voila's
-        one-minute stall, fixed by ``explorer.serving.PromptKernelClient``, and a regression
+        one-minute stall, fixed by ``explorer.serve.kernels.PromptKernelClient``, and a regression
         must show.
         """
         url = (server or self.server).url(name, query)
@@ -397,7 +397,8 @@ class Session:
                                    timeout=DOCUMENT_MS)
         except PlaywrightTimeoutError:
             pytest.fail(f"{url}: no page after {DOCUMENT_MS / 1000:.0f} s; the server-side "
-                        "run stalled (see explorer.serving.PromptKernelClient)", pytrace=False)
+                        "run stalled (see explorer.serve.kernels.PromptKernelClient)",
+                        pytrace=False)
         wait_ready(page, name in CHART_PAGES if chart is None else chart)
         return page
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import psutil
 from browser_kit import command_line
+from kernel_messages import execute_request, request
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB_DIR = ROOT / "deploy" / "jupyterhub"
@@ -417,14 +418,9 @@ async def _execute(analyst: Analyst, kernel_id: str, cells: list[str]) -> list[s
     session = uuid.uuid4().hex
     try:
         for code in cells:
-            msg_id = uuid.uuid4().hex
-            await socket_.write_message(json.dumps({
-                "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": session,
-                           "username": analyst.name, "version": "5.3"},
-                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                "content": {"code": code, "silent": False, "store_history": True,
-                            "user_expressions": {}, "allow_stdin": False,
-                            "stop_on_error": True}}))
+            sent = request("execute_request", execute_request(code), session, analyst.name)
+            msg_id = sent["header"]["msg_id"]
+            await socket_.write_message(json.dumps(sent))
             while True:
                 raw = await asyncio.wait_for(socket_.read_message(), CELL_TIMEOUT_S)
                 if raw is None:

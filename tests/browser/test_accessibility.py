@@ -38,7 +38,7 @@ def test_every_chart_has_a_text_alternative(reader, name):
 
 def test_the_matrix_can_be_used_with_the_keyboard_alone(web, ds):
     """Tab to the columns control, change it with the arrow keys, then open a cell."""
-    from explorer import query
+    from explorer.evidence import query
 
     page = web.open("matrix")
     page.locator(".ctg-columns select").focus()

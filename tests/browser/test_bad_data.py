@@ -16,8 +16,8 @@ from browser_kit import assert_no_voila_error, copy_data, screenshot
 from playwright.sync_api import expect
 
 import explorer
-from explorer import query
 from explorer.errors import DataError
+from explorer.evidence import query
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ import pytest
 from browser_kit import assert_no_voila_error
 from playwright.sync_api import expect
 
-from explorer import query
+from explorer.evidence import query
 
 pytestmark = pytest.mark.browser
 

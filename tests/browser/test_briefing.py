@@ -13,9 +13,9 @@ from browser_kit import ARTIFACTS, VIEWPORT, block_remote, screenshot
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from explorer import query
-from explorer.export import briefing_html, identified_projects, project_brief_html
-from explorer.load import load
+from explorer.app.briefings import briefing_html, identified_projects, project_brief_html
+from explorer.data.load import load
+from explorer.evidence import query
 
 pytestmark = pytest.mark.browser
 

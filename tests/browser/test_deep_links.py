@@ -8,7 +8,7 @@ import pytest
 from browser_kit import flows_first_table, shown_ids, table_column, table_header
 from playwright.sync_api import expect
 
-from explorer import query
+from explorer.evidence import query
 
 pytestmark = pytest.mark.browser
 

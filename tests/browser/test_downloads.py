@@ -16,10 +16,10 @@ import rispy
 from browser_kit import screenshot
 from playwright.sync_api import expect
 
-from explorer import profiles, query
-from explorer.export import briefing_filename, identified_projects
-from explorer.profile_files import profiles_filename
-from explorer.references import references_filename
+from explorer.app.briefings import briefing_filename, identified_projects
+from explorer.evidence import profiles, query
+from explorer.render.profile_files import profiles_filename
+from explorer.render.references import references_filename
 
 pytestmark = pytest.mark.browser
 

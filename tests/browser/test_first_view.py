@@ -1,4 +1,4 @@
-"""Browser specifications of a live page's first response (``explorer.first_view``): the view
+"""Browser specifications of a live page's first response (``explorer.serve.first_view``): the view
 the address asks for arrives before anything of its kernel, the widgets take its place in
 place and it is then read once, and a page whose kernel never comes keeps its view and says
 what to do."""
@@ -14,7 +14,7 @@ from browser_kit import FIRST_RENDER_MS, VIEWPORT, browsing, wait_ready
 from playwright.sync_api import expect
 
 from explorer import load, query
-from explorer.pages import static_href
+from explorer.pages.registry import static_href
 
 CHOSEN_CELL = "columns=setting_type&cell=systems_processes:acute_hospital"
 

@@ -31,7 +31,7 @@ from browser_kit import (
 from http_kit import http_answer, http_get, http_page
 from playwright.sync_api import expect
 
-from explorer import preload
+from explorer.serve import preload
 
 pytestmark = pytest.mark.browser
 
@@ -110,7 +110,7 @@ def test_a_readers_kernel_is_forked_from_the_servers_preloader(voila_factory):
 # The server as `make serve` runs it, on a Linux without pidfds (before 5.3): it cannot hold a
 # forked kernel, so it keeps no preloader.
 WITHOUT_PIDFDS = (str(PYTHON), "-c", "import os, sys; del os.pidfd_open; "
-                                     "from explorer.server import main; main(sys.argv[1:])")
+                                     "from explorer.serve.server import main; main(sys.argv[1:])")
 
 
 def test_without_the_fork_path_kernels_start_from_scratch_and_serve_the_pages(voila_factory):

@@ -16,7 +16,7 @@ import pytest
 from browser_kit import SCREENSHOTS, screenshot
 from playwright.sync_api import Page, expect
 
-from explorer import lessons
+from explorer.evidence import lessons
 
 pytestmark = pytest.mark.browser
 

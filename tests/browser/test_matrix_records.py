@@ -10,8 +10,8 @@ import pytest
 from browser_kit import query_of, shown_ids, table_column, tick
 from playwright.sync_api import expect
 
-from explorer import query
-from explorer.query import Filters
+from explorer.evidence import query
+from explorer.evidence.query import Filters
 
 pytestmark = pytest.mark.browser
 

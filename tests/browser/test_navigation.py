@@ -30,9 +30,9 @@ from browser_kit import (
 )
 from playwright.sync_api import Page, expect
 
-from explorer import query
-from explorer.pages import PAGES as REGISTRY
-from explorer.pages import page_view
+from explorer.evidence import query
+from explorer.pages.registry import PAGES as REGISTRY
+from explorer.pages.registry import page_view
 
 pytestmark = pytest.mark.browser
 

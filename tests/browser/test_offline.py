@@ -22,8 +22,8 @@ from browser_kit import (
 )
 from playwright.sync_api import expect
 
-from explorer import query
-from explorer.pages import PAGES as REGISTRY
+from explorer.evidence import query
+from explorer.pages.registry import PAGES as REGISTRY
 
 pytestmark = pytest.mark.browser
 

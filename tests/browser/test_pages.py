@@ -9,8 +9,8 @@ from browser_kit import PAGES, assert_no_voila_error, screenshot
 from playwright.sync_api import expect
 from test_plain_words import FILE_NAME, ID_SHAPES, SECTION_MARK
 
-from explorer.pages import PAGES as REGISTRY
-from explorer.pages import live_pages
+from explorer.pages.registry import PAGES as REGISTRY
+from explorer.pages.registry import live_pages
 
 pytestmark = pytest.mark.browser
 

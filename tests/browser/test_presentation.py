@@ -17,7 +17,7 @@ from browser_kit import SCREENSHOTS
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from explorer.dashboards.presentation import guided_steps
+from explorer.app.dashboards.presentation import guided_steps
 
 pytestmark = pytest.mark.browser
 

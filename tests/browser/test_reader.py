@@ -21,8 +21,8 @@ from browser_kit import (
 )
 from playwright.sync_api import expect
 
-from explorer import query
-from explorer.query import Filters
+from explorer.evidence import query
+from explorer.evidence.query import Filters
 
 pytestmark = pytest.mark.browser
 

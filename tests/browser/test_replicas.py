@@ -49,7 +49,7 @@ from replica_kit import (
 )
 from room_kit import Phone, Reply
 
-from explorer import query
+from explorer.evidence import query
 from explorer.rooms import Deck, RoomStore, deck
 
 pytestmark = pytest.mark.browser

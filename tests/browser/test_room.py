@@ -359,7 +359,7 @@ def test_hostile_requests_to_the_join_page_change_nothing(chromium, voila, case,
     """Each gets its 4xx with a plain page (never a traceback, never its markup echoed), and
     the room's participants and answers are as they were."""
     store = RoomStore(voila.room_db)
-    from explorer import load
+    from explorer.data.load import load
 
     room = store.create_room(deck(load()))
     context = chromium.new_context(viewport=PHONE)

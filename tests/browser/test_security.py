@@ -10,6 +10,7 @@ import re
 import pytest
 from browser_kit import shutdown_kernel
 from http_kit import http_answer
+from kernel_messages import request
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ FILE_PROBES = [
     "/voila/files/..%2fvoila.json",
     "/voila/files/../data/projects.csv",
     "/voila/files/../data/datapackage.json",
-    "/voila/files/../explorer/dashboards/frame.py",
+    "/voila/files/../explorer/app/dashboards/frame.py",
     "/voila/files/%00",
     "/voila/render/../voila.json",
     "/voila/render/..%2f..%2fetc%2fpasswd",
@@ -112,12 +113,9 @@ def kernel_replies(base: str, kernel: str, messages: list[tuple[str, dict]]) -> 
         session, ids = uuid.uuid4().hex, []
         try:
             for msg_type, content in messages:
-                ids.append(uuid.uuid4().hex)
-                await socket_.write_message(json.dumps({
-                    "header": {"msg_id": ids[-1], "msg_type": msg_type, "session": session,
-                               "username": "", "version": "5.3"},
-                    "parent_header": {}, "metadata": {}, "content": content,
-                    "channel": "shell", "buffers": []}))
+                sent = request(msg_type, content, session)
+                ids.append(sent["header"]["msg_id"])
+                await socket_.write_message(json.dumps(sent))
             replies = []
             while True:
                 raw = await asyncio.wait_for(socket_.read_message(), 60)

@@ -18,8 +18,8 @@ from browser_kit import VIEWPORT, block_remote, free_port, screenshot
 from http_kit import http_get
 from playwright.sync_api import expect
 
-from explorer.load import load
-from explorer.site import build_site
+from explorer.app.site import build_site
+from explorer.data.load import load
 
 pytestmark = pytest.mark.browser
 

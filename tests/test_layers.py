@@ -1,0 +1,57 @@
+"""The package's layers: the import rule in pyproject.toml names every part, and it can fail."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from conftest import ROOT
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+PUBLIC_FACES = {"query", "dashboards"}  # thin re-exports of documented old paths
+
+
+def _contract(contract_id: str) -> dict:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    return next(c for c in contracts if c["id"] == contract_id)
+
+
+def test_the_layers_name_every_part_of_the_package():
+    """Each subpackage and module under explorer/ is in exactly one layer, except the
+    package's face (__init__, __main__) and the public re-exports of old paths."""
+    named = [part.strip() for layer in _contract("layers")["layers"] for part in layer.split("|")]
+    parts = {path.stem if path.is_file() else path.name
+             for path in (ROOT / "explorer").iterdir()
+             if (path.suffix == ".py" or (path / "__init__.py").is_file())}
+    assert len(named) == len(set(named))
+    assert set(named) == parts - {"__init__", "__main__"} - PUBLIC_FACES
+
+
+def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports on the package under ``root`` (found first on the path)."""
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--config",
+                           str(root / "pyproject.toml")], cwd=root, capture_output=True,
+                          text=True, timeout=300, check=False,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+
+
+def test_an_upward_import_breaks_the_rule(tmp_path):
+    """In a copy of the package, one import from the data layer up to the live dashboards
+    fails lint-imports and names the import; the copy as it stands passes."""
+    shutil.copytree(ROOT / "explorer", tmp_path / "explorer",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    kept = _lint(tmp_path)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    derived = tmp_path / "explorer" / "data" / "derived.py"
+    derived.write_text(derived.read_text(encoding="utf-8")
+                       + "\nfrom ..app.dashboards import live  # noqa: E402, F401\n",
+                       encoding="utf-8")
+    broken = _lint(tmp_path)
+    assert broken.returncode == 1
+    assert "explorer.data.derived -> explorer.app.dashboards.live" in broken.stdout
