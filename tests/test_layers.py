@@ -55,3 +55,15 @@ def test_an_upward_import_breaks_the_rule(tmp_path):
     broken = _lint(tmp_path)
     assert broken.returncode == 1
     assert "explorer.data.derived -> explorer.app.dashboards.live" in broken.stdout
+
+
+def test_the_architecture_page_names_every_part_of_the_package():
+    """docs/architecture.md's folder tree names each subpackage and module of explorer/, so
+    the map a newcomer reads follows the package when a part is added or moved."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    tree = page[page.index("## The folders"):page.index("notebooks/     thin Voila pages")]
+    parts = {path.name + "/" if path.is_dir() else path.name
+             for path in (ROOT / "explorer").iterdir()
+             if path.suffix == ".py" or (path / "__init__.py").is_file()}
+    missing = {part for part in parts - {"__init__.py", "__main__.py"} if part not in tree}
+    assert not missing, f"docs/architecture.md's folder tree does not name {sorted(missing)}"
