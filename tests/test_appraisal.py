@@ -197,7 +197,8 @@ def test_the_projects_own_website_adds_no_data_where_it_reports_no_change(ds):
     method is serious: very low (0.4.0 as first written gave low, 0.3.0 moderate)."""
     found = appraisal.appraise(ds, "shd-ev-systems_processes")
     assert _concerns(found)["adequacy"] == "moderate"
-    assert "1 further account cited reports no change" in found.components[2].reason
+    assert ("1 further account cited reports nothing in an outcome record it rests on, so "
+            "adds no data") in found.components[2].reason
     assert _concerns(found)["methodological_limitations"] == "serious"
     assert found.level == "very_low"
 

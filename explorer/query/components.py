@@ -102,7 +102,7 @@ def adequacy(reporting: int, cited: int) -> ComponentAppraisal:
         f"{'s' if reporting == 1 else ''} the change in an outcome record (copies, and one "
         f"organisation's several pages on one project, count once)"
         + (f"; {_count(silent, 'further account')} cited report"
-           f"{'s' if silent == 1 else ''} no change and add"
+           f"{'s' if silent == 1 else ''} nothing in an outcome record it rests on, so add"
            f"{'s' if silent == 1 else ''} no data" if silent > 0 else ""))
 
 
