@@ -142,10 +142,12 @@ def test_each_origin_is_appraised_by_who_wrote_it_and_whether_it_states_a_method
 def test_an_independent_evaluation_article_scores_as_the_evaluation_it_reports(mini_copy):
     """Edge case decided in section 14.6: an independent evaluator's article alone states no
     method (moderate); declared as an account of its evaluation report, it counts as that
-    report (no concern), and still as one origin."""
+    report (no concern), and still as one origin. (It is the one source of the outcome the
+    rating rests on: a source that reports no change is not appraised at all.)"""
     mini_copy.append_text("sources", _source_line("eval-article", "evaluation_article",
                                                   "independent"))
     mini_copy.set_cell("mechanism_evidence", 2, "source_ids", "eval-article")
+    mini_copy.set_cell("outcomes", 2, "source_ids", "eval-article")
     alone = appraisal.appraise(explorer.load(mini_copy.path), "a-ev-1")
     assert _concerns(alone)["methodological_limitations"] == "moderate"
     mini_copy.append_text("sources", _source_line("eval-report", "evaluation_report",
@@ -178,7 +180,7 @@ def test_the_funders_two_summaries_of_one_project_count_once(ds):
     found = appraisal.appraise(ds, "ps-ev-professional_beliefs")
     assert {s for s, _, _ in found.sources} == {"bmj-improve-ps", "hf-ps-page"}
     assert [o for o, _, _ in found.origins] == ["hf-ps-page"]
-    assert "1 separate account cited" in found.components[2].reason
+    assert found.components[2].reason.startswith("1 separate account reports the change")
 
 
 def test_splitting_one_sentence_into_several_outcomes_adds_nothing(ds):
@@ -186,17 +188,57 @@ def test_splitting_one_sentence_into_several_outcomes_adds_nothing(ds):
     reports the change, the same amount of evidence as one record would be."""
     found = appraisal.appraise(ds, "shd-ev-professional_beliefs")
     assert _concerns(found)["adequacy"] == "moderate"
-    assert "1 of them reports the change" in found.components[2].reason
+    assert found.components[2].reason.startswith("1 separate account reports the change")
 
 
-def test_the_projects_own_website_is_a_second_account_not_independent_evidence(ds):
-    """Sheffield's systems rating: the funder's page and the project's website are two
-    accounts (minor concern for amount), but both are own words with no method (serious):
-    low, no longer moderate."""
+def test_the_projects_own_website_adds_no_data_where_it_reports_no_change(ds):
+    """Sheffield's systems rating: the project's website, also cited, describes how the
+    project measured its work but reports no change in an outcome the rating rests on, so
+    only the funder's page counts (moderate concern for amount) and its own word with no
+    method is serious: very low (0.4.0 as first written gave low, 0.3.0 moderate)."""
     found = appraisal.appraise(ds, "shd-ev-systems_processes")
-    assert _concerns(found)["adequacy"] == "minor"
+    assert _concerns(found)["adequacy"] == "moderate"
+    assert ("1 further account cited reports nothing in an outcome record it rests on, so "
+            "adds no data") in found.components[2].reason
     assert _concerns(found)["methodological_limitations"] == "serious"
-    assert found.level == "low"
+    assert found.level == "very_low"
+
+
+def _citing(ds: Dataset, evidence_id: str, source_id: str) -> Dataset:
+    """``ds`` with ``source_id`` added to one record's cited sources (not to its outcomes)."""
+    evidence = ds.mechanism_evidence.copy()
+    row = evidence.evidence_id == evidence_id
+    evidence.loc[row, "source_ids"] = evidence.loc[row, "source_ids"].map(
+        lambda cs: (*cs, Citation(source_id, None)))
+    return Dataset(ds.descriptor, {**ds.tables, "mechanism_evidence": evidence})
+
+
+@pytest.mark.parametrize(("evidence_id", "source_id"), [
+    ("su-ev-systems_processes", "hf-resource-list-2015"),
+    ("su-ev-systems_processes", "pa-speaking-up"),
+    ("pw-ev-patient_beliefs", "uclh-news-2011-04"),
+    ("pw-ev-patient_beliefs", "uclh-news-2013-05"),
+    ("ps-ev-professional_beliefs", "opm-2014-evaluation-report")])
+def test_citing_a_source_that_reports_no_change_raises_nothing(ds, evidence_id, source_id):
+    """The audit of 7 December 2026's cases: a rating that also cites a source reporting no
+    change in the outcomes it rests on (the funder's resource list, a partner's page of
+    activities, UCLH news items, the unread OPM report) keeps its level and every concern;
+    the first 0.4.0 rule raised each of the first four from very low to low."""
+    before = appraisal.appraise(ds, evidence_id)
+    after = appraisal.appraise(_citing(ds, evidence_id, source_id), evidence_id)
+    assert before.level == "very_low"
+    assert (after.level, _concerns(after)) == (before.level, _concerns(before))
+
+
+def test_one_organisations_accounts_of_one_project_share_an_origin(ds):
+    """The three origins the audit of 7 December 2026 found missing: the funder's resource
+    list (its readable entry is Speaking Up), UCLH's 2011 item on its homeless project, and
+    the funder's evaluation page, which carries OPM's summary."""
+    origin = confidence.origins(ds)
+    assert origin["hf-resource-list-2015"] == "hf-su-page"
+    assert origin["uclh-news-2011-04"] == origin["uclh-news-2013-05"] == "uclh-news-2012-05"
+    assert origin["hf-evaluation-page"] == origin["opm-evaluation-page"] == (
+        "opm-2014-evaluation-report")
 
 
 # -- more evidence never lowers confidence ---------------------------------------------------
@@ -205,15 +247,26 @@ def test_the_projects_own_website_is_a_second_account_not_independent_evidence(d
     ("evaluation_report", "independent"), ("journal_study", "independent")])
 def test_adding_an_independent_evaluation_never_lowers_confidence(ds, kind, independence):
     """Every real record, with an independent evaluation or study added to its sources:
-    no level falls, and its concern for how the sources know becomes none."""
+    no level falls; cited without reporting the change it vouches for nothing, so no concern
+    changes; reporting it in an outcome the record rests on, it makes the concern for how
+    the sources know none (for every record that rests on an outcome at all)."""
     before = _levels(ds)
     widened = _with_source(ds, kind, independence)
-    after = _levels(widened)
+    assert _levels(widened) == before
+    outcomes = widened.outcomes.copy()
+    outcomes["source_ids"] = outcomes.source_ids.map(
+        lambda cs: (*cs, Citation("added-source", None)))
+    reporting = Dataset(ds.descriptor, {**widened.tables, "outcomes": outcomes})
+    after = _levels(reporting)
     for evidence_id, level in before.items():
         if level is not None:
             assert ORDER[str(after[evidence_id])] <= ORDER[level], evidence_id
-    frame = appraisal.rating_confidence(widened).dropna(subset=["level"])
-    assert set(frame.methodological_limitations_concern) == {"no"}
+    frame = appraisal.rating_confidence(reporting).dropna(subset=["level"])
+    rests_on_outcomes = {str(e) for e, o in zip(ds.mechanism_evidence.evidence_id,
+                                                 ds.mechanism_evidence.outcome_ids,
+                                                 strict=True) if len(o)}
+    resting = frame[frame.evidence_id.isin(rests_on_outcomes)]
+    assert len(resting) and set(resting.methodological_limitations_concern) == {"no"}
 
 
 def test_adding_any_source_never_lowers_confidence(ds):

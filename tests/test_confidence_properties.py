@@ -6,6 +6,7 @@ origins; outcomes with their directions and sources; disagreements of every type
 evidence; codings; one rating), so that no way of arranging the evidence games the rule:
 
 - citing another copy of an origin the rating already cites never raises its level;
+- citing a further source that reports no change never raises it;
 - adding an independent source with an outcome that reports the change never lowers it;
 - lowering a rating (evident → partial → not evident) never lowers its confidence;
 - splitting an outcome record into several never changes it;
@@ -165,6 +166,24 @@ def test_citing_another_copy_of_a_cited_origin_never_raises_the_level(mini, p, k
     copied = replace(p, sources=(*p.sources, ("copy", kind, who, origin)),
                      cited=(*p.cited, "copy"))
     assert _no_better(_appraise(mini, copied), _appraise(mini, p))
+
+
+@PROPERTY
+@given(p=packages(), kind=st.sampled_from(KINDS), who=st.sampled_from(WHO),
+       origin=st.booleans(), silent_outcome=st.booleans(), data=st.data())
+def test_citing_a_further_source_that_reports_no_change_never_raises_the_level(
+        mini, p, kind, who, origin, silent_outcome, data):
+    """A new source, of any kind and independence, its own origin or a copy of another,
+    cited by the rating but reporting no change in an outcome it rests on (no outcome, or
+    one coded not applicable): neither the level nor any component's concern improves."""
+    copied = _origin(p, data.draw(st.sampled_from([s for s, _, _, _ in p.sources])))
+    added = replace(p, sources=(*p.sources, ("silent", kind, who, copied if origin else None)),
+                    cited=(*p.cited, "silent"))
+    if silent_outcome:
+        added = replace(added, outcomes=(*added.outcomes,
+                                         ("o-silent", "not_applicable", ("silent",))),
+                        rests_on=(*added.rests_on, "o-silent"))
+    assert _no_better(_appraise(mini, added), _appraise(mini, p))
 
 
 @PROPERTY

@@ -58,13 +58,16 @@ def test_a_profile_says_what_the_rule_computed(ds):
         assert set(part.level) == {found.level}
 
 
-def test_a_cell_with_two_records_profiles_both(ds):
-    """Sheffield's professional beliefs cell holds what staff and what patients said: both
-    records are in its profile, each with its own rating explanation."""
+def test_a_cell_profiles_only_the_records_with_a_level(ds):
+    """Sheffield's professional beliefs cell holds what staff and what patients said; since
+    0.4.0 patients' account is sources silent (no level), so the profile is the staff
+    record's alone."""
     profile = profiles.evidence_profile(ds, *CELL)
-    assert set(profile.evidence_id) == {"shd-ev-professional_beliefs",
-                                        "shd-ev-professional_beliefs-2"}
-    assert profile.rating_explanation.nunique() == 2
+    assert set(ds.mechanism_evidence.evidence_id[
+        ds.mechanism_evidence.evidence_id.str.startswith("shd-ev-professional_beliefs")]) == {
+        "shd-ev-professional_beliefs", "shd-ev-professional_beliefs-2"}
+    assert set(profile.evidence_id) == {"shd-ev-professional_beliefs"}
+    assert profile.rating_explanation.nunique() == 1
 
 
 @pytest.mark.parametrize(("cell", "words"), [

@@ -281,7 +281,7 @@ def uncertainties(ds: Dataset) -> list[str]:
                           for level in counts.index)
         items.append(f"How far to trust each rating is computed by the codebook's rule, "
                      f"adapted from GRADE-CERQual (who wrote the accounts behind it and "
-                     f"whether any states a method, how many separate accounts there are, "
+                     f"whether any states a method, how many separate accounts report the change, "
                      f"whether sources agree, whether the evidence belongs to the "
                      f"programme): of {html.count(rated, 'rating')} with a level, "
                      f"{by_level}. In the evidence at a glance: {cells}. "

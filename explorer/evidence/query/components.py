@@ -71,10 +71,11 @@ _WHOSE = {"independent": "independent of the funder and the projects",
 
 
 def limitations(origins: list[tuple[str, str, str]]) -> ComponentAppraisal:
-    """The best-placed origin decides: a further origin can only keep or lower the concern."""
+    """The best-placed origin that reports the change decides; a further one can only keep or
+    lower the concern, and one that reports no change is not passed in (section 14.2)."""
     if not origins:
         return ComponentAppraisal("methodological_limitations", Concern.SERIOUS,
-                                  "no cited source")
+                                  "no cited source reports the change in an outcome record")
     concern = min((limitation(kind, who) for _, kind, who in origins), key=_ORDER.index)
     described = "; ".join(dict.fromkeys(
         f"{humanise(kind).lower()}, {_WHOSE.get(who, who)}" for _, kind, who in origins))
@@ -86,19 +87,23 @@ def limitations(origins: list[tuple[str, str, str]]) -> ComponentAppraisal:
 
 
 def adequacy(reporting: int, cited: int) -> ComponentAppraisal:
+    """Only origins that report the change count: a cited origin that reports none adds no
+    data to the finding, so citing it can never lower the concern (section 14.2)."""
     if reporting >= 2:
         concern = Concern.NO
-    elif reporting == 1 and cited >= 2:
-        concern = Concern.MINOR
-    elif reporting == 1 or cited >= 2:
+    elif reporting == 1:
         concern = Concern.MODERATE
     else:
         concern = Concern.SERIOUS
+    silent = cited - reporting
     return ComponentAppraisal(
         "adequacy", concern,
-        f"{_count(cited, 'separate account')} cited (copies, and one organisation's several "
-        f"pages on one project, count once); {reporting} of them "
-        f"report{'s' if reporting == 1 else ''} the change in an outcome record")
+        f"{_count(reporting, 'separate account')} report"
+        f"{'s' if reporting == 1 else ''} the change in an outcome record (copies, and one "
+        f"organisation's several pages on one project, count once)"
+        + (f"; {_count(silent, 'further account')} cited report"
+           f"{'s' if silent == 1 else ''} nothing in an outcome record it rests on, so add"
+           f"{'s' if silent == 1 else ''} no data" if silent > 0 else ""))
 
 
 def coherence(against: list[str]) -> ComponentAppraisal:

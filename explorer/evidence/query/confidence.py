@@ -10,13 +10,13 @@ minor, moderate or serious concerns and a one-line reason:
 ==========================  ==============================================================
 component                   what it looks at (all of it read from the data, nothing typed in)
 ==========================  ==============================================================
-methodological_limitations  who wrote the *origins* the rating cites and whether any states
-                            a method (``sources.kind`` and ``independence`` of each origin)
+methodological_limitations  who wrote the *origins* that report the change and whether any
+                            states a method (``sources.kind`` and ``independence``)
 coherence                   disagreements about what happened (``discrepancies`` of type
                             ``substance``) and later studies that cut against an outcome it
                             rests on, each counted once by its id or its study
-adequacy                    how many separate origins it cites, and how many of them report
-                            the change in an outcome record
+adequacy                    how many separate origins report the change in an outcome
+                            record it rests on (an origin that reports none adds no data)
 relevance                   the project's programme membership, and doubt whether an
                             outcome falls in the programme's time (``time_scope``
                             discrepancies)
@@ -35,8 +35,9 @@ the level stops at ``very_low``. A curator may replace the level only with a rec
 (``confidence_override`` and ``confidence_override_reason``, which the validator enforces).
 
 Properties the suite checks over generated packages (``tests/test_confidence_properties.py``):
-citing another copy of an origin never raises a level; adding an independent source with a
-supporting outcome never lowers it; lowering a rating never lowers its confidence; splitting
+citing another copy of an origin never raises a level; citing a further source that reports
+no change never raises it; adding an independent source with a supporting outcome never
+lowers it; lowering a rating never lowers its confidence; splitting
 an outcome record never raises it; removing a disagreement never lowers it.
 
 Each component is a pure function in ``explorer.evidence.query.components``; this module reads the
@@ -258,8 +259,11 @@ def _appraise_row(row: Any, context: _Context) -> Confidence | None:
     cited_origins = list(dict.fromkeys(
         [context.origin.get(s, s) for s in cited_ids] + sorted(reporting)))
     origins_ = [(o, *context.appraisal.get(o, ("other", "unknown"))) for o in cited_origins]
+    # Only origins that report the change contribute data to the finding (section 14.2):
+    # a silent origin, however well placed, can neither vouch for it nor add to its amount.
+    contributing = [item for item in origins_ if item[0] in reporting]
     components = (
-        limitations(origins_),
+        limitations(contributing),
         coherence(_distinct(x for o in outcome_ids for x in context.against.get(o, ()))),
         adequacy(len(reporting), len(cited_origins)),
         relevance(context.membership.get(str(row.project_id), ""),
