@@ -119,7 +119,11 @@ function buildBar(model, el) {
   el.append(bar, panel, stamp);
   const drawStamp = () => {
     const note = model.get("print_note") || "";
-    stamp.textContent = note ? `${note} Printed from ${window.location.href} on ${today()}.` : "";
+    // The view's own address, as the kernel states it: never what the address bar held
+    // before the page cleaned it (an old address's room=… key, an ignored setting).
+    const page = model.get("page");
+    const address = page ? targetUrl(page, model.get("query")).href : "";
+    stamp.textContent = note && address ? `${note} Printed from ${address} on ${today()}.` : "";
   };
 
   const drawNav = () => {
@@ -173,7 +177,7 @@ function buildBar(model, el) {
     }
   });
   model.on("change:links", drawNav);
-  model.on("change:page", () => { drawNav(); panel.hidden = true; });
+  model.on("change:page", () => { drawNav(); drawStamp(); panel.hidden = true; });
   model.on("change:query", () => { panel.hidden = true; });
   model.on("change:presenting", drawPresent);
   model.on("change:print_note", drawStamp);
