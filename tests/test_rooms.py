@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -531,7 +532,10 @@ def test_a_store_that_hangs_never_freezes_the_presenters_page(tmp_path, ds, monk
         panel.close()
         return hung, notice, panel.controls.status["joined"]
 
-    hung, notice, joined = asyncio.run(presenting())
+    # In a thread of its own: this process may already run a loop in its main thread (a
+    # browser suite's Playwright, in the same test worker).
+    with ThreadPoolExecutor(1) as thread:
+        hung, notice, joined = thread.submit(asyncio.run, presenting()).result(timeout=120)
     assert hung
     assert notice == panel_module.WAITING
     assert joined == 1
