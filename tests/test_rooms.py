@@ -24,7 +24,7 @@ from explorer.errors import AnswerError
 from explorer.evidence.questions import Choice, Question
 from explorer.render import figures
 from explorer.rooms import Deck, RoomStore, check_answer, deck
-from explorer.rooms.addresses import LOCAL_ONLY, reachable_from_phones
+from explorer.rooms.addresses import LOCAL_ONLY, LOCAL_ONLY_BASE, reachable_from_phones
 from explorer.rooms.cli import export_csv
 from explorer.rooms.profile import (
     LEVEL_STRENGTH,
@@ -651,6 +651,11 @@ def test_the_shell_opens_exports_and_closes_a_room(shell_env, tmp_path):
     assert opened.returncode == 0, opened.stderr
     code = re.search(r"room ([2-9A-Z]{7}) open", opened.stdout).group(1)
     assert f"join: http://10.0.0.5:8866/room/{code}" in opened.stdout
+    assert "Phones cannot open" not in opened.stderr
+    local = run("room", "open", env=shell_env)  # the default base: this computer's own
+    assert local.returncode == 0 and LOCAL_ONLY_BASE in local.stderr
+    local_code = re.search(r"room ([2-9A-Z]{7}) open", local.stdout).group(1)
+    assert run("room", "close", local_code, env=shell_env).returncode == 0
     assert code in run("room", "list", env=shell_env).stdout
     out = tmp_path / "answers.csv"
     closed = run("room", "close", code, "--export", str(out), env=shell_env)

@@ -11,8 +11,8 @@ import ipaddress
 import os
 from urllib.parse import urljoin, urlsplit
 
-__all__ = ["LOCAL_ONLY", "ROOM_URL_ENV", "join_address", "join_address_from_base",
-           "reachable_from_phones"]
+__all__ = ["LOCAL_ONLY", "LOCAL_ONLY_BASE", "ROOM_URL_ENV", "join_address",
+           "join_address_from_base", "reachable_from_phones"]
 
 ROOM_URL_ENV = "EXPLORER_ROOM_URL"
 
@@ -35,6 +35,10 @@ def join_address(page_href: str, code: str) -> str:
 LOCAL_ONLY = ("Phones cannot open this address: it is this computer's own. Serve the explorer "
               "on the room's network and open this page by that address (README, Running a "
               "workshop, step 1).")
+#: The same for ``room open``, whose join address comes from ``--base``.
+LOCAL_ONLY_BASE = ("Phones cannot open this address: it is this computer's own. Serve the "
+                   "explorer on the room's network and give --base that address (README, "
+                   "Running a workshop, step 1).")
 
 
 def reachable_from_phones(address: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from ..data.load import load
 from ..errors import ExplorerError, RoomError
 from ..evidence.questions import deck
-from .addresses import LOCAL_ONLY, join_address_from_base, reachable_from_phones
+from .addresses import LOCAL_ONLY_BASE, join_address_from_base, reachable_from_phones
 from .profile import export_csv
 from .report import report_filename, room_report_html
 from .store import RoomStore, normalise_code
@@ -81,8 +81,7 @@ def _run(store: RoomStore, args: argparse.Namespace) -> int:
         print(f"room {room.code} open until {expires}, at most {room.max_participants} "
               f"people\njoin: {join}\nstore: {store!r}")
         if not reachable_from_phones(join):
-            _say(LOCAL_ONLY.replace("open this page by that address", "give --base that "
-                                    "address"))
+            _say(LOCAL_ONLY_BASE)
         return 0
     if args.action == "list":
         open_rooms = store.open_rooms()
