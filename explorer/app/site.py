@@ -44,9 +44,10 @@ from ..pages.registry import (
 )
 from ..pages.state import parse_query
 from ..render import html
-from ..render.blocks import Content, Download
+from ..render.blocks import Content
 from ..render.document import blocks_html, charts_js, document_html, plotly_js
 from ..render.downloads import records_csv
+from .outputs import StaticLinks
 
 __all__ = [
     "STATIC_URL_ENV",
@@ -94,23 +95,6 @@ def check_live(live: str | None) -> str:
 
 
 # -- the pages -----------------------------------------------------------------------------
-
-class StaticLinks:
-    """Links between the static site's files, made from the registry."""
-
-    kind = "static"
-
-    def __init__(self, ds: Dataset) -> None:
-        self.ds = ds
-
-    def href(self, page: str, **parameters: str) -> str:
-        """The file (and anchor) of the static page that shows the view."""
-        return static_href(self.ds, page, **parameters)
-
-    def briefing(self, ds: Dataset, project_id: str = "") -> Download | None:
-        """None: a static page offers no briefing to download (the site has its own files)."""
-        return None
-
 
 @dataclass
 class _Page:

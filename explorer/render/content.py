@@ -148,13 +148,13 @@ def glance_columns(ds: Dataset) -> str:
     return "project" if len(ds.projects) <= GLANCE_MAX_PROJECTS else "setting_type"
 
 
-def overview_context(ds: Dataset, href: Href, kind: str = "live",
+def overview_context(ds: Dataset, href: Href, whole_programme: bool = False,
                      pages: tuple[dict[str, str], ...] = ()) -> dict[str, Any]:
     """Everything the overview shows, as template context (links made by ``href``).
 
     Args:
-        kind: the output (``live``, ``static``, ``handout`` or ``briefing``). A briefing has
-            sections of its own for findings and disagreements.
+        whole_programme: the output holds the whole programme in sections (a briefing),
+            with sections of its own for findings and disagreements.
         pages: the other pages to list (``href``, ``title``, ``purpose``), chosen by the
             page that shows the overview.
     """
@@ -203,8 +203,8 @@ def overview_context(ds: Dataset, href: Href, kind: str = "live",
         "foundations": list(ds.foundations.sort_values("display_order").itertuples()),
         "mechanisms": list(ds.mechanisms.sort_values("display_order").itertuples()),
         "relationships": list(ds.relationship_types.sort_values("display_order").itertuples()),
-        "findings": finding_groups(ds) if kind != "briefing" else [],
-        "discrepancies": (discrepancy_items(ds, ds.discrepancies) if kind != "briefing"
+        "findings": finding_groups(ds) if not whole_programme else [],
+        "discrepancies": (discrepancy_items(ds, ds.discrepancies) if not whole_programme
                           else []),
         "pages": list(pages),
     }
@@ -239,10 +239,10 @@ def all_finding_groups(ds: Dataset, exclude: tuple[str, ...] = ()) -> list[dict[
     return finding_groups(ds, groups)
 
 
-def overview_html(ds: Dataset, href: Href, kind: str = "live",
+def overview_html(ds: Dataset, href: Href, whole_programme: bool = False,
                   pages: tuple[dict[str, str], ...] = ()) -> Markup:
     """The whole overview as trusted markup (links made by ``href``)."""
-    return html.render("overview.html.j2", **overview_context(ds, href, kind, pages))
+    return html.render("overview.html.j2", **overview_context(ds, href, whole_programme, pages))
 
 
 def uncertainties(ds: Dataset) -> list[str]:

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 from ipywidgets.widgets.widget_string import HTMLStyle
 
-from ...data.load import Dataset
-from ...pages.registry import PAGES, PageSpec, notebook_href, page_view
+from ...pages.registry import PAGES, PageSpec, page_view
 from ...pages.state import ViewState, parse_query
 from ...render import html
 from ...render.blocks import Block, Chart, Choice, Content, Download, FacetFilter, Form, Grid, Html
 from ...render.figures import Figure
-from ..briefings import briefing_download
+from ..outputs import LiveLinks
 from .widgets import Chart as ChartWidget
 from .widgets import EvidenceGrid, FacetFilters, FileDownload, LessonsForm, shared
 
@@ -31,20 +30,6 @@ if TYPE_CHECKING:
     from .frame import App
 
 __all__ = ["LiveLinks", "LivePage", "close_tree", "html_widget", "vbox"]
-
-
-class LiveLinks:
-    """Links between live pages: relative notebook addresses (``matrix.ipynb?…``)."""
-
-    kind = "live"
-
-    def href(self, page: str, **parameters: str) -> str:
-        """The live address of a view."""
-        return notebook_href(page, **parameters)
-
-    def briefing(self, ds: Dataset, project_id: str = "") -> Download:
-        """The briefing, or one project's brief, made when the reader asks for it."""
-        return briefing_download(ds, project_id)
 
 
 LIVE_LINKS = LiveLinks()

@@ -71,7 +71,7 @@ class CompareView(View):
         names = query.facet_options(ds, "project")
         options = tuple(names.items())
         blocks: list[Block] = [Html("header", html.fragment(
-            "header", self.title, INTRO if links.kind == "live" else STATIC_INTRO.format(
+            "header", self.title, INTRO if links.interactive else STATIC_INTRO.format(
                 names=" and ".join(names[p] for p in chosen))))]
         blocks += [Choice(f"pick-{index + 1}", "project", f"Project {index + 1}", options,
                           chosen[index] if index < len(chosen) else "", slot=index,

@@ -258,18 +258,18 @@ class LessonsView(View):
         questions = lessons.questions(ds)
         worksheet = html.render(
             "static_lessons.html.j2", questions=questions,
-            live=links.href("lessons") if links.kind == "static" else "",
+            live=links.href("lessons") if links.linked_files else "",
             mechanisms_heading=programme.text("mechanisms_heading"),
             foundations_heading=programme.text("foundations_heading"))
         lead = " ".join(text for text in (programme.text("foundations_note"),
                                           programme.text("mechanisms_note")) if text)
         blocks: list[Block] = [
             Html("header", html.render("lessons_intro.html.j2", title=self.title, intro=INTRO,
-                                       privacy=PRIVACY if links.kind == "live" else "",
+                                       privacy=PRIVACY if links.interactive else "",
                                        lead=lead)),
         ]
         form = Form("form", questions, form_value(answers), form_query, worksheet)
-        if links.kind != "live":
+        if not links.interactive:
             blocks.append(form)
         else:
             link = "lessons.ipynb" + to_query(state.with_values(present=None, step=None))

@@ -218,11 +218,11 @@ class MatrixView(View):
         n_columns = cells.column_id.nunique()
         readable = n_columns <= figures.MAX_CHART_COLUMNS
         mechanism_id, column_id = self.selected(ds, state)
-        live = links.kind == "live"
+        live = links.interactive
         blocks: list[Block] = [
             Html("header", html.fragment(
-                "header", BRIEFING_TITLE if links.kind == "briefing" else self.title,
-                PRINT_INTRO if links.kind in ("briefing", "handout") else INTRO)),
+                "header", BRIEFING_TITLE if links.whole_programme else self.title,
+                PRINT_INTRO if links.printed else INTRO)),
             Choice("columns", "columns", "Columns show", tuple(kinds.items()), columns,
                    default="project", resets=("cell",)),
             FacetFilter("filters", facet_choices(ds, filters, (f.name for f in query.facets(ds))),
@@ -245,18 +245,18 @@ class MatrixView(View):
             if mechanism_id or column_id:  # the chosen evidence's own file, beside it
                 blocks.append(self._download(ds, state))
             blocks += self._profile_downloads(ds, columns, mechanism_id, column_id)
-        elif links.kind == "static":
+        elif links.linked_files:
             blocks.append(Html("sections", self._sections(ds, cells, contested)))
         labels = query.strength_labels(ds)
         levels = {level: style["label"] for level, style in
                   html.confidence_styles(ds).items()}
-        on_paper = links.kind not in ("live", "static")
+        on_paper = links.printed
         widths = ((figures.print_label_width(n_columns), figures.PRINT_ROW_LABEL_WIDTH)
                   if on_paper else (14, 22))
         blocks += [
             # Only a page that draws the chart has its camera button (a handout has words).
             Html("chart-heading", html.render("chart_heading.html.j2", chart=readable,
-                                              camera=links.kind in ("live", "static"))),
+                                              camera=not links.printed)),
             Chart("matrix", figures.matrix_figure(cells, column_title, labels=labels,
                                                   label_width=widths[0],
                                                   row_label_width=widths[1], levels=levels)
@@ -267,18 +267,18 @@ class MatrixView(View):
             Html("chart-note", html.render("chart_note.html.j2", columns=n_columns,
                                            shown=readable)),
         ]
-        if links.kind == "handout":
+        if links.printed and not links.whole_programme:  # one view on paper: what is chosen
             blocks.append(Html("chosen", self._chosen_html(ds, state)))
-        elif links.kind != "briefing":
+        elif not links.printed:
             blocks += [
                 Html("records-heading", html.render("heading.html.j2",
                                                     text="All matching records")),
                 self._download(ds, state, chosen=not live),
                 Html("reader", _reader_html(ds, filters), css="ctg-reader"),
             ]
-        if links.kind == "briefing":
+        if links.whole_programme:
             blocks.append(Html("cerqual", content.cerqual_html(ds, columns)))
-        elif links.kind != "handout":
+        elif not links.printed:
             blocks += [Html("cerqual-heading", html.render(
                 "heading.html.j2", text="GRADE-CERQual's outputs and the sources")),
                        *self._cerqual_downloads(ds, columns)]

@@ -37,10 +37,10 @@ class OverviewView(View):
         pages = tuple({"href": links.href(spec.name), "title": spec.title,
                        "purpose": spec.purpose} for spec in PAGES.values()
                       if spec.name not in ("index", "overview")
-                      and (spec.live or links.kind == "static")
-                      ) if links.kind in ("live", "static") else ()
-        blocks: list[Block] = [Html("overview", content.overview_html(ds, links.href,
-                                                                      links.kind, pages))]
+                      and links.holds_page(spec.live)
+                      ) if not links.printed else ()
+        blocks: list[Block] = [Html("overview", content.overview_html(
+            ds, links.href, links.whole_programme, pages))]
         offer = links.briefing(ds)
         if offer is not None:
             blocks.append(offer)

@@ -72,7 +72,7 @@ class StoryView(View):
         project_id = self.project(ds, state)
         story = query.project_story(ds, project_id)
         name = str(story.project["short_name"])
-        briefing = links.kind == "briefing"
+        briefing = links.whole_programme
         chart = None
         if story.is_identified and not story.chains.empty:
             chart = figures.story_figure(story.chains, name)
@@ -95,7 +95,7 @@ class StoryView(View):
             blocks.append(offer)
         blocks.append(Html("details", content.project_details_html(
             ds, project_id, programme.text("ratings_note"), level=3 if briefing else 2,
-            trails={"briefing": "none", "handout": "open"}.get(links.kind, "folded"))
+            trails=links.trails)
             if story.is_identified else Markup("")))
         return Content(f"{self.title}: {name}", tuple(blocks), name)
 
