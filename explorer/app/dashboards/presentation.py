@@ -36,6 +36,7 @@ import anywidget
 import segno
 import traitlets
 
+from ...data.descriptor.facets import MECHANISM, PROJECT
 from ...data.load import Dataset
 from ...evidence import query
 from ...evidence.programme import Programme
@@ -76,7 +77,7 @@ def _in_words(n: int) -> str:
 def _busiest_mechanism(ds: Dataset) -> str:
     """The mechanism with most records rated evident or partial (then most evident, then
     the package's order)."""
-    mechanisms = list(query.facet_options(ds, "mechanism"))
+    mechanisms = list(query.facet_options(ds, MECHANISM))
     strengths = ds.mechanism_evidence.strength.astype(str)
     ids = ds.mechanism_evidence.mechanism_id.astype(str)
 
@@ -110,7 +111,7 @@ def guided_steps(ds: Dataset, room: bool = False) -> tuple[Step, ...]:
     """The steps of the guided presentation for this package (at most ``MAX_STEP``); with
     ``room`` (a live room is open), the room beside the evidence comes before the lessons."""
     programme = Programme.of(ds)
-    mechanisms = query.facet_options(ds, "mechanism")
+    mechanisms = query.facet_options(ds, MECHANISM)
     busiest = _busiest_mechanism(ds)
     steps = [
         Step("overview", (), f"{programme.title}: what the evaluation found"),
@@ -122,7 +123,7 @@ def guided_steps(ds: Dataset, room: bool = False) -> tuple[Step, ...]:
     contrast = _activity_contrast(ds)
     if contrast is not None:
         activity, projects = contrast
-        names = query.facet_options(ds, "project")
+        names = query.facet_options(ds, PROJECT)
         steps.append(Step("compare", (("project", ",".join(projects)),),
                           f"Activities are not mechanisms: {activity.lower()} in "
                           + " and ".join(names[p] for p in projects)))
@@ -130,7 +131,7 @@ def guided_steps(ds: Dataset, room: bool = False) -> tuple[Step, ...]:
         steps.append(Step("flows", (), "Activities are not mechanisms: the same kind of "
                                        "activity, different mechanisms"))
     if room:
-        steps.append(Step("matrix", (("columns", "project"),), ROOM_STEP))
+        steps.append(Step("matrix", (("columns", PROJECT),), ROOM_STEP))
     steps.append(Step("lessons", (), PAGES["lessons"].title))
     return tuple(steps[:MAX_STEP])
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ...data.derived import derived
 from ...data.descriptor import FacetSpec
+from ...data.descriptor.facets import MECHANISM
 from ...data.load import Dataset
 from ...errors import QueryError
 
@@ -55,7 +56,7 @@ NO_ROWS_LABEL = "No records"
 #: The table whose rows are the evidence records every facet describes.
 RECORDS_TABLE = "mechanism_evidence"
 #: The facet the matrix's rows show.
-ROW_FACET = "mechanism"
+ROW_FACET = MECHANISM
 
 
 class Filters:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from markupsafe import Markup
 
+from ...data.descriptor.facets import PROJECT
 from ...data.load import Dataset
 from ...evidence import query
 from ...evidence.programme import Programme
@@ -33,7 +34,7 @@ class StoryView(View):
     static_parameters = ("project",)
 
     def parameters(self, ds: Dataset) -> dict[str, Parameter]:
-        return {"project": FacetIds("project", facet="project", is_many=False)}
+        return {"project": FacetIds("project", facet=PROJECT, is_many=False)}
 
     def default(self, ds: Dataset, parameter: str) -> str:
         return str(ds.projects.project_id.iloc[0]) if parameter == "project" else ""
@@ -52,7 +53,7 @@ class StoryView(View):
         return state.get("project") or self.default(ds, "project")
 
     def describe(self, ds: Dataset, state: ViewState) -> str:
-        return query.facet_options(ds, "project")[self.project(ds, state)]
+        return query.facet_options(ds, PROJECT)[self.project(ds, state)]
 
     def statement(self, ds: Dataset, state: ViewState) -> str:
         """How the project's mechanisms are rated, or that it is not identified."""
@@ -81,7 +82,7 @@ class StoryView(View):
             blocks += [
                 Html("header", html.fragment("header", self.title, INTRO + html.BASIS_HELP)),
                 Choice("project", "project", "Project",
-                       tuple(query.facet_options(ds, "project").items()), project_id),
+                       tuple(query.facet_options(ds, PROJECT).items()), project_id),
             ]
         blocks += [
             Html("summary", content.summary_html(
