@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import anywidget
-import segno
 import traitlets
 
 from ...data.descriptor.facets import MECHANISM, PROJECT
@@ -42,6 +41,7 @@ from ...evidence import query
 from ...evidence.programme import Programme
 from ...pages.registry import PAGES
 from ...pages.state import MAX_STEP, ViewState, parse_query
+from .qr import MAX_ADDRESS_LENGTH, qr_data_uri
 from .widgets import _esm
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["MAX_ADDRESS_LENGTH", "Presenter", "Step", "StepBar", "guided_steps", "qr_data_uri",
            "resolve_step"]
 
-MAX_ADDRESS_LENGTH = 2000
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                 "ten")
 STEP_PARAMETERS = frozenset({"present", "step"})
@@ -155,19 +154,6 @@ def resolve_step(steps: tuple[Step, ...], name: str, state: ViewState
     if name == step.page and set(state.values) - STEP_PARAMETERS:
         return None
     return step.page, step.query_string(number)
-
-
-def qr_data_uri(address: object) -> str | None:
-    """A QR code of a web address, as an SVG ``data:`` address for an image; None when
-    ``address`` is not a plain http(s) address of at most ``MAX_ADDRESS_LENGTH`` visible
-    ASCII characters (what a browser's ``location.href`` is)."""
-    if not (isinstance(address, str) and 0 < len(address) <= MAX_ADDRESS_LENGTH
-            and address.lower().startswith(("http://", "https://"))
-            and all("!" <= ch <= "~" for ch in address)):
-        return None
-    code = segno.make(address, error="m", micro=False)
-    return str(code.svg_data_uri(scale=1, border=4, dark="#000", light="#fff", omitsize=True,
-                                 title="QR code of this page's address"))
 
 
 class StepBar(anywidget.AnyWidget):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...data.load import Dataset
-from ...render import content
+from ...evidence.programme import Programme
+from ...render import content, html
 from ...render.blocks import Block, Content, Html, Links
 from ..registry import PAGES
 from ..state import ViewState
@@ -21,9 +22,6 @@ class OverviewView(View):
 
     def statement(self, ds: Dataset, state: ViewState) -> str:
         """The programme's evidence in one sentence: projects identified, ratings held."""
-        from ...evidence.programme import Programme
-        from ...render import html
-
         identified = int((ds.projects.membership.astype(str) != "unidentified").sum())
         return (f"{Programme.of(ds).title}: {identified} of {len(ds.projects)} projects "
                 f"identified; {html.count(len(ds.mechanism_evidence), 'mechanism rating')} "
