@@ -69,6 +69,9 @@ html_theme_options = {
     # Nothing fetched from elsewhere: no icon links, no analytics, no version switcher.
     "icon_links": [],
     "navbar_end": ["navbar-icon-links"],
+    # Search as a button (Ctrl+K opens the same box): the guides' links and a search field
+    # together wrap the bar onto two lines at laptop widths (1300 px).
+    "navbar_persistent": ["search-button"],
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "footer_start": ["copyright"],

@@ -35,6 +35,7 @@ import argparse
 import json
 import sys
 
+from .data.descriptor.facets import PROJECT
 from .data.load import Dataset, load
 from .data.read import data_path
 from .data.validate import validate
@@ -141,8 +142,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     profiles.add_argument("--cell", metavar="MECHANISM:COLUMN",
                           help="one cell, e.g. patient_beliefs:pathway")
-    profiles.add_argument("--columns", default="project", help="the matrix's columns "
-                          "(default: project)")
+    profiles.add_argument("--columns", default=PROJECT, help="the matrix's columns "
+                          f"(default: {PROJECT})")
     profiles.add_argument("--format", choices=("csv", "docx"), default="docx",
                           help="file format (default: docx)")
     profiles.add_argument("--out", help="file to write")

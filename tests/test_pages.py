@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from urllib.parse import urlencode
 
 import pytest
 
@@ -216,7 +215,6 @@ def test_a_new_facet_is_one_entry_in_the_descriptor(mini_copy):
     from explorer.app.dashboards import build
     from explorer.data.load import load
     from explorer.evidence import query
-    from explorer.pages.state import parse_query
 
     descriptor_file = mini_copy.file("datapackage.json")
     descriptor = json.loads(descriptor_file.read_text(encoding="utf-8"))
@@ -241,7 +239,7 @@ def test_a_new_facet_is_one_entry_in_the_descriptor(mini_copy):
 def test_every_page_that_shows_a_confidence_level_says_what_the_levels_rank(ds):
     """Wherever a level is shown (the matrix, a story, a comparison, the overview, the
     lessons, every static page), the package's one-sentence note is shown with it."""
-    from explorer.app.site import StaticLinks
+    from explorer.app.site import StaticLinks, static_views
     from explorer.evidence.programme import Programme
     from explorer.evidence.query import confidence
     from explorer.render.document import blocks_html
@@ -250,12 +248,9 @@ def test_every_page_that_shows_a_confidence_level_says_what_the_levels_rank(ds):
     labels = [label for label, _ in confidence.terms(ds, "confidence").values()]
     links = StaticLinks(ds)
     shown = []
-    for name, spec in PAGES.items():
-        view = spec.view()
-        for parameters in view.static_states(ds):
-            state = parse_query(ds, name, urlencode(parameters, safe=",:"))
-            body = str(blocks_html(ds, view.content(ds, state, links), links, name).body)
-            if any(label in body for label in labels):
-                shown.append(name)
-                assert note in body, (name, parameters)
+    for static in static_views(ds, links):
+        body = str(blocks_html(ds, static.content, links, static.name).body)
+        if any(label in body for label in labels):
+            shown.append(static.name)
+            assert note in body, (static.name, static.parameters)
     assert {"matrix", "story", "compare", "overview"} <= set(shown)

@@ -36,7 +36,7 @@ from ..pages.state import parse_query, to_query
 from ..pages.views.base import changes_since_html
 from ..pages.views.story import identified_projects
 from ..render import html
-from ..render.blocks import Download
+from ..render.blocks import Download, Links
 from ..render.document import (
     PRINT_WIDTH,
     blocks_html,
@@ -70,10 +70,13 @@ body.ctg-briefing { margin: 1.5em auto; padding: 0 1em; max-width: 760px; }
 """
 
 
-class BriefingLinks:
-    """Links inside a briefing: to the section that holds the view, or none."""
+class BriefingLinks(Links):
+    """The briefing: one printed document of the whole programme, its links going to the
+    section that holds the view, or nowhere."""
 
-    kind = "briefing"
+    printed = True
+    whole_programme = True
+    trails = "none"
 
     def __init__(self, sections: dict[str, str], projects: set[str]) -> None:
         self.sections = sections
@@ -92,10 +95,12 @@ class BriefingLinks:
         return None
 
 
-class HandoutLinks:
-    """Links in a handout of one view: to the live explorer's pages, by relative address."""
+class HandoutLinks(Links):
+    """The handout: one view printed, its links going to the live explorer's pages, by
+    relative address."""
 
-    kind = "handout"
+    printed = True
+    trails = "open"
 
     def href(self, page: str, **parameters: str) -> str:
         """The live page's relative address (the handout says where the explorer is)."""

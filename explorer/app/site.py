@@ -23,6 +23,7 @@ import json
 import logging
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,24 +38,29 @@ from ..evidence import query
 from ..pages.registry import (
     PAGES,
     STATIC_URL_ENV,
+    PageSpec,
     is_address,
     notebook_href,
     static_href,
     static_url,
 )
 from ..pages.state import parse_query
+from ..pages.views.base import View
 from ..render import html
-from ..render.blocks import Content, Download
+from ..render.blocks import Content
 from ..render.document import blocks_html, charts_js, document_html, plotly_js
 from ..render.downloads import records_csv
+from .outputs import StaticLinks
 
 __all__ = [
     "STATIC_URL_ENV",
     "SiteError",
     "SiteReport",
+    "StaticView",
     "build_site",
     "check_live",
     "static_url",
+    "static_views",
 ]
 
 log = logging.getLogger("explorer.site")
@@ -95,23 +101,6 @@ def check_live(live: str | None) -> str:
 
 # -- the pages -----------------------------------------------------------------------------
 
-class StaticLinks:
-    """Links between the static site's files, made from the registry."""
-
-    kind = "static"
-
-    def __init__(self, ds: Dataset) -> None:
-        self.ds = ds
-
-    def href(self, page: str, **parameters: str) -> str:
-        """The file (and anchor) of the static page that shows the view."""
-        return static_href(self.ds, page, **parameters)
-
-    def briefing(self, ds: Dataset, project_id: str = "") -> Download | None:
-        """None: a static page offers no briefing to download (the site has its own files)."""
-        return None
-
-
 @dataclass
 class _Page:
     path: str
@@ -123,23 +112,44 @@ class _Page:
     files: dict[str, Any]
 
 
-def _pages(ds: Dataset) -> list[_Page]:
-    links = StaticLinks(ds)
-    pages = []
+@dataclass(frozen=True)
+class StaticView:
+    """One view the static site writes a file for: its page, the parameters that name it
+    (one of its view's ``static_states``) and its content, drawn for the static site."""
+
+    name: str
+    spec: PageSpec
+    view: View
+    parameters: dict[str, str]
+    content: Content
+
+
+def static_views(ds: Dataset, links: StaticLinks | None = None) -> Iterator[StaticView]:
+    """Every view the static site writes, in registry order: each page's ``static_states``,
+    each parsed as its address would be and drawn for ``links`` (default: the site's)."""
+    links = links or StaticLinks(ds)
     for name, spec in PAGES.items():
         view = spec.view()
         for parameters in view.static_states(ds):
             state = parse_query(ds, name, urlencode(parameters, safe=",:"))
-            content: Content = view.content(ds, state, links)
-            path = view.static_file(ds, parameters)
-            rendered = blocks_html(ds, content, links, name, file_stem=path[:-len(".html")])
-            live_page = name if spec.live else spec.live_home
-            pages.append(_Page(path, content.heading, name, rendered.body,
-                               notebook_href(live_page, **{
-                                   k: v for k, v in parameters.items()
-                                   if v != view.default(ds, k)}) if spec.live
-                               else notebook_href(live_page),
-                               rendered.charts, rendered.files))
+            yield StaticView(name, spec, view, dict(parameters), view.content(ds, state, links))
+
+
+def _pages(ds: Dataset) -> list[_Page]:
+    links = StaticLinks(ds)
+    pages = []
+    for static in static_views(ds, links):
+        name, spec, view, parameters = static.name, static.spec, static.view, static.parameters
+        path = view.static_file(ds, parameters)
+        rendered = blocks_html(ds, static.content, links, name,
+                               file_stem=path[:-len(".html")])
+        live_page = name if spec.live else spec.live_home
+        pages.append(_Page(path, static.content.heading, name, rendered.body,
+                           notebook_href(live_page, **{
+                               k: v for k, v in parameters.items()
+                               if v != view.default(ds, k)}) if spec.live
+                           else notebook_href(live_page),
+                           rendered.charts, rendered.files))
     return pages
 
 

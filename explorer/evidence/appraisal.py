@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..data.descriptor.facets import PROJECT
 from ..data.load import Dataset
 from . import query
 from .query.confidence import (
@@ -92,7 +93,7 @@ def _column_projects(ds: Dataset, columns: str) -> dict[str, set[str]]:
     return query.projects_by_value(ds, columns)
 
 
-def cell_kinds(ds: Dataset, cells: pd.DataFrame, columns: str = "project") -> pd.DataFrame:
+def cell_kinds(ds: Dataset, cells: pd.DataFrame, columns: str = PROJECT) -> pd.DataFrame:
     """Every matrix cell with its kind and, for a rated or contested cell, its confidence.
 
     Args:
@@ -136,7 +137,7 @@ def cell_kinds(ds: Dataset, cells: pd.DataFrame, columns: str = "project") -> pd
                                                          dtype=object))
 
 
-def confidence_counts(ds: Dataset, columns: str = "project") -> pd.DataFrame:
+def confidence_counts(ds: Dataset, columns: str = PROJECT) -> pd.DataFrame:
     """How many rated records, and how many cells of the matrix, sit at each level.
 
     Args:

@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.descriptor.facets import MECHANISM, PROJECT, RELATIONSHIP_TYPE
 from ..data.load import Dataset
 from .query import ACTIVATED, Filters, facet_options, matrix
 from .questions import Choice, framework_choices
@@ -200,8 +201,8 @@ def nearest_projects(ds: Dataset, relationships: tuple[str, ...] | list[str],
         Id columns hold tuples in display order; ``nearest`` marks every project with the
         highest closeness, if it is above 0.
     """
-    relationship_order = list(facet_options(ds, "relationship_type"))
-    mechanism_order = list(facet_options(ds, "mechanism"))
+    relationship_order = list(facet_options(ds, RELATIONSHIP_TYPE))
+    mechanism_order = list(facet_options(ds, MECHANISM))
     ours_r, ours_m = set(relationships), set(mechanisms)
     targeted: dict[str, set[str]] = {}
     for project_id, relationship in zip(ds.project_relationships.project_id,
@@ -254,7 +255,7 @@ def project_ratings(ds: Dataset, project_id: str) -> pd.DataFrame:
     Raises:
         QueryError: unknown project id.
     """
-    cells = matrix(ds, "project", Filters(project=(project_id,)))
+    cells = matrix(ds, PROJECT, Filters(project=(project_id,)))
     explanation = dict(zip(ds.mechanism_evidence.evidence_id, ds.mechanism_evidence.explanation,
                            strict=True))
     return pd.DataFrame({

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..data.derived import derived
+from ..data.descriptor.facets import PROJECT
 from ..data.load import Dataset
 from ..errors import QueryError
 from . import appraisal, query
@@ -84,7 +85,7 @@ def _finding(ds: Dataset, cell: Any, deciding: list[str],
     return f"{mechanism} in {column}, rated {label}. " + " ".join(accounts)
 
 
-def evidence_profiles(ds: Dataset, columns: str = "project",
+def evidence_profiles(ds: Dataset, columns: str = PROJECT,
                       filters: Filters | None = None) -> pd.DataFrame:
     """The Evidence Profile of every rated cell of the matrix, as one tidy table.
 
@@ -120,7 +121,7 @@ def _profiles(ds: Dataset, columns: str, filters: Filters) -> pd.DataFrame:
     rows = []
     for cell in query.rows(cells):
         deciding = _deciding(ds, tuple(cell.evidence_ids))
-        finding = _finding(ds, cell, deciding, records, columns == "project")
+        finding = _finding(ds, cell, deciding, records, columns == PROJECT)
         for evidence_id in deciding:
             assessed = found[evidence_id]
             if assessed is None:
@@ -147,7 +148,7 @@ def _profiles(ds: Dataset, columns: str, filters: Filters) -> pd.DataFrame:
 
 
 def evidence_profile(ds: Dataset, mechanism_id: str, column_id: str,
-                     columns: str = "project") -> pd.DataFrame:
+                     columns: str = PROJECT) -> pd.DataFrame:
     """The Evidence Profile of one cell (``evidence_profiles``' rows for it).
 
     Raises:
@@ -182,7 +183,7 @@ def profile_cells(frame: pd.DataFrame) -> list[list[dict[str, Any]]]:
     return list(cells.values())
 
 
-def summary_of_findings(ds: Dataset, columns: str = "project",
+def summary_of_findings(ds: Dataset, columns: str = PROJECT,
                         filters: Filters | None = None) -> pd.DataFrame:
     """GRADE-CERQual's Summary of Qualitative Findings table for the matrix.
 
@@ -203,7 +204,7 @@ def summary_of_findings(ds: Dataset, columns: str = "project",
         by_record = list({row["evidence_id"]: row for row in part}.values())
         giving = [r for r in by_record if r["level"] == first["cell_level"]]
         explanation = " ".join(
-            (f"{r['project']}: " if len(giving) > 1 or columns != "project" else "")
+            (f"{r['project']}: " if len(giving) > 1 or columns != PROJECT else "")
             + str(r["level_explanation"]) for r in giving)
         ids = [str(r["evidence_id"]) for r in by_record]
         rows.append({

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ..data.load import Dataset
 from ..evidence import query
+from ..evidence.query.history import known_versions
 
 __all__ = ["COMMON", "MAX_STEP", "Cell", "FacetIds", "Ids", "Parameter", "Text",
            "TextFamily", "facet_parameters"]
@@ -146,8 +147,6 @@ def facet_parameters(ds: Dataset) -> dict[str, Parameter]:
 
 def _data_versions(ds: Dataset) -> dict[str, str]:
     """The data's releases (``rating_history``) and its current version."""
-    from ..evidence.query.history import known_versions
-
     return {version: version for version in known_versions(ds)}
 
 

@@ -22,9 +22,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
+from .parameters import COMMON, Parameter
+
 if TYPE_CHECKING:
     from ..data.load import Dataset
-    from .parameters import Parameter
     from .views.base import View
 
 __all__ = ["PAGES", "STATIC_URL_ENV", "PageSpec", "is_address", "live_pages", "notebook_href",
@@ -138,8 +139,6 @@ def page_view(name: str) -> View:
 def page_parameters(ds: Dataset, name: str) -> dict[str, Parameter]:
     """The URL parameters page ``name`` reads (its own, then the common ones), in URL order;
     none for a name that is not a page."""
-    from .parameters import COMMON
-
     if name not in PAGES:
         return {}
     return {**page_view(name).parameters(ds), **COMMON}

@@ -8,9 +8,10 @@ live dashboards draw them as widgets, the static site and the printed documents 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from markupsafe import Markup
 
@@ -21,23 +22,43 @@ __all__ = ["Block", "Chart", "Choice", "Content", "Download", "FacetFilter", "Fo
            "Html", "Links"]
 
 
-class Links(Protocol):
-    """Makes the address of a view for one kind of output.
+class Links(ABC):
+    """The output a view is drawn for: the one protocol every output implements.
 
-    ``kind`` is ``live``, ``static`` or ``print``: content may leave out what an output
-    cannot follow (a print has no live controls).
+    A view never asks which output it is drawn for; it asks what the output can do, through
+    the flags below, and the output makes its addresses (``href``) and its offers
+    (``briefing``). Each output is one subclass: the live dashboards
+    (``explorer.app.outputs.LiveLinks``), the static site (``explorer.app.outputs.StaticLinks``),
+    the briefing and the printed handout (``explorer.app.briefings``). A new output is one new
+    subclass that sets these flags.
     """
 
-    kind: str
+    #: The reader changes the view in place: controls, on-demand downloads, live-only notes.
+    interactive: bool = False
+    #: The output is a set of files linked together (the static site): a choice becomes
+    #: links to the files of its options, and a page may hold sections a live page folds away.
+    linked_files: bool = False
+    #: On paper: sized for an A4 page, no camera buttons, words for what a click would do.
+    printed: bool = False
+    #: One document holding the whole programme in sections (the briefing): a page leaves
+    #: out what another section holds, and cites only what the document cites.
+    whole_programme: bool = False
+    #: How a rating's source trail shows: "folded" (opens on demand), "open" or "none".
+    trails: str = "folded"
 
+    def holds_page(self, live: bool) -> bool:
+        """Whether this output has a page that a list of pages may point at (``live``: the
+        page has a live notebook). Only the live dashboards lack the static-only pages."""
+        return live or not self.interactive
+
+    @abstractmethod
     def href(self, page: str, **parameters: str) -> str:
         """The address of ``page`` in the view ``parameters`` describe ('' for none)."""
-        ...
 
+    @abstractmethod
     def briefing(self, ds: Dataset, project_id: str = "") -> Download | None:
         """The briefing (of one project, or of the whole programme) as a download, where
         this output offers one: the live dashboards make it on demand; None elsewhere."""
-        ...
 
 
 @dataclass(frozen=True)

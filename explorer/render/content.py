@@ -19,6 +19,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..data.derived import derived
+from ..data.descriptor.facets import MECHANISM, PROJECT, RELATIONSHIP_TYPE, SETTING_TYPE
 from ..data.load import Dataset
 from ..evidence import appraisal, query
 from ..evidence.programme import Programme
@@ -67,7 +68,7 @@ CERQUAL_INTRO = (
     "codebook's rule adapted from GRADE-CERQual.")
 
 
-def cerqual_html(ds: Dataset, columns: str = "project", cell: tuple[str, str] | None = None,
+def cerqual_html(ds: Dataset, columns: str = PROJECT, cell: tuple[str, str] | None = None,
                  open_: bool = True) -> Markup:
     """The Summary of Qualitative Findings and the Evidence Profile of every rated cell
     (``explorer.profiles``), as printed in briefings; ``cell`` (mechanism id, column id):
@@ -145,16 +146,16 @@ def discrepancy_items(ds: Dataset, frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def glance_columns(ds: Dataset) -> str:
     """What the glance table's columns are: projects, or settings when there are many."""
-    return "project" if len(ds.projects) <= GLANCE_MAX_PROJECTS else "setting_type"
+    return PROJECT if len(ds.projects) <= GLANCE_MAX_PROJECTS else SETTING_TYPE
 
 
-def overview_context(ds: Dataset, href: Href, kind: str = "live",
+def overview_context(ds: Dataset, href: Href, whole_programme: bool = False,
                      pages: tuple[dict[str, str], ...] = ()) -> dict[str, Any]:
     """Everything the overview shows, as template context (links made by ``href``).
 
     Args:
-        kind: the output (``live``, ``static``, ``handout`` or ``briefing``). A briefing has
-            sections of its own for findings and disagreements.
+        whole_programme: the output holds the whole programme in sections (a briefing),
+            with sections of its own for findings and disagreements.
         pages: the other pages to list (``href``, ``title``, ``purpose``), chosen by the
             page that shows the overview.
     """
@@ -165,10 +166,10 @@ def overview_context(ds: Dataset, href: Href, kind: str = "live",
     glance = html.rating_table(
         ds, cells, "Strongest rating per mechanism and "
         + query.facet_title(ds, columns).lower(), "Mechanism",
-        lambda m, c: href("matrix", columns=columns if columns != "project" else "",
+        lambda m, c: href("matrix", columns=columns if columns != PROJECT else "",
                           cell=f"{m}:{c}"),
         query.contested_evidence(ds), definitions=html.mechanism_definitions(ds))
-    relationships = query.facet_options(ds, "relationship_type")
+    relationships = query.facet_options(ds, RELATIONSHIP_TYPE)
     targeted = ds.project_relationships.groupby("project_id", observed=True)[
         "relationship_type_id"].agg(list)
     projects = []
@@ -203,8 +204,8 @@ def overview_context(ds: Dataset, href: Href, kind: str = "live",
         "foundations": list(ds.foundations.sort_values("display_order").itertuples()),
         "mechanisms": list(ds.mechanisms.sort_values("display_order").itertuples()),
         "relationships": list(ds.relationship_types.sort_values("display_order").itertuples()),
-        "findings": finding_groups(ds) if kind != "briefing" else [],
-        "discrepancies": (discrepancy_items(ds, ds.discrepancies) if kind != "briefing"
+        "findings": finding_groups(ds) if not whole_programme else [],
+        "discrepancies": (discrepancy_items(ds, ds.discrepancies) if not whole_programme
                           else []),
         "pages": list(pages),
     }
@@ -239,10 +240,10 @@ def all_finding_groups(ds: Dataset, exclude: tuple[str, ...] = ()) -> list[dict[
     return finding_groups(ds, groups)
 
 
-def overview_html(ds: Dataset, href: Href, kind: str = "live",
+def overview_html(ds: Dataset, href: Href, whole_programme: bool = False,
                   pages: tuple[dict[str, str], ...] = ()) -> Markup:
     """The whole overview as trusted markup (links made by ``href``)."""
-    return html.render("overview.html.j2", **overview_context(ds, href, kind, pages))
+    return html.render("overview.html.j2", **overview_context(ds, href, whole_programme, pages))
 
 
 def uncertainties(ds: Dataset) -> list[str]:
@@ -423,7 +424,7 @@ def details_html(ds: Dataset, story: query.ProjectStory, ratings_note: str,
         "Type": [query.humanise(t) for t in story.activities.activity_type],
         "Activity": story.activities.description,
         "Sources": [cite(c) for c in story.activities.source_ids]})
-    mechanisms = query.facet_options(ds, "mechanism")
+    mechanisms = query.facet_options(ds, MECHANISM)
     definitions = html.mechanism_definitions(ds)
     contested = query.contested_evidence(ds)
     found = query.confidence.appraisals(ds)
@@ -485,7 +486,7 @@ def _concerns(ds: Dataset, row: Any) -> str:
         foundations = dict(zip(ds.foundations.foundation_id, ds.foundations.label, strict=True))
         parts.append(foundations.get(row.foundation_id, query.humanise(row.foundation_id)))
     if isinstance(row.mechanism_id, str):
-        parts.append(query.facet_options(ds, "mechanism")[row.mechanism_id])
+        parts.append(query.facet_options(ds, MECHANISM)[row.mechanism_id])
     if isinstance(row.context_id, str):
         contexts = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
         parts.append(f"the context: {contexts[row.context_id]}")

@@ -131,7 +131,7 @@ class Rendered:
 
 
 def _choice_html(block: Choice, links: Links, page: str) -> Markup:
-    if not block.static_links or links.kind != "static":
+    if not block.static_links or not links.linked_files:
         return Markup("")
     options = [{"href": links.href(page, **{block.parameter: key}), "title": label,
                 "current": key == block.value} for key, label in block.options]

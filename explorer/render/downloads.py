@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..data.derived import derived
+from ..data.descriptor.facets import CONTEXT_DIMENSION, SETTING_TYPE
 from ..data.load import Dataset
 from ..evidence import query
 from . import html
@@ -27,11 +28,11 @@ def _record_details(ds: Dataset) -> dict[str, dict[str, Any]]:
     """Per evidence record, everything a readable CSV row needs (built once per dataset)."""
     records = query.evidence_records(ds)
     contested = query.contested_evidence(ds)
-    settings = query.facet_options(ds, "setting_type")
+    settings = query.facet_options(ds, SETTING_TYPE)
     setting_of = dict(zip(ds.projects.project_id, ds.projects.setting_type.astype(str),
                           strict=True))
     context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
-    dimension = query.facet_options(ds, "context_dimension")
+    dimension = query.facet_options(ds, CONTEXT_DIMENSION)
     activity = dict(zip(ds.activities.activity_id, ds.activities.description, strict=True))
     sources = ds.sources.set_index("source_id")
     found = query.confidence.appraisals(ds)
@@ -39,7 +40,7 @@ def _record_details(ds: Dataset) -> dict[str, dict[str, Any]]:
     components = query.confidence.terms(ds, "component")
     concerns = query.confidence.terms(ds, "concern")
     details = {}
-    dimensions = records[query.facet_column("context_dimension")]
+    dimensions = records[query.facet_column(CONTEXT_DIMENSION)]
     for row, row_dimensions in zip(query.rows(records), dimensions, strict=True):
         cited = [c.source_id for c in row.source_ids]
         details[row.evidence_id] = {

@@ -32,6 +32,7 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from ..data.derived import derived
+from ..data.descriptor.facets import PROJECT
 from ..data.load import Citation, Dataset
 from ..evidence.appraisal import cell_kinds
 from ..evidence.programme import Programme
@@ -402,7 +403,7 @@ def _column_kind(ds: Dataset, cells: pd.DataFrame) -> str:
     """Which facet a matrix's columns show, read from the cells' own column ids."""
     ids = set(cells.column_id)
     return next((kind for kind in query_column_kinds(ds)
-                 if ids <= set(facet_options(ds, kind))), "project")
+                 if ids <= set(facet_options(ds, kind))), PROJECT)
 
 
 def evidence_table(ds: Dataset, records: pd.DataFrame, caption: str,

@@ -23,6 +23,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.shared import Pt
 
+from ..data.descriptor.facets import PROJECT
 from ..data.load import Dataset
 from ..evidence import profiles, query
 from ..evidence.programme import Programme
@@ -79,7 +80,7 @@ def _csv(ds: Dataset, frame: pd.DataFrame, headings: dict[str, str]) -> str:
     return html.csv_text(out)
 
 
-def summary_csv(ds: Dataset, columns: str = "project") -> str:
+def summary_csv(ds: Dataset, columns: str = PROJECT) -> str:
     """The Summary of Qualitative Findings of the matrix as formula-safe CSV."""
     frame = profiles.summary_of_findings(ds, columns)
     levels = query.confidence.terms(ds, "confidence")
@@ -88,7 +89,7 @@ def summary_csv(ds: Dataset, columns: str = "project") -> str:
 
 
 def profile_csv(ds: Dataset, mechanism_id: str, column_id: str,
-                columns: str = "project") -> str:
+                columns: str = PROJECT) -> str:
     """One cell's Evidence Profile (one row per record × component) as formula-safe CSV.
 
     Raises:
@@ -102,14 +103,14 @@ def profile_csv(ds: Dataset, mechanism_id: str, column_id: str,
 
 
 def profiles_filename(ds: Dataset, fmt: str, cell: str | None = None,
-                      columns: str = "project") -> str:
+                      columns: str = PROJECT) -> str:
     """``<programme>-summary-of-findings[-<columns>].<ext>`` or
     ``<programme>-evidence-profile-<mechanism>-<column>.<ext>`` (slugs only)."""
     programme = html.slug(Programme.of(ds).programme_id) or "programme"
     extension = "docx" if fmt == "docx" else "csv"
     if cell:
         return f"{programme}-evidence-profile-{html.slug(cell)}.{extension}"
-    suffix = "" if columns == "project" else f"-{html.slug(columns)}"
+    suffix = "" if columns == PROJECT else f"-{html.slug(columns)}"
     return f"{programme}-summary-of-findings{suffix}.{extension}"
 
 
@@ -187,7 +188,7 @@ def _bytes(document: DocxDocument) -> bytes:
     return buffer.getvalue()
 
 
-def summary_docx(ds: Dataset, columns: str = "project") -> bytes:
+def summary_docx(ds: Dataset, columns: str = PROJECT) -> bytes:
     """The matrix's Summary of Qualitative Findings and the Evidence Profile of every rated
     cell, as a Word document."""
     summary = profiles.summary_of_findings(ds, columns)
@@ -208,7 +209,7 @@ def summary_docx(ds: Dataset, columns: str = "project") -> bytes:
 
 
 def profile_docx(ds: Dataset, mechanism_id: str, column_id: str,
-                 columns: str = "project") -> bytes:
+                 columns: str = PROJECT) -> bytes:
     """One cell's Evidence Profile as a Word document.
 
     Raises:

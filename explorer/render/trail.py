@@ -18,6 +18,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..data.derived import derived
+from ..data.descriptor.facets import PROJECT
 from ..data.load import Dataset
 from ..evidence import query
 from ..evidence.programme import Programme
@@ -73,7 +74,7 @@ def trail(ds: Dataset, evidence_id: str) -> dict[str, Any]:
     concerns = confidence.terms(ds, "concern")
     sources = _sources(ds)
     cited = [{**sources[c.source_id], "locator": c.locator} for c in record.source_ids]
-    project = query.facet_options(ds, "project")[record.project_id]
+    project = query.facet_options(ds, PROJECT)[record.project_id]
     mechanism = query.facet_options(ds, query.ROW_FACET)[record.mechanism_id]
     return {
         "title": f"{mechanism} × {project}",

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
+from ..data.descriptor.facets import PROJECT
 from ..data.load import Dataset
 from ..errors import ExportError
 from ..evidence.lessons import nearest_projects
@@ -202,7 +203,7 @@ def matrix_with_room(ds: Dataset, tally: Tally, label: str = "This room",
                      earlier: tuple[Tally, str] | None = None) -> pd.DataFrame:
     """The mechanisms × projects matrix with the room as its last column (after an earlier
     room's column, ``(tally, label)``, when one is compared)."""
-    parts = [matrix(ds, "project")]
+    parts = [matrix(ds, PROJECT)]
     if earlier is not None:
         parts.append(room_cells(earlier[0], earlier[1], column_id=f"{ROOM_COLUMN}_earlier"))
     parts.append(room_cells(tally, label))

@@ -42,10 +42,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..app.briefings import briefing_download
+from ..app.outputs import LiveLinks
 from ..data.load import Dataset, load
 from ..evidence.programme import Programme
-from ..pages.registry import PAGES, live_pages, notebook_href, static_href, static_url
+from ..pages.registry import PAGES, live_pages, static_href, static_url
 from ..pages.state import ViewState, parse_query
 from ..render import html
 from ..render.blocks import Chart, Choice, Content, Download, FacetFilter, Form, Grid, Html
@@ -63,21 +63,6 @@ CACHE_SIZE = 128
 STARTING = "The controls are starting."
 
 _BUILD_CALL = re.compile(r"""\bbuild\(\s*["']([a-z_]+)["']""")
-
-
-class _FirstLinks:
-    """Links of the first view: the live pages' addresses, as the live page makes them."""
-
-    kind = "live"
-
-    def href(self, page: str, **parameters: str) -> str:
-        """The live address of a view."""
-        return notebook_href(page, **parameters)
-
-    def briefing(self, ds: Dataset, project_id: str = "") -> Download | None:
-        """The live page's briefing offer, so that the first view shows what the live page
-        will (its bytes are made only when the live page is asked for them)."""
-        return briefing_download(ds, project_id)
 
 
 # -- the view ------------------------------------------------------------------------------
@@ -159,7 +144,7 @@ def first_view_html(ds: Dataset, name: str, state: ViewState) -> Markup:
     the read-only page's link when one is configured, the notes a hostile address earns (as
     the live page words them) and every block of the view's content."""
     view = PAGES[name].view()
-    content: Content = view.page_content(ds, state, _FirstLinks())
+    content: Content = view.page_content(ds, state, LiveLinks())
     notes = (" ".join(state.notes) + " The default is shown instead.") if state.notes else ""
     base = static_url()
     parameters = {key: values[0] for key, values in state.values.items() if len(values) == 1}

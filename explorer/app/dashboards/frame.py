@@ -33,6 +33,7 @@ from ...pages.registry import PAGES, live_pages, static_href, static_url
 from ...pages.state import ViewState, parse_query, to_query
 from ...render import html
 from ...render.figures import Figure
+from ..briefings import handout_html
 from .live import LivePage, close_tree, html_widget, vbox
 from .presentation import ROOM_STEP, Presenter
 from .room import RoomPanel
@@ -178,8 +179,6 @@ class App:
 
     def _handout(self) -> bytes | None:
         """The printable handout of the view on show (``export.handout_html``)."""
-        from ..briefings import handout_html
-
         page = self.current
         query = to_query(page.state.with_values(present=None, step=None))
         return self.calmly(lambda: handout_html(self.ds, query, page=page.name).encode(

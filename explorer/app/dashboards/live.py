@@ -12,39 +12,43 @@ leaves a block as it was costs nothing on the wire.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import ipywidgets as w
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ...data.load import Dataset
-from ...pages.registry import PAGES, PageSpec, notebook_href, page_view
+from ...pages.registry import PAGES, PageSpec, page_view
 from ...pages.state import ViewState, parse_query
 from ...render import html
 from ...render.blocks import Block, Chart, Choice, Content, Download, FacetFilter, Form, Grid, Html
 from ...render.figures import Figure
-from ..briefings import briefing_download
+from ..outputs import LiveLinks
 from .widgets import Chart as ChartWidget
 from .widgets import EvidenceGrid, FacetFilters, FileDownload, LessonsForm, shared
 
-if TYPE_CHECKING:
-    from .frame import App
+__all__ = ["Host", "LiveLinks", "LivePage", "close_tree", "html_widget", "vbox"]
 
-__all__ = ["LiveLinks", "LivePage", "close_tree", "html_widget", "vbox"]
+R = TypeVar("R")
 
 
-class LiveLinks:
-    """Links between live pages: relative notebook addresses (``matrix.ipynb?…``)."""
+class Host(Protocol):
+    """What a page asks of the frame that holds it (``explorer.app.dashboards.frame.App``):
+    the data, which page is on show, bringing the bars in step, and running a reader's
+    action so that a failure becomes a message. Declared here, below the frame, so that a
+    page never imports the frame that imports it."""
 
-    kind = "live"
+    ds: Dataset
 
-    def href(self, page: str, **parameters: str) -> str:
-        """The live address of a view."""
-        return notebook_href(page, **parameters)
+    @property
+    def page(self) -> LivePage | None:
+        """The page on show."""
 
-    def briefing(self, ds: Dataset, project_id: str = "") -> Download:
-        """The briefing, or one project's brief, made when the reader asks for it."""
-        return briefing_download(ds, project_id)
+    def sync(self, history: str = "replace") -> None:
+        """Bring the navigation bar and the address bar in step with the page on show."""
+
+    def calmly(self, action: Callable[[], R], page: LivePage) -> R | None:
+        """Run a reader's action on ``page``; a failure becomes a message, not a traceback."""
 
 
 LIVE_LINKS = LiveLinks()
@@ -75,7 +79,7 @@ def close_tree(widget: w.Widget) -> None:
 class LivePage:
     """One page of a reader's explorer: its state, its widgets and its messages."""
 
-    def __init__(self, app: App, state: ViewState) -> None:
+    def __init__(self, app: Host, state: ViewState) -> None:
         self.app = app
         self.ds = app.ds
         self.name = state.view

@@ -33,14 +33,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import anywidget
-import segno
 import traitlets
 
+from ...data.descriptor.facets import MECHANISM, PROJECT
 from ...data.load import Dataset
 from ...evidence import query
 from ...evidence.programme import Programme
 from ...pages.registry import PAGES
 from ...pages.state import MAX_STEP, ViewState, parse_query
+from .qr import MAX_ADDRESS_LENGTH, qr_data_uri
 from .widgets import _esm
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["MAX_ADDRESS_LENGTH", "Presenter", "Step", "StepBar", "guided_steps", "qr_data_uri",
            "resolve_step"]
 
-MAX_ADDRESS_LENGTH = 2000
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                 "ten")
 STEP_PARAMETERS = frozenset({"present", "step"})
@@ -76,7 +76,7 @@ def _in_words(n: int) -> str:
 def _busiest_mechanism(ds: Dataset) -> str:
     """The mechanism with most records rated evident or partial (then most evident, then
     the package's order)."""
-    mechanisms = list(query.facet_options(ds, "mechanism"))
+    mechanisms = list(query.facet_options(ds, MECHANISM))
     strengths = ds.mechanism_evidence.strength.astype(str)
     ids = ds.mechanism_evidence.mechanism_id.astype(str)
 
@@ -110,7 +110,7 @@ def guided_steps(ds: Dataset, room: bool = False) -> tuple[Step, ...]:
     """The steps of the guided presentation for this package (at most ``MAX_STEP``); with
     ``room`` (a live room is open), the room beside the evidence comes before the lessons."""
     programme = Programme.of(ds)
-    mechanisms = query.facet_options(ds, "mechanism")
+    mechanisms = query.facet_options(ds, MECHANISM)
     busiest = _busiest_mechanism(ds)
     steps = [
         Step("overview", (), f"{programme.title}: what the evaluation found"),
@@ -122,7 +122,7 @@ def guided_steps(ds: Dataset, room: bool = False) -> tuple[Step, ...]:
     contrast = _activity_contrast(ds)
     if contrast is not None:
         activity, projects = contrast
-        names = query.facet_options(ds, "project")
+        names = query.facet_options(ds, PROJECT)
         steps.append(Step("compare", (("project", ",".join(projects)),),
                           f"Activities are not mechanisms: {activity.lower()} in "
                           + " and ".join(names[p] for p in projects)))
@@ -130,7 +130,7 @@ def guided_steps(ds: Dataset, room: bool = False) -> tuple[Step, ...]:
         steps.append(Step("flows", (), "Activities are not mechanisms: the same kind of "
                                        "activity, different mechanisms"))
     if room:
-        steps.append(Step("matrix", (("columns", "project"),), ROOM_STEP))
+        steps.append(Step("matrix", (("columns", PROJECT),), ROOM_STEP))
     steps.append(Step("lessons", (), PAGES["lessons"].title))
     return tuple(steps[:MAX_STEP])
 
@@ -154,19 +154,6 @@ def resolve_step(steps: tuple[Step, ...], name: str, state: ViewState
     if name == step.page and set(state.values) - STEP_PARAMETERS:
         return None
     return step.page, step.query_string(number)
-
-
-def qr_data_uri(address: object) -> str | None:
-    """A QR code of a web address, as an SVG ``data:`` address for an image; None when
-    ``address`` is not a plain http(s) address of at most ``MAX_ADDRESS_LENGTH`` visible
-    ASCII characters (what a browser's ``location.href`` is)."""
-    if not (isinstance(address, str) and 0 < len(address) <= MAX_ADDRESS_LENGTH
-            and address.lower().startswith(("http://", "https://"))
-            and all("!" <= ch <= "~" for ch in address)):
-        return None
-    code = segno.make(address, error="m", micro=False)
-    return str(code.svg_data_uri(scale=1, border=4, dark="#000", light="#fff", omitsize=True,
-                                 title="QR code of this page's address"))
 
 
 class StepBar(anywidget.AnyWidget):

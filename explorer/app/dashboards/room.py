@@ -64,7 +64,7 @@ from ...rooms.profile import (
     question_counts,
     room_nearest,
 )
-from .presentation import qr_data_uri
+from .qr import qr_data_uri
 from .widgets import Chart, FileDownload, RoomControls
 
 if TYPE_CHECKING:

@@ -41,16 +41,26 @@ FACET_KEYS = frozenset({"name", "title", "plural", "description", "path", "label
 #: Facets whose values the explorer computes from the data by a rule the codebook writes
 #: down, instead of reading them along a path: a facet declares ``"computed": <name>``.
 COMPUTED_FACETS = ("confidence",)
-#: The facets the explorer's own code asks for by name, and what for: the one list of facet
-#: names in the code. A package must declare each (``check_facets`` says which is missing),
-#: so renaming one in ``datapackage.json`` fails validation instead of a page at run time.
+# The facets the explorer's own code asks for by name: the one place the code writes their
+# names. Code elsewhere uses these constants, never the strings (tests/test_facet_names.py).
+PROJECT = "project"
+MECHANISM = "mechanism"
+STRENGTH = "strength"
+RELATIONSHIP_TYPE = "relationship_type"
+CONTEXT_DIMENSION = "context_dimension"
+SETTING_TYPE = "setting_type"
+ACTIVITY_TYPE = "activity_type"
+#: Each facet the code asks for by name, and what for. A package must declare each
+#: (``check_facets`` says which is missing), so renaming one in ``datapackage.json`` fails
+#: validation instead of a page at run time.
 REQUIRED_FACETS: Mapping[str, str] = MappingProxyType({
-    "project": "a project's story, comparisons, the audit trail and the rooms' report",
-    "mechanism": "the matrix's rows, the presentation and the lessons exercise",
-    "relationship_type": "the overview's projects, a project's story and the lessons",
-    "context_dimension": "the reader's CSV of evidence records",
-    "setting_type": "the overview's glance table and the reader's CSV",
-    "activity_type": "the activities-vs-mechanisms flows and comparisons",
+    PROJECT: "a project's story, comparisons, the audit trail and the rooms' report",
+    MECHANISM: "the matrix's rows, the presentation and the lessons exercise",
+    STRENGTH: "the flows' filters",
+    RELATIONSHIP_TYPE: "the overview's projects, a project's story and the lessons",
+    CONTEXT_DIMENSION: "the reader's CSV of evidence records",
+    SETTING_TYPE: "the overview's glance table and the reader's CSV",
+    ACTIVITY_TYPE: "the activities-vs-mechanisms flows and comparisons",
 })
 FACET_NAME = re.compile(r"[a-z][a-z0-9_]*")
 DEFAULT_LABELS = "label"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...data.descriptor.facets import ACTIVITY_TYPE, PROJECT
 from ...data.load import Dataset
 from ...errors import QueryError
 from .facets import (
@@ -37,11 +38,11 @@ def compare_projects(ds: Dataset, project_ids: list[str] | tuple[str, ...]) -> p
     project_ids = list(project_ids)
     if not 2 <= len(project_ids) <= 3 or len(set(project_ids)) != len(project_ids):
         raise QueryError("choose two or three different projects to compare")
-    check_ids(ds, "project", project_ids)
-    cells = matrix(ds, "project", Filters(project=tuple(project_ids)))
+    check_ids(ds, PROJECT, project_ids)
+    cells = matrix(ds, PROJECT, Filters(project=tuple(project_ids)))
     wide = cells.pivot(index="mechanism_id", columns="column_id", values="strength")
     mechanisms = facet_options(ds, ROW_FACET)
-    names = facet_options(ds, "project")
+    names = facet_options(ds, PROJECT)
     wide = wide.loc[list(mechanisms), project_ids]
     wide.index = pd.Index([mechanisms[m] for m in wide.index], name="Mechanism")
     wide.columns = [names[p] for p in project_ids]
@@ -67,7 +68,7 @@ def same_activity_different_mechanisms(ds: Dataset,
         differs``.
     """
     if project_ids is not None:
-        check_ids(ds, "project", list(project_ids))
+        check_ids(ds, PROJECT, list(project_ids))
     chosen = None if project_ids is None else set(project_ids)
     # One pass over the activities: for each type, each project's activity descriptions, in
     # the order the table lists them; and which (type, project) each activity belongs to.
@@ -90,10 +91,10 @@ def same_activity_different_mechanisms(ds: Dataset,
         for key in cited:
             if key[1] == project_id:
                 used.setdefault(key, []).append((mechanism, strength, context_ids))
-    names = facet_options(ds, "project")
+    names = facet_options(ds, PROJECT)
     context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
     rows = []
-    for activity_type in facet_options(ds, "activity_type"):  # the declared order
+    for activity_type in facet_options(ds, ACTIVITY_TYPE):  # the declared order
         projects = by_type.get(activity_type, {})
         if len(projects) < 2:
             continue
@@ -101,7 +102,7 @@ def same_activity_different_mechanisms(ds: Dataset,
         for project_id, descriptions in projects.items():
             rows_used = used.get((activity_type, project_id), [])
             entries.append({
-                "activity_type": facet_options(ds, "activity_type")[activity_type],
+                "activity_type": facet_options(ds, ACTIVITY_TYPE)[activity_type],
                 "project_id": project_id,
                 "project": names[project_id],
                 "activities": _join(descriptions),
@@ -137,11 +138,11 @@ def activity_mechanism_links(ds: Dataset, filters: Filters | None = None) -> pd.
     records = apply_filters(evidence_records(ds), filters)
     records = records[records.strength.astype(str) != "not_reported"]
     domain_of = dict(zip(ds.outcomes.outcome_id, ds.outcomes.domain.astype(str), strict=True))
-    activity_label = facet_options(ds, "activity_type")
+    activity_label = facet_options(ds, ACTIVITY_TYPE)
     links = []
     for mechanism, strength, types, outcome_ids in zip(
             records.mechanism, records.strength.astype(str),
-            records[facet_column("activity_type")], records.outcome_ids, strict=True):
+            records[facet_column(ACTIVITY_TYPE)], records.outcome_ids, strict=True):
         links += [(ACTIVITY_TO_MECHANISM, activity_label[t], mechanism, strength)
                   for t in types]
         links += [(MECHANISM_TO_OUTCOME, mechanism, humanise(domain_of[o]), strength)

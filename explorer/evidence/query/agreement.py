@@ -21,7 +21,7 @@ import pandas as pd
 
 from ...data.derived import derived
 from ...data.load import Dataset
-from .facets import RECORDS_TABLE, STRENGTH_ORDER
+from .base import RECORDS_TABLE, STRENGTH_ORDER
 
 __all__ = [
     "CODINGS_TABLE",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .facets import STRENGTH_ORDER, humanise
+from .base import STRENGTH_ORDER, humanise
 
 __all__ = ["LEVELS", "STEPS", "STUDIES", "ComponentAppraisal", "Concern", "adequacy",
            "agreement", "coherence", "combine", "limitation", "limitations", "relevance",

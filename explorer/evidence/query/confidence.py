@@ -61,6 +61,7 @@ from ...data.derived import derived
 from ...data.load import Dataset
 from ...errors import QueryError
 from .agreement import CODINGS_TABLE
+from .base import RECORDS_TABLE, humanise, rows
 from .components import (
     LEVELS,
     STEPS,
@@ -74,7 +75,6 @@ from .components import (
     relevance,
     why,
 )
-from .facets import RECORDS_TABLE, humanise, rows
 
 __all__ = [
     "CELL_KINDS",

@@ -8,15 +8,25 @@ from that table's label and definition). Nothing here lists a facet or a label b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
 
 import pandas as pd
 
 from ...data.derived import derived
 from ...data.descriptor import FacetSpec
+from ...data.descriptor.facets import MECHANISM
 from ...data.load import Dataset
 from ...errors import QueryError
+from .base import (
+    ACTIVATED,
+    NO_ROWS,
+    NO_ROWS_LABEL,
+    RECORDS_TABLE,
+    STRENGTH_ORDER,
+    humanise,
+    rows,
+)
+from .confidence import facet_vocabulary
 
 __all__ = [
     "ACTIVATED",
@@ -44,18 +54,8 @@ __all__ = [
     "term",
 ]
 
-#: The codebook's order of strengths, strongest first (§10: a cell shows its strongest row).
-STRENGTH_ORDER = ("evident", "partial", "not_evident", "not_reported")
-#: Strengths that count as "activated" (some change reported).
-ACTIVATED = ("evident", "partial")
-#: A matrix cell with no evidence record at all (different from ``not_reported``).
-NO_ROWS = "no_rows"
-#: How a cell with no records at all is named.
-NO_ROWS_LABEL = "No records"
-#: The table whose rows are the evidence records every facet describes.
-RECORDS_TABLE = "mechanism_evidence"
 #: The facet the matrix's rows show.
-ROW_FACET = "mechanism"
+ROW_FACET = MECHANISM
 
 
 class Filters:
@@ -109,16 +109,6 @@ class Filters:
         return ", and ".join(parts) if parts else "No filters: all evidence records"
 
 
-def rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """The rows of ``frame`` as named tuples (fields typed loosely: a row mixes types)."""
-    yield from frame.itertuples(index=False)
-
-
-def humanise(identifier: str) -> str:
-    """'renal_dialysis_units' → 'Renal dialysis units' (for values with no declared title)."""
-    return str(identifier).replace("_", " ").capitalize()
-
-
 def facets(ds: Dataset) -> tuple[FacetSpec, ...]:
     """The package's facets, in the order pages list them."""
     return ds.descriptor.facets
@@ -164,8 +154,6 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 def _vocabulary(ds: Dataset, facet: str) -> tuple[dict[str, str], dict[str, str]]:
     spec = facet_spec(ds, facet)
     if spec.computed:
-        from .confidence import facet_vocabulary
-
         return facet_vocabulary(ds)
     table, column = spec.path[-1]
     target = reference(ds, table, column)

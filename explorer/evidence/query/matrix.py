@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ...data.derived import derived
+from ...data.descriptor.facets import PROJECT
 from ...data.load import Dataset
 from .agreement import contested_evidence
 from .facets import (
@@ -49,7 +50,7 @@ def _columns_for(ds: Dataset, columns: str, filters: Filters) -> dict[str, str]:
 
 
 @derived(maxsize=128)
-def matrix(ds: Dataset, columns: str = "project", filters: Filters | None = None) -> pd.DataFrame:
+def matrix(ds: Dataset, columns: str = PROJECT, filters: Filters | None = None) -> pd.DataFrame:
     """The mechanism × column evidence matrix, one row per cell (tidy).
 
     Args:

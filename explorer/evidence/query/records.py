@@ -12,6 +12,7 @@ from typing import Any, cast
 import pandas as pd
 
 from ...data.derived import derived
+from ...data.descriptor.facets import MECHANISM, PROJECT
 from ...data.load import Dataset
 from .confidence import facet_values as computed_values
 from .facets import (
@@ -135,8 +136,8 @@ def evidence_records(ds: Dataset) -> pd.DataFrame:
     Computed once per dataset; treat the result as read-only.
     """
     ev = ds[RECORDS_TABLE]
-    short_name = facet_options(ds, "project")
-    mechanism_label = facet_options(ds, "mechanism")
+    short_name = facet_options(ds, PROJECT)
+    mechanism_label = facet_options(ds, MECHANISM)
     records = pd.DataFrame({
         "evidence_id": ev.evidence_id.astype(str),
         "project_id": ev.project_id.astype(str),
@@ -232,7 +233,7 @@ def reader_table(ds: Dataset, filters: Filters | None = None) -> pd.DataFrame:
     return everything.loc[kept].reset_index(drop=True)
 
 
-def cell_records(ds: Dataset, columns: str = "project", mechanism_id: str | None = None,
+def cell_records(ds: Dataset, columns: str = PROJECT, mechanism_id: str | None = None,
                  column_id: str | None = None, filters: Filters | None = None) -> pd.DataFrame:
     """The evidence records behind one matrix cell, a row header or a column header.
 
@@ -245,7 +246,7 @@ def cell_records(ds: Dataset, columns: str = "project", mechanism_id: str | None
     filters = filters or Filters()
     check_columns(ds, columns)
     if mechanism_id is not None:
-        check_ids(ds, "mechanism", [mechanism_id])
+        check_ids(ds, MECHANISM, [mechanism_id])
         filters = filters.with_(mechanism=(mechanism_id,))
     if column_id is not None:
         check_ids(ds, columns, [column_id])

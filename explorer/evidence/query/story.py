@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ...data.derived import derived
+from ...data.descriptor.facets import MECHANISM, PROJECT, RELATIONSHIP_TYPE
 from ...data.load import Dataset
 from .facets import RECORDS_TABLE, check_ids, facet_options, rows, strength_label
 
@@ -35,7 +36,7 @@ class ProjectStory:
 
 
 def _project_row(ds: Dataset, project_id: str) -> pd.Series:
-    check_ids(ds, "project", [project_id])
+    check_ids(ds, PROJECT, [project_id])
     projects = ds.projects.set_index("project_id")
     return projects.loc[projects.index == project_id].iloc[0]
 
@@ -53,7 +54,7 @@ def project_story(ds: Dataset, project_id: str) -> ProjectStory:
         frame = ds[table]
         return frame[frame.project_id == project_id].reset_index(drop=True)
 
-    relationship_label = facet_options(ds, "relationship_type")
+    relationship_label = facet_options(ds, RELATIONSHIP_TYPE)
     relationships = [relationship_label[r] for r in
                      mine("project_relationships").relationship_type_id]
     parts = {t: mine(t) for t in ("contexts", "activities", RECORDS_TABLE, "outcomes",
@@ -97,7 +98,7 @@ def project_chains(ds: Dataset, project_id: str) -> pd.DataFrame:
     context = dict(zip(ds.contexts.context_id, ds.contexts.description, strict=True))
     activity = dict(zip(ds.activities.activity_id, ds.activities.description, strict=True))
     outcome = dict(zip(ds.outcomes.outcome_id, ds.outcomes.description, strict=True))
-    mechanism = facet_options(ds, "mechanism")
+    mechanism = facet_options(ds, MECHANISM)
     links = []
     records = ds[RECORDS_TABLE]
     evidence = records[records.project_id == project_id]

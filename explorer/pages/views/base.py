@@ -34,8 +34,12 @@ from collections.abc import Iterable, Mapping
 from markupsafe import Markup
 
 from ...data.load import Dataset
+from ...evidence import query
+from ...evidence.query.history import changes_since, release_dates
+from ...render import html
 from ...render.blocks import Content, Html, Links
 from ..parameters import Parameter
+from ..registry import PAGES
 from ..state import ViewState
 
 __all__ = ["View", "changes_since_html", "rating_summary"]
@@ -45,10 +49,6 @@ def changes_since_html(ds: Dataset, version: str, evidence_ids: Iterable[str]) -
     """'Changed since version X': which of ``evidence_ids`` changed in strength or
     confidence since release ``version``, how and why (``query.history.changes_since``),
     and where every other change is listed."""
-    from ...evidence import query
-    from ...evidence.query.history import changes_since, release_dates
-    from ...render import html
-
     changes = changes_since(ds, version, list(evidence_ids))
     levels = query.confidence.terms(ds, "confidence")
     records = query.evidence_records(ds).set_index("evidence_id")
@@ -71,8 +71,6 @@ def changes_since_html(ds: Dataset, version: str, evidence_ids: Iterable[str]) -
 
 def rating_summary(ds: Dataset, strengths: Iterable[object]) -> str:
     """How many ratings of each strength, strongest first: '2 evident, 1 sources silent'."""
-    from ...evidence import query
-
     found = [str(s) for s in strengths]
     parts = [f"{found.count(s)} {query.strength_label(ds, s).lower()}"
              for s in query.STRENGTH_ORDER if s in found]
@@ -94,8 +92,6 @@ class View:
     @property
     def title(self) -> str:
         """The page's title, from the registry."""
-        from ..registry import PAGES
-
         return PAGES[self.name].title
 
     def describe(self, ds: Dataset, state: ViewState) -> str:

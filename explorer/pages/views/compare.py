@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ...data.descriptor.facets import PROJECT
 from ...data.load import Dataset
 from ...evidence import query
 from ...evidence.programme import Programme
@@ -37,7 +38,7 @@ class CompareView(View):
 
     def parameters(self, ds: Dataset) -> dict[str, Parameter]:
         return {"project": FacetIds(
-            "project", facet="project", count=(2, SLOTS),
+            "project", facet=PROJECT, count=(2, SLOTS),
             count_note="Compare needs two or three projects; the default pair is shown.")}
 
     def chosen(self, ds: Dataset, state: ViewState) -> list[str]:
@@ -45,7 +46,7 @@ class CompareView(View):
         return list(dict.fromkeys(state.many("project"))) or identified_projects(ds)[:2]
 
     def describe(self, ds: Dataset, state: ViewState) -> str:
-        names = query.facet_options(ds, "project")
+        names = query.facet_options(ds, PROJECT)
         return " and ".join(names[p] for p in self.chosen(ds, state))
 
     def statement(self, ds: Dataset, state: ViewState) -> str:
@@ -53,7 +54,7 @@ class CompareView(View):
         chosen = self.chosen(ds, state)
         if len(chosen) < 2:
             return ""
-        cells = query.matrix(ds, "project", Filters(project=tuple(chosen)))
+        cells = query.matrix(ds, PROJECT, Filters(project=tuple(chosen)))
         differ = sum(part.strength.nunique() > 1
                      for _, part in cells.groupby("mechanism_id", sort=False))
         total = cells.mechanism_id.nunique()
@@ -68,10 +69,10 @@ class CompareView(View):
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         chosen = self.chosen(ds, state)
-        names = query.facet_options(ds, "project")
+        names = query.facet_options(ds, PROJECT)
         options = tuple(names.items())
         blocks: list[Block] = [Html("header", html.fragment(
-            "header", self.title, INTRO if links.kind == "live" else STATIC_INTRO.format(
+            "header", self.title, INTRO if links.interactive else STATIC_INTRO.format(
                 names=" and ".join(names[p] for p in chosen))))]
         blocks += [Choice(f"pick-{index + 1}", "project", f"Project {index + 1}", options,
                           chosen[index] if index < len(chosen) else "", slot=index,
@@ -82,7 +83,7 @@ class CompareView(View):
             blocks.append(Html("message", html.render(
                 "message.html.j2", text="Choose two or three different projects to compare.")))
             return Content(self.title, tuple(blocks), self.describe(ds, state))
-        cells = query.matrix(ds, "project", Filters(project=tuple(chosen)))
+        cells = query.matrix(ds, PROJECT, Filters(project=tuple(chosen)))
         cells = cells.sort_values("column_id", key=lambda ids: ids.map(chosen.index),
                                   kind="stable")
         same = query.same_activity_different_mechanisms(ds, chosen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...data.descriptor.facets import PROJECT
 from ...data.load import Dataset
 from ...evidence import query
 from ...render import content, html
@@ -23,7 +24,7 @@ class DiscrepanciesView(View):
         if len(general):
             groups.append({"title": "The programme", "href": "",
                            "items": content.discrepancy_items(ds, general)})
-        for project_id, name in query.facet_options(ds, "project").items():
+        for project_id, name in query.facet_options(ds, PROJECT).items():
             part = ds.discrepancies[ds.discrepancies.project_id == project_id]
             if len(part):
                 groups.append({"title": name, "href": links.href("story", project=project_id),

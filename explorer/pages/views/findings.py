@@ -18,7 +18,7 @@ class FindingsView(View):
     name = "findings"
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
-        exclude = ("headline",) if links.kind == "briefing" else ()
+        exclude = ("headline",) if links.whole_programme else ()
         body = html.render("static_findings.html.j2", title=self.title,
                            groups=content.all_finding_groups(ds, exclude=exclude))
         return Content(self.title, (Html("findings", body),))

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ...data.descriptor.facets import ACTIVITY_TYPE, PROJECT, STRENGTH
 from ...data.load import Dataset
 from ...evidence import query
 from ...render import content, figures, html
@@ -18,7 +19,7 @@ from .matrix import FILTER_HELP, facet_choices
 
 __all__ = ["FLOW_FACETS", "VIEW", "FlowsView"]
 
-FLOW_FACETS = ("project", "strength", "activity_type")
+FLOW_FACETS = (PROJECT, STRENGTH, ACTIVITY_TYPE)
 INTRO = ("Each band joins a kind of activity to a mechanism it activated (colour = strength), "
          "then to the outcomes that show it. The same activity can lead to different "
          "mechanisms, or to none, in different projects.")

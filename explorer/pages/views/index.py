@@ -23,12 +23,12 @@ class IndexView(View):
                                                                    "rows": "Rows"})
         pages = [{"href": links.href(spec.name), "title": spec.title, "purpose": spec.purpose}
                  for spec in PAGES.values()
-                 if spec.name != self.name and (spec.live or links.kind != "live")]
+                 if spec.name != self.name and links.holds_page(spec.live)]
         body = html.render("index.html.j2", programme=Programme.of(ds), pages=pages,
                            version=ds.version, data_as_of=ds.data_as_of,
                            counts=html.table(counts, "What the data package holds"))
         blocks = [Html("index", body)]
-        if links.kind == "static":
+        if links.linked_files:
             blocks.append(Html("static-note", html.render("static_note.html.j2",
                                                            csv="evidence-records.csv")))
         return Content(self.title, tuple(blocks))

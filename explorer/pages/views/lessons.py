@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import pandas as pd
 from markupsafe import Markup
 
+from ...data.descriptor.facets import MECHANISM, RELATIONSHIP_TYPE
 from ...data.load import Dataset
 from ...evidence import lessons, query
 from ...evidence.lessons import FOUNDATION_LEVELS, Answers
@@ -114,7 +115,7 @@ def _rating(ds: Dataset, strength: str, rated: int, records: int, href: str,
 
 
 def _nearest_block(ds: Dataset, answers: Answers, row: Any, href: Href) -> dict[str, Any]:
-    relationship_labels = facet_options(ds, "relationship_type")
+    relationship_labels = facet_options(ds, RELATIONSHIP_TYPE)
     ratings = lessons.project_ratings(ds, row.project_id)
     table = pd.DataFrame({
         "Mechanism": ratings.mechanism,
@@ -132,15 +133,15 @@ def _nearest_block(ds: Dataset, answers: Answers, row: Any, href: Href) -> dict[
     why = (f"Relationships you both target: {_names(relationship_labels, row.shared_relationships)}"
            f" (they target {_names(relationship_labels, row.relationships)}). Mechanisms you "
            f"intend that their evidence shows activated: "
-           f"{_names(facet_options(ds, 'mechanism'), row.shared_mechanisms)}.")
+           f"{_names(facet_options(ds, MECHANISM), row.shared_mechanisms)}.")
     return {"name": row.project, "story": href("story", project=row.project_id),
             "why": why,
             "ratings": html.table(table, f"{row.project}: its evidence beside your plan")}
 
 
 def _closeness_table(ds: Dataset, ranked: pd.DataFrame, href: Href) -> Markup:
-    relationship_labels = facet_options(ds, "relationship_type")
-    mechanism_labels = facet_options(ds, "mechanism")
+    relationship_labels = facet_options(ds, RELATIONSHIP_TYPE)
+    mechanism_labels = facet_options(ds, MECHANISM)
 
     def project(row: Any) -> object:
         return html.fragment("link", href("story", project=row.project_id), row.project)
@@ -239,9 +240,9 @@ class LessonsView(View):
     def parameters(self, ds: Dataset) -> dict[str, Parameter]:
         return {
             "name": Text("project name"),
-            "relationship_type": FacetIds("relationship type", facet="relationship_type"),
-            "mechanism": FacetIds("mechanism", facet="mechanism"),
-            "how": TextFamily("answer", facet="mechanism"),
+            "relationship_type": FacetIds("relationship type", facet=RELATIONSHIP_TYPE),
+            "mechanism": FacetIds("mechanism", facet=MECHANISM),
+            "how": TextFamily("answer", facet=MECHANISM),
             "foundation": Ids("foundation answer", options=lessons.foundation_choices,
                               is_many=True),
             "recommendation": Ids("recommendation", options=lessons.recommendation_options,
@@ -258,18 +259,18 @@ class LessonsView(View):
         questions = lessons.questions(ds)
         worksheet = html.render(
             "static_lessons.html.j2", questions=questions,
-            live=links.href("lessons") if links.kind == "static" else "",
+            live=links.href("lessons") if links.linked_files else "",
             mechanisms_heading=programme.text("mechanisms_heading"),
             foundations_heading=programme.text("foundations_heading"))
         lead = " ".join(text for text in (programme.text("foundations_note"),
                                           programme.text("mechanisms_note")) if text)
         blocks: list[Block] = [
             Html("header", html.render("lessons_intro.html.j2", title=self.title, intro=INTRO,
-                                       privacy=PRIVACY if links.kind == "live" else "",
+                                       privacy=PRIVACY if links.interactive else "",
                                        lead=lead)),
         ]
         form = Form("form", questions, form_value(answers), form_query, worksheet)
-        if links.kind != "live":
+        if not links.interactive:
             blocks.append(form)
         else:
             link = "lessons.ipynb" + to_query(state.with_values(present=None, step=None))

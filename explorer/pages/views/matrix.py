@@ -16,6 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ...data.derived import derived
+from ...data.descriptor.facets import PROJECT
 from ...data.load import Dataset
 from ...errors import QueryError
 from ...evidence import appraisal, profiles, query
@@ -99,7 +100,7 @@ class MatrixView(View):
                 "cell": Cell("matrix cell"), **facet_parameters(ds)}
 
     def default(self, ds: Dataset, parameter: str) -> str:
-        return "project" if parameter == "columns" else ""
+        return PROJECT if parameter == "columns" else ""
 
     def static_states(self, ds: Dataset) -> Iterable[dict[str, str]]:
         return ({"columns": kind} for kind in query.column_kinds(ds))
@@ -108,7 +109,7 @@ class MatrixView(View):
         mechanism_id, _, column_id = parameters.get("cell", "").partition(":")
         if not (mechanism_id and column_id):
             return ""
-        cells = query.matrix(ds, parameters.get("columns") or "project")
+        cells = query.matrix(ds, parameters.get("columns") or PROJECT)
         hit = cells[(cells.mechanism_id == mechanism_id) & (cells.column_id == column_id)]
         return cell_anchor(mechanism_id, column_id) if len(hit) and hit.rows.iloc[0] else ""
 
@@ -123,7 +124,7 @@ class MatrixView(View):
         if not cell:
             return None, None
         mechanism_id, _, column_id = cell.partition(":")
-        columns = state.get("columns", "project")
+        columns = state.get("columns", PROJECT)
         if column_id and column_id not in query.facet_options(ds, columns):
             column_id = ""
         return mechanism_id or None, column_id or None
@@ -131,7 +132,7 @@ class MatrixView(View):
     def cell_label(self, ds: Dataset, state: ViewState, mechanism_id: str | None,
                    column_id: str | None) -> str:
         """'Mechanism × column' (or one of them) in words."""
-        columns = state.get("columns", "project")
+        columns = state.get("columns", PROJECT)
         parts = []
         if mechanism_id:
             parts.append(query.facet_options(ds, query.ROW_FACET)[mechanism_id])
@@ -143,7 +144,7 @@ class MatrixView(View):
         """What the view shows, in words (for a citation and the page's title), e.g. 'by
         setting, all evidence records; evidence for Systems and processes × Acute
         hospital'."""
-        columns = query.column_kinds(ds)[state.get("columns", "project")]
+        columns = query.column_kinds(ds)[state.get("columns", PROJECT)]
         filters = state.filters(ds)
         parts = [f"by {columns.lower()}, "
                  + (query.describe_filters(ds, filters) if filters.active()
@@ -158,7 +159,7 @@ class MatrixView(View):
         chosen heading, each cell under it the same way; otherwise how the records the view
         keeps are rated."""
         mechanism_id, column_id = self.selected(ds, state)
-        columns = state.get("columns", "project")
+        columns = state.get("columns", PROJECT)
         if mechanism_id or column_id:
             cells = appraisal.cell_kinds(ds, query.matrix(ds, columns, state.filters(ds)),
                                          columns)
@@ -199,7 +200,7 @@ class MatrixView(View):
         filters = state.filters(ds)
         mechanism_id, column_id = self.selected(ds, state)
         if mechanism_id or column_id:
-            return query.cell_records(ds, state.get("columns", "project"), mechanism_id,
+            return query.cell_records(ds, state.get("columns", PROJECT), mechanism_id,
                                       column_id, filters)
         return query.reader_table(ds, filters)
 
@@ -210,7 +211,7 @@ class MatrixView(View):
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
         programme = Programme.of(ds)
         filters = state.filters(ds)
-        columns = state.get("columns", "project")
+        columns = state.get("columns", PROJECT)
         kinds = query.column_kinds(ds)
         column_title = kinds[columns]
         cells = appraisal.cell_kinds(ds, query.matrix(ds, columns, filters), columns)
@@ -218,13 +219,13 @@ class MatrixView(View):
         n_columns = cells.column_id.nunique()
         readable = n_columns <= figures.MAX_CHART_COLUMNS
         mechanism_id, column_id = self.selected(ds, state)
-        live = links.kind == "live"
+        live = links.interactive
         blocks: list[Block] = [
             Html("header", html.fragment(
-                "header", BRIEFING_TITLE if links.kind == "briefing" else self.title,
-                PRINT_INTRO if links.kind in ("briefing", "handout") else INTRO)),
+                "header", BRIEFING_TITLE if links.whole_programme else self.title,
+                PRINT_INTRO if links.printed else INTRO)),
             Choice("columns", "columns", "Columns show", tuple(kinds.items()), columns,
-                   default="project", resets=("cell",)),
+                   default=PROJECT, resets=("cell",)),
             FacetFilter("filters", facet_choices(ds, filters, (f.name for f in query.facets(ds))),
                         dict(filters.active()), FILTER_HELP,
                         # A projected view shows results, not the controls that chose them.
@@ -245,18 +246,18 @@ class MatrixView(View):
             if mechanism_id or column_id:  # the chosen evidence's own file, beside it
                 blocks.append(self._download(ds, state))
             blocks += self._profile_downloads(ds, columns, mechanism_id, column_id)
-        elif links.kind == "static":
+        elif links.linked_files:
             blocks.append(Html("sections", self._sections(ds, cells, contested)))
         labels = query.strength_labels(ds)
         levels = {level: style["label"] for level, style in
                   html.confidence_styles(ds).items()}
-        on_paper = links.kind not in ("live", "static")
+        on_paper = links.printed
         widths = ((figures.print_label_width(n_columns), figures.PRINT_ROW_LABEL_WIDTH)
                   if on_paper else (14, 22))
         blocks += [
             # Only a page that draws the chart has its camera button (a handout has words).
             Html("chart-heading", html.render("chart_heading.html.j2", chart=readable,
-                                              camera=links.kind in ("live", "static"))),
+                                              camera=not links.printed)),
             Chart("matrix", figures.matrix_figure(cells, column_title, labels=labels,
                                                   label_width=widths[0],
                                                   row_label_width=widths[1], levels=levels)
@@ -267,18 +268,18 @@ class MatrixView(View):
             Html("chart-note", html.render("chart_note.html.j2", columns=n_columns,
                                            shown=readable)),
         ]
-        if links.kind == "handout":
+        if links.printed and not links.whole_programme:  # one view on paper: what is chosen
             blocks.append(Html("chosen", self._chosen_html(ds, state)))
-        elif links.kind != "briefing":
+        elif not links.printed:
             blocks += [
                 Html("records-heading", html.render("heading.html.j2",
                                                     text="All matching records")),
                 self._download(ds, state, chosen=not live),
                 Html("reader", _reader_html(ds, filters), css="ctg-reader"),
             ]
-        if links.kind == "briefing":
+        if links.whole_programme:
             blocks.append(Html("cerqual", content.cerqual_html(ds, columns)))
-        elif links.kind != "handout":
+        elif not links.printed:
             blocks += [Html("cerqual-heading", html.render(
                 "heading.html.j2", text="GRADE-CERQual's outputs and the sources")),
                        *self._cerqual_downloads(ds, columns)]
@@ -359,7 +360,7 @@ class MatrixView(View):
         citations = dict(zip(every.evidence_id, every.source_ids, strict=True))
         cited = {c.source_id for r in records["Record"] for c in citations[r]}
         mechanism_id, column_id = self.selected(ds, state)
-        profile = (content.cerqual_html(ds, state.get("columns", "project"),
+        profile = (content.cerqual_html(ds, state.get("columns", PROJECT),
                                         (mechanism_id, column_id))
                    if mechanism_id and column_id else Markup(""))
         return html.render("chosen_records.html.j2",
@@ -401,14 +402,14 @@ class MatrixView(View):
 
     def _static_table(self, ds: Dataset, state: ViewState, cells: pd.DataFrame,
                       column_title: str, links: Links, contested: frozenset[str]) -> Markup:
-        columns = state.get("columns", "project")
+        columns = state.get("columns", PROJECT)
         with_rows = {(m, c) for m, c, n in zip(cells.mechanism_id, cells.column_id,
                                                cells["rows"], strict=True) if n}
 
         def href(mechanism_id: str, column_id: str) -> str:
             if (mechanism_id, column_id) not in with_rows:
                 return ""
-            return links.href("matrix", columns=columns if columns != "project" else "",
+            return links.href("matrix", columns=columns if columns != PROJECT else "",
                               cell=f"{mechanism_id}:{column_id}")
 
         return html.rating_table(ds, cells, f"Evidence matrix: mechanisms by "

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...data.load import Dataset
-from ...render import content
+from ...evidence.programme import Programme
+from ...render import content, html
 from ...render.blocks import Block, Content, Html, Links
 from ..registry import PAGES
 from ..state import ViewState
@@ -21,9 +22,6 @@ class OverviewView(View):
 
     def statement(self, ds: Dataset, state: ViewState) -> str:
         """The programme's evidence in one sentence: projects identified, ratings held."""
-        from ...evidence.programme import Programme
-        from ...render import html
-
         identified = int((ds.projects.membership.astype(str) != "unidentified").sum())
         return (f"{Programme.of(ds).title}: {identified} of {len(ds.projects)} projects "
                 f"identified; {html.count(len(ds.mechanism_evidence), 'mechanism rating')} "
@@ -37,10 +35,10 @@ class OverviewView(View):
         pages = tuple({"href": links.href(spec.name), "title": spec.title,
                        "purpose": spec.purpose} for spec in PAGES.values()
                       if spec.name not in ("index", "overview")
-                      and (spec.live or links.kind == "static")
-                      ) if links.kind in ("live", "static") else ()
-        blocks: list[Block] = [Html("overview", content.overview_html(ds, links.href,
-                                                                      links.kind, pages))]
+                      and links.holds_page(spec.live)
+                      ) if not links.printed else ()
+        blocks: list[Block] = [Html("overview", content.overview_html(
+            ds, links.href, links.whole_programme, pages))]
         offer = links.briefing(ds)
         if offer is not None:
             blocks.append(offer)

@@ -34,7 +34,7 @@ class SourcesView(View):
     name = "sources"
 
     def content(self, ds: Dataset, state: ViewState, links: Links) -> Content:
-        cited = (set(ds.citations().source_id) if links.kind == "briefing"
+        cited = (set(ds.citations().source_id) if links.whole_programme
                  else set(ds.sources.source_id))
         rows = content.source_rows(ds, cited, show_url=True)
         body = html.render("static_sources.html.j2", title=self.title, sources=rows,

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from markupsafe import Markup
 
+from ...data.descriptor.facets import PROJECT
 from ...data.load import Dataset
 from ...evidence import query
 from ...evidence.programme import Programme
@@ -33,7 +34,7 @@ class StoryView(View):
     static_parameters = ("project",)
 
     def parameters(self, ds: Dataset) -> dict[str, Parameter]:
-        return {"project": FacetIds("project", facet="project", is_many=False)}
+        return {"project": FacetIds("project", facet=PROJECT, is_many=False)}
 
     def default(self, ds: Dataset, parameter: str) -> str:
         return str(ds.projects.project_id.iloc[0]) if parameter == "project" else ""
@@ -52,7 +53,7 @@ class StoryView(View):
         return state.get("project") or self.default(ds, "project")
 
     def describe(self, ds: Dataset, state: ViewState) -> str:
-        return query.facet_options(ds, "project")[self.project(ds, state)]
+        return query.facet_options(ds, PROJECT)[self.project(ds, state)]
 
     def statement(self, ds: Dataset, state: ViewState) -> str:
         """How the project's mechanisms are rated, or that it is not identified."""
@@ -72,7 +73,7 @@ class StoryView(View):
         project_id = self.project(ds, state)
         story = query.project_story(ds, project_id)
         name = str(story.project["short_name"])
-        briefing = links.kind == "briefing"
+        briefing = links.whole_programme
         chart = None
         if story.is_identified and not story.chains.empty:
             chart = figures.story_figure(story.chains, name)
@@ -81,7 +82,7 @@ class StoryView(View):
             blocks += [
                 Html("header", html.fragment("header", self.title, INTRO + html.BASIS_HELP)),
                 Choice("project", "project", "Project",
-                       tuple(query.facet_options(ds, "project").items()), project_id),
+                       tuple(query.facet_options(ds, PROJECT).items()), project_id),
             ]
         blocks += [
             Html("summary", content.summary_html(
@@ -95,7 +96,7 @@ class StoryView(View):
             blocks.append(offer)
         blocks.append(Html("details", content.project_details_html(
             ds, project_id, programme.text("ratings_note"), level=3 if briefing else 2,
-            trails={"briefing": "none", "handout": "open"}.get(links.kind, "folded"))
+            trails=links.trails)
             if story.is_identified else Markup("")))
         return Content(f"{self.title}: {name}", tuple(blocks), name)
 
