@@ -77,13 +77,3 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
-
-# The package's layers, highest first, drawn when pyproject.toml has no import-linter layers
-# contract (docs/_ext/layers.py reads that contract when there is one).
-layers_fallback = [
-    ["explorer.cli", "explorer.server", "explorer.rooms"],
-    ["explorer.dashboards", "explorer.pages", "explorer.state"],
-    ["explorer.site", "explorer.export", "explorer.html", "explorer.figures"],
-    ["explorer.query", "explorer.appraisal", "explorer.agreement"],
-    ["explorer.load", "explorer.validate", "explorer.read", "explorer.descriptor"],
-]

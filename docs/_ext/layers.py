@@ -2,8 +2,8 @@
 
 The layers come from ``pyproject.toml``'s import-linter *layers* contract
 (``[[tool.importlinter.contracts]]`` with ``type = "layers"``), which ``make test`` enforces,
-so the picture cannot drift from the rule. Without such a contract the build draws
-``conf.py``'s ``layers_fallback`` and says so under the picture. Plain SVG, written into
+so the picture cannot drift from the rule; without such a contract the build stops. Plain
+SVG, written into
 ``docs/_generated/``: no Mermaid, no JavaScript, nothing fetched.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 
 DOCS = Path(__file__).resolve().parents[1]
 ROOT = DOCS.parent
@@ -72,13 +73,11 @@ def layers_svg(layers: list[list[str]]) -> str:
 
 def _write(app: Sphinx) -> None:
     layers, name = layers_contract()
-    if layers:
-        source = (f"Drawn at build time from the import-linter contract *{name}* in "
-                  "`pyproject.toml`, which the test suite enforces.")
-    else:
-        layers = app.config.layers_fallback
-        source = ("Drawn at build time from the list in `docs/conf.py`: `pyproject.toml` has "
-                  "no import-linter layers contract yet.")
+    if not layers:
+        raise ExtensionError("pyproject.toml has no import-linter layers contract to draw the "
+                             "architecture's picture from")
+    source = (f"Drawn at build time from the import-linter contract *{name}* in "
+              "`pyproject.toml`, which the test suite enforces.")
     OUTPUT.parent.mkdir(exist_ok=True)
     svg = layers_svg(layers)
     if not OUTPUT.is_file() or OUTPUT.read_text(encoding="utf-8") != svg:
@@ -88,6 +87,5 @@ def _write(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("layers_fallback", [], "env")
     app.connect("builder-inited", _write)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
