@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -250,6 +251,32 @@ def test_a_plotly_figure_shows_the_same_in_a_forked_kernel_as_in_a_fresh_one(sta
     assert shown[0] == shown[1]
     assert any(o["type"] == "display_data" and "application/vnd.plotly.v1+json" in o["data"]
                for o in shown[0])
+
+
+async def cull_pass(manager: ThrottledKernelManager, idle_s: dict[str, float]) -> None:
+    """Make each kernel idle for so many seconds (as its activity records it), then run one
+    pass of the idle cull, with nothing in between that could record new activity."""
+    now = datetime.now(UTC)
+    for kernel_id, seconds in idle_s.items():
+        manager.get_kernel(kernel_id).last_activity = now - timedelta(seconds=seconds)
+    await manager.cull_kernels()
+
+
+def test_a_kernel_no_page_has_connected_to_outlives_the_idle_cull_until_its_grace_ends(
+        start, manager, loop, monkeypatch):
+    """A page's kernel nobody has connected to yet (under load the reader's websocket comes
+    long after the kernel ran the page) survives the idle cull within ``connect_grace``, and
+    is culled past it; a kernel whose page connected and left is culled on the usual idle
+    timeout."""
+    monkeypatch.setattr(manager, "cull_idle_timeout", 60)
+    monkeypatch.setattr(manager, "connect_grace", 300)
+    waiting, unclaimed, left = start(), start(), start()
+    manager.notify_connect(left.id)
+    manager.notify_disconnect(left.id)
+    loop.run(cull_pass(manager, {waiting.id: 120, unclaimed.id: 400, left.id: 120}))
+    assert [kernel.id in manager for kernel in (waiting, unclaimed, left)] == [
+        True, False, False]
+    assert waiting.run("6 * 7") == 42
 
 
 # A preloader whose os.fork fails once each time the flag file exists (as a fork fails when
