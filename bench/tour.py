@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from common import (
@@ -186,6 +187,13 @@ async def readers(url: str, count: int, think: float, beacon: bool,
     if simulate:
         base = url.split("/voila/")[0]
         start = Start(count, together)
+        # A simulated reader's page request and beacon block a thread each (urllib), and the
+        # websocket's address is resolved in a thread too (tornado's resolver): with the
+        # loop's default pool (cores + 4 threads) the readers queued for those threads, so
+        # at most six pages were requested at once and a reader's websocket waited minutes
+        # behind other readers' pages. One thread per reader, as each browser has its own.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=count + 4, thread_name_prefix="reader"))
         return await asyncio.gather(*(simulated_tour(i, base, think, beacon, start)
                                       for i in range(count)))
     if together:

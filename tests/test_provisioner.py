@@ -10,6 +10,7 @@ HTTP server is absent (the browser suites run it).
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import json
 import os
@@ -30,7 +31,7 @@ from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvision
 from process_kit import ended, wait_for
 
 from explorer.app import notebooks
-from explorer.serve import preload
+from explorer.serve import preload, provisioner
 from explorer.serve.kernels import ThrottledKernelManager
 from explorer.serve.provisioner import (
     KERNEL_NAME,
@@ -333,6 +334,98 @@ def test_a_failed_fork_starts_that_kernel_from_scratch_and_nothing_else_changes(
         for kernel in kernels:
             kernel.close()
         server.preloader.stop()
+
+
+def test_a_killed_preloader_is_replaced_and_the_next_kernel_starts_meanwhile(
+        loop, tmp_path, caplog, monkeypatch):
+    """When the preloader dies (killed, crashed), the next kernel still starts, from scratch,
+    with the server's log saying why, and a fresh preloader is started, from which the
+    kernels after it are forked."""
+    monkeypatch.setattr(provisioner, "RESTART_AFTER_S", 3600)  # no restart yet
+    server = ThrottledKernelManager(connection_dir=str(tmp_path))
+    kernels: list[Kernel] = []
+    try:
+        assert wait_for(lambda: server.preloader.ready() is not None, READY_S)
+        killed = server.preloader.current
+        killed.process.kill()
+        killed.process.wait(HANG_GUARD_S)
+        kernels.append(meanwhile := Kernel(server, loop))
+        assert psutil.Process(meanwhile.pid).ppid() == os.getpid()
+        assert meanwhile.run("6 * 7") == 42
+        assert "preloader ended (exit status -9)" in caplog.text
+        monkeypatch.setattr(provisioner, "RESTART_AFTER_S", 0)  # restart at the next launch
+        kernels.append(Kernel(server, loop))
+        assert wait_for(lambda: server.preloader.ready() not in (None, killed), READY_S)
+        kernels.append(after := Kernel(server, loop))
+        assert psutil.Process(after.pid).ppid() == server.preloader.current.process.pid
+    finally:
+        for kernel in kernels:
+            kernel.close()
+        server.preloader.stop()
+
+
+def test_a_preloader_that_cannot_be_replaced_leaves_kernels_starting_from_scratch(
+        loop, tmp_path, caplog, monkeypatch):
+    """When the preloader has died and no other can be started (out of processes, say),
+    kernels start from scratch and the server's log says so; no launch fails."""
+    monkeypatch.setattr(provisioner, "RESTART_AFTER_S", 0)
+    started: list[Preloader] = []
+
+    def start_once() -> Preloader | None:
+        if started:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable (forced by the test)")
+        started.append(first := Preloader.start())
+        return first
+
+    server = ThrottledKernelManager(preload_kernels=False, connection_dir=str(tmp_path))
+    server.preloader = PreloaderKeeper(start_once)
+    kernels: list[Kernel] = []
+    try:
+        assert wait_for(lambda: server.preloader.ready() is not None, READY_S)
+        started[0].process.kill()
+        started[0].process.wait(HANG_GUARD_S)
+        kernels += [Kernel(server, loop), Kernel(server, loop)]
+        assert [psutil.Process(k.pid).ppid() for k in kernels] == [os.getpid()] * 2
+        assert [k.run("6 * 7") for k in kernels] == [42] * 2
+        assert "could not start the kernels' preloader" in caplog.text
+        assert "forced by the test" in caplog.text
+    finally:
+        for kernel in kernels:
+            kernel.close()
+        server.preloader.stop()
+
+
+# A server that only keeps a preloader, and reaps nothing until its input closes.
+KEEPS_A_PRELOADER = """
+import sys
+from explorer.serve.provisioner import Preloader
+preloader = Preloader.start()
+sys.stdin.read()
+preloader.stop()
+"""
+
+
+def test_a_wait_for_a_preloader_that_ended_ends_with_a_clear_error():
+    """The suite's and the benchmarks' wait for a server's preloader
+    (``preloader_listens``) sees it listen, and once it or its server has ended says so
+    instead of waiting for ever."""
+    server = subprocess.Popen([sys.executable, "-c", KEEPS_A_PRELOADER],
+                              stdin=subprocess.PIPE, start_new_session=True)
+    try:
+        assert wait_for(lambda: psutil.Process(server.pid).children(), READY_S)
+        preloader = psutil.Process(server.pid).children()[0]
+        assert wait_for(lambda: provisioner.preloader_listens(server.pid), READY_S)
+        assert preloader.name() == preload.PRELOADER_COMM.decode()
+        preloader.kill()
+        assert wait_for(lambda: ended(preloader.pid), HANG_GUARD_S)
+        with pytest.raises(provisioner.PreloaderEnded, match=r"preloader .* ended before it"):
+            provisioner.preloader_listens(server.pid)
+    finally:
+        server.stdin.close()
+        server.kill()
+        server.wait(HANG_GUARD_S)
+    with pytest.raises(provisioner.PreloaderEnded, match=r"the server .* has ended"):
+        provisioner.preloader_listens(server.pid)
 
 
 def test_a_changed_data_file_brings_a_new_preloader_and_running_kernels_carry_on(
