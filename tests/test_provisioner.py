@@ -280,6 +280,17 @@ def test_a_kernel_no_page_has_connected_to_outlives_the_idle_cull_until_its_grac
     assert waiting.run("6 * 7") == 42
 
 
+def test_a_cull_pass_passes_by_a_kernel_still_starting(start, manager, loop):
+    """A kernel the cull meets between its start and jupyter_server's marking of its
+    activity (a busy server's loop can run the cull in between) is left alone, without an
+    error: a 200-reader run logged a traceback for each such kernel."""
+    starting = start()
+    # The kernel's state in that moment: its activity not marked yet.
+    manager.get_kernel(starting.id)._trait_values.pop("last_activity")
+    loop.run(manager.cull_kernel_if_idle(starting.id))
+    assert starting.id in manager
+
+
 # A preloader whose os.fork fails once each time the flag file exists (as a fork fails when
 # the machine is out of processes or memory): the preloader's own code, unchanged.
 FAILING_FORK = """

@@ -79,7 +79,7 @@ from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Bool, Integer, List, Type, Unicode
+from traitlets import Bool, Integer, List, TraitError, Type, Unicode
 
 from .preload import available, end_with_parent
 from .provisioner import Preloader, PreloaderKeeper
@@ -230,7 +230,10 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         """Cull the kernel as ``MappingKernelManager`` does, except one no page has connected
         to yet, which is kept until it has been idle for ``connect_grace`` seconds."""
         kernel = self.get_kernel(kernel_id)
-        last_activity = getattr(kernel, "last_activity", None)
+        try:
+            last_activity = getattr(kernel, "last_activity", None)
+        except TraitError:  # still starting: jupyter_server marks its activity once started
+            return
         if (kernel_id not in self._connected_once and last_activity is not None
                 and getattr(kernel, "execution_state", None) != "dead"
                 and datetime.now(UTC) - last_activity <= timedelta(seconds=self.connect_grace)):
