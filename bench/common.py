@@ -50,8 +50,10 @@ from browser_kit import (  # noqa: E402
     shutdown_kernel,
     start_voila,
 )
+from process_kit import wait_for  # noqa: E402
 
 from explorer.pages.registry import live_pages  # noqa: E402
+from explorer.serve.provisioner import PreloaderEnded, preloader_listens  # noqa: E402
 
 # The pages the live explorer serves, from the registry (pages only the static site has,
 # such as the findings and the sources lists, have no notebook and no link in the kernel).
@@ -102,7 +104,6 @@ __all__ = [
     "memory_mb",
     "move",
     "p95",
-    "preloader_socket",
     "pss_mb",
     "ratio_line",
     "recorded",
@@ -239,8 +240,7 @@ def served(extra_args: Sequence[str] = (), data: Path | None = None) -> Iterator
         server = start_voila(Path(tmp), data or ROOT / "data", notebook_dir=pages,
                              extra_args=extra_args)
         try:
-            if not wait_warm(server):
-                raise RuntimeError("the server's preloader did not get ready")
+            wait_warm(server)
             yield server
         finally:
             server.stop()
@@ -315,26 +315,20 @@ def server_tree(server) -> list[psutil.Process]:
         return []
 
 
-def preloader_socket(server) -> Path | None:
-    """Where the server's preloader listens once ready (None if the server keeps none)."""
-    for process in server_tree(server)[1:]:
-        with contextlib.suppress(psutil.Error, ValueError, IndexError):
-            line = process.cmdline()
-            if line[1:4] == ["-m", "explorer.serve.preload", "serve"]:
-                return Path(line[4]) / "preload.sock"
-    return None
+def wait_warm(server, timeout: float = 120) -> None:
+    """Wait until the server's preloader (if it keeps one) listens, so that the readers who
+    arrive first are not measured on kernels started from scratch while it warms up.
 
-
-def wait_warm(server, timeout: float = 120) -> bool:
-    """Wait until the server's preloader (if it keeps one) answers, so that the readers who
-    arrive first are not measured on kernels started from scratch while it warms up."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        socket_path = preloader_socket(server)
-        if socket_path is None or socket_path.exists():
-            return True
-        time.sleep(0.25)
-    return False
+    Raises:
+        RuntimeError: the server or its preloader ended first (a wait would never end), or
+            the preloader did not listen within ``timeout`` seconds.
+    """
+    try:
+        if wait_for(lambda: preloader_listens(server.process.pid), timeout):
+            return
+    except PreloaderEnded as ended:
+        raise RuntimeError(f"the server's preloader will not get ready: {ended}") from None
+    raise RuntimeError(f"the server's preloader did not listen within {timeout:.0f} s")
 
 
 def median(values: Sequence[float]) -> float:

@@ -149,8 +149,10 @@ def summary(setup: str, readers: list[Reader], trees: list[psutil.Process],
 def one_voila(size: int, page: str, logs: Path, extra_args: list[str]) -> Result:
     server: VoilaServer = start_voila(logs, extra_args=extra_args)
     try:
-        if not wait_warm(server):
-            raise RuntimeError(f"the server's preloader did not get ready; log in {logs}")
+        try:
+            wait_warm(server)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}; log in {logs}") from None
         readers = [Reader() for _ in range(size)]
         rush(readers, server.url(page))
         return summary("one", readers, server_tree(server), kernel_processes(server))
@@ -180,8 +182,11 @@ def replicated(size: int, count: int, page: str, state: Path,
                extra_args: list[str]) -> tuple[Result, list[str], dict[str, float]]:
     replicas: Replicas = start_replicas(state, count, extra_args=" ".join(extra_args))
     try:
-        if not all(wait_warm(replica) for replica in replicas.replicas):
-            raise RuntimeError(f"a replica's preloader did not get ready; logs in {state}")
+        try:
+            for replica in replicas.replicas:
+                wait_warm(replica)
+        except RuntimeError as error:
+            raise RuntimeError(f"a replica: {error}; logs in {state}") from None
         proxy = psutil.Process(replicas.proxy.pid)
         proxy_before = memory_mb([proxy])[0]
         readers = [Reader() for _ in range(size)]

@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from common import (
@@ -80,7 +81,11 @@ TARGET_MOVE_S = {60: 0.3, 10**6: 0.5}
 def target_move_s(count: int) -> float:
     """The median move target for ``count`` readers touring at once."""
     return next(target for readers, target in sorted(TARGET_MOVE_S.items()) if count <= readers)
-TIMEOUT_MS = 120_000
+TIMEOUT_MS = 120_000  # a move
+# A first page: as long as the proxy in front of the replicas waits for one
+# (deploy/proxy/haproxy.cfg.in, "timeout server"). In a rush the last readers' pages wait for
+# every kernel started before theirs: 200 on two cores took up to 160 s (a busy machine).
+FIRST_PAGE_TIMEOUT_MS = 300_000
 
 
 @dataclass
@@ -113,8 +118,9 @@ async def tour(index: int, chromium, url: str, think: float, beacon: bool) -> Re
     page.on("response", on_response)
     try:
         start = time.perf_counter()
-        await page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-        await page.wait_for_selector(f".ctg-page-{START}", state="visible", timeout=TIMEOUT_MS)
+        await page.goto(url, wait_until="commit", timeout=FIRST_PAGE_TIMEOUT_MS)
+        await page.wait_for_selector(f".ctg-page-{START}", state="visible",
+                                     timeout=FIRST_PAGE_TIMEOUT_MS)
         reader.first_load = time.perf_counter() - start
         began = time.perf_counter()
         for name in tour_order(START):
@@ -163,7 +169,7 @@ async def simulated_tour(index: int, base: str, think: float, beacon: bool,
     simulated = SimulatedReader(base)
     try:
         try:
-            reader.first_load = await simulated.open(START, timeout=TIMEOUT_MS / 1000)
+            reader.first_load = await simulated.open(START, timeout=FIRST_PAGE_TIMEOUT_MS / 1000)
         finally:
             await start.arrived()
         reader.kernel_ids.add(simulated.kernel_id)
@@ -186,6 +192,13 @@ async def readers(url: str, count: int, think: float, beacon: bool,
     if simulate:
         base = url.split("/voila/")[0]
         start = Start(count, together)
+        # A simulated reader's page request and beacon block a thread each (urllib), and the
+        # websocket's address is resolved in a thread too (tornado's resolver): with the
+        # loop's default pool (cores + 4 threads) the readers queued for those threads, so
+        # at most six pages were requested at once and a reader's websocket waited minutes
+        # behind other readers' pages. One thread per reader, as each browser has its own.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=count + 4, thread_name_prefix="reader"))
         return await asyncio.gather(*(simulated_tour(i, base, think, beacon, start)
                                       for i in range(count)))
     if together:

@@ -10,6 +10,7 @@ HTTP server is absent (the browser suites run it).
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import json
 import os
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -29,7 +31,7 @@ from jupyter_client.provisioning import KernelProvisionerFactory, LocalProvision
 from process_kit import ended, wait_for
 
 from explorer.app import notebooks
-from explorer.serve import preload
+from explorer.serve import preload, provisioner
 from explorer.serve.kernels import ThrottledKernelManager
 from explorer.serve.provisioner import (
     KERNEL_NAME,
@@ -252,6 +254,43 @@ def test_a_plotly_figure_shows_the_same_in_a_forked_kernel_as_in_a_fresh_one(sta
                for o in shown[0])
 
 
+async def cull_pass(manager: ThrottledKernelManager, idle_s: dict[str, float]) -> None:
+    """Make each kernel idle for so many seconds (as its activity records it), then run one
+    pass of the idle cull, with nothing in between that could record new activity."""
+    now = datetime.now(UTC)
+    for kernel_id, seconds in idle_s.items():
+        manager.get_kernel(kernel_id).last_activity = now - timedelta(seconds=seconds)
+    await manager.cull_kernels()
+
+
+def test_a_kernel_no_page_has_connected_to_outlives_the_idle_cull_until_its_grace_ends(
+        start, manager, loop, monkeypatch):
+    """A page's kernel nobody has connected to yet (under load the reader's websocket comes
+    long after the kernel ran the page) survives the idle cull within ``connect_grace``, and
+    is culled past it; a kernel whose page connected and left is culled on the usual idle
+    timeout."""
+    monkeypatch.setattr(manager, "cull_idle_timeout", 60)
+    monkeypatch.setattr(manager, "connect_grace", 300)
+    waiting, unclaimed, left = start(), start(), start()
+    manager.notify_connect(left.id)
+    manager.notify_disconnect(left.id)
+    loop.run(cull_pass(manager, {waiting.id: 120, unclaimed.id: 400, left.id: 120}))
+    assert [kernel.id in manager for kernel in (waiting, unclaimed, left)] == [
+        True, False, False]
+    assert waiting.run("6 * 7") == 42
+
+
+def test_a_cull_pass_passes_by_a_kernel_still_starting(start, manager, loop):
+    """A kernel the cull meets between its start and jupyter_server's marking of its
+    activity (a busy server's loop can run the cull in between) is left alone, without an
+    error: a 200-reader run logged a traceback for each such kernel."""
+    starting = start()
+    # The kernel's state in that moment: its activity not marked yet.
+    manager.get_kernel(starting.id)._trait_values.pop("last_activity")
+    loop.run(manager.cull_kernel_if_idle(starting.id))
+    assert starting.id in manager
+
+
 # A preloader whose os.fork fails once each time the flag file exists (as a fork fails when
 # the machine is out of processes or memory): the preloader's own code, unchanged.
 FAILING_FORK = """
@@ -306,6 +345,98 @@ def test_a_failed_fork_starts_that_kernel_from_scratch_and_nothing_else_changes(
         for kernel in kernels:
             kernel.close()
         server.preloader.stop()
+
+
+def test_a_killed_preloader_is_replaced_and_the_next_kernel_starts_meanwhile(
+        loop, tmp_path, caplog, monkeypatch):
+    """When the preloader dies (killed, crashed), the next kernel still starts, from scratch,
+    with the server's log saying why, and a fresh preloader is started, from which the
+    kernels after it are forked."""
+    monkeypatch.setattr(provisioner, "RESTART_AFTER_S", 3600)  # no restart yet
+    server = ThrottledKernelManager(connection_dir=str(tmp_path))
+    kernels: list[Kernel] = []
+    try:
+        assert wait_for(lambda: server.preloader.ready() is not None, READY_S)
+        killed = server.preloader.current
+        killed.process.kill()
+        killed.process.wait(HANG_GUARD_S)
+        kernels.append(meanwhile := Kernel(server, loop))
+        assert psutil.Process(meanwhile.pid).ppid() == os.getpid()
+        assert meanwhile.run("6 * 7") == 42
+        assert "preloader ended (exit status -9)" in caplog.text
+        monkeypatch.setattr(provisioner, "RESTART_AFTER_S", 0)  # restart at the next launch
+        kernels.append(Kernel(server, loop))
+        assert wait_for(lambda: server.preloader.ready() not in (None, killed), READY_S)
+        kernels.append(after := Kernel(server, loop))
+        assert psutil.Process(after.pid).ppid() == server.preloader.current.process.pid
+    finally:
+        for kernel in kernels:
+            kernel.close()
+        server.preloader.stop()
+
+
+def test_a_preloader_that_cannot_be_replaced_leaves_kernels_starting_from_scratch(
+        loop, tmp_path, caplog, monkeypatch):
+    """When the preloader has died and no other can be started (out of processes, say),
+    kernels start from scratch and the server's log says so; no launch fails."""
+    monkeypatch.setattr(provisioner, "RESTART_AFTER_S", 0)
+    started: list[Preloader] = []
+
+    def start_once() -> Preloader | None:
+        if started:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable (forced by the test)")
+        started.append(first := Preloader.start())
+        return first
+
+    server = ThrottledKernelManager(preload_kernels=False, connection_dir=str(tmp_path))
+    server.preloader = PreloaderKeeper(start_once)
+    kernels: list[Kernel] = []
+    try:
+        assert wait_for(lambda: server.preloader.ready() is not None, READY_S)
+        started[0].process.kill()
+        started[0].process.wait(HANG_GUARD_S)
+        kernels += [Kernel(server, loop), Kernel(server, loop)]
+        assert [psutil.Process(k.pid).ppid() for k in kernels] == [os.getpid()] * 2
+        assert [k.run("6 * 7") for k in kernels] == [42] * 2
+        assert "could not start the kernels' preloader" in caplog.text
+        assert "forced by the test" in caplog.text
+    finally:
+        for kernel in kernels:
+            kernel.close()
+        server.preloader.stop()
+
+
+# A server that only keeps a preloader, and reaps nothing until its input closes.
+KEEPS_A_PRELOADER = """
+import sys
+from explorer.serve.provisioner import Preloader
+preloader = Preloader.start()
+sys.stdin.read()
+preloader.stop()
+"""
+
+
+def test_a_wait_for_a_preloader_that_ended_ends_with_a_clear_error():
+    """The suite's and the benchmarks' wait for a server's preloader
+    (``preloader_listens``) sees it listen, and once it or its server has ended says so
+    instead of waiting for ever."""
+    server = subprocess.Popen([sys.executable, "-c", KEEPS_A_PRELOADER],
+                              stdin=subprocess.PIPE, start_new_session=True)
+    try:
+        assert wait_for(lambda: psutil.Process(server.pid).children(), READY_S)
+        preloader = psutil.Process(server.pid).children()[0]
+        assert wait_for(lambda: provisioner.preloader_listens(server.pid), READY_S)
+        assert preloader.name() == preload.PRELOADER_COMM.decode()
+        preloader.kill()
+        assert wait_for(lambda: ended(preloader.pid), HANG_GUARD_S)
+        with pytest.raises(provisioner.PreloaderEnded, match=r"preloader .* ended before it"):
+            provisioner.preloader_listens(server.pid)
+    finally:
+        server.stdin.close()
+        server.kill()
+        server.wait(HANG_GUARD_S)
+    with pytest.raises(provisioner.PreloaderEnded, match=r"the server .* has ended"):
+        provisioner.preloader_listens(server.pid)
 
 
 def test_a_changed_data_file_brings_a_new_preloader_and_running_kernels_carry_on(

@@ -30,7 +30,13 @@ fifth for late-comers and kernels of closed tabs not yet shut down; at ~50 MB ea
 less memory available gets the cap its memory holds (logged at start). Two concurrent
 launches: one per core of the 2-core machine it was tuned on (a launch is CPU-bound).
 
-Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings).
+Idle-kernel culling comes from the parent class (``MappingKernelManager`` settings), with one
+grace: a kernel no page has connected to yet is culled only once idle for ``connect_grace``
+seconds, not ``cull_idle_timeout``. A page's kernel is started and its notebook run before the
+page is sent; under load (200 readers on two cores) the reader's websocket came more than the
+60 s of ``cull_idle_timeout`` after the run, and the page found its kernel culled (HTTP 404 on
+the websocket). A page fetched and never opened (a link preview, a closed tab) still frees its
+kernel, after the grace.
 
 On Linux the manager also keeps a preloader (``explorer.serve.preload``: a process that has
 imported everything and built every page once), and the kernels of the explorer's kernelspec
@@ -63,6 +69,7 @@ import asyncio
 import contextlib
 import functools
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -72,7 +79,7 @@ from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Bool, Integer, List, Type, Unicode
+from traitlets import Bool, Integer, List, TraitError, Type, Unicode
 
 from .preload import available, end_with_parent
 from .provisioner import Preloader, PreloaderKeeper
@@ -126,6 +133,15 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
              "Voila's own timeouts.",
     )
 
+    connect_grace = Integer(
+        300, config=True,
+        help="Seconds of idleness after which a kernel no page has connected to yet is culled, "
+             "instead of MappingKernelManager.cull_idle_timeout (the longer of the two applies): "
+             "a page's kernel runs its notebook before the page is sent, and under load the "
+             "reader's browser connects long after. A kernel nobody ever connects to is "
+             "culled once idle this long.",
+    )
+
     preload_kernels = Bool(
         True, config=True,
         help="Keep a process that has already imported what kernels need (explorer.serve.preload; "
@@ -143,6 +159,7 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._waiting = 0
+        self._connected_once: set[str] = set()  # kernels a page has connected to
         self._start_slots: asyncio.Semaphore | None = None
         self.preloader = (PreloaderKeeper(functools.partial(
             Preloader.start, end_with_parent(), tuple(self.preload_modules)), self.log)
@@ -198,6 +215,30 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
             with contextlib.suppress(Exception):  # it has gone already; forget it
                 await self.shutdown_kernel(kernel_id, now=True)
         raise web.HTTPError(503, reason=BUSY_REASON)
+
+    def notify_connect(self, kernel_id: str) -> None:
+        """Count a page's connection to the kernel, and note that one has come."""
+        super().notify_connect(kernel_id)
+        self._connected_once.add(kernel_id)
+
+    async def cull_kernels(self) -> None:
+        """One cull pass (``MappingKernelManager``'s), forgetting kernels that have gone."""
+        self._connected_once &= set(self.list_kernel_ids())
+        await super().cull_kernels()
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Cull the kernel as ``MappingKernelManager`` does, except one no page has connected
+        to yet, which is kept until it has been idle for ``connect_grace`` seconds."""
+        kernel = self.get_kernel(kernel_id)
+        try:
+            last_activity = getattr(kernel, "last_activity", None)
+        except TraitError:  # still starting: jupyter_server marks its activity once started
+            return
+        if (kernel_id not in self._connected_once and last_activity is not None
+                and getattr(kernel, "execution_state", None) != "dead"
+                and datetime.now(UTC) - last_activity <= timedelta(seconds=self.connect_grace)):
+            return
+        await super().cull_kernel_if_idle(kernel_id)
 
     async def _answers(self, kernel_id: str) -> bool:
         """Whether the kernel answers a ``kernel_info`` request (False: it died first). A

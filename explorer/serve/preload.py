@@ -66,8 +66,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CANNOT_FORK", "ONE_THREAD", "PRELOADED_MODULES", "ForkRefused", "available",
-           "end_with_parent", "load_ipython_extension", "main", "receive", "send"]
+__all__ = ["CANNOT_FORK", "ONE_THREAD", "PRELOADED_MODULES", "PRELOADER_COMM", "ForkRefused",
+           "available", "end_with_parent", "load_ipython_extension", "main", "receive", "send"]
 
 #: What a kernel of the explorer imports before its first cell, imported once by the preloader.
 PRELOADED_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm",
@@ -84,6 +84,7 @@ STREAMS = 3  # stdin, stdout, stderr
 CANNOT_FORK = 3  # the preloader's exit status when forking here would copy a thread
 PR_SET_PDEATHSIG, PR_SET_NAME = 1, 15  # <linux/prctl.h>
 KERNEL_COMM = b"explorer-kernel"  # a forked kernel's name in ps and top (/proc/<pid>/comm)
+PRELOADER_COMM = b"explorer-warm"  # the preloader's (15 bytes at most); kept once it has ended
 
 class ForkRefused(OSError):
     """The preloader did not fork a kernel (not ready, gone, or it said no); nothing started."""
@@ -352,10 +353,7 @@ def _become_kernel(request: dict[str, Any], fds: list[int],
             os.close(fd)
         if ending is not None:
             ending()
-        prctl = _prctl()
-        if prctl is not None:
-            name = ctypes.create_string_buffer(KERNEL_COMM)
-            prctl(PR_SET_NAME, ctypes.addressof(name), 0, 0, 0)
+        _name_process(KERNEL_COMM)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -378,6 +376,14 @@ def _become_kernel(request: dict[str, Any], fds: list[int],
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+def _name_process(name: bytes) -> None:
+    """Give this process ``name`` in ps and top (``/proc/<pid>/comm``), where Linux allows."""
+    prctl = _prctl()
+    if prctl is not None:
+        buffer = ctypes.create_string_buffer(name)
+        prctl(PR_SET_NAME, ctypes.addressof(buffer), 0, 0, 0)
 
 
 def _reseed() -> None:
@@ -428,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     ``Preloader.start``), importing MODULEs as well as ``PRELOADED_MODULES``."""
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["serve"] and len(args) >= 2:
+        _name_process(PRELOADER_COMM)
         serve(Path(args[1]), args[2:])
         return 0
     print("usage: python -m explorer.serve.preload serve DIR [MODULE...]", file=sys.stderr)

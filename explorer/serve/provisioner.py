@@ -24,7 +24,9 @@ refusing — it launches exactly as ``LocalProvisioner`` does.
 The server's side of the preloader lives here too: ``Preloader`` (one preloader process and
 its socket), ``PreloaderKeeper`` (the server's current preloader, replaced when it ends or
 when the explorer's code or data changes) and ``ForkedKernel`` (a forked kernel's process,
-held by its pidfd).
+held by its pidfd). So do the preloader's command line and the check that a server's
+preloader listens (``preloader_command``, ``preloader_listens``), which the suite and the
+benchmarks use to wait for it.
 """
 
 from __future__ import annotations
@@ -51,15 +53,25 @@ from typing import Any
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
 
-from .preload import CANNOT_FORK, ONE_THREAD, SOCKET_NAME, ForkRefused, available, receive
+from .preload import (
+    CANNOT_FORK,
+    ONE_THREAD,
+    PRELOADER_COMM,
+    SOCKET_NAME,
+    ForkRefused,
+    available,
+    receive,
+)
 
-__all__ = ["KERNEL_NAME", "PROVISIONER_NAME", "ForkedKernel", "PreloadedProvisioner",
-           "Preloader", "PreloaderKeeper", "folder_fingerprint", "forkable",
-           "source_fingerprint"]
+__all__ = ["KERNEL_NAME", "PRELOADER_MODULE", "PROVISIONER_NAME", "ForkedKernel",
+           "PreloadedProvisioner", "Preloader", "PreloaderEnded", "PreloaderKeeper",
+           "folder_fingerprint", "forkable", "preloader_command", "preloader_listens",
+           "preloader_socket", "source_fingerprint"]
 
 #: The kernelspec the dashboards' notebooks ask for, and the provisioner it names.
 KERNEL_NAME = "explorer"
 PROVISIONER_NAME = "explorer-preloaded"
+PRELOADER_MODULE = "explorer.serve.preload"  # run as ``python -m``: ``preloader_command``
 ANSWER_S = 10  # the preloader answers a request at once; a stuck one must not hold a launch
 STALE_CHECK_S = 2.0  # how often the server compares the code and data with the preloader's
 RESTART_AFTER_S = 30.0  # a preloader that ended is started again at most this often
@@ -256,7 +268,7 @@ class Preloader:
         fingerprint = source_fingerprint()
         directory = Path(tempfile.mkdtemp(prefix="explorer-preload-"))
         process = subprocess.Popen(
-            [sys.executable, "-m", "explorer.serve.preload", "serve", str(directory), *modules],
+            preloader_command(directory, modules),
             stdin=subprocess.DEVNULL, preexec_fn=preexec_fn, start_new_session=True,
             env={**os.environ, **ONE_THREAD})
         return cls(process, directory, fingerprint)
@@ -311,11 +323,72 @@ class Preloader:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def preloader_command(directory: Path, modules: Sequence[str] = ()) -> list[str]:
+    """The command line of a preloader that listens in ``directory`` and imports
+    ``modules`` besides ``PRELOADED_MODULES``."""
+    return [sys.executable, "-m", PRELOADER_MODULE, "serve", str(directory), *modules]
+
+
+def preloader_socket(command: Sequence[str]) -> Path | None:
+    """Where the preloader started by ``command`` (``preloader_command``'s form) listens once
+    it is ready; None if ``command`` starts no preloader."""
+    if len(command) > 4 and list(command[1:4]) == ["-m", PRELOADER_MODULE, "serve"]:
+        return Path(command[4]) / SOCKET_NAME
+    return None
+
+
+class PreloaderEnded(RuntimeError):
+    """A server, or its preloader, ended before the preloader listened."""
+
+
+def preloader_listens(server_pid: int) -> bool:
+    """Whether the preloader of the server whose process is ``server_pid`` listens (True
+    when the server keeps none, as where kernels cannot be forked), read from ``/proc``:
+    the suite and the benchmarks wait for it before they measure or check forked kernels.
+
+    Raises:
+        PreloaderEnded: the server has ended, or its preloader ended before it listened
+            (until the server's next kernel launch notices and starts another, the ended
+            preloader is a zombie child of the server); a wait for it would never end.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True  # not Linux: no preloader
+    if not (proc / str(server_pid)).is_dir():
+        raise PreloaderEnded(f"the server (pid {server_pid}) has ended")
+    for folder in proc.iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            # /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and brackets
+            stat = (folder / "stat").read_bytes()
+            command = (folder / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # it ended meanwhile
+        name = stat[stat.find(b"(") + 1:stat.rfind(b")")]
+        state, parent = stat[stat.rfind(b")") + 1:].split()[:2]
+        if int(parent) != server_pid:
+            continue
+        if name == PRELOADER_COMM and state in (b"Z", b"X"):
+            raise PreloaderEnded(f"the server's preloader (pid {folder.name}) ended before it "
+                                 "listened; the server's log says why")
+        socket_path = preloader_socket([part.decode(errors="replace") for part in command])
+        if socket_path is not None:
+            return socket_path.exists()
+    return True
+
+
 class PreloaderKeeper:
     """A server's current preloader: started at once, and replaced when it has ended or when
     the explorer's code or data has changed since it started, so that kernels never get old
     code from it. A replaced preloader forks nothing more and ends with its last kernel;
-    kernels start from scratch until the new one is ready."""
+    kernels start from scratch until the new one is ready, and the server's log says so.
+
+    Whatever happens to the preloader, a kernel launch never waits on it: one that has ended
+    (killed, crashed) is noticed at the next launch, which starts from scratch, and another is
+    started then (at most every ``RESTART_AFTER_S``, so that a preloader that dies at every
+    start does not cost a full import per launch); one that cannot be started leaves kernels
+    starting from scratch, and is tried again later."""
 
     def __init__(self, start: Callable[[], Preloader | None] = Preloader.start,
                  logger: logging.Logger | logging.LoggerAdapter[Any] | None = None) -> None:
@@ -323,23 +396,32 @@ class PreloaderKeeper:
         parent-death request and more modules); ``logger`` is the server's."""
         self.log = logger or logging.getLogger("explorer.provisioner")
         self._start = start
-        self.current = start()
+        self.current: Preloader | None = None
         self.retired: list[Preloader] = []
+        self._failed = False  # the last start raised: try again after RESTART_AFTER_S
+        self._noticed: Preloader | None = None  # an ended preloader the log has told of
         self._started = self._checked = time.monotonic()
+        self._start_another()
         atexit.register(self.stop)
 
     def ready(self) -> Preloader | None:
         """The preloader to fork the next kernel from, or None (launch it from scratch)."""
-        current = self.current
-        if current is None:
-            return None
         now = time.monotonic()
         self.retired = [p for p in self.retired if p.process.poll() is None]
+        current = self.current
+        if current is None:
+            if self._failed and now - self._started >= RESTART_AFTER_S:
+                self._start_another()
+            return None
         ended = current.process.poll()
         if ended is not None:
+            if self._noticed is not current:
+                self._noticed = current
+                self.log.warning(
+                    "The kernels' preloader ended (exit status %s); kernels start from "
+                    "scratch %s.", ended, "from now on: it cannot fork here"
+                    if ended == CANNOT_FORK else "until another is ready")
             if ended != CANNOT_FORK and now - self._started >= RESTART_AFTER_S:
-                self.log.warning("The kernels' preloader ended (exit status %s); starting "
-                                 "another. Kernels start from scratch until it is ready.", ended)
                 self._replace(current)
             return None
         if now - self._checked >= STALE_CHECK_S:
@@ -359,12 +441,25 @@ class PreloaderKeeper:
             self.retired.append(old)
         else:
             old.stop()  # its directory, if it could not remove it itself
-        self.current = self._start()
+        self.current = None
+        self._start_another()
+
+    def _start_another(self) -> None:
+        """Start a preloader as the current one; if that fails, say so and carry on without
+        (kernels start from scratch), to try again after ``RESTART_AFTER_S``."""
         self._started = time.monotonic()
+        try:
+            self.current = self._start()
+        except Exception as error:  # whatever stops it, a launch must not fail with it
+            self._failed = True
+            self.log.error("Kernels start from scratch: could not start the kernels' preloader "
+                           "(%s); trying again in %.0f s", error, RESTART_AFTER_S)
+        else:
+            self._failed = False
+            if self.current is not None and self._noticed is not None:
+                self.log.warning("Started another preloader for the kernels")
 
     def stop(self) -> None:
         """End every preloader this keeper started (their kernels end with them)."""
         for preloader in [*self.retired, *([self.current] if self.current else [])]:
             preloader.stop()
-
-

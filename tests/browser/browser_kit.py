@@ -36,6 +36,7 @@ from process_kit import wait_for
 from explorer.evidence import query
 from explorer.pages.registry import PAGES as REGISTRY
 from explorer.pages.registry import live_pages
+from explorer.serve.provisioner import PRELOADER_MODULE, preloader_listens
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = ROOT / ".venv" / "bin" / "voila"
@@ -165,7 +166,7 @@ class VoilaServer:
         psutil.wait_procs(alive, timeout=5)
 
 
-PRELOADER = "explorer.serve.preload serve"
+PRELOADER = f"{PRELOADER_MODULE} serve"
 
 
 def kernel_processes(server) -> list[psutil.Process]:
@@ -289,23 +290,10 @@ def _wait_until_serving(server: VoilaServer) -> bool:
                 wait_for(lambda: not kernel_processes(server), 10)
             # Readers' kernels are forked once the preloader listens (until then they start
             # from scratch): a server is ready for the suite when its preloader is.
-            return wait_for(lambda: preloader_ready(server),
+            return wait_for(lambda: preloader_listens(server.process.pid),
                             max(1.0, deadline - time.monotonic()))
         time.sleep(0.25)
     return False
-
-
-def preloader_ready(server: VoilaServer) -> bool:
-    """Whether the server's preloader listens (True when the server keeps none)."""
-    try:
-        children = psutil.Process(server.process.pid).children()
-    except psutil.Error:
-        return True
-    for child in children:
-        line = command_line(child).split()
-        if line[1:4] == ["-m", "explorer.serve.preload", "serve"] and len(line) > 4:
-            return (Path(line[4]) / "preload.sock").exists()
-    return True
 
 
 def copy_data(target: Path) -> Path:

@@ -36,7 +36,8 @@ from explorer.serve import preload
 pytestmark = pytest.mark.browser
 
 FAST_CULL = ["--MappingKernelManager.cull_idle_timeout=4",
-             "--MappingKernelManager.cull_interval=1"]
+             "--MappingKernelManager.cull_interval=1",
+             "--ThrottledKernelManager.connect_grace=4"]
 
 
 def kernel_id_of(body: str) -> str:
@@ -58,7 +59,8 @@ def test_a_closed_tab_leaves_no_kernel_behind(chromium, voila_factory):
 
 
 def test_an_idle_kernel_nobody_connected_to_is_culled(voila_factory):
-    """A page fetched but never opened in a browser (no websocket) is culled when idle."""
+    """A page fetched but never opened in a browser (no websocket) is culled once idle past
+    the grace a page's kernel has for its browser to connect (``connect_grace``)."""
     server = voila_factory(None, extra_args=FAST_CULL)
     status, _ = http_answer(server.url("overview"), timeout=120)
     assert status == 200
