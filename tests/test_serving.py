@@ -185,3 +185,91 @@ def test_the_server_raises_its_open_files_limit_for_a_rooms_kernels():
     done = subprocess.run([sys.executable, "-c", OPEN_FILES_CHECK], capture_output=True,
                           text=True, timeout=HANG_GUARD_S * 4, check=False)
     assert (done.returncode, done.stdout) == (0, "True\n"), done.stderr[-2000:]
+
+
+def test_pages_runs_take_turns_first_come_first_served():
+    """With one slot, a second page's run starts only once the first gives its turn back, a
+    third after the second: arrivals are served in order, not all at once."""
+    async def scenario():
+        slots = serving.RunSlots(1, hold_s=60)
+        started: list[str] = []
+
+        async def page(name: str, running_s: float) -> None:
+            give_back = await slots.take()
+            started.append(name)
+            await asyncio.sleep(running_s)
+            give_back()
+            give_back()  # a second give-back frees nothing more
+
+        first = asyncio.create_task(page("first", 0.2))
+        await asyncio.sleep(0)
+        second = asyncio.create_task(page("second", 0))
+        await asyncio.sleep(0)
+        third = asyncio.create_task(page("third", 0))
+        await asyncio.sleep(0.05)
+        assert started == ["first"] and slots.waiting == 2
+        await asyncio.gather(first, second, third)
+        return started, slots._semaphore._value
+
+    started, free = run(scenario())
+    assert started == ["first", "second", "third"]
+    assert free == 1
+
+
+def test_a_run_that_never_reports_its_end_gives_its_turn_back_after_the_hold():
+    """A run whose executor never says it has finished cannot keep the queue waiting for
+    ever: its slot comes back after ``hold_s``."""
+    async def scenario():
+        slots = serving.RunSlots(1, hold_s=0.1)
+        await slots.take()  # never given back
+        give_back = await asyncio.wait_for(slots.take(), 5)
+        give_back()
+
+    run(scenario())
+
+
+def test_the_executors_client_takes_a_turn_before_its_run_and_gives_it_back_when_stopped(
+        monkeypatch):
+    """Voila's executor calls ``wait_for_ready`` just before running a page and
+    ``stop_channels`` once it is rendered: the prompt client takes a slot from the server's
+    kernel manager in the first and gives it back in the second."""
+    from jupyter_client.client import KernelClient
+    from jupyter_client.manager import AsyncKernelManager
+
+    async def ready_at_once(self, timeout=None):
+        return None
+
+    monkeypatch.setattr(KernelClient, "_async_wait_for_ready", ready_at_once)
+    mapping = ThrottledKernelManager(preload_kernels=False, max_concurrent_runs=1)
+    client = PromptKernelClient(parent=AsyncKernelManager(parent=mapping))
+
+    async def scenario():
+        await client.wait_for_ready()
+        held = mapping.run_slots._semaphore.locked()
+        client.stop_channels()
+        return held, mapping.run_slots._semaphore.locked()
+
+    assert run(scenario()) == (True, False)
+
+
+def test_a_client_outside_a_throttled_server_takes_no_turn(monkeypatch):
+    """A prompt client whose kernel manager is not a ``ThrottledKernelManager``'s (a script, a
+    test) waits for the kernel only."""
+    from jupyter_client.client import KernelClient
+    from jupyter_client.manager import AsyncKernelManager
+
+    async def ready_at_once(self, timeout=None):
+        return None
+
+    monkeypatch.setattr(KernelClient, "_async_wait_for_ready", ready_at_once)
+    client = PromptKernelClient(parent=AsyncKernelManager())
+    run(client.wait_for_ready())
+    assert client._give_back_run_slot is None
+    client.stop_channels()
+
+
+def test_the_server_runs_one_more_page_at_once_than_it_has_cores():
+    """By default the server runs one more page's notebook at a time than the machine has
+    cores; ``max_concurrent_runs`` sets another number."""
+    assert ThrottledKernelManager(preload_kernels=False).run_slots.size == (os.cpu_count() or 1) + 1
+    assert ThrottledKernelManager(preload_kernels=False, max_concurrent_runs=3).run_slots.size == 3

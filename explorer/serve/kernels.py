@@ -53,6 +53,15 @@ after its server has died takes its new parent for its original one, and unless 
 parent is PID 1 it waits for it for ever. Where a session manager adopts orphans (systemd's
 user manager on a desktop, for one) that new parent is not PID 1.
 
+At most ``max_concurrent_runs`` pages' notebooks run at once; the others wait their turn,
+first come first served, before their run starts (``PromptKernelClient.wait_for_ready``, the
+call Voila's executor makes before running a page, takes a slot; ``stop_channels``, which the
+executor calls when the page is rendered, gives it back). Without it, 200 readers arriving on two
+cores ran 200 notebooks at once: every run slowed to the pace of all, Voila's 30 s IOPub timeout
+cut half of them short (pages without their widgets), and no reader got a page before most did.
+Queued, the first readers get their pages at once and the rest in turn, each run at full speed;
+the server-rendered first view (``explorer.serve.first_view``) shows them the view meanwhile.
+
 ``PromptKernelClient`` fixes Voila's rare one-minute stall: now and then a page waited exactly
 ``VoilaExecutor.timeout`` (60 s) before it rendered. Caught in the act, the kernel was idle, its
 reply was waiting in the server's shell socket (``ZMQ_EVENTS`` said readable) and the asyncio
@@ -68,7 +77,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from queue import Empty
@@ -85,7 +96,8 @@ from .preload import available, end_with_parent
 from .provisioner import Preloader, PreloaderKeeper
 
 __all__ = ["BUSY_REASON", "FORKED_KERNEL_MB", "PLAIN_KERNEL_MB", "POLL_SLICE_S",
-           "PromptKernelClient", "ThrottledKernelManager", "end_with_parent", "memory_budget_mb"]
+           "PromptKernelClient", "RunSlots", "ThrottledKernelManager", "end_with_parent",
+           "memory_budget_mb"]
 
 BUSY_REASON = "Busy"
 POLL_SLICE_S = 0.25
@@ -118,6 +130,19 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         2, config=True,
         help="Most kernels launched at the same time; more wait their turn. Launching many at "
              "once makes them race for ports and starve each other of CPU.",
+    )
+
+    max_concurrent_runs = Integer(
+        0, config=True,
+        help="Most pages' notebooks run at the same time; more wait their turn, first come first "
+             "served (the wait does not count towards Voila's timeouts). 0: one more than the "
+             "machine's cores. Running every arriving page at once makes each as slow as all "
+             "and cuts runs short at VoilaExecutor.iopub_timeout.",
+    )
+    run_slot_timeout = Integer(
+        300, config=True,
+        help="Seconds after which a page's run gives its slot back even if its executor never "
+             "said it had finished (a run that failed in an unexpected way).",
     )
 
     start_attempts = Integer(
@@ -161,6 +186,8 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
         self._waiting = 0
         self._connected_once: set[str] = set()  # kernels a page has connected to
         self._start_slots: asyncio.Semaphore | None = None
+        self.run_slots = RunSlots(self.max_concurrent_runs or (os.cpu_count() or 1) + 1,
+                                  self.run_slot_timeout)
         self.preloader = (PreloaderKeeper(functools.partial(
             Preloader.start, end_with_parent(), tuple(self.preload_modules)), self.log)
             if self.preload_kernels and available() else None)
@@ -333,9 +360,68 @@ class SlicedPollChannel(AsyncZMQSocketChannel):
                 raise Empty
 
 
+class RunSlots:
+    """Turns for pages' notebook runs: at most ``size`` at once, first come first served.
+
+    A slot taken is handed back by the release function ``take`` returns (a second call does
+    nothing), or after ``hold_s`` seconds whatever happens, so a run that never reports its end
+    cannot keep the queue waiting for ever."""
+
+    def __init__(self, size: int, hold_s: float) -> None:
+        self.size = max(1, size)
+        self.hold_s = hold_s
+        self._semaphore: asyncio.Semaphore | None = None  # made on the server's loop
+        self.waiting = 0
+
+    async def take(self) -> Callable[[], None]:
+        """Wait for a slot; return the function that gives it back."""
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.size)
+        semaphore = self._semaphore
+        self.waiting += 1
+        try:
+            await semaphore.acquire()
+        finally:
+            self.waiting -= 1
+        given_back = False
+
+        def give_back() -> None:
+            nonlocal given_back
+            if not given_back:
+                given_back = True
+                timer.cancel()
+                semaphore.release()
+
+        timer = asyncio.get_running_loop().call_later(self.hold_s, give_back)
+        return give_back
+
+
 class PromptKernelClient(AsyncKernelClient):
-    """The async kernel client Voila's executor uses, with ``SlicedPollChannel`` channels."""
+    """The async kernel client Voila's executor uses, with ``SlicedPollChannel`` channels, and
+    the turn its page's run takes from the server's ``RunSlots``."""
 
     shell_channel_class = Type(SlicedPollChannel)
     iopub_channel_class = Type(SlicedPollChannel)
     control_channel_class = Type(SlicedPollChannel)
+
+    _give_back_run_slot: Callable[[], None] | None = None
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """Wait for this page's turn to run (when served by a ``ThrottledKernelManager``), then
+        for the kernel, as ``AsyncKernelClient`` does. Voila's executor calls this just before
+        it runs the page's notebook, so the turn's wait counts towards none of its timeouts."""
+        manager = getattr(self.parent, "parent", None)  # client → kernel manager → mapping
+        slots = getattr(manager, "run_slots", None)
+        if isinstance(slots, RunSlots) and self._give_back_run_slot is None:
+            self._give_back_run_slot = await slots.take()
+        await super()._async_wait_for_ready(timeout=timeout)
+
+    def stop_channels(self) -> None:
+        """Close the channels and give this page's turn back (Voila's executor stops its
+        client's channels once the page is rendered)."""
+        try:
+            super().stop_channels()
+        finally:
+            if self._give_back_run_slot is not None:
+                self._give_back_run_slot()
+                self._give_back_run_slot = None
