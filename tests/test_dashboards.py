@@ -254,7 +254,7 @@ def test_the_grid_sends_strengths_and_counts_for_every_cell(mini):
     assert len(grid.table()) == len(grid.cells) == len(rows) * len(columns)
     assert grid.table()[0][:5] == ["evident", 1, 1, 0, "rated"]
     assert grid.table()[0][5] in grid.frame["levels"]  # a confidence level, in words
-    assert grid.styles["partial"] == ["Partial", "◐"]
+    assert grid.styles["partial"] == ["Partial", "◆"]
     assert grid.styles["no_rows"] == ["No records", "–"]
 
 

@@ -41,7 +41,7 @@ def test_the_handout_shows_the_matrix_with_words_symbols_and_counts(mini):
     """Each handout matrix cell reads as symbol, word and count, under the chosen columns."""
     page = handout_html(mini, "columns=setting_type")
     assert "mechanisms by settings" in page
-    assert '◐ Partial</span> <span class="ctg-count">(1 record)</span>' in page
+    assert '◆ Partial</span> <span class="ctg-count">(1 record)</span>' in page
     assert "– No records</span></span>" in page
 
 
