@@ -25,7 +25,7 @@ def test_matrix_figure_has_a_title_a_legend_and_one_trace_per_strength(mini):
                                       labels=query.strength_labels(mini)))
     assert fig["layout"]["title"]["text"] == "Which mechanisms were activated, by projects"
     assert [t["name"] for t in fig["data"]] == ["Evident", "Partial", "Not evident",
-                                                "Sources silent", "No records"]
+                                                "Not reported", "No records"]
     assert fig["layout"]["legend"]["title"]["text"] == "Strength (colour and shape)"
 
 

@@ -199,8 +199,9 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
     # The note travels with the chart (a downloaded PNG keeps it) and, unlike an annotation
     # under the legend, cannot collide with a legend that wraps on a narrow screen.
     figure["layout"]["title"]["subtitle"] = {
-        "text": f"Columns: {_text(column_title)}. Number = records rated other than "
-                "'not reported'.", "font": {"size": 12, "color": "#333333"}}
+        "text": f"Columns: {_text(column_title)}. The number by each mark counts its "
+                "records, leaving out those not reported.",
+        "font": {"size": 12, "color": "#333333"}}
     return figure
 
 
@@ -270,8 +271,8 @@ def room_matrix_figure(cells: pd.DataFrame,
     figure["layout"]["title"]["subtitle"]["text"] = (
         f"{last}: {_text(', '.join(labels))}, the level most participants chose for their own "
         "setting<br>(clearly = evident, partly = partial, not yet = not evident, don't know = "
-        "not reported; hourglass = a tie, never broken). Number = participants or records, not "
-        "counting don't know or not reported.")
+        "not reported; hourglass = a tie, never broken). The number by each mark counts "
+        "participants or records, leaving out don't know and not reported.")
     return figure
 
 
