@@ -479,7 +479,8 @@ def test_compare_puts_the_chosen_projects_side_by_side_and_marks_differences(min
     and every rating links to its evidence."""
     app = open_app(mini, "compare", "project=beta,alpha")
     table = widget(app, "side-by-side").value
-    assert '<th scope="col">Beta</th><th scope="col">Alpha</th>' in table
+    assert ('<th scope="col" role="columnheader">Beta</th>'
+            '<th scope="col" role="columnheader">Alpha</th>') in table
     assert 'class="differs"' in table
     assert 'href="matrix.ipynb?cell=patient_beliefs:beta"' in table
     assert app.current.charts["compare"].figure["layout"]["xaxis"]["categoryarray"] == [

@@ -34,7 +34,8 @@ def test_any_page_has_a_handout_of_its_view(mini):
     story = handout_html(mini, "project=beta", page="story")
     assert "Project story: Beta" in story and "<script" not in story
     compare = handout_html(mini, "project=beta,alpha", page="compare")
-    assert '<th scope="col">Beta</th><th scope="col">Alpha</th>' in compare
+    assert ('<th scope="col" role="columnheader">Beta</th>'
+            '<th scope="col" role="columnheader">Alpha</th>') in compare
 
 
 def test_the_handout_shows_the_matrix_with_words_symbols_and_counts(mini):

@@ -69,28 +69,17 @@ def print_label_width(n_columns: int, width: int = PRINT_WIDTH) -> int:
 # Past this many columns a matrix chart cannot be read: pages and the static site show the
 # grid or table alone.
 MAX_CHART_COLUMNS = 40
-#: One shape per rating, the same wherever a rating is shown: the grid, badges, keys and
-#: tables write the character, charts draw the plotly marker of the same shape.
-RATING_SHAPES = {
-    "evident": ("●", "circle"),
-    "partial": ("◆", "diamond"),
-    "not_evident": ("✕", "x"),
-    "not_reported": ("○", "circle-open"),
-    NO_ROWS: ("–", "line-ew"),
-}
-# colour, text colour on that colour
-_STRENGTH_COLOURS = {
-    "evident": ("#0072B2", "#ffffff"),
-    "partial": ("#56B4E9", "#000000"),
-    "not_evident": ("#E69F00", "#000000"),
-    "not_reported": ("#BBBBBB", "#000000"),
-    NO_ROWS: ("#FFFFFF", "#000000"),
-}
+# One shape per rating, the same wherever a rating is shown: the grid, badges, keys and
+# tables write the character, charts draw the plotly marker of the same shape.
+RATING_SHAPES = {"evident": ("●", "circle"), "partial": ("◆", "diamond"),
+                 "not_evident": ("✕", "x"), "not_reported": ("○", "circle-open"),
+                 NO_ROWS: ("–", "line-ew")}
 # colour, marker symbol, text symbol, text colour on that colour (shapes: RATING_SHAPES)
-STRENGTH_STYLE = {
-    strength: (colour, RATING_SHAPES[strength][1], RATING_SHAPES[strength][0], text_colour)
-    for strength, (colour, text_colour) in _STRENGTH_COLOURS.items()
-}
+STRENGTH_STYLE = {strength: (colour, RATING_SHAPES[strength][1], RATING_SHAPES[strength][0], text)
+                  for strength, colour, text in (
+                      ("evident", "#0072B2", "#ffffff"), ("partial", "#56B4E9", "#000000"),
+                      ("not_evident", "#E69F00", "#000000"),
+                      ("not_reported", "#BBBBBB", "#000000"), (NO_ROWS, "#FFFFFF", "#000000"))}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
