@@ -220,7 +220,7 @@ def test_matrix_controls_update_the_state_and_the_address(mini):
     assert app.navigation.query == "?columns=setting_type&strength=partial"
     assert [label for _, label in grid_of(app).frame["columns"]] == [
         "Acute hospital", "Renal dialysis units", "General practice",
-        "Community mental health", "Maternity", "Not found"]
+        "Community mental health", "Maternity", "Setting not reported"]
     filters_of(app).value = {}  # "Clear all filters"
     assert app.navigation.query == "?columns=setting_type"
 
@@ -254,7 +254,7 @@ def test_the_grid_sends_strengths_and_counts_for_every_cell(mini):
     assert len(grid.table()) == len(grid.cells) == len(rows) * len(columns)
     assert grid.table()[0][:5] == ["evident", 1, 1, 0, "rated"]
     assert grid.table()[0][5] in grid.frame["levels"]  # a confidence level, in words
-    assert grid.styles["partial"] == ["Partial", "◐"]
+    assert grid.styles["partial"] == ["Partial", "◆"]
     assert grid.styles["no_rows"] == ["No records", "–"]
 
 
@@ -312,16 +312,16 @@ def test_a_grid_of_hundreds_of_columns_is_one_widget_and_no_unreadable_chart(min
 
 def test_csv_download_carries_exactly_the_records_the_filters_keep(mini):
     """The CSV, built when asked, holds the records the reader sees, record for record, in
-    readable columns with the dataset's version."""
+    readable columns with the dataset's version, in a file named after the filters."""
     app = open_app(mini, "matrix", "strength=partial,evident")
     content, data = fetch(widget(app, "csv"))
     downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
     expected = query.reader_table(mini, Filters(strength=("partial", "evident")))
-    assert list(downloaded["Record"]) == list(expected["Record"])
+    assert list(downloaded["Record id"]) == list(expected["Record"])
     assert set(downloaded["Dataset version"]) == {mini.version}
     assert {"Project", "Setting", "Context", "Mechanism", "Rating", "Contested",
             "Sources", "Source addresses"} <= set(downloaded.columns)
-    assert content["filename"] == "evidence-records.csv"
+    assert content["filename"] == "evidence-strength-is-partial-or-evident.csv"
     assert widget(app, "csv").label == "Download 3 records (CSV)"
 
 
@@ -332,7 +332,7 @@ def test_the_csv_of_a_chosen_cell_holds_exactly_its_records_beside_them(mini):
     select(app, "professional_beliefs:alpha")
     content, data = fetch(widget(app, "chosen-csv"))
     downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
-    assert list(downloaded["Record"]) == ["a-ev-2", "a-ev-3"]
+    assert list(downloaded["Record id"]) == ["a-ev-2", "a-ev-3"]
     assert "the 2 records behind professional beliefs × Alpha" in widget(app, "chosen-csv").label
     assert content["filename"] == "evidence-professional-beliefs-alpha.csv"
     children = list(app.current.body.children)
@@ -368,7 +368,7 @@ def test_a_long_reader_table_lists_its_first_rows_and_the_csv_has_them_all(mini,
                "choices to see others), and the CSV download has all 3" in reader
         _, data = fetch(widget(app, "csv"))
         downloaded = pd.read_csv(io.BytesIO(data), keep_default_na=False)
-        assert list(downloaded["Record"]) == list(expected["Record"])
+        assert list(downloaded["Record id"]) == list(expected["Record"])
     finally:
         mini.derived_cache.clear()
 
@@ -479,7 +479,8 @@ def test_compare_puts_the_chosen_projects_side_by_side_and_marks_differences(min
     and every rating links to its evidence."""
     app = open_app(mini, "compare", "project=beta,alpha")
     table = widget(app, "side-by-side").value
-    assert '<th scope="col">Beta</th><th scope="col">Alpha</th>' in table
+    assert ('<th scope="col" role="columnheader">Beta</th>'
+            '<th scope="col" role="columnheader">Alpha</th>') in table
     assert 'class="differs"' in table
     assert 'href="matrix.ipynb?cell=patient_beliefs:beta"' in table
     assert app.current.charts["compare"].figure["layout"]["xaxis"]["categoryarray"] == [

@@ -34,14 +34,15 @@ def test_any_page_has_a_handout_of_its_view(mini):
     story = handout_html(mini, "project=beta", page="story")
     assert "Project story: Beta" in story and "<script" not in story
     compare = handout_html(mini, "project=beta,alpha", page="compare")
-    assert '<th scope="col">Beta</th><th scope="col">Alpha</th>' in compare
+    assert ('<th scope="col" role="columnheader">Beta</th>'
+            '<th scope="col" role="columnheader">Alpha</th>') in compare
 
 
 def test_the_handout_shows_the_matrix_with_words_symbols_and_counts(mini):
     """Each handout matrix cell reads as symbol, word and count, under the chosen columns."""
     page = handout_html(mini, "columns=setting_type")
     assert "mechanisms by settings" in page
-    assert '◐ Partial</span> <span class="ctg-count">(1 record)</span>' in page
+    assert '◆ Partial</span> <span class="ctg-count">(1 record)</span>' in page
     assert "– No records</span></span>" in page
 
 

@@ -25,7 +25,7 @@ def test_matrix_figure_has_a_title_a_legend_and_one_trace_per_strength(mini):
                                       labels=query.strength_labels(mini)))
     assert fig["layout"]["title"]["text"] == "Which mechanisms were activated, by projects"
     assert [t["name"] for t in fig["data"]] == ["Evident", "Partial", "Not evident",
-                                                "Sources silent", "No records"]
+                                                "Not reported", "No records"]
     assert fig["layout"]["legend"]["title"]["text"] == "Strength (colour and shape)"
 
 
@@ -166,3 +166,24 @@ def test_matrix_labels_wrap_at_the_width_asked_and_keep_words_whole(mini):
     labels = figure["layout"]["xaxis"]["categoryarray"]
     assert "Staffordshire-<br>haemodialysis<br>services" in labels
     assert all(len(line) <= 14 for label in labels for line in label.split("<br>"))
+
+
+#: What each plotly marker looks like, as the one character a page writes for it.
+MARKER_GLYPHS = {"circle": "●", "diamond": "◆", "x": "✕", "circle-open": "○", "line-ew": "–"}
+
+
+def test_grid_and_chart_draw_each_rating_with_the_same_shape(mini):
+    """One mapping, rating → shape, serves both: the grid (and every badge) writes the
+    character of the very shape the chart beside it draws as its marker."""
+    from explorer.pages.views.matrix import _grid_styles as grid_styles
+    from explorer.render.html import strength_styles
+
+    fig = figures.matrix_figure(query.matrix(mini, "project"), "Projects",
+                                labels=query.strength_labels(mini))
+    marker = {t["name"]: t["marker"]["symbol"] for t in fig["data"]}
+    grid = grid_styles(mini)
+    badges = strength_styles(mini)
+    for strength, (glyph, symbol) in figures.RATING_SHAPES.items():
+        label = grid[strength][0]
+        assert marker[label] == symbol and MARKER_GLYPHS[symbol] == glyph
+        assert grid[strength][1] == glyph == badges[strength]["symbol"]

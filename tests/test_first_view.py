@@ -5,6 +5,8 @@ own answer must be the whole page."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from html import unescape
 from types import SimpleNamespace
 
@@ -173,3 +175,64 @@ def test_a_failing_first_view_falls_back_to_voilas_page(monkeypatch, caplog):
     assert prelaunch_hook(handler, notebook, "notebooks") is None
     assert handler.written == [] and FIRST_VIEW_KEY not in notebook.metadata
     assert "could not render the first view" in caplog.text
+
+
+def test_distinct_hostile_addresses_share_the_default_views_one_kept_opening(ds, monkeypatch):
+    """Hundreds of distinct hostile query strings keep at most one opening per real view
+    (each falls back to the default view), and each still gets its own escaped notes."""
+    monkeypatch.setattr(first_view, "OPENINGS", first_view._Openings())
+    names = [spec.name for spec in live_pages()]
+    for number in range(150):
+        for name in names:
+            hostile = f"<script>x{number}</script>=1&cell=<b>{number}</b>"
+            opening = first_view.OPENINGS.opening(name, hostile)
+            assert f"x{number}" in unescape(opening) and "<script>x" not in opening
+            assert "Traceback" not in opening
+    assert len(first_view.OPENINGS) <= len(names)
+
+
+def test_the_opening_of_an_address_is_its_canonical_views_with_its_own_notes(ds):
+    """An address whose parameters come in another order, or with an unknown one, is served
+    the same view as its canonical address; only the notes differ."""
+    canonical = first_view.OPENINGS.opening("matrix", CHOSEN_CELL)
+    reordered = "cell=systems_processes:acute_hospital&columns=setting_type"
+    assert first_view.OPENINGS.opening("matrix", reordered) == canonical
+    noted = first_view.OPENINGS.opening("matrix", CHOSEN_CELL + "&nonsense=1")
+    assert "Ignored the unknown setting" in noted and "nonsense" not in canonical
+    assert canonical == opening_html(ds, "matrix", CHOSEN_CELL)
+
+
+def test_the_opening_is_rendered_in_a_worker_thread_not_on_the_event_loop(monkeypatch):
+    """``render_opening`` draws the view in one of the first view's worker threads, so the
+    server's event loop goes on serving while it is drawn."""
+    threads: list[str] = []
+
+    def recording(name, query_string):
+        threads.append(threading.current_thread().name)
+        return "opening"
+
+    monkeypatch.setattr(first_view.OPENINGS, "opening", recording)
+
+    async def run() -> str:
+        return await first_view.render_opening("matrix", "")
+
+    assert asyncio.run(run()) == "opening"
+    assert threads and threads[0].startswith("explorer-first-view")
+    assert first_view._RENDERS._max_workers == first_view.RENDER_THREADS
+
+
+def test_the_hook_writes_the_opening_its_handler_prepared(ds):
+    """A handler that prepared the opening off the event loop has the hook write that, and
+    the hook renders nothing itself."""
+    handler = FakeHandler(CHOSEN_CELL)
+    handler.explorer_opening = ("matrix", "<p>prepared</p>")
+    notebook = page_notebook("matrix")
+    assert prelaunch_hook(handler, notebook, "notebooks") is notebook
+    assert handler.written == ["<p>prepared</p>"]
+
+
+def test_the_page_handler_knows_a_live_page_by_its_notebooks_address():
+    """The handler finds the live page a Voila address opens; any other address is none."""
+    assert first_view._page_at("matrix.ipynb") == "matrix"
+    assert first_view._page_at("sub/story.ipynb") == "story"
+    assert first_view._page_at("other.ipynb") == ""

@@ -74,7 +74,7 @@ def test_a_handout_that_names_an_earlier_version_opens_with_what_changed(ds):
     document = handout_html(ds, query)
     assert "Changed since version 0.3.0" in document
     assert "Systems and processes × Peer support workers (Nottingham)" in document
-    assert "partial, very low confidence → sources silent" in document
+    assert "partial, very low confidence → not reported" in document
     assert "Changed since version" not in handout_html(ds, f"cell=systems_processes:peer-support"
                                                    f"&version={ds.version}")
 

@@ -15,10 +15,12 @@ import re
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 import explorer
 from explorer.evidence import lessons
 from explorer.evidence.lessons import Answers, answer_values, answers_from_values, nearest_projects
+from explorer.evidence.programme import Programme
 from explorer.pages.registry import notebook_href
 from explorer.pages.state import ViewState, parse_query, to_query
 from explorer.pages.views.lessons import (
@@ -28,6 +30,7 @@ from explorer.pages.views.lessons import (
     form_value,
     results_html,
 )
+from explorer.serve.first_view import first_view_html
 
 PLANTED = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 
@@ -323,3 +326,17 @@ def test_the_lessons_and_the_rooms_ask_the_same_framework_in_the_same_order(mini
     assert exercise.mechanisms == room.get("mechanisms").items
     assert exercise.relationships == room.get("relationship").choices
     assert exercise.foundations == room.get("foundations").choices
+
+
+def test_the_live_page_shows_no_stray_note_before_any_question(ds):
+    """Before a reader chooses anything, the live lessons page says what the exercise is and
+    asks; the programme's notes on foundations and mechanisms stand beside the questions
+    they explain, and the worksheet's 'print it' advice is for paper only."""
+    programme = Programme.of(ds)
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(
+        first_view_html(ds, "lessons", parse_query(ds, "lessons", "")))))
+    before, _, questions = shown.partition("Which relationship")
+    for note in ("foundations_note", "mechanisms_note"):
+        text = str(escape(programme.text(note)))
+        assert text not in before and text in questions
+    assert "Print it and fill it in" not in shown

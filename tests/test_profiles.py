@@ -71,7 +71,7 @@ def test_a_cell_profiles_only_the_records_with_a_level(ds):
 
 
 @pytest.mark.parametrize(("cell", "words"), [
-    (("culture_environment", "speaking-up"), "sources silent"),
+    (("culture_environment", "speaking-up"), "not reported"),
     (("patient_beliefs", "unidentified-7"), "project not identified"),
 ])
 def test_a_cell_without_a_level_has_no_profile_and_says_why(ds, cell, words):

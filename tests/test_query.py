@@ -151,7 +151,7 @@ def test_reader_table_uses_plain_language_headers_and_labels(mini):
     """The reader's table has plain headers, strength labels and contexts joined by "; "."""
     table = query.reader_table(mini)
     assert list(table.columns) == list(query.READER_COLUMNS.values())
-    assert set(table["Strength"]) == {"Evident", "Partial", "Sources silent"}
+    assert set(table["Strength"]) == {"Evident", "Partial", "Not reported"}
     assert table.loc[table.Record == "a-ev-3", "Contexts"].item() == "money tight; staff stretched"
 
 
@@ -310,7 +310,7 @@ def test_facet_options_are_in_display_order_with_labels(mini):
     """Facet options come in display order with their labels; an unknown facet is a QueryError."""
     assert query.facet_options(mini, "strength") == {
         "evident": "Evident", "partial": "Partial", "not_evident": "Not evident",
-        "not_reported": "Sources silent"}
+        "not_reported": "Not reported"}
     assert list(query.facet_options(mini, "project").values()) == [
         "Alpha", "Beta", "Project 3 (not identified)"]
     with pytest.raises(QueryError, match="unknown facet"):

@@ -264,3 +264,70 @@ def test_the_lessons_page_is_a_printable_worksheet_that_links_to_the_live_exerci
     page = (site / "lessons.html").read_text(encoding="utf-8")
     assert page.count("☐") >= 7
     assert f'href="{LIVE}/voila/render/lessons.ipynb"' in page
+
+
+#: Words the explorer once used for a gap, a count or a cap, each replaced by the one
+#: vocabulary (a gap is "not reported"): none may reach a reader's page, chart or legend.
+OLD_GAP_WORDS = ("Sources silent", "No level: the sources are silent", "'sources silent'",
+                 "the sources we read are silent", "Number = ",
+                 "rated other than", "Not found in any source", "Held down")
+#: Statistics' names, for the analysts' fold only.
+STATISTICS = re.compile(r"Krippendorff|\bkappa\b|\balpha\b|bootstrap", re.IGNORECASE)
+#: Folds written for analysts, where ids and statistics belong.
+ANALYSTS_FOLDS = ("ctg-analysts", "ctg-ids")
+
+
+class ReaderText(HTMLParser):
+    """A page's text as a reader sees it, outside the analysts' folds, and its scripts' text
+    (the charts' titles, captions and legends) apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._open: list[tuple[str, bool]] = []  # (tag, folded away for analysts)
+
+    def _hidden(self) -> bool:
+        return any(folded for _, folded in self._open)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("details", "script", "style"):
+            classes = (dict(attrs).get("class") or "").split()
+            self._open.append((tag, tag == "details" and bool(set(classes) & set(ANALYSTS_FOLDS))))
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1][0] == tag:
+            self._open.pop()
+
+    def handle_data(self, data):
+        inside = self._open[-1][0] if self._open else ""
+        if inside in ("script", "style"):
+            self.scripts.append(data)
+        elif not self._hidden():
+            self.text.append(data)
+
+
+def test_reader_pages_use_one_vocabulary_for_gaps_and_keep_statistics_in_the_fold(site):
+    """No page, chart or legend of the site says a gap in the old words, and no statistic's
+    name is shown outside the analysts' fold."""
+    pages = sorted(site.glob("*.html"))
+    assert pages
+    for path in pages:
+        reader = ReaderText()
+        reader.feed(path.read_text(encoding="utf-8"))
+        text, scripts = " ".join(reader.text), " ".join(reader.scripts)
+        for words in OLD_GAP_WORDS:
+            assert words not in text and words not in scripts, (path.name, words)
+        assert not STATISTICS.search(text), (path.name, STATISTICS.search(text))
+
+
+def test_every_download_names_what_it_holds_and_its_id_columns_as_ids(site):
+    """Every CSV of the site is named after what it holds (none is a bare
+    'evidence-records.csv'), and its columns of ids say that they are ids."""
+    downloads = sorted(site.glob("*.csv"))
+    assert len({path.name for path in downloads}) == len(downloads) > 1
+    assert not any(path.name.endswith("evidence-records.csv") for path in downloads)
+    for path in downloads:
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert not {"Record", "Citations", "Records (ids)"} & set(header), path.name
+        assert "Record ids" in header or "Record id" in header or "flows" in path.name, path.name

@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 BRIEFING_CSS = """
-body.ctg-briefing { margin: 1.5em auto; padding: 0 1em; max-width: 760px; }
+body.ctg-briefing { margin: 1.5em auto; padding: 0 1em; max-width: 1240px; }
 .ctg-briefing .ctg-static-figure { margin: 0.6em 0; }
 @page { size: A4; margin: 12mm; }
 @media print {

@@ -6,7 +6,7 @@ every page of the registry (``explorer.pages.registry.PAGES``), each view its de
 cell), every project's story, each other page's default view — as the file its
 ``static_file`` names, from the same content the live page shows (``explorer.pages.views``),
 rendered by ``explorer.render.document``. Beside them: the files of the pages' static downloads
-(CSV, formula-safe), ``evidence-records.csv`` (every record), ``assets/`` (``explorer.css``,
+(CSV, formula-safe), ``evidence-all-records.csv`` (every record), ``assets/`` (``explorer.css``,
 ``plotly.min.js`` from the plotly package and ``charts.js``, each written once) and
 ``site.json`` (what was written, from which dataset). Every page carries the dataset's
 version and date, and links to its live counterpart when the live explorer's address is
@@ -46,6 +46,7 @@ from ..pages.registry import (
 )
 from ..pages.state import parse_query
 from ..pages.views.base import View
+from ..pages.views.matrix import ALL_RECORDS_CSV
 from ..render import html
 from ..render.blocks import Content
 from ..render.document import blocks_html, charts_js, document_html, plotly_js
@@ -67,7 +68,7 @@ log = logging.getLogger("explorer.site")
 
 MANIFEST = "site.json"
 ASSETS = "assets/"
-RECORDS_CSV = "evidence-records.csv"
+RECORDS_CSV = ALL_RECORDS_CSV
 
 
 class SiteError(ExplorerError):

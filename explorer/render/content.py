@@ -289,9 +289,10 @@ def uncertainties(ds: Dataset) -> list[str]:
                      + programme.text("confidence_note"))
     not_reported = int((ds.mechanism_evidence.strength.astype(str) == "not_reported").sum())
     if not_reported:
-        items.append(f"{html.count(not_reported, 'rating')} say 'sources silent': the "
-                     "readable sources say nothing either way, which is a gap in the record, "
-                     "not evidence that nothing changed; they have no confidence level.")
+        items.append(f"{html.count(not_reported, 'rating')} "
+                     f"{'is' if not_reported == 1 else 'are'} not reported: the sources we "
+                     "read say nothing either way, which is a gap in the record, not evidence "
+                     "that nothing changed; they have no confidence level.")
     if len(ds.discrepancies):
         items.append(f"Sources disagree in {html.count(len(ds.discrepancies), 'place')}; "
                      "see 'Where sources disagree' below.")

@@ -20,7 +20,13 @@ from ..data.load import Dataset
 from ..evidence import query
 from . import html
 
-__all__ = ["provenance_columns", "records_csv", "records_frame", "table_csv"]
+__all__ = ["CITATION_IDS", "RECORD_ID", "provenance_columns", "records_csv", "records_frame",
+           "table_csv"]
+
+#: The columns of ids, named as ids, for analysts who join tables (readers have the
+#: sources' titles and addresses in plain columns before them).
+RECORD_ID = "Record id"
+CITATION_IDS = "Source ids and locators"
 
 
 @derived()
@@ -53,7 +59,7 @@ def _record_details(ds: Dataset) -> dict[str, dict[str, Any]]:
             "Rating": query.strength_label(ds, row.strength),
             "Contested": "yes" if row.evidence_id in contested else "no",
             "Confidence": (levels[c.level][0] if (c := found[row.evidence_id]) is not None
-                           else "No level: the sources are silent"),
+                           else "No level: not reported"),
             "Why this confidence": "; ".join(
                 f"{components[p.component][0]}: {concerns[str(p.concern)][0].lower()} "
                 f"({p.reason})" for p in (c.components if c is not None else ())),
@@ -64,8 +70,8 @@ def _record_details(ds: Dataset) -> dict[str, dict[str, Any]]:
             "Source addresses": "; ".join(
                 str(sources.at[s, "url"]) for s in cited
                 if html.is_web_address(sources.at[s, "url"])),
-            "Citations": query.citation_text(row.source_ids),
-            "Record": row.evidence_id,
+            CITATION_IDS: query.citation_text(row.source_ids),
+            RECORD_ID: row.evidence_id,
         }
     return details
 

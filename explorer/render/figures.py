@@ -34,6 +34,7 @@ __all__ = [
     "PRINT_MAX_HEIGHT",
     "PRINT_ROW_LABEL_WIDTH",
     "PRINT_WIDTH",
+    "RATING_SHAPES",
     "STRENGTH_STYLE",
     "Figure",
     "describe_flows",
@@ -68,14 +69,17 @@ def print_label_width(n_columns: int, width: int = PRINT_WIDTH) -> int:
 # Past this many columns a matrix chart cannot be read: pages and the static site show the
 # grid or table alone.
 MAX_CHART_COLUMNS = 40
-# colour, marker symbol, text symbol, text colour on that colour
-STRENGTH_STYLE = {
-    "evident": ("#0072B2", "circle", "●", "#ffffff"),
-    "partial": ("#56B4E9", "diamond", "◐", "#000000"),
-    "not_evident": ("#E69F00", "x", "✕", "#000000"),
-    "not_reported": ("#BBBBBB", "circle-open", "?", "#000000"),
-    NO_ROWS: ("#FFFFFF", "line-ew", "–", "#000000"),
-}
+# One shape per rating, the same wherever a rating is shown: the grid, badges, keys and
+# tables write the character, charts draw the plotly marker of the same shape.
+RATING_SHAPES = {"evident": ("●", "circle"), "partial": ("◆", "diamond"),
+                 "not_evident": ("✕", "x"), "not_reported": ("○", "circle-open"),
+                 NO_ROWS: ("–", "line-ew")}
+# colour, marker symbol, text symbol, text colour on that colour (shapes: RATING_SHAPES)
+STRENGTH_STYLE = {strength: (colour, RATING_SHAPES[strength][1], RATING_SHAPES[strength][0], text)
+                  for strength, colour, text in (
+                      ("evident", "#0072B2", "#ffffff"), ("partial", "#56B4E9", "#000000"),
+                      ("not_evident", "#E69F00", "#000000"),
+                      ("not_reported", "#BBBBBB", "#000000"), (NO_ROWS, "#FFFFFF", "#000000"))}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
@@ -184,8 +188,9 @@ def matrix_figure(cells: pd.DataFrame, column_title: str = "Projects",
     # The note travels with the chart (a downloaded PNG keeps it) and, unlike an annotation
     # under the legend, cannot collide with a legend that wraps on a narrow screen.
     figure["layout"]["title"]["subtitle"] = {
-        "text": f"Columns: {_text(column_title)}. Number = records rated other than "
-                "'not reported'.", "font": {"size": 12, "color": "#333333"}}
+        "text": f"Columns: {_text(column_title)}. The number by each mark counts its "
+                "records, leaving out those not reported.",
+        "font": {"size": 12, "color": "#333333"}}
     return figure
 
 
@@ -255,8 +260,8 @@ def room_matrix_figure(cells: pd.DataFrame,
     figure["layout"]["title"]["subtitle"]["text"] = (
         f"{last}: {_text(', '.join(labels))}, the level most participants chose for their own "
         "setting<br>(clearly = evident, partly = partial, not yet = not evident, don't know = "
-        "not reported; hourglass = a tie, never broken). Number = participants or records, not "
-        "counting don't know or not reported.")
+        "not reported; hourglass = a tie, never broken). The number by each mark counts "
+        "participants or records, leaving out don't know and not reported.")
     return figure
 
 

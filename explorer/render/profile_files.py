@@ -46,9 +46,10 @@ SUMMARY_HEADINGS = {
     "finding_number": "Finding", "finding": "Summarised finding",
     "level_label": "Confidence (adapted from GRADE-CERQual)",
     "level_explanation": "Explanation of the confidence",
-    "contributing_sources": "Sources contributing to the finding", "citations": "Citations",
+    "contributing_sources": "Sources contributing to the finding",
+    "citations": "Source ids and locators",
     "mechanism": "Mechanism", "column": "Column", "cell_kind": "Kind of cell",
-    "mechanism_id": "Mechanism id", "column_id": "Column id", "evidence_ids": "Records",
+    "mechanism_id": "Mechanism id", "column_id": "Column id", "evidence_ids": "Record ids",
 }
 PROFILE_HEADINGS = {
     "finding": "Summarised finding", "mechanism": "Mechanism", "column": "Column",
@@ -56,9 +57,10 @@ PROFILE_HEADINGS = {
     "component_label": "Component",
     "concern_label": "Concern", "explanation": "Explanation of the concern",
     "level": "Confidence", "level_explanation": "How the confidence was reached",
-    "contributing_sources": "Sources contributing to the finding", "citations": "Citations",
+    "contributing_sources": "Sources contributing to the finding",
+    "citations": "Source ids and locators",
     "cell_kind": "Kind of cell", "mechanism_id": "Mechanism id", "column_id": "Column id",
-    "evidence_id": "Record", "component": "Component id", "concern": "Concern id",
+    "evidence_id": "Record id", "component": "Component id", "concern": "Concern id",
 }
 
 

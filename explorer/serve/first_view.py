@@ -22,6 +22,15 @@ Voila's own extension points and without touching Voila's internals:
   status line says plainly that the controls are starting; if the kernel never comes, it
   says so and offers the read-only page (``$EXPLORER_STATIC_URL``) or a reload.
 
+Rendering never runs on the server's event loop, and a flood of addresses cannot grow what
+it keeps: ``FirstViewHandler`` (the page handler ``explorer.server.ExplorerVoila`` serves)
+renders the opening in ``prepare``, awaiting a pool of ``RENDER_THREADS`` threads (the bound
+on concurrent renders), before Voila's ``get`` calls the hook, which then only writes it. An
+address is first read into the view's canonical parameters (``explorer.state.to_query``), and
+openings are kept by those: every unknown or hostile address falls back to the default view
+and shares its entry, so at most one entry per real view (``CACHE_SIZE`` in all); the notes
+such an address earns are set into the kept opening as it is sent, escaped.
+
 Nothing is sent first when the page could not be served anyway (the kernel cap is reached:
 Voila answers with its "busy, retrying" page), for presentation mode (a projected view
 follows its steps), for a notebook that is not one of the explorer's pages, or when anything
@@ -30,28 +39,31 @@ fails (logged; the page is then Voila's plain page).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import re
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from voila.tornado.handler import TornadoVoilaHandler
 
 from ..app.outputs import LiveLinks
 from ..data.load import Dataset, load
 from ..evidence.programme import Programme
 from ..pages.registry import PAGES, live_pages, static_href, static_url
-from ..pages.state import ViewState, parse_query
+from ..pages.state import ViewState, parse_query, to_query
 from ..render import html
 from ..render.blocks import Chart, Choice, Content, Download, FacetFilter, Form, Grid, Html
 
-__all__ = ["FIRST_VIEW_KEY", "first_view_html", "notebook_page", "opening_html",
-           "prelaunch_hook", "warm"]
+__all__ = ["FIRST_VIEW_KEY", "FirstViewHandler", "first_view_html", "notebook_page",
+           "opening_html", "prelaunch_hook", "render_opening", "warm"]
 
 log = logging.getLogger("explorer.serve.first_view")
 
@@ -61,6 +73,10 @@ FIRST_VIEW_KEY = "explorer_first_view"
 CACHE_SIZE = 128
 #: What stands where the page's tools will be, until they work (short: one line on a phone).
 STARTING = "The controls are starting."
+#: Openings rendered at once, each in a worker thread (never on the server's event loop).
+RENDER_THREADS = 2
+#: Stands for a hostile address's notes in a kept opening; replaced as the opening is sent.
+_NOTES_MARK = "\x00ctg-first-view-notes\x00"
 
 _BUILD_CALL = re.compile(r"""\bbuild\(\s*["']([a-z_]+)["']""")
 
@@ -145,7 +161,8 @@ def first_view_html(ds: Dataset, name: str, state: ViewState) -> Markup:
     the live page words them) and every block of the view's content."""
     view = PAGES[name].view()
     content: Content = view.page_content(ds, state, LiveLinks())
-    notes = (" ".join(state.notes) + " The default is shown instead.") if state.notes else ""
+    notes = (Markup(escape(" ".join(state.notes))) + " The default is shown instead."
+             if state.notes else "")
     base = static_url()
     parameters = {key: values[0] for key, values in state.values.items() if len(values) == 1}
     readonly = base + static_href(ds, name, **parameters) if base else ""
@@ -167,12 +184,30 @@ def opening_html(ds: Dataset, name: str, query_string: str) -> str:
     body up to the end of the first view (and the script that hands it over to the widgets).
     '' for a presentation-mode address (the projected view follows its steps)."""
     state = parse_query(ds, name, query_string)
+    return _with_notes(_canonical_opening(ds, name, state), state)
+
+
+def _canonical_opening(ds: Dataset, name: str, state: ViewState) -> str:
+    """The opening of ``state``'s view with a mark where its notes go: the same for every
+    address that reads as the same view, so one entry of the cache serves them all."""
     if state.presenting:
         return ""
     programme = Programme.of(ds)
+    marked = ViewState(state.view, state.values, (_NOTES_MARK,), state.order)
     return str(_macro("opening", f"{PAGES[name].title} · {programme.text('site_title')}",
-                      html.inline_stylesheet(), first_view_html(ds, name, state),
+                      html.inline_stylesheet(), first_view_html(ds, name, marked),
                       Markup(_first_view_js())))
+
+
+def _with_notes(opening: str, state: ViewState) -> str:
+    """``opening`` with ``state``'s notes (escaped) where the mark is, or without the note's
+    block when there are none (the mark's block as ``first_view.html.j2`` writes it)."""
+    if not opening:
+        return ""
+    block = str(_macro("notes_block", Markup(_NOTES_MARK) + " The default is shown instead."))
+    notes = (str(_macro("notes_block", " ".join(state.notes) + " The default is shown instead."))
+             if state.notes else "")
+    return opening.replace(block, notes)
 
 
 # -- serving it --------------------------------------------------------------------------
@@ -197,19 +232,35 @@ class _Openings:
                 self._ds, self._key = load(), key
                 self._made.clear()
             ds = self._ds
-            made = self._made.get((name, query_string))
-            if made is not None:
-                self._made.move_to_end((name, query_string))
-                return made
-        made = opening_html(ds, name, query_string)
+        state = parse_query(ds, name, query_string)
+        canonical = (name, to_query(state))
         with self._lock:
-            self._made[(name, query_string)] = made
-            while len(self._made) > CACHE_SIZE:
-                self._made.popitem(last=False)
-        return made
+            made = self._made.get(canonical)
+            if made is not None:
+                self._made.move_to_end(canonical)
+        if made is None:
+            made = _canonical_opening(ds, name, state)
+            with self._lock:
+                self._made[canonical] = made
+                while len(self._made) > CACHE_SIZE:
+                    self._made.popitem(last=False)
+        return _with_notes(made, state)
+
+    def __len__(self) -> int:
+        """How many openings are kept."""
+        return len(self._made)
 
 
 OPENINGS = _Openings()
+_RENDERS = ThreadPoolExecutor(max_workers=RENDER_THREADS,
+                              thread_name_prefix="explorer-first-view")
+
+
+async def render_opening(name: str, query_string: str) -> str:
+    """``OPENINGS.opening`` in one of ``RENDER_THREADS`` worker threads: the event loop goes
+    on serving other readers (and kernels' messages) while a view is drawn."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _RENDERS, OPENINGS.opening, name, query_string)
 
 
 def warm(pages: tuple[str, ...] = ()) -> threading.Thread:
@@ -252,6 +303,36 @@ def _at_capacity(handler: Any) -> bool:
     return isinstance(load_now, int) and isinstance(cap, int) and load_now >= cap
 
 
+def _page_at(path: str) -> str:
+    """The live page whose notebook a Voila page address opens (``…/matrix.ipynb``), or ''."""
+    file = path.rsplit("/", 1)[-1]
+    return next((spec.name for spec in live_pages() if spec.notebook == file), "")
+
+
+class FirstViewHandler(TornadoVoilaHandler):
+    """Voila's page handler, which renders the first view before Voila's ``get`` runs: in
+    ``prepare`` (which tornado awaits), in a worker thread (``render_opening``); the hook then
+    writes what was made (``explorer_opening``: the page's name and its opening)."""
+
+    explorer_opening: tuple[str, str] | None = None
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        """Jupyter's checks, then the opening of the page asked for, if it is a live page."""
+        await super().prepare(*args, **kwargs)
+        if self._finished or self.request.method != "GET":
+            return
+        name = _page_at(str(getattr(self, "notebook_path", None)
+                            or (self.path_args[0] if self.path_args else "")))
+        if not name:
+            return
+        try:
+            self.explorer_opening = (name, await render_opening(
+                name, str(self.request.query or "")))
+        except Exception:  # the hook tries once more, and logs, with the same address
+            log.warning("could not prepare the first view of %s", self.request.path,
+                        exc_info=True)
+
+
 def prelaunch_hook(handler: Any, notebook: Any, cwd: str) -> Any:
     """Voila's ``prelaunch_hook``: send the page's opening with its view, before the kernel
     starts, and mark the notebook so that the template writes the rest (see the module's
@@ -262,7 +343,9 @@ def prelaunch_hook(handler: Any, notebook: Any, cwd: str) -> Any:
         name = notebook_page(notebook)
         if not name or _at_capacity(handler):
             return None
-        opening = OPENINGS.opening(name, str(handler.request.query or ""))
+        prepared = getattr(handler, "explorer_opening", None)
+        opening = (prepared[1] if prepared and prepared[0] == name
+                   else OPENINGS.opening(name, str(handler.request.query or "")))
     except Exception:  # the reader still gets Voila's own page
         log.exception("could not render the first view of %s", handler.request.path)
         return None

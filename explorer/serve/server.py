@@ -34,10 +34,11 @@ from typing import Any
 from tornado import web
 from traitlets import Bool
 from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
 
 from ..rooms.store import settle_environment
 from ..rooms.web import room_handlers
-from .first_view import prelaunch_hook
+from .first_view import FirstViewHandler, prelaunch_hook
 from .first_view import warm as warm_first_views
 
 __all__ = ["OPEN_FILES", "ExplorerVoila", "main", "raise_open_files_limit", "serve_join_page"]
@@ -70,6 +71,11 @@ class ExplorerVoila(Voila):
     def init_handlers(self) -> list[Any]:
         """Voila's handlers, with the join page's in front (they match ``room/`` only)."""
         handlers = super().init_handlers()
+        if self.voila_configuration.prelaunch_hook is prelaunch_hook:
+            # Voila's page handler, rendering each page's first view off the event loop.
+            handlers = [(spec[0], FirstViewHandler, *spec[2:])
+                        if isinstance(spec, tuple) and spec[1:2] == (TornadoVoilaHandler,)
+                        else spec for spec in handlers]
         return [*room_handlers(self.server_url or self.base_url), *handlers]
 
 

@@ -13,7 +13,12 @@ from browser_kit import ARTIFACTS, VIEWPORT, block_remote, screenshot
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from explorer.app.briefings import briefing_html, identified_projects, project_brief_html
+from explorer.app.briefings import (
+    briefing_html,
+    handout_html,
+    identified_projects,
+    project_brief_html,
+)
 from explorer.data.load import load
 from explorer.evidence import query
 
@@ -28,6 +33,8 @@ def files(ds, tmp_path_factory) -> dict[str, Path]:
     paths = {"whole": folder / "briefing.html", "pathway": folder / "pathway.html"}
     paths["whole"].write_text(briefing_html(ds), encoding="utf-8")
     paths["pathway"].write_text(project_brief_html(ds, "pathway"), encoding="utf-8")
+    paths["handout"] = folder / "handout.html"
+    paths["handout"].write_text(handout_html(ds, ""), encoding="utf-8")
     return paths
 
 
@@ -154,3 +161,31 @@ def test_a_printed_briefing_cuts_nothing_off_and_its_labels_stay_apart(files, of
     found = page.evaluate(PRINT_FIT_JS)
     assert found == {"cut": [], "collisions": [], "outside": []}
     assert errors == []
+
+
+#: Widths a handout is read at on screen: a phone's and a laptop's.
+SCREEN_WIDTHS = (375, 1366)
+
+
+@pytest.mark.parametrize("width", SCREEN_WIDTHS)
+def test_a_handout_on_screen_scrolls_nothing_sideways(files, offline, width):
+    """A handout of the matrix read on a phone or a laptop: nothing runs past the screen's
+    edge and no table scrolls sideways in its box (on a phone the matrix is a list of
+    'column: rating' lines), and it promises no camera button it lacks."""
+    page, _, _ = offline
+    page.set_viewport_size({"width": width, "height": 812})
+    page.goto(files["handout"].as_uri())
+    expect(page.locator(".ctg-ratings").first).to_be_visible()
+    overflowing = page.evaluate("""() => {
+        const edge = document.documentElement.clientWidth;
+        const scroller = [...document.querySelectorAll('*')].filter(
+            e => e.scrollWidth > e.clientWidth + 1
+                 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX));
+        const past = [...document.body.querySelectorAll('*')].filter(
+            e => e.getBoundingClientRect().right > edge + 1);
+        return {page: document.documentElement.scrollWidth > edge,
+                scrollers: scroller.map(e => e.className), past: past.map(e => e.tagName)};
+    }""")
+    assert overflowing == {"page": False, "scrollers": [], "past": []}
+    assert "camera" not in page.locator("body").inner_text()
+    screenshot(page, f"handout-{width}")

@@ -103,7 +103,7 @@ def test_a_chosen_cells_evidence_profile_downloads_as_word(web, ds):
 def test_a_silent_cell_offers_no_evidence_profile(web):
     """A cell whose sources are silent has no level, so no profile to download."""
     page = web.open("matrix", "cell=culture_environment:speaking-up")
-    expect(page.locator(".ctg-records")).to_contain_text("Sources silent")
+    expect(page.locator(".ctg-records")).to_contain_text("Not reported")
     expect(page.get_by_role("button", name=re.compile("Evidence Profile of"))).to_have_count(0)
 
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from explorer.evidence import query
 from explorer.evidence.query import Filters
+from explorer.pages.views.matrix import records_filename
 
 pytestmark = pytest.mark.browser
 
@@ -134,10 +135,10 @@ def test_csv_download_equals_the_records_shown(web, ds):
         button.click()
     download = download_info.value
 
-    assert download.suggested_filename == "evidence-records.csv"
+    assert download.suggested_filename == records_filename(ds, filters)
     with open(download.path(), encoding="utf-8") as handle:
         saved = pd.read_csv(io.StringIO(handle.read()), dtype=str, keep_default_na=False)
-    assert list(saved["Record"]) == shown_ids(page, ".ctg-reader") == list(expected["Record"])
+    assert list(saved["Record id"]) == shown_ids(page, ".ctg-reader") == list(expected["Record"])
     assert list(saved["Project"]) == list(expected["Project"])
     assert set(saved["Dataset version"]) == {ds.version}
     assert {"Setting", "Context", "Rating", "Contested", "Confidence", "Sources",
@@ -159,7 +160,7 @@ def test_the_csv_of_a_chosen_cell_holds_exactly_its_records(web, ds):
         "evidence-organisational-culture-and-environment-acute-hospital.csv")
     with open(download_info.value.path(), encoding="utf-8") as handle:
         saved = pd.read_csv(io.StringIO(handle.read()), dtype=str, keep_default_na=False)
-    assert list(saved["Record"]) == expected
+    assert list(saved["Record id"]) == expected
 
 
 IN_VIEW_JS = """(node) => { const box = node.getBoundingClientRect();

@@ -165,7 +165,7 @@ def test_a_formula_planted_in_the_data_downloads_as_inert_text(web, formula_serv
     with page.expect_download() as download:
         button.click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    saved = {row["Record"]: row for row in csv.DictReader(io.StringIO(text))}
+    saved = {row["Record id"]: row for row in csv.DictReader(io.StringIO(text))}
     assert saved[record]["Why this rating"] == '\'=HYPERLINK("http://attacker.example/","click")'
     for row in saved.values():
         for value in row.values():

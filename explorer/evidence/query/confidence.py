@@ -107,9 +107,9 @@ CELL_KIND_TERMS = {
     "contested": ("Contested", "The team's repeated codings of this rating did not all "
                                "agree; the rating shown is the one settled from the "
                                "sources, and its record says how."),
-    "sources_silent": ("Sources silent", "The sources we read say nothing about whether the "
-                                         "change happened: a gap in the record, not evidence "
-                                         "that nothing changed."),
+    "sources_silent": ("Not reported", "Not reported in the sources we read: they do not say "
+                                       "whether the change happened. A gap in the record, "
+                                       "not evidence that nothing changed."),
     "project_not_identified": ("Project not identified", "No readable source names this "
                                                          "project, so nothing is known about "
                                                          "it, and nothing is guessed."),
@@ -368,7 +368,7 @@ def facet_vocabulary(ds: Dataset) -> tuple[dict[str, str], dict[str, str]]:
     levels = terms(ds, "confidence")
     labels = {level: label for level, (label, _) in levels.items()}
     helps = {level: meaning for level, (_, meaning) in levels.items()}
-    return ({**labels, NO_LEVEL: "No level: the sources are silent"},
+    return ({**labels, NO_LEVEL: "No level: not reported"},
             {**helps, NO_LEVEL: CELL_KIND_TERMS[NO_LEVEL][1]})
 
 

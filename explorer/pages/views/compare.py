@@ -117,7 +117,7 @@ def _ratings_frame(cells: pd.DataFrame, same: pd.DataFrame) -> pd.DataFrame:
         "Rating": cells.strength_label,
         "Records rated": cells["count"], "Records": cells["rows"],
         "Contested": ["yes" if c else "no" for c in cells.contested],
-        "Records (ids)": ["; ".join(ids) for ids in cells.evidence_ids],
+        "Record ids": ["; ".join(ids) for ids in cells.evidence_ids],
     })
 
 

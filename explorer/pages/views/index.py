@@ -9,6 +9,7 @@ from ...render.blocks import Content, Html, Links
 from ..registry import PAGES
 from ..state import ViewState
 from .base import View
+from .matrix import ALL_RECORDS_CSV
 
 __all__ = ["VIEW", "IndexView"]
 
@@ -30,7 +31,7 @@ class IndexView(View):
         blocks = [Html("index", body)]
         if links.linked_files:
             blocks.append(Html("static-note", html.render("static_note.html.j2",
-                                                           csv="evidence-records.csv")))
+                                                           csv=ALL_RECORDS_CSV)))
         return Content(self.title, tuple(blocks))
 
 

@@ -260,14 +260,16 @@ class LessonsView(View):
         worksheet = html.render(
             "static_lessons.html.j2", questions=questions,
             live=links.href("lessons") if links.linked_files else "",
+            live_page=links.interactive,
             mechanisms_heading=programme.text("mechanisms_heading"),
-            foundations_heading=programme.text("foundations_heading"))
-        lead = " ".join(text for text in (programme.text("foundations_note"),
-                                          programme.text("mechanisms_note")) if text)
+            foundations_heading=programme.text("foundations_heading"),
+            # Each note beside the question it explains (the live form's questions are the
+            # widget's; the page's intro, before any question, carries neither).
+            mechanisms_note=programme.text("mechanisms_note"),
+            foundations_note=programme.text("foundations_note"))
         blocks: list[Block] = [
             Html("header", html.render("lessons_intro.html.j2", title=self.title, intro=INTRO,
-                                       privacy=PRIVACY if links.interactive else "",
-                                       lead=lead)),
+                                       privacy=PRIVACY if links.interactive else "")),
         ]
         form = Form("form", questions, form_value(answers), form_query, worksheet)
         if not links.interactive:

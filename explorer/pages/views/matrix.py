@@ -62,10 +62,23 @@ def facet_choices(ds: Dataset, filters: Filters,
                  for facet in names)
 
 
+#: The CSV of every evidence record (the static site's too).
+ALL_RECORDS_CSV = "evidence-all-records.csv"
+
+
 def _slug(text: str) -> str:
     """A file-name part from words: 'Systems and processes × Acute hospital' →
     'systems-and-processes-acute-hospital'."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chosen"
+
+
+def records_filename(ds: Dataset, filters: query.Filters) -> str:
+    """The CSV of the records some filters keep, named after them: 'evidence-all-records.csv'
+    with none, else e.g. 'evidence-setting-type-is-acute-hospital.csv' (at most 80 letters
+    of the filters' words)."""
+    if not filters.active():
+        return ALL_RECORDS_CSV
+    return f"evidence-{_slug(query.describe_filters(ds, filters))[:80].strip('-')}.csv"
 
 
 def reader_caption(records: int) -> str:
@@ -289,7 +302,7 @@ class MatrixView(View):
     def _download(self, ds: Dataset, state: ViewState, chosen: bool = True) -> Download:
         """The CSV of exactly what is chosen (``chosen``: the chosen cell's or heading's
         records, named after it, ``chosen-csv``), or of every record the filters keep
-        (``csv``, ``evidence-records.csv``)."""
+        (``csv``, named after the filters: ``evidence-all-records.csv`` with none)."""
         mechanism_id, column_id = self.selected(ds, state) if chosen else (None, None)
         picked = bool(mechanism_id or column_id)
         records = (self.chosen_records(ds, state) if picked
@@ -297,7 +310,8 @@ class MatrixView(View):
         label = self.cell_label(ds, state, mechanism_id, column_id) if picked else ""
         what = (f"the {html.count(len(records), 'record')} behind {label}" if picked
                 else html.count(len(records), "record"))
-        filename = (f"evidence-{_slug(label)}.csv" if picked else "evidence-records.csv")
+        filename = (f"evidence-{_slug(label)}.csv" if picked
+                    else records_filename(ds, state.filters(ds)))
         return Download("chosen-csv" if picked else "csv", f"Download {what} (CSV)", filename,
                         "text/csv", lambda: records_csv(ds, records).encode("utf-8"),
                         help="A spreadsheet of exactly these records, with each record's "
