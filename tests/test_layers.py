@@ -67,3 +67,18 @@ def test_the_architecture_page_names_every_part_of_the_package():
              if path.suffix == ".py" or (path / "__init__.py").is_file()}
     missing = {part for part in parts - {"__init__.py", "__main__.py"} if part not in tree}
     assert not missing, f"docs/architecture.md's folder tree does not name {sorted(missing)}"
+
+
+def test_every_module_path_the_docs_name_exists():
+    """A path to one of the package's files in the docs, the README or a deploy file's comments
+    names a file that exists: a module moved without its mentions is a map that lies."""
+    import re
+
+    mention = re.compile(r"(?<![\w/.])explorer/[\w/]+\.py\b")
+    texts = [*ROOT.glob("docs/*.md"), ROOT / "README.md", *ROOT.glob("deploy/**/*.yaml"),
+             *ROOT.glob("deploy/**/*.py"), ROOT / "voila.json"]
+    missing = sorted({(text.relative_to(ROOT).as_posix(), path)
+                      for text in texts
+                      for path in mention.findall(text.read_text(encoding="utf-8"))
+                      if not (ROOT / path).is_file()})
+    assert not missing, missing
