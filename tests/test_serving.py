@@ -273,3 +273,28 @@ def test_the_server_runs_one_more_page_at_once_than_it_has_cores():
     cores; ``max_concurrent_runs`` sets another number."""
     assert ThrottledKernelManager(preload_kernels=False).run_slots.size == (os.cpu_count() or 1) + 1
     assert ThrottledKernelManager(preload_kernels=False, max_concurrent_runs=3).run_slots.size == 3
+
+
+def test_a_client_dropped_without_stopping_its_channels_gives_its_turn_back(monkeypatch):
+    """Voila leaves a failed run's client (or one whose reader left mid-page) without stopping
+    its channels: dropping the client gives its turn back."""
+    import gc
+
+    from jupyter_client.client import KernelClient
+    from jupyter_client.manager import AsyncKernelManager
+
+    async def ready_at_once(self, timeout=None):
+        return None
+
+    monkeypatch.setattr(KernelClient, "_async_wait_for_ready", ready_at_once)
+    mapping = ThrottledKernelManager(preload_kernels=False, max_concurrent_runs=1)
+
+    async def scenario():
+        client = PromptKernelClient(parent=AsyncKernelManager(parent=mapping))
+        await client.wait_for_ready()
+        held = mapping.run_slots._semaphore.locked()
+        del client
+        gc.collect()
+        return held, mapping.run_slots._semaphore.locked()
+
+    assert run(scenario()) == (True, False)

@@ -140,9 +140,11 @@ class ThrottledKernelManager(AsyncMappingKernelManager):
              "and cuts runs short at VoilaExecutor.iopub_timeout.",
     )
     run_slot_timeout = Integer(
-        300, config=True,
-        help="Seconds after which a page's run gives its slot back even if its executor never "
-             "said it had finished (a run that failed in an unexpected way).",
+        30, config=True,
+        help="Seconds after which a page's run gives its turn back even if its executor never "
+             "said it had finished: Voila does not stop its client's channels when a run fails "
+             "or its reader leaves mid-page. A page's run takes a second or two; one still "
+             "running after this simply runs beside the next one.",
     )
 
     start_attempts = Integer(
@@ -415,6 +417,13 @@ class PromptKernelClient(AsyncKernelClient):
         if isinstance(slots, RunSlots) and self._give_back_run_slot is None:
             self._give_back_run_slot = await slots.take()
         await super()._async_wait_for_ready(timeout=timeout)
+
+    def __del__(self) -> None:
+        """Give this page's turn back if the client is dropped without stopping its channels."""
+        if self._give_back_run_slot is not None:
+            with contextlib.suppress(Exception):
+                self._give_back_run_slot()
+        super().__del__()
 
     def stop_channels(self) -> None:
         """Close the channels and give this page's turn back (Voila's executor stops its
