@@ -5,7 +5,7 @@ repository root so ``voila.json`` applies. Benchmarks serve a folder holding cop
 dashboards *and* the baseline notebooks of ``bench/minimal/``, so both are served the same
 way by the same server, and every result is a ratio measured in the same run.
 
-The pages come from the registry (``explorer.pages.PAGES``), never from a list kept here.
+The pages come from the registry (``explorer.pages.registry.PAGES``), never from a list kept here.
 Each script prints the machine's load average before and after it measures (the machine is
 shared; a busy machine makes every number slower, the ratios less so) and one verdict line
 per target: ``VERDICT <target>: PASS|FAIL (<numbers>)``. Each also writes what it measured as

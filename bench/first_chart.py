@@ -1,6 +1,6 @@
 """Benchmark: time to first chart of each dashboard, cold and warm, against a minimal notebook.
 
-What a deep link costs: each page of the registry (``explorer.pages.PAGES``) is opened in a
+What a deep link costs: each page of the registry (``explorer.pages.registry.PAGES``) is opened in a
 fresh browser context — a fresh kernel — interleaved with the baseline one-widget plotly
 notebook (``bench/minimal/minimal.ipynb``) served by the same server, and timed from
 navigation until its first chart is drawn (first content for pages without a chart). For

@@ -1,6 +1,6 @@
 """Benchmark: interaction latency, from a control change to the chart redrawn.
 
-On each dashboard with a chart (from the registry, ``explorer.pages.PAGES``) and on the
+On each dashboard with a chart (from the registry, ``explorer.pages.registry.PAGES``) and on the
 baseline one-widget plotly notebook (``bench/minimal/minimal.ipynb``), a control is changed
 back and forth; each change is timed *inside the page*, from the moment the control's event
 is dispatched until plotly's ``plotly_afterplot`` event has fired for a chart whose traces

@@ -8,7 +8,7 @@ connections:
 1. requests the page (Voila starts the reader's kernel and runs the notebook);
 2. opens the kernel's websocket and asks for every widget's state through the
    ``jupyter.widget.control`` comm, as the widget manager does on page load;
-3. finds the navigation widget (``explorer.dashboards.widgets.Navigation``) and, for each
+3. finds the navigation widget (``explorer.app.dashboards.widgets.Navigation``) and, for each
    move, sends the ``navigate`` message a click on a navigation link sends, then waits for
    the kernel's update saying the new page is on show (``page`` = the target);
 4. answers nothing else; closing the websocket is closing the tab without its unload

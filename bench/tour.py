@@ -2,7 +2,7 @@
 
 Each reader is a real browser context (one Chromium, driven by Playwright's async API; not
 a simulation): it opens the overview, then follows the navigation bar's links to every page
-of the registry (``explorer.pages.PAGES``) and back to the overview, pausing a reader's
+of the registry (``explorer.pages.registry.PAGES``) and back to the overview, pausing a reader's
 moment between moves (``--think``, varied ±50 %). A move is timed inside the page, from the
 click until the new page is on screen, its chart drawn and the address bar showing it.
 Then every reader closes the tab as a person would (the page's unload handlers run, so

@@ -11,7 +11,7 @@
   its answers as CSV (formulas inert); ``close CODE [--export FILE]`` writes the CSV first,
   if asked, then deletes the room and its answers.
 - ``python -m explorer serve [VOILA ARGS]``: the dashboards and the rooms' join page (Voila
-  plus ``explorer.server``'s handlers), as ``make serve`` runs it.
+  plus ``explorer.serve.server``'s handlers), as ``make serve`` runs it.
 - ``python -m explorer digest [PATH] [--check]``: the SHA-256 digest of a package's data
   files, for its ``CHANGELOG.md`` entry; ``--check`` compares the newest entry with the
   files (see ``explorer.data.release``) and the rating history with the data.
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
-        # Everything after ``serve`` is Voila's own command line (see explorer.server).
+        # Everything after ``serve`` is Voila's own command line (see explorer.serve.server).
         from .serve.server import main as serve
 
         serve(argv[1:])

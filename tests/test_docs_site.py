@@ -284,6 +284,16 @@ def test_the_api_reference_documents_every_exported_name(site, module, prefix):
     assert names - _anchors(site / "api.html") == set()
 
 
+def test_the_api_reference_has_a_section_for_every_module_the_package_hands_on(site):
+    """Each public module ``explorer`` hands on (``query``, ``figures``, ``profiles``,
+    ``html``, ``dashboards``) has its section in the API reference, with at least one of
+    its names documented under the public module's name."""
+    anchors = _anchors(site / "api.html")
+    for name in explorer.__all__:
+        if inspect.ismodule(getattr(explorer, name)):
+            assert any(anchor.startswith(f"explorer.{name}.") for anchor in anchors), name
+
+
 def test_the_api_reference_documents_the_dashboards_and_the_rooms_entry_points(site):
     """``explorer.dashboards.build`` and ``App``, and the rooms' public names, are
     documented."""

@@ -82,3 +82,51 @@ def test_every_module_path_the_docs_name_exists():
                       for path in mention.findall(text.read_text(encoding="utf-8"))
                       if not (ROOT / path).is_file()})
     assert not missing, missing
+
+
+#: Dotted words that are not the package's names: a host name and a socket's file name.
+NOT_NAMES = {"explorer.example.org", "explorer.sock"}
+#: A dotted word ending in one of these is a file's name (``explorer.css``), not a module's.
+FILE_ENDINGS = {"css", "js", "json", "py", "ipynb", "md", "csv", "html", "j2", "toml", "yaml"}
+
+
+def _resolves(name: str) -> bool:
+    """Whether ``explorer.a.b.c`` names a module, or an attribute reached from one."""
+    import importlib
+
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:end]))
+        except ImportError:
+            continue
+        for part in parts[end:]:
+            if not hasattr(found, part):
+                return False
+            found = getattr(found, part)
+        return True
+    return False
+
+
+def test_every_dotted_name_the_docs_and_docstrings_give_resolves():
+    """A dotted name of the package (``explorer.evidence.appraisal.cell_kinds``) or an import
+    of it (``from explorer import query``) in the docs, the README, CONTRIBUTING, the
+    package's own docstrings and comments or the benchmarks names something that exists: a
+    newcomer who follows one finds it."""
+    import re
+
+    dotted = re.compile(r"(?<![\w/.-])explorer(?:\.[A-Za-z_]\w*)+")
+    imports = re.compile(r"^\s*from (explorer[\w.]*) import ([\w, ]+)$", re.MULTILINE)
+    files = ("docs/*.md", "README.md", "CONTRIBUTING.md", "explorer/**/*.py", "explorer/**/*.j2",
+             "bench/*.py", "deploy/**/*.py", "deploy/**/*.yaml")
+    wrong: set[tuple[str, str]] = set()
+    for pattern in files:
+        for path in ROOT.glob(pattern):
+            text = path.read_text(encoding="utf-8")
+            names = {name.rstrip(".") for name in dotted.findall(text)}
+            names |= {f"{module}.{name.strip()}" for module, listed in imports.findall(text)
+                      for name in listed.split(",") if name.strip()}
+            wrong |= {(path.relative_to(ROOT).as_posix(), name) for name in names
+                      if name not in NOT_NAMES and name.rsplit(".", 1)[1] not in FILE_ENDINGS
+                      and not _resolves(name)}
+    assert not wrong, sorted(wrong)

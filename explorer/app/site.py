@@ -64,7 +64,7 @@ __all__ = [
     "static_views",
 ]
 
-log = logging.getLogger("explorer.site")
+log = logging.getLogger("explorer.app.site")
 
 MANIFEST = "site.json"
 ASSETS = "assets/"

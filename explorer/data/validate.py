@@ -55,7 +55,7 @@ CONDITIONAL_REQUIREMENTS = (
     #  what to add when the trigger is any value)
     ("*", "basis", "coded", ("explanation",), Rule.EXPLANATION, ""),
     ("outcomes", "kind", "quantitative", ("value", "unit"), Rule.QUANTITATIVE_OUTCOME, ""),
-    # The confidence in a rating is computed (explorer.appraisal); replacing it is allowed
+    # The confidence in a rating is computed (explorer.evidence.appraisal); replacing it is allowed
     # only with the reason written down, so nothing is typed in unexplained.
     ("mechanism_evidence", "confidence_override", None, ("confidence_override_reason",),
      Rule.OVERRIDE_REASON, "say why it replaces the computed value"),

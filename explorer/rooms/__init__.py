@@ -2,8 +2,9 @@
 
 Below the dashboards and above ``load`` in the one-way flow:
 
-- ``questions``: the room's questions, built from the data's framework, and the check of a
-  submitted answer (pure);
+- the room's questions and the check of a submitted answer live with the evidence
+  (``explorer.evidence.questions``: built from the data's framework, pure, shared with the
+  lessons page) and are handed on here as ``deck``, ``Deck``, ``Question``, ``check_answer``;
 - ``schema`` and ``store``: the one module that reads and writes rooms (SQLite by default,
   PostgreSQL when ``$EXPLORER_ROOM_DB`` is set), with ordered, frozen migrations;
   ``engine``: where the store is and how it connects (the server decides it once for every
@@ -15,7 +16,7 @@ Below the dashboards and above ``load`` in the one-way flow:
 - ``addresses``: where participants join, and whether a phone can open that address;
 - ``report``: the room report, one printable page of the room's answers beside the evidence;
 - ``web``: the join page and its answers, tornado handlers served beside Voila without a
-  kernel (``explorer.server`` adds them to the server).
+  kernel (``explorer.serve.server`` adds them to the server).
 
 Nothing here imports the dashboards.
 

@@ -1,6 +1,6 @@
 """``python -m explorer room open|list|export|report|close``: live rooms from a shell.
 
-(``room serve``, the join page alone, is started by ``explorer.cli`` from ``explorer.server``:
+(``room serve``, the join page alone, is started by ``explorer.cli`` from ``explorer.serve.server``:
 nothing in ``explorer.rooms`` imports the server or the dashboards.)
 
 Exit codes as the rest of the command line: 0 done, 1 the room or the store could not be

@@ -1,6 +1,6 @@
 """The join page: participants answer a room's questions from a phone, no kernel involved.
 
-Three tornado handlers, added beside Voila's by ``explorer.server`` (and, on a Jupyter
+Three tornado handlers, added beside Voila's by ``explorer.serve.server`` (and, on a Jupyter
 server, by its extension), all under the server's base address:
 
 - ``room/join``: a form for typing a code (``?code=…`` goes to the room);

@@ -3,17 +3,17 @@
 Voila (0.5) starts a page's kernel before it sends the page's first byte, so a reader used to
 look at "Loading…" for the seconds a kernel takes (longer while a room of readers arrives at
 once and kernels start two at a time). Yet every view's content already exists as the same
-page content the static site renders (``explorer.views``). This module sends it first, at
+page content the static site renders (``explorer.pages.views``). This module sends it first, at
 Voila's own extension points and without touching Voila's internals:
 
 - ``prelaunch_hook`` is Voila's ``VoilaConfiguration.prelaunch_hook``, which Voila calls with
   the request's handler before it starts the kernel. It parses the address exactly as the
-  live page does (``explorer.state.parse_query``: the same code, so a hostile parameter gets
+  live page does (``explorer.pages.state.parse_query``: the same code, so a hostile parameter gets
   the same note and the same default view), renders that view's content as HTML
   (``first_view_html``), writes the opening of the page (head, styles, the view) to the
   response and flushes it, then marks the notebook (``FIRST_VIEW_KEY`` in its metadata) so
   that the explorer's Voila template writes the rest of the same document instead of a
-  second opening. ``explorer.server.ExplorerVoila`` installs it unless a hook is configured.
+  second opening. ``explorer.serve.server.ExplorerVoila`` installs it unless a hook is configured.
 - The view is drawn from the same blocks as the live widgets, in the same markup and classes
   the widgets draw (the grid as ``js/grid.js`` draws it), so when the widgets are ready the
   page swaps one for the other in place (``templates/first_view.js``): until then the live
@@ -23,10 +23,10 @@ Voila's own extension points and without touching Voila's internals:
   says so and offers the read-only page (``$EXPLORER_STATIC_URL``) or a reload.
 
 Rendering never runs on the server's event loop, and a flood of addresses cannot grow what
-it keeps: ``FirstViewHandler`` (the page handler ``explorer.server.ExplorerVoila`` serves)
+it keeps: ``FirstViewHandler`` (the page handler ``explorer.serve.server.ExplorerVoila`` serves)
 renders the opening in ``prepare``, awaiting a pool of ``RENDER_THREADS`` threads (the bound
 on concurrent renders), before Voila's ``get`` calls the hook, which then only writes it. An
-address is first read into the view's canonical parameters (``explorer.state.to_query``), and
+address is first read into the view's canonical parameters (``explorer.pages.state.to_query``), and
 openings are kept by those: every unknown or hostile address falls back to the default view
 and shares its entry, so at most one entry per real view (``CACHE_SIZE`` in all); the notes
 such an address earns are set into the kept opening as it is sent, escaped.
@@ -265,7 +265,7 @@ async def render_opening(name: str, query_string: str) -> str:
 
 def warm(pages: tuple[str, ...] = ()) -> threading.Thread:
     """Load the data and render each live page's default opening in a background thread
-    (``explorer.server`` calls it at start), so the first reader does not wait for it. The
+    (``explorer.serve.server`` calls it at start), so the first reader does not wait for it. The
     thread runs at the lowest CPU priority (Linux: per thread), behind the server's requests
     and the kernels' preloader, which start at the same time."""
     def run() -> None:

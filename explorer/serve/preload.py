@@ -148,7 +148,7 @@ def end_with_parent() -> Callable[[], None] | None:
 
 def _preload(modules: Sequence[str] = ()) -> None:
     """Import what a kernel imports (and ``modules``), then build every page once on the
-    data the kernels will load (``explorer.load.preload``), so that they find it read,
+    data the kernels will load (``explorer.data.load.preload``), so that they find it read,
     checked and worked on (derived tables, compiled templates, every page's modules). Data
     that cannot be loaded is left for each kernel to load and to explain to its reader."""
     for name in (*PRELOADED_MODULES, *modules):

@@ -394,7 +394,7 @@ class PreloaderKeeper:
                  logger: logging.Logger | logging.LoggerAdapter[Any] | None = None) -> None:
         """``start`` starts a preloader (e.g. ``Preloader.start`` with the server's
         parent-death request and more modules); ``logger`` is the server's."""
-        self.log = logger or logging.getLogger("explorer.provisioner")
+        self.log = logger or logging.getLogger("explorer.serve.provisioner")
         self._start = start
         self.current: Preloader | None = None
         self.retired: list[Preloader] = []

@@ -44,7 +44,7 @@ Each component is a pure function in ``explorer.evidence.query.components``; thi
 data they need once per dataset and combines them.
 
 A ``not_reported`` rating has no confidence level: the sources are silent, and silence is a
-*gap*, not weak evidence. ``explorer.appraisal.cell_kinds`` says which kind of cell every
+*gap*, not weak evidence. ``explorer.evidence.appraisal.cell_kinds`` says which kind of cell every
 matrix cell is. How consistent the repeated codings were as one figure (Krippendorff's
 alpha) is ``explorer.evidence.query.agreement.reliability``.
 """
