@@ -79,7 +79,7 @@ function render({ model, el }) {
   const plot = h("div", { className: "ctg-plot" });
   const alt = h("p", { className: "ctg-srOnly ctg-alt" });
   const fold = h("details", { className: "ctg-chart-fold" },
-                 h("summary", { text: "Show the chart (the tables below say the same)" }),
+                 h("summary", { text: "Show the chart (the tables on this page say the same)" }),
                  plot);
   el.append(fold, alt);
   const narrow = window.matchMedia(NARROW);
