@@ -1,4 +1,4 @@
-"""Waiting on processes and conditions, one way for the whole suite.
+"""Waiting on processes, conditions and coroutines, one way for the whole suite.
 
 Every wait polls a condition with a generous ceiling and never sleeps for a guess, so a busy
 machine makes a test slower, not wrong.
@@ -6,12 +6,17 @@ machine makes a test slower, not wrong.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import psutil
 
-__all__ = ["ended", "wait_for"]
+__all__ = ["ended", "run_coroutine", "wait_for"]
+
+T = TypeVar("T")
 
 
 def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
@@ -30,3 +35,14 @@ def ended(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T], seconds: float = 60) -> T:
+    """Run ``coroutine`` to its end on a fresh event loop in a thread of its own, at most
+    ``seconds`` (a guard against hanging the suite, not a performance bound).
+
+    In a worker that has run a browser test, Playwright's sync API keeps an event loop in the
+    main thread, where ``asyncio.run`` refuses to start another: call this instead.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, asyncio.wait_for(coroutine, seconds)).result()

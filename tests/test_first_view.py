@@ -5,7 +5,6 @@ own answer must be the whole page."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from html import unescape
 from types import SimpleNamespace
@@ -13,6 +12,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from markupsafe import escape
+from process_kit import run_coroutine
 
 from explorer import query
 from explorer.app.notebooks import notebook_text
@@ -216,7 +216,7 @@ def test_the_opening_is_rendered_in_a_worker_thread_not_on_the_event_loop(monkey
     async def run() -> str:
         return await first_view.render_opening("matrix", "")
 
-    assert asyncio.run(run()) == "opening"
+    assert run_coroutine(run()) == "opening"
     assert threads and threads[0].startswith("explorer-first-view")
     assert first_view._RENDERS._max_workers == first_view.RENDER_THREADS
 

@@ -17,7 +17,7 @@ import pytest
 import zmq
 import zmq.asyncio
 from jupyter_client.session import Session
-from process_kit import ended, wait_for
+from process_kit import ended, run_coroutine, wait_for
 
 from explorer.serve import kernels as serving
 from explorer.serve.kernels import (
@@ -46,13 +46,8 @@ def linked_sockets():
 
 
 def run(coroutine):
-    """Run ``coroutine`` on a fresh event loop in its own thread.
-
-    Playwright's sync API (the browser tests, same session) keeps an event loop in the main
-    thread, where ``asyncio.run`` refuses to start another.
-    """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
-        return worker.submit(asyncio.run, asyncio.wait_for(coroutine, HANG_GUARD_S)).result()
+    """Run ``coroutine`` on a fresh event loop in its own thread (``process_kit``)."""
+    return run_coroutine(coroutine, HANG_GUARD_S)
 
 
 def test_a_waiting_message_is_returned(linked_sockets):

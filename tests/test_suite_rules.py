@@ -28,3 +28,17 @@ def test_every_test_function_has_a_docstring():
                for (path, name), f in functions.items() if not ast.get_docstring(f)]
     assert missing == [], (f"{len(missing)} test(s) without a one-line docstring saying the "
                            "behaviour they pin:\n" + "\n".join(missing))
+
+
+def test_no_test_starts_an_event_loop_in_the_main_thread():
+    """Tests run coroutines through ``process_kit.run_coroutine``, never ``asyncio.run``: in a
+    worker that has run a browser test, Playwright's loop holds the main thread and
+    ``asyncio.run`` fails there (it broke two clean-clone CI runs)."""
+    offenders = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "run" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "asyncio"):
+                offenders.append(f"{path.relative_to(TESTS.parent)}:{node.lineno}")
+    assert offenders == []

@@ -374,10 +374,10 @@ def test_the_benchmarks_simulated_reader_moves_like_a_browser(voila):
     """bench/protocol.py (tour.py --simulate) opens a page, moves by the navigation widget's
     own message as a click does, and its 'tab close' ends the kernel: the simulation stays
     faithful to what the pages do."""
-    import asyncio
     import sys
-    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
+
+    from process_kit import run_coroutine
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     from protocol import SimulatedReader
@@ -389,9 +389,7 @@ def test_the_benchmarks_simulated_reader_moves_like_a_browser(voila):
         await reader.close(beacon=True)
         return seconds, reader.kernel_id
 
-    # Playwright's sync API keeps an event loop in this thread: run ours in a worker thread.
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        seconds, kernel_id = worker.submit(lambda: asyncio.run(tour())).result()
+    seconds, kernel_id = run_coroutine(tour(), 300)
     assert 0 < seconds < 60
     assert wait_for(lambda: not kernel_alive(voila, kernel_id), 30), (
         "the simulated tab's kernel outlived its close")
